@@ -1,0 +1,38 @@
+package io.cairn.raft.core;
+
+import java.util.Locale;
+
+/**
+ * Rules that can be deliberately broken, in the manner of FoundationDB's BUGGIFY, to prove that the simulator
+ * and its checkers catch each kind of mistake. Off unless a test or {@code cairn sim --inject-bug NAME} asks;
+ * a production configuration has none. Each constant's Javadoc says which rule it breaks.
+ */
+public enum InjectedBug {
+    /** A vote (and a candidate's own vote) is sent before the hard state holding it is durable (§5.2 + crash). */
+    VOTE_NOT_PERSISTED,
+    /** Entries of an earlier term are committed by counting replicas (the Figure 8 mistake, §5.4.2). */
+    COMMIT_OLD_TERM,
+    /** A new leader serves ReadIndex reads before an entry of its own term has committed (thesis §6.4). */
+    READ_BEFORE_NOOP,
+    /** Entries are acknowledged before a quorum has them durably: followers ack before their write, and the
+     * leader counts its own unwritten entries. */
+    ACK_BEFORE_DURABLE,
+    /** A follower appends entries without checking that its entry at prevLogIndex has prevLogTerm (§5.3). */
+    SKIP_LOG_CHECK;
+
+    /** The command-line name: lower case with '-'. */
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** The bug with this command-line name. */
+    public static InjectedBug fromCliName(String name) {
+        for (InjectedBug b : values()) {
+            if (b.cliName().equals(name)) {
+                return b;
+            }
+        }
+        throw new IllegalArgumentException("unknown bug '" + name + "'; known: " + java.util.Arrays.toString(
+                java.util.Arrays.stream(values()).map(InjectedBug::cliName).toArray()));
+    }
+}

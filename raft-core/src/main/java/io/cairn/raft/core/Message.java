@@ -1,0 +1,123 @@
+package io.cairn.raft.core;
+
+import java.util.List;
+
+/**
+ * One message between members. A single flat record keeps encoding simple and allocation low; the static
+ * factories below say which fields each type uses, and every other field is zero.
+ *
+ * <ul>
+ *   <li>{@code logTerm, index}: for APPEND the previous entry (prevLogTerm, prevLogIndex); for VOTE and
+ *       PRE_VOTE the candidate's last entry; for an accepted APPEND_RESPONSE {@code index} is the highest index
+ *       now known to match; for a rejected one it is the rejected prevLogIndex and {@code logTerm, rejectHint}
+ *       carry the fast back-off hint; for READ_INDEX_RESPONSE {@code index} is the read index.</li>
+ *   <li>{@code commit}: the sender's commit index (APPEND, HEARTBEAT).</li>
+ *   <li>{@code context}: the read round (HEARTBEAT and its response) or the request id (READ_INDEX and its
+ *       response).</li>
+ * </ul>
+ *
+ * <p>The entries list is never modified after the message is built.
+ */
+public record Message(
+        MessageType type,
+        long from,
+        long to,
+        long term,
+        long logTerm,
+        long index,
+        List<Entry> entries,
+        long commit,
+        boolean reject,
+        long rejectHint,
+        long context) {
+
+    public Message {
+        if (entries == null) {
+            entries = List.of();
+        }
+    }
+
+    public static Message voteRequest(MessageType type, long from, long to, long term, long lastTerm, long lastIndex) {
+        return new Message(type, from, to, term, lastTerm, lastIndex, null, 0, false, 0, 0);
+    }
+
+    public static Message voteResponse(MessageType type, long from, long to, long term, boolean reject) {
+        return new Message(type, from, to, term, 0, 0, null, 0, reject, 0, 0);
+    }
+
+    public static Message append(long from, long to, long term, long prevTerm, long prevIndex, List<Entry> entries,
+            long commit) {
+        return new Message(MessageType.APPEND, from, to, term, prevTerm, prevIndex, entries, commit, false, 0, 0);
+    }
+
+    public static Message appendAccepted(long from, long to, long term, long matchIndex) {
+        return new Message(MessageType.APPEND_RESPONSE, from, to, term, 0, matchIndex, null, 0, false, 0, 0);
+    }
+
+    public static Message appendRejected(long from, long to, long term, long rejectedIndex, long hintIndex,
+            long hintTerm) {
+        return new Message(MessageType.APPEND_RESPONSE, from, to, term, hintTerm, rejectedIndex, null, 0, true,
+                hintIndex, 0);
+    }
+
+    public static Message heartbeat(long from, long to, long term, long commit, long readRound) {
+        return new Message(MessageType.HEARTBEAT, from, to, term, 0, 0, null, commit, false, 0, readRound);
+    }
+
+    public static Message heartbeatResponse(long from, long to, long term, long readRound) {
+        return new Message(MessageType.HEARTBEAT_RESPONSE, from, to, term, 0, 0, null, 0, false, 0, readRound);
+    }
+
+    public static Message readIndex(long from, long to, long term, long requestId) {
+        return new Message(MessageType.READ_INDEX, from, to, term, 0, 0, null, 0, false, 0, requestId);
+    }
+
+    public static Message readIndexResponse(long from, long to, long term, long requestId, long index,
+            boolean reject) {
+        return new Message(MessageType.READ_INDEX_RESPONSE, from, to, term, 0, index, null, 0, reject, 0, requestId);
+    }
+
+    /** Bytes of entry payload carried, with framing overhead; used for in-flight byte limits. */
+    public long entriesBytes() {
+        long total = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            total += entries.get(i).sizeBytes();
+        }
+        return total;
+    }
+
+    /** The same message addressed with a new term; used by tests that forge stale messages. */
+    public Message withTerm(long newTerm) {
+        return new Message(type, from, to, newTerm, logTerm, index, entries, commit, reject, rejectHint, context);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder();
+        b.append(RaftNode.idString(from)).append("->").append(RaftNode.idString(to)).append(' ').append(type)
+                .append(" term=").append(term);
+        switch (type) {
+            case PRE_VOTE, VOTE -> b.append(" last=").append(logTerm).append('/').append(index);
+            case PRE_VOTE_RESPONSE, VOTE_RESPONSE -> b.append(reject ? " rejected" : " granted");
+            case APPEND -> {
+                b.append(" prev=").append(logTerm).append('/').append(index).append(" commit=").append(commit);
+                b.append(" entries=").append(entries);
+            }
+            case APPEND_RESPONSE -> {
+                if (reject) {
+                    b.append(" rejected index=").append(index).append(" hint=").append(logTerm).append('/')
+                            .append(rejectHint);
+                } else {
+                    b.append(" match=").append(index);
+                }
+            }
+            case HEARTBEAT -> b.append(" commit=").append(commit).append(" round=").append(context);
+            case HEARTBEAT_RESPONSE -> b.append(" round=").append(context);
+            case READ_INDEX -> b.append(" request=").append(context);
+            case READ_INDEX_RESPONSE -> b.append(" request=").append(context)
+                    .append(reject ? " rejected" : " index=" + index);
+            default -> { }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,31 @@
+package io.cairn.raft.core;
+
+/** The messages members exchange. Which fields each one uses is written on {@link Message}'s factories. */
+public enum MessageType {
+    /** Pre-vote request (thesis §9.6): "would you vote for me at term+1?" Changes no state. */
+    PRE_VOTE,
+    PRE_VOTE_RESPONSE,
+    /** RequestVote (§5.2). */
+    VOTE,
+    VOTE_RESPONSE,
+    /** AppendEntries carrying entries (possibly none, to carry the commit index or probe). */
+    APPEND,
+    APPEND_RESPONSE,
+    /** AppendEntries without entries that keeps followers from campaigning and confirms read rounds. */
+    HEARTBEAT,
+    HEARTBEAT_RESPONSE,
+    /** A follower asks the leader for a read index on behalf of its own client. */
+    READ_INDEX,
+    READ_INDEX_RESPONSE;
+
+    private static final MessageType[] VALUES = values();
+
+    public static MessageType ofOrdinal(int ordinal) {
+        return VALUES[ordinal];
+    }
+
+    /** The response type a voter sends for this request type. */
+    public MessageType voteResponse() {
+        return this == PRE_VOTE ? PRE_VOTE_RESPONSE : VOTE_RESPONSE;
+    }
+}

@@ -1,0 +1,33 @@
+package io.cairn.raft.core;
+
+/**
+ * Interesting things the core did, reported to {@link Tracer#event}. The simulator counts them to prove a run
+ * reached the states that matter ("sometimes" counters); the runtime turns them into metrics.
+ */
+public enum RaftEvent {
+    /** A leader became leader. */
+    LEADER_ELECTED("leader-elected"),
+    /** A leader stepped down because it could not hear from a quorum within an election timeout. */
+    CHECK_QUORUM_STEP_DOWN("check-quorum-step-down"),
+    /** This member refused to pre-vote for a candidate. */
+    PRE_VOTE_REJECTED("pre-vote-rejected"),
+    /** A follower cut back a conflicting suffix of its log on a new leader's AppendEntries. */
+    LOG_TRUNCATED("log-truncated"),
+    /** A read was answered through the ReadIndex protocol. */
+    READ_INDEX_SERVED("read-index-served"),
+    /** A leader held back entries for a follower because its in-flight window (count or bytes) was full. */
+    INFLIGHT_LIMIT_REACHED("inflight-limit-reached"),
+    /** A proposal was refused because the uncommitted log was at its byte limit. */
+    PROPOSAL_OVERLOADED("proposal-overloaded");
+
+    private final String counterName;
+
+    RaftEvent(String counterName) {
+        this.counterName = counterName;
+    }
+
+    /** The name used for counters: lower-case words joined by '-'. */
+    public String counterName() {
+        return counterName;
+    }
+}
