@@ -1,0 +1,371 @@
+package io.cairn.raft.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.raft.core.progress.Progress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Runs the scenario files in {@code src/test/resources/scenarios}: each is a sequence of commands, each
+ * followed by {@code ----} and the output it must produce, separated by blank lines (the form of etcd raft's
+ * interaction tests). Run with {@code -Dscenario.rewrite=true} to rewrite the expected output when a change
+ * is meant to alter it, then review the diff.
+ *
+ * <p>Commands: {@code add-nodes N [pre-vote=B] [check-quorum=B] [election=T] [heartbeat=T] [inflight=N]
+ * [inflight-bytes=N] [msg-bytes=N] [uncommitted-bytes=N]}, {@code campaign ID}, {@code tick ID [N]},
+ * {@code tick-election ID}, {@code tick-heartbeat ID}, {@code process-ready ID...},
+ * {@code deliver-msgs [to=ID] [from=ID] [type=T]}, {@code drop-msgs [to=ID] [from=ID] [type=T]},
+ * {@code stabilize}, {@code propose ID DATA...}, {@code read-index ID REQUEST}, {@code raft-log ID},
+ * {@code raft-state}, {@code status ID}, {@code isolate ID}, {@code heal}, {@code restart ID},
+ * {@code trace on|off}, {@code applied ID}, {@code reads ID}.
+ */
+class ScenarioTest {
+    private static final Path DIR = Paths.get("src/test/resources/scenarios");
+    private static final boolean REWRITE = Boolean.getBoolean("scenario.rewrite");
+
+    @TestFactory
+    Stream<DynamicTest> scenarios() throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.list(DIR)) {
+            files = s.filter(p -> p.toString().endsWith(".txt")).sorted().toList();
+        }
+        assertThat(files).isNotEmpty();
+        return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> run(f)));
+    }
+
+    private record Block(String command, String expected) {}
+
+    private static void run(Path file) throws IOException {
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        List<Block> blocks = parse(text);
+        Runner runner = new Runner();
+        StringBuilder rewritten = new StringBuilder();
+        List<String> failures = new ArrayList<>();
+        for (Block b : blocks) {
+            String actual;
+            if (b.command.startsWith("#") || b.command.isBlank()) {
+                rewritten.append(b.command).append("\n\n");
+                continue;
+            }
+            actual = runner.execute(b.command.trim());
+            rewritten.append(b.command).append("\n----\n").append(actual).append('\n');
+            if (!actual.equals(b.expected)) {
+                failures.add("command: " + b.command + "\n--- expected:\n" + b.expected + "\n--- actual:\n" + actual);
+            }
+        }
+        if (REWRITE) {
+            Files.writeString(file, rewritten.toString().stripTrailing() + "\n", StandardCharsets.UTF_8);
+            return;
+        }
+        assertThat(failures).as("scenario %s (rerun with -Dscenario.rewrite=true to accept)", file).isEmpty();
+    }
+
+    /** Splits a file into commands (with any comment lines before them) and expected outputs. */
+    private static List<Block> parse(String text) {
+        List<Block> blocks = new ArrayList<>();
+        String[] lines = text.split("\n", -1);
+        int i = 0;
+        while (i < lines.length) {
+            if (lines[i].isBlank()) {
+                i++;
+                continue;
+            }
+            if (lines[i].startsWith("#")) {
+                StringBuilder comment = new StringBuilder();
+                while (i < lines.length && lines[i].startsWith("#")) {
+                    comment.append(comment.length() == 0 ? "" : "\n").append(lines[i++]);
+                }
+                blocks.add(new Block(comment.toString(), ""));
+                continue;
+            }
+            String command = lines[i++];
+            if (i >= lines.length || !lines[i].equals("----")) {
+                throw new IllegalArgumentException("expected ---- after command: " + command);
+            }
+            i++;
+            StringBuilder expected = new StringBuilder();
+            while (i < lines.length && !lines[i].isEmpty()) {
+                expected.append(lines[i++]).append('\n');
+            }
+            blocks.add(new Block(command, expected.toString()));
+        }
+        return blocks;
+    }
+
+    /** Executes commands against one {@link TestCluster} and renders their output. */
+    static final class Runner {
+        private TestCluster cluster;
+
+        String execute(String line) {
+            String[] parts = line.split("\\s+");
+            String cmd = parts[0];
+            Map<String, String> kv = new HashMap<>();
+            List<String> args = new ArrayList<>();
+            for (int i = 1; i < parts.length; i++) {
+                int eq = parts[i].indexOf('=');
+                if (eq > 0) {
+                    kv.put(parts[i].substring(0, eq), parts[i].substring(eq + 1));
+                } else {
+                    args.add(parts[i]);
+                }
+            }
+            if (!cmd.equals("add-nodes") && cluster != null) {
+                cluster.out.setLength(0);
+            }
+            String result = switch (cmd) {
+                case "add-nodes" -> addNodes(Integer.parseInt(args.get(0)), kv);
+                case "campaign" -> {
+                    cluster.node(id(args, 0)).campaign();
+                    yield "";
+                }
+                case "tick" -> {
+                    cluster.tick(id(args, 0), args.size() > 1 ? Integer.parseInt(args.get(1)) : 1);
+                    yield "";
+                }
+                case "tick-election" -> {
+                    long id = id(args, 0);
+                    cluster.tick(id, cluster.configs.get(id).electionTicks);
+                    yield "";
+                }
+                case "tick-heartbeat" -> {
+                    long id = id(args, 0);
+                    cluster.tick(id, cluster.configs.get(id).heartbeatTicks);
+                    yield "";
+                }
+                case "process-ready" -> processReady(args);
+                case "deliver-msgs" -> {
+                    int n = cluster.deliver(filter(kv));
+                    yield "delivered " + n + "\n";
+                }
+                case "drop-msgs" -> {
+                    int n = cluster.drop(filter(kv));
+                    yield "dropped " + n + "\n";
+                }
+                case "stabilize" -> stabilize();
+                case "propose" -> propose(args);
+                case "read-index" -> {
+                    cluster.node(id(args, 0)).readIndex(Long.parseLong(args.get(1)));
+                    yield "";
+                }
+                case "raft-log" -> raftLog(id(args, 0));
+                case "raft-state" -> raftState();
+                case "status" -> status(id(args, 0));
+                case "isolate" -> {
+                    cluster.isolated.add(id(args, 0));
+                    yield "";
+                }
+                case "heal" -> {
+                    cluster.isolated.clear();
+                    yield "";
+                }
+                case "restart" -> {
+                    cluster.restart(id(args, 0));
+                    yield "";
+                }
+                case "trace" -> {
+                    cluster.tracing = args.get(0).equals("on");
+                    yield "";
+                }
+                case "applied" -> applied(id(args, 0));
+                case "reads" -> reads(id(args, 0));
+                default -> throw new IllegalArgumentException("unknown command " + cmd);
+            };
+            String traced = cluster.out.toString();
+            cluster.out.setLength(0);
+            String all = traced + result;
+            return all.isEmpty() ? "ok\n" : all;
+        }
+
+        private static long id(List<String> args, int i) {
+            return Long.parseLong(args.get(i));
+        }
+
+        private String addNodes(int n, Map<String, String> kv) {
+            cluster = new TestCluster(n, b -> {
+                if (kv.containsKey("pre-vote")) {
+                    b.preVote(Boolean.parseBoolean(kv.get("pre-vote")));
+                }
+                if (kv.containsKey("check-quorum")) {
+                    b.checkQuorum(Boolean.parseBoolean(kv.get("check-quorum")));
+                }
+                if (kv.containsKey("election")) {
+                    b.electionTicks(Integer.parseInt(kv.get("election")));
+                }
+                if (kv.containsKey("heartbeat")) {
+                    b.heartbeatTicks(Integer.parseInt(kv.get("heartbeat")));
+                }
+                if (kv.containsKey("inflight")) {
+                    b.inflightMessagesMax(Integer.parseInt(kv.get("inflight")));
+                }
+                if (kv.containsKey("inflight-bytes")) {
+                    b.inflightBytesMax(Long.parseLong(kv.get("inflight-bytes")));
+                }
+                if (kv.containsKey("msg-bytes")) {
+                    b.messageBytesMax(Long.parseLong(kv.get("msg-bytes")));
+                }
+                if (kv.containsKey("uncommitted-bytes")) {
+                    b.uncommittedBytesMax(Long.parseLong(kv.get("uncommitted-bytes")));
+                }
+            });
+            cluster.tracing = true;
+            return "";
+        }
+
+        private static Predicate<Message> filter(Map<String, String> kv) {
+            return m -> (!kv.containsKey("to") || m.to() == Long.parseLong(kv.get("to")))
+                    && (!kv.containsKey("from") || m.from() == Long.parseLong(kv.get("from")))
+                    && (!kv.containsKey("type") || m.type().name().equals(kv.get("type")));
+        }
+
+        private String processReady(List<String> ids) {
+            StringBuilder b = new StringBuilder();
+            for (String s : ids) {
+                long id = Long.parseLong(s);
+                String before = cluster.out.toString();
+                cluster.out.setLength(0);
+                Ready r = cluster.processReady(id);
+                String traced = cluster.out.toString();
+                cluster.out.setLength(0);
+                cluster.out.append(before);
+                b.append(traced);
+                b.append(render(id, r));
+            }
+            return b.toString();
+        }
+
+        private String stabilize() {
+            StringBuilder b = new StringBuilder();
+            for (int rounds = 0; rounds < 1000; rounds++) {
+                boolean any = false;
+                for (long id : cluster.nodes.keySet()) {
+                    if (cluster.node(id).hasReady()) {
+                        b.append(processReady(List.of(Long.toString(id))));
+                        any = true;
+                    }
+                }
+                if (!cluster.network.isEmpty()) {
+                    cluster.deliver(m -> true);
+                    b.append(cluster.out);
+                    cluster.out.setLength(0);
+                    any = true;
+                }
+                if (!any) {
+                    return b.toString();
+                }
+            }
+            throw new AssertionError("did not stabilize");
+        }
+
+        private static String render(long id, Ready r) {
+            if (r == null) {
+                return "> " + id + " has no Ready\n";
+            }
+            StringBuilder b = new StringBuilder("> " + id + " handling Ready\n");
+            if (r.softState != null) {
+                b.append("  Role: ").append(r.softState).append('\n');
+            }
+            if (r.hardState != null) {
+                b.append("  HardState: ").append(r.hardState).append('\n');
+            }
+            if (!r.entries.isEmpty()) {
+                b.append("  Entries: ").append(r.entries).append('\n');
+            }
+            for (Message m : r.messages) {
+                b.append("  send: ").append(m).append('\n');
+            }
+            for (Message m : r.messagesAfterPersist) {
+                b.append("  send after persist: ").append(m).append('\n');
+            }
+            if (!r.committedEntries.isEmpty()) {
+                b.append("  Apply: ").append(r.committedEntries).append('\n');
+            }
+            for (ReadState rs : r.readStates) {
+                b.append("  ").append(rs).append('\n');
+            }
+            return b.toString();
+        }
+
+        private String propose(List<String> args) {
+            long id = id(args, 0);
+            List<byte[]> cmds = new ArrayList<>();
+            for (int i = 1; i < args.size(); i++) {
+                cmds.add(args.get(i).getBytes(StandardCharsets.UTF_8));
+            }
+            ProposeResult r = cluster.node(id).propose(cmds);
+            return r.accepted()
+                    ? "accepted at " + r.firstIndex() + " term " + r.term() + "\n"
+                    : "rejected: " + r.rejection() + " leader=" + RaftNode.idString(r.leaderHint()) + "\n";
+        }
+
+        private String raftLog(long id) {
+            RaftNode n = cluster.node(id);
+            TestCluster.Disk d = cluster.disks.get(id);
+            StringBuilder b = new StringBuilder();
+            b.append("durable: ").append(d.hardState).append('\n');
+            for (Entry e : d.entries) {
+                b.append("  ").append(e).append(e.type() == EntryType.COMMAND
+                        ? " " + new String(e.data(), StandardCharsets.UTF_8) : "").append('\n');
+            }
+            b.append("commit=").append(n.log().committed()).append(" last=").append(n.log().lastIndex())
+                    .append('\n');
+            return b.toString();
+        }
+
+        private String raftState() {
+            StringBuilder b = new StringBuilder();
+            for (RaftNode n : cluster.nodes.values()) {
+                b.append(n.id()).append(": ").append(n.role()).append(" term=").append(n.term())
+                        .append(" leader=").append(RaftNode.idString(n.leader())).append(" commit=")
+                        .append(n.log().committed()).append(" last=").append(n.log().lastIndex())
+                        .append(cluster.isolated.contains(n.id()) ? " (isolated)" : "").append('\n');
+            }
+            return b.toString();
+        }
+
+        private String status(long id) {
+            RaftNode n = cluster.node(id);
+            StringBuilder b = new StringBuilder();
+            for (long peer : n.voters()) {
+                Progress p = n.progressOf(peer);
+                b.append(peer).append(": ").append(p == null ? "-" : peer == id ? "self" : p.toString()).append('\n');
+            }
+            return b.toString();
+        }
+
+        private String applied(long id) {
+            StringBuilder b = new StringBuilder();
+            for (Entry e : cluster.applied.get(id)) {
+                b.append(e).append(e.type() == EntryType.COMMAND
+                        ? " " + new String(e.data(), StandardCharsets.UTF_8) : "").append('\n');
+            }
+            return b.toString();
+        }
+
+        private String reads(long id) {
+            StringBuilder b = new StringBuilder();
+            for (ReadState r : cluster.readStates.get(id)) {
+                b.append(r).append('\n');
+            }
+            return b.toString();
+        }
+    }
+
+    static {
+        if (!Files.isDirectory(DIR)) {
+            throw new UncheckedIOException(new IOException("run from the raft-core module directory: " + DIR));
+        }
+    }
+}
