@@ -644,7 +644,15 @@ public final class RaftNode {
         pr.setRecentActive(true);
         pr.resume();
         if (pr.match() < log.lastIndex()) {
-            sendPending.add(m.from());
+            if (pr.state() == ProgressState.REPLICATE && (pr.isPaused() || pr.next() > log.lastIndex())) {
+                // Everything before next was sent but not acknowledged, and nothing new would be sent (the window
+                // is full or there is nothing after next): if those appends were lost, the follower would never
+                // catch up. An empty append at next-1 makes it acknowledge (freeing the window) or reject (probe).
+                long prev = pr.next() - 1;
+                send(Message.append(id, m.from(), term, log.term(prev), prev, List.of(), log.committed()));
+            } else {
+                sendPending.add(m.from());
+            }
         }
         if (m.context() > 0) {
             pr.ackReadRound(m.context());
@@ -837,14 +845,15 @@ public final class RaftNode {
 
     /**
      * Queues a message. Messages that promise something about our durable state (a vote, a candidate's own
-     * vote, an acknowledgement of entries) wait until the {@link Ready}'s write is durable; the rest may leave
-     * at once.
+     * vote, an acknowledgement or rejection of entries) wait until the {@link Ready}'s write is durable; the
+     * rest may leave at once.
      */
     private void send(Message m) {
         boolean afterPersist = switch (m.type()) {
             case VOTE, VOTE_RESPONSE -> !config.bug(InjectedBug.VOTE_NOT_PERSISTED);
             case APPEND_RESPONSE -> !config.bug(InjectedBug.ACK_BEFORE_DURABLE);
-            case HEARTBEAT_RESPONSE -> true;
+            // A heartbeat response only says "I have seen no higher term", true whether or not our state is
+            // durable, so it need not wait for the disk: ReadIndex rounds then cost no follower fsync.
             default -> false;
         };
         (afterPersist ? messagesAfterPersist : messages).add(m);

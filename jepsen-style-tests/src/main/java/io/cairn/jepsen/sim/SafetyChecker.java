@@ -1,0 +1,217 @@
+package io.cairn.jepsen.sim;
+
+import io.cairn.raft.core.Entry;
+import io.cairn.raft.core.Role;
+import io.cairn.raft.core.SoftState;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Raft's safety properties (paper Figure 3 and the durability rule), checked incrementally after every event.
+ *
+ * <p>The checker sees every {@code Ready} before the simulator acts on it, so it knows each member's log
+ * exactly. Comparing whole logs after every event would be quadratic; instead each member's log is summarised
+ * by a chain hash per index ({@code h[i] = mix(h[i-1], term, data)}), so "two logs agree up to i" is one
+ * comparison:
+ * <ul>
+ *   <li><b>election safety</b>: at most one leader per term;</li>
+ *   <li><b>log matching</b>: two entries with the same index and term have the same chain hash (so the same
+ *       history before them);</li>
+ *   <li><b>leader completeness</b>: a new leader's log holds every entry committed so far;</li>
+ *   <li><b>state machine safety</b>: the committed prefix never changes: any member's commit index points at
+ *       the same chain hash as the global committed log;</li>
+ *   <li><b>monotonic commit</b>: a member's commit index never decreases while it runs;</li>
+ *   <li><b>durability</b>: when an index first becomes committed, a quorum holds that entry on disk.</li>
+ * </ul>
+ * The first violation is kept; the simulation stops there.
+ */
+final class SafetyChecker {
+    private final int nodes;
+    private final Map<Long, Long> leaderOfTerm = new TreeMap<>();
+    /** For each term, the highest index its leader committed. */
+    private final TreeMap<Long, Long> committedByTerm = new TreeMap<>();
+    /** (index, term) to chain hash, over every entry any member ever held. */
+    private final Map<Long, Map<Long, Long>> chainOf = new HashMap<>();
+    private final long[][] chains;
+    private final long[] chainLength;
+    private final long[] lastCommit;
+    private long[] committedChain = new long[1024];
+    private long[] committedTerm = new long[1024];
+    private long globalCommit;
+    private String violation;
+
+    SafetyChecker(int nodes) {
+        this.nodes = nodes;
+        this.chains = new long[nodes + 1][];
+        this.chainLength = new long[nodes + 1];
+        this.lastCommit = new long[nodes + 1];
+        for (int i = 1; i <= nodes; i++) {
+            chains[i] = new long[1024];
+        }
+    }
+
+    String violation() {
+        return violation;
+    }
+
+    long globalCommit() {
+        return globalCommit;
+    }
+
+    long committedTerm(long index) {
+        return committedTerm[(int) index];
+    }
+
+    private void fail(String message) {
+        if (violation == null) {
+            violation = message;
+        }
+    }
+
+    /** A member (re)started with these durable entries and commit index. */
+    void onStart(int node, List<Entry> durable, long commit) {
+        chainLength[node] = 0;
+        appendChain(node, durable);
+        lastCommit[node] = commit;
+    }
+
+    /** A member handed out entries to write (the tail of its in-memory log, from the first one's index). */
+    void onEntries(int node, List<Entry> entries) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        long first = entries.get(0).index();
+        if (first > chainLength[node] + 1) {
+            fail("n" + node + " appended entries from " + first + " after a gap (last " + chainLength[node] + ")");
+            return;
+        }
+        chainLength[node] = first - 1;
+        appendChain(node, entries);
+    }
+
+    private void appendChain(int node, List<Entry> entries) {
+        for (Entry e : entries) {
+            long i = e.index();
+            long prev = i == 1 ? 0 : chains[node][(int) i - 1];
+            long h = mix(prev, e.term(), Arrays.hashCode(e.data()) * 31L + e.type().ordinal());
+            if (i >= chains[node].length) {
+                chains[node] = Arrays.copyOf(chains[node], (int) Math.max(i + 1, chains[node].length * 2L));
+            }
+            chains[node][(int) i] = h;
+            chainLength[node] = i;
+            Long seen = chainOf.computeIfAbsent(i, k -> new HashMap<>(4)).putIfAbsent(e.term(), h);
+            if (seen != null && seen != h) {
+                fail("log matching: n" + node + " holds entry " + e.term() + "/" + i
+                        + " with a different history than another member's entry " + e.term() + "/" + i);
+            }
+        }
+    }
+
+    /** A member's role changed. */
+    void onSoftState(int node, SoftState s) {
+        if (s.role() != Role.LEADER) {
+            return;
+        }
+        Long other = leaderOfTerm.putIfAbsent(s.term(), (long) node);
+        if (other != null && other != node) {
+            fail("election safety: n" + other + " and n" + node + " are both leaders of term " + s.term());
+        }
+        // Leader completeness (§5.4): entries committed by leaders of earlier terms are in this leader's log. A
+        // leader of an older term may still be elected after a newer term committed more; it cannot commit.
+        long required = 0;
+        for (long c : committedByTerm.headMap(s.term()).values()) {
+            required = Math.max(required, c);
+        }
+        if (chainLength[node] < required
+                || (required > 0 && chains[node][(int) required] != committedChain[(int) required])) {
+            fail("leader completeness: n" + node + " leads term " + s.term() + " without every entry committed in"
+                    + " earlier terms (committed up to " + required + ")");
+        }
+    }
+
+    /**
+     * A member's commit index is now {@code commit}; {@code durable} tells how many members hold an entry
+     * durably.
+     */
+    void onCommit(int node, long commit, boolean leader, long term, DurableCount durable, int quorum) {
+        if (leader && commit > 0) {
+            committedByTerm.merge(term, commit, Math::max);
+        }
+        if (commit < lastCommit[node]) {
+            fail("commit index of n" + node + " went back from " + lastCommit[node] + " to " + commit);
+            return;
+        }
+        lastCommit[node] = commit;
+        if (commit == 0) {
+            return;
+        }
+        if (commit > chainLength[node]) {
+            fail("n" + node + " commits " + commit + " beyond the entries it wrote (" + chainLength[node] + ")");
+            return;
+        }
+        if (commit <= globalCommit) {
+            if (chains[node][(int) commit] != committedChain[(int) commit]) {
+                fail("state machine safety: n" + node + " committed a different entry at " + commit
+                        + " than was committed before");
+            }
+            return;
+        }
+        if (globalCommit > 0 && chains[node][(int) globalCommit] != committedChain[(int) globalCommit]) {
+            fail("state machine safety: n" + node + " extends the committed log from a different prefix at "
+                    + globalCommit);
+            return;
+        }
+        ensureCommittedCapacity(commit);
+        for (long i = globalCommit + 1; i <= commit; i++) {
+            committedChain[(int) i] = chains[node][(int) i];
+            long t = durable.term(node, i);
+            committedTerm[(int) i] = t;
+            int holders = durable.count(i, t);
+            if (holders < quorum) {
+                fail("durability: entry " + t + "/" + i + " became committed (by n" + node + ") while only "
+                        + holders + " of " + nodes + " members hold it durably");
+            }
+        }
+        globalCommit = commit;
+    }
+
+    private void ensureCommittedCapacity(long index) {
+        if (index >= committedChain.length) {
+            int n = (int) Math.max(index + 1, committedChain.length * 2L);
+            committedChain = Arrays.copyOf(committedChain, n);
+            committedTerm = Arrays.copyOf(committedTerm, n);
+        }
+    }
+
+    /** Whether members {@code a} and {@code b} hold identical logs of the same length. */
+    boolean sameLog(int a, int b) {
+        return chainLength[a] == chainLength[b]
+                && (chainLength[a] == 0 || chains[a][(int) chainLength[a]] == chains[b][(int) chainLength[b]]);
+    }
+
+    long chainLength(int node) {
+        return chainLength[node];
+    }
+
+    /** Lets the checker ask the simulator who holds an entry durably. */
+    interface DurableCount {
+        /** The term of the entry at {@code index} in member {@code node}'s in-memory log. */
+        long term(int node, long index);
+
+        /** How many members hold entry {@code (index, term)} on disk. */
+        int count(long index, long term);
+    }
+
+    private static long mix(long prev, long term, long data) {
+        long h = prev * 0x9E3779B97F4A7C15L + term * 0xC2B2AE3D27D4EB4FL + data;
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CEB9FE1A85EC53L;
+        h ^= h >>> 33;
+        return h;
+    }
+}

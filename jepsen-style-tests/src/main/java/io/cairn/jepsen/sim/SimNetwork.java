@@ -1,0 +1,102 @@
+package io.cairn.jepsen.sim;
+
+import io.cairn.raft.core.Message;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * The simulated network between members: per-message latency (which also reorders), loss, duplication, and
+ * partitions as a matrix of cut directed links. A link is checked when a message is delivered, so messages in
+ * flight when a partition starts are lost, as on a real network. Member ids are 1..n.
+ */
+final class SimNetwork {
+    private final EventQueue events;
+    private final SplittableRandom random;
+    private final SimParams params;
+    private final boolean[][] cut;
+    private boolean faultsOn = true;
+    private long sent;
+    private long dropped;
+
+    SimNetwork(EventQueue events, SplittableRandom random, SimParams params) {
+        this.events = events;
+        this.random = random;
+        this.params = params;
+        this.cut = new boolean[params.nodes + 1][params.nodes + 1];
+    }
+
+    /** Sends {@code m}; {@code deliver} runs at arrival unless the message is lost or its link is cut then. */
+    void send(Message m, Consumer<Message> deliver) {
+        sent++;
+        if (faultsOn && params.lossProbability > 0 && random.nextDouble() < params.lossProbability) {
+            dropped++;
+            return;
+        }
+        int copies = faultsOn && params.duplicateProbability > 0 && random.nextDouble() < params.duplicateProbability
+                ? 2 : 1;
+        for (int i = 0; i < copies; i++) {
+            events.after(latency(), () -> {
+                if (isCut(m.from(), m.to())) {
+                    dropped++;
+                    return;
+                }
+                deliver.accept(m);
+            });
+        }
+    }
+
+    long latency() {
+        return params.netLatencyMinMicros + random.nextLong(params.netLatencyMaxMicros - params.netLatencyMinMicros + 1);
+    }
+
+    boolean isCut(long from, long to) {
+        return cut[(int) from][(int) to];
+    }
+
+    /** Cuts both directions between every member of {@code a} and every member of {@code b}. */
+    void cutBetween(long[] a, long[] b) {
+        for (long x : a) {
+            for (long y : b) {
+                if (x != y) {
+                    cut[(int) x][(int) y] = true;
+                    cut[(int) y][(int) x] = true;
+                }
+            }
+        }
+    }
+
+    void cutLink(long from, long to) {
+        cut[(int) from][(int) to] = true;
+    }
+
+    void healPartitions() {
+        for (boolean[] row : cut) {
+            Arrays.fill(row, false);
+        }
+    }
+
+    boolean partitioned() {
+        for (boolean[] row : cut) {
+            for (boolean c : row) {
+                if (c) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Stops loss and duplication (partitions are healed separately). */
+    void stopFaults() {
+        faultsOn = false;
+    }
+
+    long sent() {
+        return sent;
+    }
+
+    long dropped() {
+        return dropped;
+    }
+}

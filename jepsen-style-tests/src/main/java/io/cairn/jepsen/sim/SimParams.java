@@ -1,0 +1,102 @@
+package io.cairn.jepsen.sim;
+
+import java.util.SplittableRandom;
+
+/**
+ * Everything about one simulated run that the seed decides: cluster size, timing, fault rates, workload.
+ *
+ * <p>Fault probabilities are drawn from the seed rather than fixed ("swarm testing"): one seed loses many
+ * messages and never crashes, another has slow disks and crashes often, another only partitions. Across many
+ * seeds this reaches corners a fixed mix would visit rarely. All times are virtual microseconds.
+ */
+public final class SimParams {
+    public final int nodes;
+    /** Each member's tick interval; drawn per member to model clock drift. */
+    public final long[] tickMicros;
+    public final int electionTicks;
+    public final int heartbeatTicks;
+    public final long netLatencyMinMicros;
+    public final long netLatencyMaxMicros;
+    public final double lossProbability;
+    public final double duplicateProbability;
+    public final long fsyncMinMicros;
+    public final long fsyncMaxMicros;
+    public final boolean partitions;
+    public final boolean crashes;
+    public final boolean pauses;
+    /** Probability that a member is crashed right after it sends a vote, while its write may be unsynced. */
+    public final double crashAfterVoteProbability;
+    /** Probability that a leader is crashed or cut off right after it acknowledges a client write. */
+    public final double strikeAfterAckProbability;
+    /** Probability that a newly elected leader is crashed or cut off within a few milliseconds. */
+    public final double strikeNewLeaderProbability;
+    /** Probability that a fault aimed at one member is aimed at the leader. */
+    public final double leaderBias;
+    public final long faultMeanMicros;
+    public final long quietMeanMicros;
+    public final long faultPhaseMicros;
+    public final long messageBytesMax;
+    public final int inflightMessagesMax;
+    public final int clients;
+    public final int keys;
+    public final double writeFraction;
+    public final long thinkMaxMicros;
+    public final long requestTimeoutMicros;
+    public final int okOpsTarget;
+
+    public SimParams(long seed) {
+        SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        nodes = r.nextInt(3) == 0 ? 3 : 5;
+        tickMicros = new long[nodes];
+        for (int i = 0; i < nodes; i++) {
+            tickMicros[i] = 10_000 + r.nextLong(-500, 501); // ±5% drift around 10 ms
+        }
+        electionTicks = 10;
+        heartbeatTicks = 1 + r.nextInt(3);
+        netLatencyMinMicros = 100 + r.nextInt(500);
+        netLatencyMaxMicros = netLatencyMinMicros + pick(r, 500, 3_000, 10_000, 40_000);
+        lossProbability = r.nextInt(3) == 0 ? 0 : r.nextDouble() * 0.15;
+        duplicateProbability = r.nextInt(2) == 0 ? 0 : r.nextDouble() * 0.05;
+        fsyncMinMicros = 100 + r.nextInt(400);
+        fsyncMaxMicros = fsyncMinMicros + pick(r, 500, 2_000, 8_000, 30_000);
+        int faultKinds = 1 + r.nextInt(7); // a non-empty subset of {partition, crash, pause}
+        partitions = (faultKinds & 1) != 0;
+        crashes = (faultKinds & 2) != 0;
+        pauses = (faultKinds & 4) != 0;
+        crashAfterVoteProbability = crashes && r.nextBoolean() ? 0.05 + r.nextDouble() * 0.3 : 0;
+        strikeAfterAckProbability = r.nextBoolean() ? 0.002 + r.nextDouble() * 0.02 : 0;
+        int churn = r.nextInt(3); // none, some, or relentless strikes on new leaders
+        strikeNewLeaderProbability = churn == 0 ? 0 : churn == 1 ? 0.1 + r.nextDouble() * 0.3
+                : 0.5 + r.nextDouble() * 0.4;
+        leaderBias = 0.2 + r.nextDouble() * 0.6;
+        faultMeanMicros = pick(r, 200_000, 500_000, 1_500_000);
+        quietMeanMicros = pick(r, 100_000, 400_000, 1_000_000);
+        faultPhaseMicros = 5_000_000 + r.nextLong(20_000_000);
+        messageBytesMax = r.nextBoolean() ? 48 + r.nextInt(200) : 1 << 20;
+        inflightMessagesMax = r.nextInt(3) == 0 ? 1 + r.nextInt(4) : 256;
+        clients = 3 + r.nextInt(6);
+        keys = 2 + r.nextInt(5);
+        writeFraction = 0.3 + r.nextDouble() * 0.4;
+        thinkMaxMicros = pick(r, 1_000, 10_000, 40_000);
+        requestTimeoutMicros = 1_000_000;
+        okOpsTarget = 500 + r.nextInt(300);
+    }
+
+    private static long pick(SplittableRandom r, long... choices) {
+        return choices[r.nextInt(choices.length)];
+    }
+
+    @Override
+    public String toString() {
+        return "nodes=" + nodes + " heartbeat=" + heartbeatTicks + " net=" + netLatencyMinMicros + ".."
+                + netLatencyMaxMicros + "us loss=" + String.format("%.3f", lossProbability) + " dup="
+                + String.format("%.3f", duplicateProbability) + " fsync=" + fsyncMinMicros + ".." + fsyncMaxMicros
+                + "us faults=" + (partitions ? "partition," : "") + (crashes ? "crash," : "")
+                + (pauses ? "pause," : "") + " crash-after-vote=" + String.format("%.2f", crashAfterVoteProbability)
+                + " strike-after-ack=" + String.format("%.3f", strikeAfterAckProbability)
+                + " strike-new-leader=" + String.format("%.2f", strikeNewLeaderProbability)
+                + " leader-bias=" + String.format("%.2f", leaderBias)
+                + " msg-bytes=" + messageBytesMax + " inflight=" + inflightMessagesMax + " clients=" + clients
+                + " keys=" + keys + " target=" + okOpsTarget;
+    }
+}

@@ -1,0 +1,445 @@
+package io.cairn.jepsen.sim;
+
+import io.cairn.jepsen.checker.CheckResult;
+import io.cairn.jepsen.checker.LinearizabilityChecker;
+import io.cairn.jepsen.checker.RegisterModel;
+import io.cairn.jepsen.history.History;
+import io.cairn.raft.core.Entry;
+import io.cairn.raft.core.InjectedBug;
+import io.cairn.raft.core.Message;
+import io.cairn.raft.core.RaftConfig;
+import io.cairn.raft.core.RaftEvent;
+import io.cairn.raft.core.Role;
+import io.cairn.raft.core.SoftState;
+import io.cairn.raft.core.Tracer;
+import java.io.PrintStream;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * One deterministic run of a Raft group under faults, decided entirely by its seed.
+ *
+ * <p>Virtual time, one event queue, one seeded random source split per concern (network, disks, workload,
+ * nemesis, each member's election jitter): running a seed twice gives the same events in the same order, so a
+ * failing seed replays exactly, with a readable trace. The run has three phases:
+ * <ol>
+ *   <li><b>faults</b>: clients read and write while the {@link Nemesis} partitions, crashes and pauses members
+ *       and the network loses, duplicates and delays messages;</li>
+ *   <li><b>healed</b>: every fault ends; clients go on until the seed's target of successful operations is
+ *       reached (at least 500), then stop;</li>
+ *   <li><b>converge</b>: a barrier entry must commit and every member's log must become identical and fully
+ *       applied within a bounded virtual time (liveness).</li>
+ * </ol>
+ * The {@link SafetyChecker} checks Raft's safety properties after every event; at the end the client history
+ * must be linearizable. The first violation stops the run.
+ *
+ * <p>"Sometimes" counters prove that a run visited the states that matter; across 200 seeds each must be
+ * non-zero, or the faults are not reaching what they should.
+ */
+public final class Simulation {
+    /** The "sometimes" counters every large batch of seeds must reach. */
+    public static final List<String> SOMETIMES = List.of("leader-change-under-load",
+            RaftEvent.CHECK_QUORUM_STEP_DOWN.counterName(), RaftEvent.PRE_VOTE_REJECTED.counterName(),
+            RaftEvent.LOG_TRUNCATED.counterName(), RaftEvent.READ_INDEX_SERVED.counterName(),
+            RaftEvent.INFLIGHT_LIMIT_REACHED.counterName());
+
+    private static final long CONVERGE_LIMIT_MICROS = 10_000_000;
+    private static final long WORKLOAD_LIMIT_MICROS = 60_000_000;
+    private static final long EVENTS_MAX = 50_000_000;
+    private static final long CHECK_STEPS_MAX = 20_000_000;
+
+    private final long seed;
+    private final SimParams params;
+    private final EventQueue events = new EventQueue();
+    private final SplittableRandom diskRandom;
+    private final SplittableRandom clientNetRandom;
+    private final SimNetwork network;
+    private final SimNode[] nodes;
+    private final SafetyChecker checker;
+    private final History history = new History();
+    private final Workload workload;
+    private final Nemesis nemesis;
+    private final PrintStream traceOut;
+    private boolean verbose;
+    private final Map<String, Long> counters = new TreeMap<>();
+    private String violation;
+    private boolean stopped;
+    private int leadersElected;
+    private long barrierIndex = -1;
+    private long barrierProposedMicros;
+    private boolean barrierApplied;
+
+    /**
+     * A run of {@code seed} with {@code bugs} injected into every member; {@code traceOut} receives the readable
+     * trace, or null for none.
+     */
+    public Simulation(long seed, Set<InjectedBug> bugs, PrintStream traceOut) {
+        this.seed = seed;
+        this.params = new SimParams(seed);
+        this.traceOut = traceOut;
+        SplittableRandom root = new SplittableRandom(seed);
+        SplittableRandom netRandom = root.split();
+        this.diskRandom = root.split();
+        this.clientNetRandom = root.split();
+        SplittableRandom workloadRandom = root.split();
+        SplittableRandom nemesisRandom = root.split();
+        this.network = new SimNetwork(events, netRandom, params);
+        this.checker = new SafetyChecker(params.nodes);
+        long[] ids = new long[params.nodes];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = i + 1;
+        }
+        this.nodes = new SimNode[params.nodes + 1];
+        for (int i = 1; i <= params.nodes; i++) {
+            RaftConfig config = RaftConfig.builder(i, ids)
+                    .electionTicks(params.electionTicks)
+                    .heartbeatTicks(params.heartbeatTicks)
+                    .messageBytesMax(params.messageBytesMax)
+                    .inflightMessagesMax(params.inflightMessagesMax)
+                    .inflightBytesMax(Math.max(params.messageBytesMax, 64L << 10))
+                    .uncommittedBytesMax(Math.max(params.messageBytesMax, 1L << 20))
+                    .injectedBugs(bugs)
+                    .build();
+            nodes[i] = new SimNode(i, this, config, root.split());
+        }
+        this.workload = new Workload(this, params, workloadRandom, history);
+        this.nemesis = new Nemesis(this, params, nemesisRandom);
+    }
+
+    public SimParams params() {
+        return params;
+    }
+
+    /** Also trace every message sent and delivered (a much longer trace). */
+    public Simulation verbose(boolean on) {
+        this.verbose = on && traceOut != null;
+        return this;
+    }
+
+    /** Runs the seed to the end (or to its first violation). */
+    public SimResult run() {
+        trace("seed " + seed + ": " + params);
+        try {
+            for (int i = 1; i <= params.nodes; i++) {
+                nodes[i].start();
+            }
+            workload.start();
+            nemesis.start();
+            events.at(params.faultPhaseMicros, nemesis::healAll);
+            runWorkload();
+            if (!stopped) {
+                converge();
+            }
+            if (!stopped) {
+                checkHistory();
+            }
+        } catch (RuntimeException e) {
+            violation("exception at " + time() + ": " + e);
+            if (traceOut != null) {
+                e.printStackTrace(traceOut);
+            }
+        }
+        boolean unknown = violation == null && counters.getOrDefault("history-unknown", 0L) > 0;
+        trace("end: " + (violation == null ? "ok" : "VIOLATION " + violation) + "; ok ops " + workload.okOps()
+                + ", history ops " + history.ops().size() + ", events " + events.executed() + ", faults "
+                + nemesis.faults());
+        Map<String, Long> sometimes = new TreeMap<>();
+        for (String name : SOMETIMES) {
+            sometimes.put(name, counters.getOrDefault(name, 0L));
+        }
+        return new SimResult(seed, violation, unknown, Collections.unmodifiableMap(sometimes), workload.okOps(),
+                history.ops().size(), events.now(), events.executed());
+    }
+
+    private void runWorkload() {
+        boolean issuing = true;
+        long limit = params.faultPhaseMicros + WORKLOAD_LIMIT_MICROS;
+        while (!stopped) {
+            if (!events.runNext(Long.MAX_VALUE)) {
+                violation("no events left at " + time());
+                return;
+            }
+            guardEventBudget();
+            long now = events.now();
+            if (issuing && now >= params.faultPhaseMicros && workload.okOps() >= params.okOpsTarget) {
+                workload.stopIssuing();
+                issuing = false;
+                trace("workload: target of " + params.okOpsTarget + " ok operations reached; clients stop");
+            }
+            if (issuing && now > limit) {
+                violation("liveness: only " + workload.okOps() + " of " + params.okOpsTarget
+                        + " operations succeeded " + (WORKLOAD_LIMIT_MICROS / 1_000_000)
+                        + " s after the faults healed");
+                return;
+            }
+            if (!issuing && !workload.busy()) {
+                return;
+            }
+        }
+    }
+
+    /** After healing: a barrier must commit and all logs converge within a bounded virtual time. */
+    private void converge() {
+        long deadline = events.now() + CONVERGE_LIMIT_MICROS;
+        trace("converge: proposing a barrier; every log must converge by " + String.format(Locale.ROOT, "%.6f",
+                deadline / 1e6));
+        while (!stopped) {
+            if (events.now() > deadline) {
+                violation("liveness: no convergence within " + CONVERGE_LIMIT_MICROS / 1_000_000
+                        + " s after all faults healed: " + describeNodes());
+                return;
+            }
+            boolean barrierStale = !barrierApplied && events.now() - barrierProposedMicros > 1_000_000;
+            if (barrierIndex < 0 || barrierStale) {
+                int leader = currentLeader();
+                long index = leader == 0 ? -1 : nodes[leader].proposeBarrier();
+                if (index > 0) {
+                    barrierIndex = index;
+                    barrierProposedMicros = events.now();
+                    barrierApplied = false;
+                }
+            }
+            if (converged()) {
+                trace("converged: every log identical up to " + nodes[1].core().log().lastIndex());
+                return;
+            }
+            long until = events.now() + 50_000;
+            while (!stopped && events.runNext(until)) {
+                guardEventBudget();
+            }
+        }
+    }
+
+    private boolean converged() {
+        if (!barrierApplied) {
+            return false;
+        }
+        for (int i = 1; i <= params.nodes; i++) {
+            SimNode n = nodes[i];
+            if (!n.up() || n.paused()) {
+                return false;
+            }
+            long last = n.core().log().lastIndex();
+            if (n.core().log().committed() != last || n.applied() != last || !checker.sameLog(1, i)
+                    || n.disk().lastIndex() != last) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void checkHistory() {
+        if (workload.okOps() < 500) {
+            violation("only " + workload.okOps() + " client operations succeeded (at least 500 required)");
+            return;
+        }
+        CheckResult r = new LinearizabilityChecker().check(history, new RegisterModel(), CHECK_STEPS_MAX);
+        trace("history: " + history.ops().size() + " ops checked: " + r.verdict() + " in " + r.stepsUsed()
+                + " steps");
+        switch (r.verdict()) {
+            case INVALID -> violation("linearizability: " + r.explanation());
+            case UNKNOWN -> counters.merge("history-unknown", 1L, Long::sum);
+            default -> { }
+        }
+    }
+
+    private void guardEventBudget() {
+        if (events.executed() > EVENTS_MAX) {
+            violation("simulation exceeded " + EVENTS_MAX + " events at " + time());
+        }
+    }
+
+    private String describeNodes() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 1; i <= params.nodes; i++) {
+            SimNode n = nodes[i];
+            b.append(" n").append(i);
+            if (!n.up()) {
+                b.append("(down)");
+                continue;
+            }
+            b.append('(').append(n.core().role()).append(" t").append(n.core().term()).append(" last=")
+                    .append(n.core().log().lastIndex()).append(" commit=").append(n.core().log().committed())
+                    .append(" applied=").append(n.applied()).append(')');
+        }
+        return b.toString();
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Services for members, clients and the nemesis
+    // ---------------------------------------------------------------------------------------------------
+
+    EventQueue events() {
+        return events;
+    }
+
+    SimNetwork network() {
+        return network;
+    }
+
+    SafetyChecker checker() {
+        return checker;
+    }
+
+    SimNode node(int id) {
+        return nodes[id];
+    }
+
+    int quorum() {
+        return params.nodes / 2 + 1;
+    }
+
+    boolean stopped() {
+        return stopped;
+    }
+
+    void violation(String message) {
+        if (violation == null) {
+            violation = message;
+            trace("VIOLATION: " + message);
+        }
+        stopped = true;
+    }
+
+    /** Called after each Ready a member handled: stops the run at the checker's first violation. */
+    void afterReady() {
+        if (checker.violation() != null) {
+            violation(checker.violation());
+        }
+    }
+
+    void sendPeer(Message m) {
+        if (verbose) {
+            trace("send " + m);
+        }
+        network.send(m, msg -> {
+            if (verbose) {
+                trace("deliver " + msg);
+            }
+            nodes[(int) msg.to()].deliver(msg);
+        });
+    }
+
+    long fsyncLatency() {
+        return params.fsyncMinMicros + diskRandom.nextLong(params.fsyncMaxMicros - params.fsyncMinMicros + 1);
+    }
+
+    long clientLatency() {
+        return 50 + clientNetRandom.nextLong(450);
+    }
+
+    /** The up, running member that believes it leads in the highest term, or 0. */
+    int currentLeader() {
+        int best = 0;
+        long bestTerm = -1;
+        for (int i = 1; i <= params.nodes; i++) {
+            SimNode n = nodes[i];
+            if (n.up() && !n.paused() && n.core().role() == Role.LEADER && n.core().term() > bestTerm) {
+                best = i;
+                bestTerm = n.core().term();
+            }
+        }
+        return best;
+    }
+
+    void onSoftState(SimNode node, SoftState s) {
+        if (tracing()) {
+            trace("n" + node.id + " is now " + s);
+        }
+        checker.onSoftState(node.id, s);
+        if (checker.violation() != null) {
+            violation(checker.violation());
+        }
+    }
+
+    void onApplied(SimNode node, Entry e, long opId) {
+        if (opId == -1 && e.index() == barrierIndex) {
+            barrierApplied = true;
+        }
+        if (checker.violation() != null) {
+            violation(checker.violation());
+        }
+    }
+
+    void onVoteSent(SimNode node) {
+        nemesis.onVoteSent(node.id);
+    }
+
+    void onLeaderFirstCommit(SimNode node) {
+        nemesis.onLeaderFirstCommit(node.id);
+    }
+
+    void onWriteAcked(int node) {
+        nemesis.onWriteAcked(node);
+    }
+
+    void countPartition() {
+        counters.merge("partitions", 1L, Long::sum);
+    }
+
+    SafetyChecker.DurableCount durableCount() {
+        return new SafetyChecker.DurableCount() {
+            @Override
+            public long term(int node, long index) {
+                return nodes[node].core().log().term(index);
+            }
+
+            @Override
+            public int count(long index, long term) {
+                int holders = 0;
+                for (int i = 1; i <= params.nodes; i++) {
+                    Entry e = nodes[i].disk().entry(index);
+                    if (e != null && e.term() == term) {
+                        holders++;
+                    }
+                }
+                return holders;
+            }
+        };
+    }
+
+    Tracer tracerFor(int id) {
+        return new Tracer() {
+            @Override
+            public boolean enabled() {
+                return traceOut != null;
+            }
+
+            @Override
+            public void trace(long nodeId, String line) {
+                Simulation.this.trace("n" + nodeId + ": " + line);
+            }
+
+            @Override
+            public void event(long nodeId, RaftEvent event) {
+                counters.merge(event.counterName(), 1L, Long::sum);
+                if (event == RaftEvent.LEADER_ELECTED) {
+                    if (leadersElected > 0 && workload.busy()) {
+                        counters.merge("leader-change-under-load", 1L, Long::sum);
+                    }
+                    leadersElected++;
+                    nemesis.onLeaderElected((int) nodeId);
+                }
+            }
+        };
+    }
+
+    boolean tracing() {
+        return traceOut != null;
+    }
+
+    void trace(String line) {
+        if (traceOut != null) {
+            traceOut.println(time() + " " + line);
+        }
+    }
+
+    private String time() {
+        return String.format(Locale.ROOT, "%11.6f", events.now() / 1e6);
+    }
+}

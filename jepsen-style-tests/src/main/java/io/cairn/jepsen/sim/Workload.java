@@ -1,0 +1,183 @@
+package io.cairn.jepsen.sim;
+
+import io.cairn.jepsen.history.History;
+import io.cairn.jepsen.history.Op;
+import io.cairn.jepsen.history.OpFunction;
+import io.cairn.raft.core.RaftNode;
+import java.util.SplittableRandom;
+
+/**
+ * Closed-loop clients reading and writing a few registers, recording every operation in a {@link History}.
+ *
+ * <p>Each client has one operation outstanding at a time. A write goes to the member the client believes
+ * leads; a read goes to any member (followers answer through the leader's read index). A refusal that
+ * guarantees nothing happened (not the leader, member down, read not servable) is retried elsewhere within
+ * the same operation. The operation ends as {@code ok}, {@code fail} (the write's entry was certainly
+ * replaced) or {@code info} (connection lost or timed out: it may or may not have happened); after an
+ * {@code info} the client continues as a new process, as in Jepsen. Every written value is unique.
+ */
+final class Workload {
+    private final class Client {
+        int process;
+        Op current;
+        long opId;
+        int key;
+        long token;
+        int leaderGuess;
+    }
+
+    private final Simulation sim;
+    private final SimParams params;
+    private final SplittableRandom random;
+    private final History history;
+    private final Client[] clients;
+    private int nextProcess;
+    private long nextOpId = 1;
+    private long nextToken = 1;
+    private boolean issuing = true;
+    private int okOps;
+
+    Workload(Simulation sim, SimParams params, SplittableRandom random, History history) {
+        this.sim = sim;
+        this.params = params;
+        this.random = random;
+        this.history = history;
+        this.clients = new Client[params.clients];
+        for (int i = 0; i < clients.length; i++) {
+            Client c = new Client();
+            c.process = nextProcess++;
+            c.leaderGuess = 1 + random.nextInt(params.nodes);
+            clients[i] = c;
+        }
+    }
+
+    void start() {
+        for (Client c : clients) {
+            sim.events().after(random.nextLong(params.thinkMaxMicros + 1), () -> nextOp(c));
+        }
+    }
+
+    int okOps() {
+        return okOps;
+    }
+
+    /** Clients finish their current operation and issue no more. */
+    void stopIssuing() {
+        issuing = false;
+    }
+
+    boolean busy() {
+        for (Client c : clients) {
+            if (c.current != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void nextOp(Client c) {
+        if (!issuing || sim.stopped()) {
+            return;
+        }
+        boolean write = random.nextDouble() < params.writeFraction;
+        c.key = random.nextInt(params.keys);
+        c.opId = nextOpId++;
+        c.token = nextToken++;
+        c.current = history.invoke(c.process, write ? OpFunction.WRITE : OpFunction.READ, "k" + c.key,
+                write ? c.opId : null, null, nowNanos());
+        long token = c.token;
+        sim.events().after(params.requestTimeoutMicros, () -> {
+            if (c.token == token && c.current != null) {
+                end(c, "info (timeout)");
+            }
+        });
+        attempt(c, write ? c.leaderGuess : 1 + random.nextInt(params.nodes));
+    }
+
+    private void attempt(Client c, int target) {
+        long token = c.token;
+        SimNode node = sim.node(target);
+        Op op = c.current;
+        sim.events().after(sim.clientLatency(), () -> {
+            if (c.token != token) {
+                return;
+            }
+            if (op.f() == OpFunction.WRITE) {
+                node.clientWrite(c.opId, c.key, c.opId, reply -> replyLater(c, token, target, reply));
+            } else {
+                node.clientRead(c.key, reply -> replyLater(c, token, target, reply));
+            }
+        });
+    }
+
+    private void replyLater(Client c, long token, int from, Reply reply) {
+        sim.events().after(sim.clientLatency(), () -> {
+            if (c.token == token && c.current != null) {
+                onReply(c, from, reply);
+            }
+        });
+    }
+
+    private void onReply(Client c, int from, Reply reply) {
+        switch (reply.outcome()) {
+            case OK -> {
+                c.leaderGuess = c.current.f() == OpFunction.WRITE ? from : c.leaderGuess;
+                history.ok(c.current, reply.value(), nowNanos());
+                okOps++;
+                boolean write = c.current.f() == OpFunction.WRITE;
+                finish(c, write ? "ok" : "ok = " + reply.value());
+                if (write) {
+                    sim.onWriteAcked(from);
+                }
+            }
+            case LOST -> {
+                history.fail(c.current, nowNanos());
+                finish(c, "fail (entry replaced)");
+            }
+            case UNKNOWN -> end(c, "info (connection lost)");
+            case NOT_LEADER -> retry(c, reply.leaderHint() != RaftNode.NONE ? (int) reply.leaderHint() : other(from));
+            case UNAVAILABLE, RETRY -> retry(c, other(from));
+        }
+    }
+
+    /** History times are in nanoseconds, as in Jepsen. */
+    private long nowNanos() {
+        return sim.events().now() * 1_000;
+    }
+
+    private int other(int from) {
+        if (params.nodes == 1) {
+            return from;
+        }
+        int t = 1 + random.nextInt(params.nodes - 1);
+        return t >= from ? t + 1 : t;
+    }
+
+    private void retry(Client c, int target) {
+        c.leaderGuess = target;
+        long token = c.token;
+        sim.events().after(2_000 + random.nextLong(10_000), () -> {
+            if (c.token == token && c.current != null) {
+                attempt(c, target);
+            }
+        });
+    }
+
+    /** The operation's outcome is unknown: record info and continue as a new process. */
+    private void end(Client c, String why) {
+        history.info(c.current, nowNanos());
+        c.process = nextProcess++;
+        finish(c, why);
+    }
+
+    private void finish(Client c, String outcome) {
+        if (sim.tracing()) {
+            Op op = c.current;
+            sim.trace("client p" + op.process() + " " + op.f().name().toLowerCase(java.util.Locale.ROOT) + " " + op.key()
+                    + (op.f() == OpFunction.WRITE ? "=" + op.value() : "") + " -> " + outcome);
+        }
+        c.current = null;
+        c.token = nextToken++;
+        sim.events().after(random.nextLong(params.thinkMaxMicros + 1), () -> nextOp(c));
+    }
+}
