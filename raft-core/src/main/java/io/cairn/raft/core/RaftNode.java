@@ -644,7 +644,15 @@ public final class RaftNode {
         pr.setRecentActive(true);
         pr.resume();
         if (pr.match() < log.lastIndex()) {
-            sendPending.add(m.from());
+            if (pr.state() == ProgressState.REPLICATE && (pr.isPaused() || pr.next() > log.lastIndex())) {
+                // Everything before next was sent but not acknowledged, and nothing new would be sent (the window
+                // is full or there is nothing after next): if those appends were lost, the follower would never
+                // catch up. An empty append at next-1 makes it acknowledge (freeing the window) or reject (probe).
+                long prev = pr.next() - 1;
+                send(Message.append(id, m.from(), term, log.term(prev), prev, List.of(), log.committed()));
+            } else {
+                sendPending.add(m.from());
+            }
         }
         if (m.context() > 0) {
             pr.ackReadRound(m.context());
