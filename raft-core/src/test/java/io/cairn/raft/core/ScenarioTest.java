@@ -30,7 +30,11 @@ import org.junit.jupiter.api.TestFactory;
  * {@code deliver-msgs [to=ID] [from=ID] [type=T]}, {@code drop-msgs [to=ID] [from=ID] [type=T]},
  * {@code stabilize}, {@code propose ID DATA...}, {@code read-index ID REQUEST}, {@code raft-log ID},
  * {@code raft-state}, {@code status ID}, {@code isolate ID}, {@code heal}, {@code restart ID},
- * {@code trace on|off}, {@code applied ID}, {@code reads ID}.
+ * {@code trace on|off}, {@code applied ID}, {@code reads ID}, and {@code elect ID} (campaign and stabilize without
+ * printing the steps, then print {@code raft-state}: for setting up, once a scenario has shown an election).
+ *
+ * <p>In {@code stabilize} output, "{@code > deliver N messages}" separates the Readies from what their delivery
+ * caused (the traces that follow); messages to or from an isolated member are counted as dropped.
  */
 class ScenarioTest {
     private static final Path DIR = Paths.get("src/test/resources/scenarios");
@@ -147,14 +151,26 @@ class ScenarioTest {
                 }
                 case "process-ready" -> processReady(args);
                 case "deliver-msgs" -> {
-                    int n = cluster.deliver(filter(kv));
-                    yield "delivered " + n + "\n";
+                    Predicate<Message> which = filter(kv);
+                    int matching = (int) cluster.network.stream().filter(which).count();
+                    int n = cluster.deliver(which);
+                    yield "delivered " + n + (matching > n ? " (dropped " + (matching - n) + ": isolated)" : "")
+                            + "\n";
                 }
                 case "drop-msgs" -> {
                     int n = cluster.drop(filter(kv));
                     yield "dropped " + n + "\n";
                 }
                 case "stabilize" -> stabilize();
+                case "elect" -> {
+                    cluster.node(id(args, 0)).campaign();
+                    boolean tracing = cluster.tracing;
+                    cluster.tracing = false;
+                    cluster.stabilize();
+                    cluster.tracing = tracing;
+                    cluster.out.setLength(0);
+                    yield raftState();
+                }
                 case "propose" -> propose(args);
                 case "read-index" -> {
                     cluster.node(id(args, 0)).readIndex(Long.parseLong(args.get(1)));
@@ -257,7 +273,11 @@ class ScenarioTest {
                     }
                 }
                 if (!cluster.network.isEmpty()) {
-                    cluster.deliver(m -> true);
+                    int queued = cluster.network.size();
+                    int delivered = cluster.deliver(m -> true);
+                    b.append("> deliver ").append(delivered).append(delivered == 1 ? " message" : " messages")
+                            .append(queued > delivered ? " (dropped " + (queued - delivered) + ": isolated)" : "")
+                            .append('\n');
                     b.append(cluster.out);
                     cluster.out.setLength(0);
                     any = true;

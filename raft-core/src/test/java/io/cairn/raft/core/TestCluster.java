@@ -46,6 +46,8 @@ final class TestCluster {
     final List<Message> network = new ArrayList<>();
     final Set<Long> isolated = new HashSet<>();
     final Map<Long, Integer> eventCounts = new LinkedHashMap<>();
+    /** Every message {@link #deliver} handed to a member, in delivery order (dropped ones are not here). */
+    final List<Message> delivered = new ArrayList<>();
     final StringBuilder out = new StringBuilder();
     boolean tracing;
 
@@ -106,6 +108,18 @@ final class TestCluster {
                 tracer()));
     }
 
+    /**
+     * Replaces member {@code id}'s disk with {@code hardState} and {@code entries} and restarts it from there:
+     * how a test sets up logs that elections and partitions would take many steps to produce.
+     */
+    void load(long id, HardState hardState, List<Entry> entries) {
+        Disk d = disks.get(id);
+        d.hardState = hardState;
+        d.entries.clear();
+        d.entries.addAll(entries);
+        restart(id);
+    }
+
     /** Handles one Ready of member {@code id}; returns it (or null if there was none). */
     Ready processReady(long id) {
         RaftNode n = nodes.get(id);
@@ -140,6 +154,7 @@ final class TestCluster {
                 continue;
             }
             nodes.get(m.to()).step(m);
+            this.delivered.add(m);
             delivered++;
         }
         return delivered;

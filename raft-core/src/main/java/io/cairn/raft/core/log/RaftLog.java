@@ -46,7 +46,9 @@ public final class RaftLog {
         }
         this.persisted = lastIndex();
         this.handedOut = lastIndex();
-        this.committed = Math.min(Math.max(committed, snapshotIndex), lastIndex());
+        // Applied entries were committed, even when the commit hint in the hard state is older (the runtime may
+        // apply a Ready's entries before that Ready's hard state is written): never hand them out again.
+        this.committed = Math.min(Math.max(Math.max(committed, applied), snapshotIndex), lastIndex());
         this.applying = Math.min(Math.max(applied, snapshotIndex), this.committed);
     }
 
