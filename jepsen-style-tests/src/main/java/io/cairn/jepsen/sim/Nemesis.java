@@ -246,7 +246,7 @@ final class Nemesis {
      */
     void onLeaderFirstCommit(int leader) {
         if (!active || params.strikeNewLeaderProbability == 0 || crashed[leader]
-                || random.nextDouble() >= params.strikeNewLeaderProbability / 2) {
+                || random.nextDouble() >= params.strikeNewLeaderProbability) {
             return;
         }
         double span = Math.log(Math.max(2.0, params.faultMeanMicros / 5_000.0));

@@ -8,7 +8,8 @@ import java.util.function.Consumer;
 /**
  * The simulated network between members: per-message latency (which also reorders), loss, duplication, and
  * partitions as a matrix of cut directed links. A link is checked when a message is delivered, so messages in
- * flight when a partition starts are lost, as on a real network. Member ids are 1..n.
+ * flight when a partition starts are lost, as on a real network; so are messages whose sender crashed before
+ * they arrived. Member ids are 1..n.
  */
 final class SimNetwork {
     private final EventQueue events;
@@ -26,8 +27,12 @@ final class SimNetwork {
         this.cut = new boolean[params.nodes + 1][params.nodes + 1];
     }
 
-    /** Sends {@code m}; {@code deliver} runs at arrival unless the message is lost or its link is cut then. */
-    void send(Message m, Consumer<Message> deliver) {
+    /**
+     * Sends {@code m}; {@code deliver} runs at arrival unless the message is lost, its link is cut then, or its
+     * sender crashed in between ({@code senderAlive} answers false): a crash is a power cut, and what was still
+     * queued in the sender's machine is lost with it.
+     */
+    void send(Message m, java.util.function.BooleanSupplier senderAlive, Consumer<Message> deliver) {
         sent++;
         if (faultsOn && params.lossProbability > 0 && random.nextDouble() < params.lossProbability) {
             dropped++;
@@ -37,7 +42,7 @@ final class SimNetwork {
                 ? 2 : 1;
         for (int i = 0; i < copies; i++) {
             events.after(latency(), () -> {
-                if (isCut(m.from(), m.to())) {
+                if (isCut(m.from(), m.to()) || !senderAlive.getAsBoolean()) {
                     dropped++;
                     return;
                 }

@@ -74,6 +74,11 @@ final class SimNode {
         return paused;
     }
 
+    /** Changes at every crash and restart; messages sent by an earlier incarnation die with it. */
+    int incarnation() {
+        return incarnation;
+    }
+
     RaftNode core() {
         return core;
     }

@@ -10,6 +10,8 @@ import java.util.SplittableRandom;
  * seeds this reaches corners a fixed mix would visit rarely. All times are virtual microseconds.
  */
 public final class SimParams {
+    /** The "leader-churn" profile (otherwise "mixed"). */
+    public final boolean churnProfile;
     public final int nodes;
     /** Each member's tick interval; drawn per member to model clock drift. */
     public final long[] tickMicros;
@@ -46,7 +48,11 @@ public final class SimParams {
 
     public SimParams(long seed) {
         SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
-        nodes = r.nextInt(3) == 0 ? 3 : 5;
+        // Two profiles: "mixed" draws every fault rate independently; "leader-churn" keeps striking new
+        // leaders (crashing them within milliseconds of election or of their first commit) while small
+        // messages make followers catch up in pieces: the conditions of Figure 8 and of split votes.
+        churnProfile = r.nextInt(5) < 2;
+        nodes = churnProfile ? (r.nextInt(5) == 0 ? 3 : 5) : (r.nextInt(3) == 0 ? 3 : 5);
         tickMicros = new long[nodes];
         for (int i = 0; i < nodes; i++) {
             tickMicros[i] = 10_000 + r.nextLong(-500, 501); // ±5% drift around 10 ms
@@ -61,18 +67,18 @@ public final class SimParams {
         fsyncMaxMicros = fsyncMinMicros + pick(r, 500, 2_000, 8_000, 30_000);
         int faultKinds = 1 + r.nextInt(7); // a non-empty subset of {partition, crash, pause}
         partitions = (faultKinds & 1) != 0;
-        crashes = (faultKinds & 2) != 0;
+        crashes = churnProfile || (faultKinds & 2) != 0;
         pauses = (faultKinds & 4) != 0;
         crashAfterVoteProbability = crashes && r.nextBoolean() ? 0.05 + r.nextDouble() * 0.3 : 0;
         strikeAfterAckProbability = r.nextBoolean() ? 0.002 + r.nextDouble() * 0.02 : 0;
-        int churn = r.nextInt(3); // none, some, or relentless strikes on new leaders
+        int churn = churnProfile ? 2 : r.nextInt(3); // none, some, or relentless strikes on new leaders
         strikeNewLeaderProbability = churn == 0 ? 0 : churn == 1 ? 0.1 + r.nextDouble() * 0.3
                 : 0.5 + r.nextDouble() * 0.4;
         leaderBias = 0.2 + r.nextDouble() * 0.6;
         faultMeanMicros = pick(r, 200_000, 500_000, 1_500_000);
         quietMeanMicros = pick(r, 100_000, 400_000, 1_000_000);
-        faultPhaseMicros = 5_000_000 + r.nextLong(20_000_000);
-        messageBytesMax = r.nextBoolean() ? 48 + r.nextInt(200) : 1 << 20;
+        faultPhaseMicros = churnProfile ? 20_000_000 + r.nextLong(40_000_000) : 10_000_000 + r.nextLong(30_000_000);
+        messageBytesMax = r.nextInt(4) < (churnProfile ? 3 : 2) ? 48 + r.nextInt(200) : 1 << 20;
         inflightMessagesMax = r.nextInt(3) == 0 ? 1 + r.nextInt(4) : 256;
         clients = 3 + r.nextInt(6);
         keys = 2 + r.nextInt(5);
@@ -88,7 +94,7 @@ public final class SimParams {
 
     @Override
     public String toString() {
-        return "nodes=" + nodes + " heartbeat=" + heartbeatTicks + " net=" + netLatencyMinMicros + ".."
+        return "profile=" + (churnProfile ? "leader-churn" : "mixed") + " nodes=" + nodes + " heartbeat=" + heartbeatTicks + " net=" + netLatencyMinMicros + ".."
                 + netLatencyMaxMicros + "us loss=" + String.format("%.3f", lossProbability) + " dup="
                 + String.format("%.3f", duplicateProbability) + " fsync=" + fsyncMinMicros + ".." + fsyncMaxMicros
                 + "us faults=" + (partitions ? "partition," : "") + (crashes ? "crash," : "")

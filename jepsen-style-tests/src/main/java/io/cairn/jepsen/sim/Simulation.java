@@ -317,7 +317,9 @@ public final class Simulation {
         if (verbose) {
             trace("send " + m);
         }
-        network.send(m, msg -> {
+        SimNode sender = nodes[(int) m.from()];
+        int incarnation = sender.incarnation();
+        network.send(m, () -> sender.incarnation() == incarnation, msg -> {
             if (verbose) {
                 trace("deliver " + msg);
             }

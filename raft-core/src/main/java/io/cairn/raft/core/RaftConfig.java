@@ -27,7 +27,8 @@ public final class RaftConfig {
     public final boolean checkQuorum;
     /** At most this many AppendEntries in flight to one follower in the replicate state. */
     public final int inflightMessagesMax;
-    /** At most this many entry bytes in flight to one follower. */
+    /** No new AppendEntries goes to a follower once this many entry bytes are in flight to it (so the bytes
+     * in flight stay below this plus one message). */
     public final long inflightBytesMax;
     /** One AppendEntries carries at most this many entry bytes (at least one entry). */
     public final long messageBytesMax;
@@ -61,6 +62,8 @@ public final class RaftConfig {
     private void validate() {
         require(id != RaftNode.NONE, "id must not be 0 (0 means 'no member')");
         require(voters.length > 0, "a group needs at least one voter");
+        require(Arrays.binarySearch(voters, id) >= 0,
+                "member " + id + " is not among the voters " + Arrays.toString(voters));
         for (int i = 1; i < voters.length; i++) {
             require(voters[i] != voters[i - 1], "voter " + voters[i] + " is listed twice");
         }

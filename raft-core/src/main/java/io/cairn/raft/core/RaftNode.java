@@ -99,8 +99,27 @@ public final class RaftNode {
      */
     public static RaftNode restart(RaftConfig config, HardState hardState, List<Entry> durableEntries,
             long appliedIndex, RandomSource random, Tracer tracer) {
+        checkRecovered(hardState, durableEntries);
         RaftLog log = new RaftLog(0, 0, durableEntries, hardState.commit(), appliedIndex);
         return new RaftNode(config, hardState, log, random, tracer);
+    }
+
+    /**
+     * What storage gave back must be a log a member could have written: consecutive indexes from 1, terms never
+     * decreasing and never above the durable term (the hard state is written with, or before, the entries
+     * that need it). Anything else is a storage bug, and starting on it would spread it.
+     */
+    private static void checkRecovered(HardState hardState, List<Entry> entries) {
+        long prevTerm = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            Invariants.check(e.index() == i + 1, "recovered entry %d is at position %d", e.index(), i + 1);
+            Invariants.check(e.term() >= prevTerm, "recovered entry %d has term %d below the previous %d", e.index(),
+                    e.term(), prevTerm);
+            prevTerm = e.term();
+        }
+        Invariants.check(prevTerm <= hardState.term(), "recovered log ends in term %d above the durable term %d",
+                prevTerm, hardState.term());
     }
 
     // ---------------------------------------------------------------------------------------------------
