@@ -69,7 +69,7 @@ public final class SimBatch {
         return summarize(List.of(r), 1, bugs, out);
     }
 
-    private static int summarize(List<SimResult> results, int count, Set<InjectedBug> bugs, PrintStream out) {
+    static int summarize(List<SimResult> results, int count, Set<InjectedBug> bugs, PrintStream out) {
         int violations = 0;
         int unknown = 0;
         Map<String, Long> counters = new TreeMap<>();
