@@ -46,7 +46,7 @@ public final class SimBatch {
                     out.flush();
                 }
                 if (progress != null && (i + 1) % 25 == 0) {
-                    progress.println("sim progress: " + (i + 1) + "/" + count + " seeds");
+                    progress.println("progress: " + (i + 1) + "/" + count + " seeds");
                 }
             }
             return summarize(results, count, bugs, out);
