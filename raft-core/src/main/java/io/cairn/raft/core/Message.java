@@ -12,8 +12,9 @@ import java.util.List;
  *       now known to match; for a rejected one it is the rejected prevLogIndex and {@code logTerm, rejectHint}
  *       carry the fast back-off hint; for READ_INDEX_RESPONSE {@code index} is the read index.</li>
  *   <li>{@code commit}: the sender's commit index (APPEND, HEARTBEAT).</li>
- *   <li>{@code context}: the read round (HEARTBEAT and its response) or the request id (READ_INDEX and its
- *       response).</li>
+ *   <li>{@code context}: the read round (HEARTBEAT and its response), the request id (READ_INDEX and its
+ *       response), or {@link #CAMPAIGN_TRANSFER} on a VOTE sent because of a leadership transfer.</li>
+ *   <li>{@code snapshot}: the snapshot's metadata (SNAPSHOT only).</li>
  * </ul>
  *
  * <p>The entries list is never modified after the message is built.
@@ -29,7 +30,11 @@ public record Message(
         long commit,
         boolean reject,
         long rejectHint,
-        long context) {
+        long context,
+        SnapshotMeta snapshot) {
+
+    /** A VOTE's context when the candidate campaigns because the leader handed leadership to it. */
+    public static final long CAMPAIGN_TRANSFER = 1;
 
     public Message {
         if (entries == null) {
@@ -37,8 +42,27 @@ public record Message(
         }
     }
 
+    private Message(MessageType type, long from, long to, long term, long logTerm, long index, List<Entry> entries,
+            long commit, boolean reject, long rejectHint, long context) {
+        this(type, from, to, term, logTerm, index, entries, commit, reject, rejectHint, context, null);
+    }
+
     public static Message voteRequest(MessageType type, long from, long to, long term, long lastTerm, long lastIndex) {
         return new Message(type, from, to, term, lastTerm, lastIndex, null, 0, false, 0, 0);
+    }
+
+    /** A VOTE sent by the target of a leadership transfer: voters grant it even while they hear from a leader. */
+    public static Message transferVoteRequest(long from, long to, long term, long lastTerm, long lastIndex) {
+        return new Message(MessageType.VOTE, from, to, term, lastTerm, lastIndex, null, 0, false, 0,
+                CAMPAIGN_TRANSFER);
+    }
+
+    public static Message timeoutNow(long from, long to, long term) {
+        return new Message(MessageType.TIMEOUT_NOW, from, to, term, 0, 0, null, 0, false, 0, 0);
+    }
+
+    public static Message snapshot(long from, long to, long term, SnapshotMeta snapshot, long commit) {
+        return new Message(MessageType.SNAPSHOT, from, to, term, 0, 0, null, commit, false, 0, 0, snapshot);
     }
 
     public static Message voteResponse(MessageType type, long from, long to, long term, boolean reject) {
@@ -88,7 +112,8 @@ public record Message(
 
     /** The same message addressed with a new term; used by tests that forge stale messages. */
     public Message withTerm(long newTerm) {
-        return new Message(type, from, to, newTerm, logTerm, index, entries, commit, reject, rejectHint, context);
+        return new Message(type, from, to, newTerm, logTerm, index, entries, commit, reject, rejectHint, context,
+                snapshot);
     }
 
     @Override
@@ -97,7 +122,9 @@ public record Message(
         b.append(RaftNode.idString(from)).append("->").append(RaftNode.idString(to)).append(' ').append(type)
                 .append(" term=").append(term);
         switch (type) {
-            case PRE_VOTE, VOTE -> b.append(" last=").append(logTerm).append('/').append(index);
+            case PRE_VOTE, VOTE -> b.append(" last=").append(logTerm).append('/').append(index)
+                    .append(context == CAMPAIGN_TRANSFER ? " (transfer)" : "");
+            case SNAPSHOT -> b.append(' ').append(snapshot);
             case PRE_VOTE_RESPONSE, VOTE_RESPONSE -> b.append(reject ? " rejected" : " granted");
             case APPEND -> {
                 b.append(" prev=").append(logTerm).append('/').append(index).append(" commit=").append(commit);

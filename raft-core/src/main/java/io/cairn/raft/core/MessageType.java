@@ -16,7 +16,15 @@ public enum MessageType {
     HEARTBEAT_RESPONSE,
     /** A follower asks the leader for a read index on behalf of its own client. */
     READ_INDEX,
-    READ_INDEX_RESPONSE;
+    READ_INDEX_RESPONSE,
+    /** Leadership transfer (thesis §3.10): the leader tells a caught-up voter to campaign at once. */
+    TIMEOUT_NOW,
+    /**
+     * InstallSnapshot: the follower is too far behind for the log. The message carries only the snapshot's
+     * metadata; the runtime streams the data beside it in chunks and steps this message into the follower's
+     * core once all of it has arrived. Answered with an APPEND_RESPONSE.
+     */
+    SNAPSHOT;
 
     private static final MessageType[] VALUES = values();
 

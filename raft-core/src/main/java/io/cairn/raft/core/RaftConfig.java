@@ -14,7 +14,11 @@ import java.util.Set;
 public final class RaftConfig {
     /** This member's id; never {@link RaftNode#NONE}. */
     public final long id;
-    /** The voting members of the group, this member included, when the group is first created. */
+    /**
+     * The voting members when the group is first created (this member among them), or empty for a member that
+     * joins an existing group and learns the configuration from its leader. Once the log holds configuration
+     * entries, those decide.
+     */
     public final long[] voters;
     /** A follower campaigns after a random timeout in [electionTicks, 2 * electionTicks). */
     public final int electionTicks;
@@ -38,6 +42,18 @@ public final class RaftConfig {
     public final long applyBatchBytesMax;
     /** The leader holds at most this many ReadIndex requests waiting for confirmation; more are refused. */
     public final int readRequestsMax;
+    /** How linearizable reads are confirmed. */
+    public final ReadMode readMode;
+    /** With {@link ReadMode#LEASE}: the lease ends this many ticks before the election timeout (clock drift). */
+    public final int leaseMarginTicks;
+    /** One {@link RaftNode#propose} call carries at most this many bytes; each command at most
+     * {@link #messageBytesMax}. */
+    public final long proposalBytesMax;
+    /** The core asks for a snapshot once this many applied entries follow the last one (0: never). */
+    public final long snapshotThresholdEntries;
+    /** After a snapshot, the log keeps this many entries below it, so slightly lagging followers need no
+     * snapshot. */
+    public final long snapshotRetainEntries;
     /** Deliberately broken rules, for testing the testers; empty in production. */
     public final Set<InjectedBug> injectedBugs;
 
@@ -55,15 +71,20 @@ public final class RaftConfig {
         this.uncommittedBytesMax = b.uncommittedBytesMax;
         this.applyBatchBytesMax = b.applyBatchBytesMax;
         this.readRequestsMax = b.readRequestsMax;
+        this.readMode = b.readMode;
+        this.leaseMarginTicks = b.leaseMarginTicks;
+        this.proposalBytesMax = b.proposalBytesMax;
+        this.snapshotThresholdEntries = b.snapshotThresholdEntries;
+        this.snapshotRetainEntries = b.snapshotRetainEntries;
         this.injectedBugs = b.injectedBugs.isEmpty() ? EnumSet.noneOf(InjectedBug.class) : EnumSet.copyOf(b.injectedBugs);
         validate();
     }
 
     private void validate() {
         require(id != RaftNode.NONE, "id must not be 0 (0 means 'no member')");
-        require(voters.length > 0, "a group needs at least one voter");
-        require(Arrays.binarySearch(voters, id) >= 0,
-                "member " + id + " is not among the voters " + Arrays.toString(voters));
+        require(voters.length == 0 || Arrays.binarySearch(voters, id) >= 0,
+                "member " + id + " is not among the voters " + Arrays.toString(voters)
+                        + " (give no voters to join an existing group)");
         for (int i = 1; i < voters.length; i++) {
             require(voters[i] != voters[i - 1], "voter " + voters[i] + " is listed twice");
         }
@@ -81,6 +102,13 @@ public final class RaftConfig {
                 "uncommittedBytesMax (" + uncommittedBytesMax + ") must hold at least one message (" + messageBytesMax + ")");
         require(applyBatchBytesMax > 0, "applyBatchBytesMax must be positive");
         require(readRequestsMax > 0, "readRequestsMax must be positive");
+        require(readMode != ReadMode.LEASE || checkQuorum, "lease reads need checkQuorum (thesis §6.4.1)");
+        require(leaseMarginTicks >= 0 && leaseMarginTicks < electionTicks,
+                "leaseMarginTicks (" + leaseMarginTicks + ") must be in [0, electionTicks)");
+        require(proposalBytesMax >= messageBytesMax,
+                "proposalBytesMax (" + proposalBytesMax + ") must hold at least one message (" + messageBytesMax + ")");
+        require(snapshotThresholdEntries >= 0 && snapshotRetainEntries >= 0,
+                "snapshot thresholds must not be negative");
     }
 
     private static void require(boolean ok, String message) {
@@ -109,6 +137,11 @@ public final class RaftConfig {
         b.uncommittedBytesMax = uncommittedBytesMax;
         b.applyBatchBytesMax = applyBatchBytesMax;
         b.readRequestsMax = readRequestsMax;
+        b.readMode = readMode;
+        b.leaseMarginTicks = leaseMarginTicks;
+        b.proposalBytesMax = proposalBytesMax;
+        b.snapshotThresholdEntries = snapshotThresholdEntries;
+        b.snapshotRetainEntries = snapshotRetainEntries;
         b.injectedBugs = injectedBugs.isEmpty() ? EnumSet.noneOf(InjectedBug.class) : EnumSet.copyOf(injectedBugs);
         return b;
     }
@@ -127,6 +160,11 @@ public final class RaftConfig {
         private long uncommittedBytesMax = 64L << 20;
         private long applyBatchBytesMax = 16L << 20;
         private int readRequestsMax = 65536;
+        private ReadMode readMode = ReadMode.READ_INDEX;
+        private int leaseMarginTicks = 2;
+        private long proposalBytesMax = 8L << 20;
+        private long snapshotThresholdEntries = 10_000;
+        private long snapshotRetainEntries = 5_000;
         private Set<InjectedBug> injectedBugs = EnumSet.noneOf(InjectedBug.class);
 
         private Builder(long id, long[] voters) {
@@ -181,6 +219,31 @@ public final class RaftConfig {
 
         public Builder readRequestsMax(int v) {
             readRequestsMax = v;
+            return this;
+        }
+
+        public Builder readMode(ReadMode v) {
+            readMode = v;
+            return this;
+        }
+
+        public Builder leaseMarginTicks(int v) {
+            leaseMarginTicks = v;
+            return this;
+        }
+
+        public Builder proposalBytesMax(long v) {
+            proposalBytesMax = v;
+            return this;
+        }
+
+        public Builder snapshotThresholdEntries(long v) {
+            snapshotThresholdEntries = v;
+            return this;
+        }
+
+        public Builder snapshotRetainEntries(long v) {
+            snapshotRetainEntries = v;
             return this;
         }
 

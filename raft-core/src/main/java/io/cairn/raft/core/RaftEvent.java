@@ -18,7 +18,27 @@ public enum RaftEvent {
     /** A leader held back entries for a follower because its in-flight window (count or bytes) was full. */
     INFLIGHT_LIMIT_REACHED("inflight-limit-reached"),
     /** A proposal was refused because the uncommitted log was at its byte limit. */
-    PROPOSAL_OVERLOADED("proposal-overloaded");
+    PROPOSAL_OVERLOADED("proposal-overloaded"),
+    /** A read was answered from the leader's lease, without a heartbeat round (thesis §6.4.1). */
+    LEASE_READ_SERVED("lease-read-served"),
+    /** A configuration took effect (its entry committed). */
+    CONFIG_APPLIED("config-applied"),
+    /** A learner became a voter. */
+    LEARNER_PROMOTED("learner-promoted"),
+    /** A leader stepped down because the configuration that removed it committed. */
+    REMOVED_LEADER_STEPPED_DOWN("removed-leader-stepped-down"),
+    /** A leader began handing leadership to another member. */
+    TRANSFER_STARTED("transfer-started"),
+    /** The target of a leadership transfer became leader. */
+    TRANSFER_COMPLETED("transfer-completed"),
+    /** A leadership transfer did not finish within an election timeout and was given up. */
+    TRANSFER_ABANDONED("transfer-abandoned"),
+    /** The core asked the runtime for a snapshot because its log grew past the threshold. */
+    SNAPSHOT_REQUESTED("snapshot-requested"),
+    /** A leader sent a snapshot to a follower whose next entry was compacted away. */
+    SNAPSHOT_SENT("snapshot-sent"),
+    /** A follower replaced its log by a snapshot from the leader. */
+    SNAPSHOT_INSTALLED("snapshot-installed");
 
     private final String counterName;
 

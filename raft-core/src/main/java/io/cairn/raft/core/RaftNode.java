@@ -1,37 +1,41 @@
 package io.cairn.raft.core;
 
+import io.cairn.raft.core.confchange.ConfigChange;
+import io.cairn.raft.core.confchange.Configuration;
 import io.cairn.raft.core.log.RaftLog;
 import io.cairn.raft.core.progress.Progress;
-import io.cairn.raft.core.progress.ProgressState;
-import io.cairn.raft.core.progress.ProgressTracker;
-import io.cairn.raft.core.quorum.MajorityConfig;
+import io.cairn.raft.core.quorum.JointConfig;
 import io.cairn.raft.core.quorum.VoteResult;
-import io.cairn.raft.core.read.ReadRequests;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One member of a Raft group, as a pure, deterministic state machine.
  *
- * <p>Inputs: {@link #tick()}, {@link #step(Message)}, {@link #propose}, {@link #readIndex(long)},
- * {@link #campaign()}, and {@link #persisted(long, long)} when the runtime's write of a {@link Ready}
- * completes. Output: {@link #ready()}, a batch of things to write, send, apply and answer, whose Javadoc
- * states the durability contract. There are no threads, clocks, I/O or unseeded randomness here: given the
- * same inputs and the same {@link RandomSource}, a node does exactly the same thing, which is what lets the
- * simulator replay a failing seed. The node is not thread-safe; exactly one thread (the group's raft thread,
- * or the simulator) owns it.
+ * <p>Inputs: {@link #tick()}, {@link #step(Message)}, {@link #propose}, {@link #proposeConfigChange},
+ * {@link #readIndex(long)}, {@link #transferLeadership}, {@link #campaign()}, and the runtime's
+ * acknowledgements: {@link #persisted(long, long)} when a {@link Ready}'s write completes,
+ * {@link #snapshotTaken} when a requested snapshot is durable, {@link #reportSnapshot} when a snapshot stream
+ * to a follower ends. Output: {@link #ready()}, a batch of things to write, send, apply and answer, whose
+ * Javadoc states the durability contract. There are no threads, clocks, I/O or unseeded randomness here:
+ * given the same inputs and the same {@link RandomSource}, a node does exactly the same thing, which is what
+ * lets the simulator replay a failing seed. Not thread-safe; exactly one thread owns a node.
  *
  * <p>Shape: {@link #step} applies the term rules shared by every role (§5.1 and the pre-vote/check-quorum
- * refinements of thesis §9.6 and §6.2), then hands over to {@code stepLeader}, {@code stepCandidate} or
- * {@code stepFollower}. Handlers are named after the message they handle and start with their guards. Sends
- * to followers are not emitted one by one as events happen: a leader marks which followers need entries and
- * builds the AppendEntries when {@link #ready()} is called, so every proposal that arrived in between rides
- * in the same message (batching costs no added wait).
+ * refinements of thesis §9.6 and §6.2), then hands over to the role: {@link Leader} (a separate class that
+ * exists only while this member leads), {@code stepCandidate} or {@code stepFollower}. Handlers are named
+ * after the message they handle and start with their guards.
  *
- * <p>Read first: the Raft paper (§5), Ongaro's thesis (§3, §6, §9, §10.2.1), and etcd's raft package, whose
- * progress and read-only designs this follows. Quorum arithmetic is in {@link MajorityConfig}, per-follower
- * replication state in {@link Progress}, the log's positions in {@link RaftLog}, read rounds in
- * {@link ReadRequests}.
+ * <p>Membership: a {@link Configuration} takes effect when its log entry commits (every member sees the same
+ * sequence, and none is ever undone); joint configurations need majorities of both halves (thesis §4.3).
+ * Snapshots: the core asks for one when the log grows past a threshold, drops the log below it once the
+ * runtime reports it durable, and sends it (as metadata; the runtime streams the data) to followers whose next
+ * entry is gone.
+ *
+ * <p>Read first: the Raft paper (§5), Ongaro's thesis (§3, §4, §6, §9, §10.2.1), and etcd's raft package,
+ * whose progress and read-only designs this follows.
  */
 public final class RaftNode {
     /** The id that means "no member" (no vote cast, no known leader). */
@@ -42,78 +46,96 @@ public final class RaftNode {
     private final RandomSource random;
     private final Tracer tracer;
     private final RaftLog log;
-    private final MajorityConfig voters;
-    private final ReadRequests reads;
 
     private long term;
     private long vote;
     private long lead = NONE;
     private Role role = Role.FOLLOWER;
+    private Leader leader;
 
     private int electionElapsed;
     private int heartbeatElapsed;
     private int randomizedElectionTimeout;
-
     /** Votes received in the current election: id to granted; only meaningful while campaigning. */
-    private final java.util.TreeMap<Long, Boolean> votes = new java.util.TreeMap<>();
-    /** Only meaningful while leader. */
-    private ProgressTracker progress;
-    /** Bytes of entries this leader appended that are not yet committed. */
-    private long uncommittedBytes;
-    /** Followers that should get AppendEntries at the next flush, because entries or the commit index moved. */
-    private boolean appendPending;
-    private boolean commitBroadcastPending;
-    /** Individual followers that answered and may take more entries. */
-    private final java.util.TreeSet<Long> sendPending = new java.util.TreeSet<>();
+    private final TreeMap<Long, Boolean> votes = new TreeMap<>();
+    /** This candidacy was started by the leader's TimeoutNow (thesis §3.10). */
+    private boolean campaignForTransfer;
+    /** Heartbeat rounds keep increasing across terms, so a stale answer never confirms a newer round. */
+    private long lastHeartbeatRound;
+
+    private Configuration configuration;
+    private JointConfig quorum;
+    /** Configurations by the index of the entry that brought them (the base snapshot's at its index). */
+    private final TreeMap<Long, Configuration> configHistory = new TreeMap<>();
+    private SnapshotMeta latestSnapshot;
+    /** The index of the snapshot requested and not yet reported taken, or 0. */
+    private long snapshotRequested;
 
     private List<Message> messages = new ArrayList<>();
     private List<Message> messagesAfterPersist = new ArrayList<>();
     private List<ReadState> readStates = new ArrayList<>();
+    private SnapshotMeta snapshotToInstall;
     private HardState lastHardState;
     private SoftState lastSoftState;
 
-    private RaftNode(RaftConfig config, HardState hardState, RaftLog log, RandomSource random, Tracer tracer) {
+    private RaftNode(RaftConfig config, HardState hardState, SnapshotMeta snapshot, RaftLog log, RandomSource random,
+            Tracer tracer) {
         this.config = config;
         this.id = config.id;
         this.random = random;
         this.tracer = tracer;
         this.log = log;
-        this.voters = new MajorityConfig(config.voters);
-        this.reads = new ReadRequests(config.readRequestsMax);
         this.term = hardState.term();
         this.vote = hardState.vote();
         this.lastHardState = hardState;
-        log.commitTo(Math.min(hardState.commit(), log.lastIndex()));
+        this.latestSnapshot = snapshot;
+        Configuration base = snapshot != null ? snapshot.configuration()
+                : config.voters.length > 0 ? Configuration.ofVoters(config.voters) : Configuration.unknown();
+        setConfiguration(snapshot != null ? snapshot.index() : 0, base);
+        applyConfigurations(log.snapshotIndex(), log.committed());
         this.lastSoftState = softState();
         resetRandomizedElectionTimeout();
     }
 
-    /** A member of a brand-new group, with an empty log. */
+    /** A member of a brand-new group (or, with no voters configured, one joining an existing group). */
     public static RaftNode create(RaftConfig config, RandomSource random, Tracer tracer) {
-        return new RaftNode(config, HardState.EMPTY, RaftLog.empty(), random, tracer);
+        return new RaftNode(config, HardState.EMPTY, null, RaftLog.empty(), random, tracer);
     }
 
     /**
-     * A member restarted from what its storage holds: the durable hard state, the durable log entries (after
-     * an empty snapshot in this version) and the index up to which its state machine has durably applied.
+     * A member restarted from what its storage holds: the durable hard state, the durable log entries and the
+     * index up to which its state machine has durably applied.
      */
     public static RaftNode restart(RaftConfig config, HardState hardState, List<Entry> durableEntries,
             long appliedIndex, RandomSource random, Tracer tracer) {
-        checkRecovered(hardState, durableEntries);
-        RaftLog log = new RaftLog(0, 0, durableEntries, hardState.commit(), appliedIndex);
-        return new RaftNode(config, hardState, log, random, tracer);
+        return restart(config, hardState, null, durableEntries, appliedIndex, random, tracer);
     }
 
     /**
-     * What storage gave back must be a log a member could have written: consecutive indexes from 1, terms never
-     * decreasing and never above the durable term (the hard state is written with, or before, the entries
-     * that need it). Anything else is a storage bug, and starting on it would spread it.
+     * A member restarted from its storage: hard state, the latest durable snapshot (or null), the durable log
+     * entries after it, and the index up to which its state machine has durably applied (at least the
+     * snapshot's).
      */
-    private static void checkRecovered(HardState hardState, List<Entry> entries) {
-        long prevTerm = 0;
+    public static RaftNode restart(RaftConfig config, HardState hardState, SnapshotMeta snapshot,
+            List<Entry> durableEntries, long appliedIndex, RandomSource random, Tracer tracer) {
+        long base = snapshot == null ? 0 : snapshot.index();
+        checkRecovered(hardState, base, snapshot == null ? 0 : snapshot.term(), durableEntries);
+        RaftLog log = new RaftLog(base, snapshot == null ? 0 : snapshot.term(), durableEntries,
+                Math.max(hardState.commit(), base), Math.max(appliedIndex, base));
+        return new RaftNode(config, hardState, snapshot, log, random, tracer);
+    }
+
+    /**
+     * What storage gave back must be a log a member could have written: consecutive indexes after the snapshot,
+     * terms never decreasing and never above the durable term (the hard state is written with, or before, the
+     * entries that need it). Anything else is a storage bug, and starting on it would spread it.
+     */
+    private static void checkRecovered(HardState hardState, long base, long baseTerm, List<Entry> entries) {
+        long prevTerm = baseTerm;
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
-            Invariants.check(e.index() == i + 1, "recovered entry %d is at position %d", e.index(), i + 1);
+            Invariants.check(e.index() == base + i + 1, "recovered entry %d is at position %d", e.index(),
+                    base + i + 1);
             Invariants.check(e.term() >= prevTerm, "recovered entry %d has term %d below the previous %d", e.index(),
                     e.term(), prevTerm);
             prevTerm = e.term();
@@ -128,7 +150,7 @@ public final class RaftNode {
 
     /** Advances logical time by one tick: elections for followers and candidates, heartbeats for leaders. */
     public void tick() {
-        if (role == Role.LEADER) {
+        if (leader != null) {
             tickLeader();
         } else {
             tickElection();
@@ -137,13 +159,13 @@ public final class RaftNode {
 
     /** Starts an election now, as if the election timeout had elapsed (no-op on a leader or a non-voter). */
     public void campaign() {
-        if (role == Role.LEADER || !voters.contains(id)) {
+        if (leader != null || !configuration.isVoter(id)) {
             return;
         }
         if (config.preVote) {
             becomePreCandidate();
         } else {
-            becomeCandidate();
+            becomeCandidate(false);
         }
     }
 
@@ -153,26 +175,12 @@ public final class RaftNode {
      */
     public ProposeResult propose(List<byte[]> commands) {
         if (commands.isEmpty()) {
-            return ProposeResult.rejected(ProposeResult.Rejection.EMPTY, lead);
+            return ProposeResult.rejected(ProposeResult.Rejection.EMPTY, lead, "no commands");
         }
-        if (role != Role.LEADER) {
+        if (leader == null) {
             return ProposeResult.rejected(ProposeResult.Rejection.NOT_LEADER, lead);
         }
-        long bytes = 0;
-        for (int i = 0; i < commands.size(); i++) {
-            bytes += (long) commands.get(i).length + Entry.OVERHEAD_BYTES;
-        }
-        if (uncommittedBytes > 0 && uncommittedBytes + bytes > config.uncommittedBytesMax) {
-            tracer.event(id, RaftEvent.PROPOSAL_OVERLOADED);
-            return ProposeResult.rejected(ProposeResult.Rejection.OVERLOADED, id);
-        }
-        long first = log.lastIndex() + 1;
-        for (int i = 0; i < commands.size(); i++) {
-            log.appendOne(Entry.command(term, first + i, commands.get(i)));
-        }
-        uncommittedBytes += bytes;
-        appendPending = true;
-        return ProposeResult.accepted(first, term);
+        return leader.propose(commands);
     }
 
     /** Proposes one command. */
@@ -181,13 +189,42 @@ public final class RaftNode {
     }
 
     /**
+     * Proposes a membership change (leader only). Refused while another change has not committed, before an
+     * entry of this leader's term has committed, during a transfer, or when a promoted learner has not caught
+     * up; {@link ProposeResult#detail()} says why.
+     */
+    public ProposeResult proposeConfigChange(ConfigChange change) {
+        if (leader == null) {
+            return ProposeResult.rejected(ProposeResult.Rejection.NOT_LEADER, lead);
+        }
+        return leader.proposeConfigChange(change);
+    }
+
+    /** Leaves the current joint configuration (needed only for changes made with an explicit leave). */
+    public ProposeResult proposeLeaveJoint() {
+        if (leader == null) {
+            return ProposeResult.rejected(ProposeResult.Rejection.NOT_LEADER, lead);
+        }
+        return leader.proposeLeaveJoint();
+    }
+
+    /**
+     * Hands leadership to voter {@code to} (thesis §3.10): once it holds every entry it is told to campaign at
+     * once. Proposals are refused meanwhile; the transfer is abandoned after an election timeout.
+     */
+    public TransferResult transferLeadership(long to) {
+        return leader == null ? TransferResult.NOT_LEADER : leader.transferLeadership(to);
+    }
+
+    /**
      * Asks for a read index for request {@code requestId} (unique among this member's pending reads). The answer
-     * comes as a {@link ReadState} in a later {@link Ready}: served on a leader after a heartbeat round, on a
-     * follower after the leader answers; refused when no leader is known. No log entry is written.
+     * comes as a {@link ReadState} in a later {@link Ready}: on a leader after a heartbeat round (or at once
+     * under a valid lease), on a follower after the leader answers; refused when no leader is known. No log
+     * entry is written.
      */
     public void readIndex(long requestId) {
-        if (role == Role.LEADER) {
-            onReadRequest(requestId, id);
+        if (leader != null) {
+            leader.readIndex(requestId, id);
         } else if (lead != NONE) {
             send(Message.readIndex(id, lead, term, requestId));
         } else {
@@ -201,8 +238,43 @@ public final class RaftNode {
      */
     public void persisted(long index, long entryTerm) {
         log.stableTo(index, entryTerm);
-        if (role == Role.LEADER && maybeCommit()) {
-            commitBroadcastPending = true;
+        if (leader != null) {
+            leader.persisted();
+        }
+    }
+
+    /**
+     * The runtime holds a durable snapshot of its state machine as of {@code snapshot} (normally the one a
+     * {@link Ready#snapshotRequest} asked for): the log below it, less a tail kept for slightly lagging
+     * followers, is dropped.
+     */
+    public void snapshotTaken(SnapshotMeta snapshot) {
+        Invariants.check(snapshot.index() <= log.applying(), "snapshot at %d is beyond the applied index %d",
+                snapshot.index(), log.applying());
+        Invariants.check(log.term(snapshot.index()) == snapshot.term() || snapshot.index() <= log.snapshotIndex(),
+                "snapshot %d/%d does not match the log", snapshot.term(), snapshot.index());
+        if (snapshotRequested != 0 && snapshot.index() >= snapshotRequested) {
+            snapshotRequested = 0;
+        }
+        if (latestSnapshot != null && snapshot.index() <= latestSnapshot.index()) {
+            return;
+        }
+        latestSnapshot = snapshot;
+        long compactTo = snapshot.index() - config.snapshotRetainEntries;
+        if (compactTo > log.snapshotIndex()) {
+            trace("compact the log up to %d (snapshot at %d, keeping %d entries)", compactTo, snapshot.index(),
+                    config.snapshotRetainEntries);
+            log.compact(compactTo);
+            Map.Entry<Long, Configuration> base = configHistory.floorEntry(compactTo);
+            configHistory.headMap(compactTo, true).clear();
+            configHistory.put(compactTo, base.getValue());
+        }
+    }
+
+    /** The runtime's stream of a snapshot to {@code to} finished ({@code delivered}) or failed. */
+    public void reportSnapshot(long to, boolean delivered) {
+        if (leader != null) {
+            leader.reportSnapshot(to, delivered);
         }
     }
 
@@ -220,10 +292,12 @@ public final class RaftNode {
         switch (m.type()) {
             case PRE_VOTE, VOTE -> onVoteRequest(m);
             default -> {
-                switch (role) {
-                    case LEADER -> stepLeader(m);
-                    case CANDIDATE, PRE_CANDIDATE -> stepCandidate(m);
-                    case FOLLOWER -> stepFollower(m);
+                if (leader != null) {
+                    leader.step(m);
+                } else if (role == Role.FOLLOWER) {
+                    stepFollower(m);
+                } else {
+                    stepCandidate(m);
                 }
             }
         }
@@ -236,16 +310,15 @@ public final class RaftNode {
     /** Whether {@link #ready()} would return anything. */
     public boolean hasReady() {
         return log.hasUnstable() || !messages.isEmpty() || !messagesAfterPersist.isEmpty()
-                || log.hasNextCommitted() || !readStates.isEmpty()
+                || log.hasNextCommitted() || !readStates.isEmpty() || snapshotToInstall != null
                 || !hardState().equals(lastHardState) || !softState().equals(lastSoftState)
-                || (role == Role.LEADER && (appendPending || commitBroadcastPending || !sendPending.isEmpty()
-                        || reads.hasUnassigned()));
+                || (leader != null && leader.hasWorkToFlush()) || snapshotDue();
     }
 
     /** Everything to write, send, apply and answer since the last call; see {@link Ready} for the contract. */
     public Ready ready() {
-        if (role == Role.LEADER) {
-            flushLeader();
+        if (leader != null) {
+            leader.flush();
         }
         HardState hs = hardState();
         HardState hsOut = hs.equals(lastHardState) ? null : hs;
@@ -253,12 +326,29 @@ public final class RaftNode {
         SoftState ss = softState();
         SoftState ssOut = ss.equals(lastSoftState) ? null : ss;
         lastSoftState = ss;
-        Ready r = new Ready(hsOut, log.takeUnstable(), messages, messagesAfterPersist,
-                log.takeNextCommitted(config.applyBatchBytesMax), readStates, ssOut);
+        List<Entry> committed = log.takeNextCommitted(config.applyBatchBytesMax);
+        Ready r = new Ready(hsOut, log.takeUnstable(), messages, messagesAfterPersist, committed, readStates, ssOut,
+                snapshotToInstall, snapshotDue() ? requestSnapshot() : null);
         messages = new ArrayList<>();
         messagesAfterPersist = new ArrayList<>();
         readStates = new ArrayList<>();
+        snapshotToInstall = null;
         return r;
+    }
+
+    private boolean snapshotDue() {
+        long since = latestSnapshot == null ? 0 : latestSnapshot.index();
+        return config.snapshotThresholdEntries > 0 && snapshotRequested == 0
+                && log.applying() - since >= config.snapshotThresholdEntries;
+    }
+
+    private SnapshotMeta requestSnapshot() {
+        long index = log.applying();
+        snapshotRequested = index;
+        tracer.event(id, RaftEvent.SNAPSHOT_REQUESTED);
+        trace("request a snapshot at %d (%d entries applied since the last)", index,
+                index - (latestSnapshot == null ? 0 : latestSnapshot.index()));
+        return new SnapshotMeta(index, log.term(index), configurationAt(index));
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -271,7 +361,8 @@ public final class RaftNode {
      */
     private boolean onHigherTerm(Message m) {
         boolean voteRequest = m.type() == MessageType.VOTE || m.type() == MessageType.PRE_VOTE;
-        if (voteRequest && inLease()) {
+        boolean transfer = m.type() == MessageType.VOTE && m.context() == Message.CAMPAIGN_TRANSFER;
+        if (voteRequest && !transfer && inLease()) {
             if (tracing()) {
                 trace("ignore %s from %s at term %d: leader %s was heard from %d ticks ago (lease of %d ticks)",
                         m.type(), idString(m.from()), m.term(), idString(lead), electionElapsed,
@@ -285,7 +376,8 @@ public final class RaftNode {
         if (m.type() == MessageType.PRE_VOTE_RESPONSE && !m.reject()) {
             return true; // a granted pre-vote carries the term we will campaign in, not a newer leader's term
         }
-        boolean fromLeader = m.type() == MessageType.APPEND || m.type() == MessageType.HEARTBEAT;
+        boolean fromLeader = m.type() == MessageType.APPEND || m.type() == MessageType.HEARTBEAT
+                || m.type() == MessageType.SNAPSHOT;
         if (tracing()) {
             trace("%s from %s has term %d > our %d: become follower", m.type(), idString(m.from()), m.term(), term);
         }
@@ -367,6 +459,12 @@ public final class RaftNode {
                 lead = m.from();
                 onHeartbeat(m);
             }
+            case SNAPSHOT -> {
+                electionElapsed = 0;
+                lead = m.from();
+                onSnapshot(m);
+            }
+            case TIMEOUT_NOW -> onTimeoutNow(m);
             case READ_INDEX -> send(Message.readIndexResponse(id, m.from(), term, m.context(), 0, true));
             case READ_INDEX_RESPONSE -> onReadIndexResponse(m);
             default -> {
@@ -403,7 +501,7 @@ public final class RaftNode {
                 }
             }
         }
-        commitTo(Math.min(m.commit(), lastNew), "append from leader " + idString(m.from()));
+        commitTo(Math.min(m.commit(), lastNew), "append from leader ", m.from());
         send(Message.appendAccepted(id, m.from(), term, lastNew));
     }
 
@@ -412,7 +510,8 @@ public final class RaftNode {
             return true;
         }
         // Injected bug: accept whatever entry we hold at prevLogIndex (we cannot append past a gap).
-        return config.bug(InjectedBug.SKIP_LOG_CHECK) && m.index() <= log.lastIndex();
+        return config.bug(InjectedBug.SKIP_LOG_CHECK) && m.index() <= log.lastIndex()
+                && m.index() >= log.snapshotIndex();
     }
 
     /**
@@ -432,8 +531,43 @@ public final class RaftNode {
 
     private void onHeartbeat(Message m) {
         // The leader sends min(our match, its commit), so this never points past our matching prefix.
-        commitTo(Math.min(m.commit(), log.lastIndex()), "heartbeat from leader " + idString(m.from()));
+        commitTo(Math.min(m.commit(), log.lastIndex()), "heartbeat from leader ", m.from());
         send(Message.heartbeatResponse(id, m.from(), term, m.context()));
+    }
+
+    /** InstallSnapshot (§7): replace the log by the snapshot unless we already hold what it covers. */
+    private void onSnapshot(Message m) {
+        SnapshotMeta s = m.snapshot();
+        if (s.index() <= log.committed()) {
+            send(Message.appendAccepted(id, m.from(), term, log.committed()));
+            return;
+        }
+        if (log.matchTerm(s.index(), s.term())) {
+            // Our log already holds the snapshot's last entry, so everything before it matches too.
+            commitTo(s.index(), "snapshot from leader ", m.from());
+            send(Message.appendAccepted(id, m.from(), term, s.index()));
+            return;
+        }
+        trace("install %s from leader %s, replacing our log (last %d, commit %d)", s, idString(m.from()),
+                log.lastIndex(), log.committed());
+        tracer.event(id, RaftEvent.SNAPSHOT_INSTALLED);
+        log.restore(s.index(), s.term());
+        latestSnapshot = s;
+        snapshotRequested = 0;
+        configHistory.clear();
+        setConfiguration(s.index(), s.configuration());
+        snapshotToInstall = s;
+        send(Message.appendAccepted(id, m.from(), term, s.index()));
+    }
+
+    /** Thesis §3.10: the leader hands leadership to us; campaign now, even inside its lease. */
+    private void onTimeoutNow(Message m) {
+        if (!configuration.isVoter(id)) {
+            trace("ignore TimeoutNow from %s: we do not vote", idString(m.from()));
+            return;
+        }
+        trace("TimeoutNow from leader %s: campaign at once for term %d", idString(m.from()), term + 1);
+        becomeCandidate(true);
     }
 
     private void onReadIndexResponse(Message m) {
@@ -445,13 +579,56 @@ public final class RaftNode {
         }
     }
 
-    private void commitTo(long index, String cause) {
+    private void commitTo(long index, String cause, long from) {
         if (index > log.committed()) {
             if (tracing()) {
-                trace("commit %d (was %d) on %s", index, log.committed(), cause);
+                trace("commit %d (was %d) on %s%s", index, log.committed(), cause, idString(from));
             }
-            log.commitTo(index);
+            commitTo(index);
         }
+    }
+
+    /** Moves the commit index and applies any configuration entry it passes, in log order. */
+    void commitTo(long index) {
+        long before = log.committed();
+        log.commitTo(index);
+        applyConfigurations(before, log.committed());
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Configurations
+    // ---------------------------------------------------------------------------------------------------
+
+    private void applyConfigurations(long fromExclusive, long toInclusive) {
+        for (long i = Math.max(fromExclusive, log.snapshotIndex()) + 1; i <= toInclusive; i++) {
+            Entry e = log.entry(i);
+            if (e.type() == EntryType.CONFIG) {
+                applyConfiguration(i, Configuration.decode(e.data()));
+            }
+        }
+    }
+
+    private void applyConfiguration(long index, Configuration next) {
+        Configuration previous = configuration;
+        setConfiguration(index, next);
+        tracer.event(id, RaftEvent.CONFIG_APPLIED);
+        trace("configuration %s takes effect at %d", next, index);
+        if (previous.isLearner(id) && next.isVoter(id)) {
+            tracer.event(id, RaftEvent.LEARNER_PROMOTED);
+        }
+        if (leader != null) {
+            leader.onConfigurationApplied(next);
+        }
+    }
+
+    private void setConfiguration(long index, Configuration c) {
+        configuration = c;
+        quorum = new JointConfig(c.voters(), c.outgoing());
+        configHistory.put(index, c);
+    }
+
+    private Configuration configurationAt(long index) {
+        return configHistory.floorEntry(index).getValue();
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -460,7 +637,7 @@ public final class RaftNode {
 
     private void tickElection() {
         electionElapsed++;
-        if (electionElapsed >= randomizedElectionTimeout && voters.contains(id)) {
+        if (electionElapsed >= randomizedElectionTimeout && configuration.isVoter(id)) {
             if (tracing()) {
                 trace("election timeout after %d ticks in term %d as %s", electionElapsed, term, role);
             }
@@ -480,6 +657,10 @@ public final class RaftNode {
                 becomeFollower(m.term(), m.from());
                 onHeartbeat(m);
             }
+            case SNAPSHOT -> {
+                becomeFollower(m.term(), m.from());
+                onSnapshot(m);
+            }
             case READ_INDEX -> send(Message.readIndexResponse(id, m.from(), term, m.context(), 0, true));
             default -> {
                 if (m.type() == ourResponses) {
@@ -491,7 +672,7 @@ public final class RaftNode {
 
     private void onVoteResponse(Message m) {
         votes.putIfAbsent(m.from(), !m.reject());
-        VoteResult result = voters.voteResult(v -> {
+        VoteResult result = quorum.voteResult(v -> {
             Boolean granted = votes.get(v);
             return granted == null ? -1 : (granted ? 1 : 0);
         });
@@ -505,7 +686,7 @@ public final class RaftNode {
     private void onElectionResult(VoteResult result) {
         if (result == VoteResult.WON) {
             if (role == Role.PRE_CANDIDATE) {
-                becomeCandidate();
+                becomeCandidate(false);
             } else {
                 becomeLeader();
             }
@@ -515,7 +696,6 @@ public final class RaftNode {
     }
 
     private void becomePreCandidate() {
-        Invariants.check(role != Role.LEADER, "a leader cannot become a pre-candidate");
         role = Role.PRE_CANDIDATE;
         lead = NONE;
         votes.clear();
@@ -524,36 +704,42 @@ public final class RaftNode {
         if (tracing()) {
             trace("start pre-vote for term %d with last entry %d/%d", term + 1, log.lastTerm(), log.lastIndex());
         }
-        requestVotes(MessageType.PRE_VOTE, term + 1);
+        requestVotes(MessageType.PRE_VOTE, term + 1, false);
     }
 
-    private void becomeCandidate() {
-        Invariants.check(role != Role.LEADER, "a leader cannot become a candidate");
+    private void becomeCandidate(boolean forTransfer) {
         term++;
         vote = id;
         role = Role.CANDIDATE;
         lead = NONE;
         votes.clear();
         electionElapsed = 0;
+        campaignForTransfer = forTransfer;
         resetRandomizedElectionTimeout();
         if (tracing()) {
             trace("start election for term %d with last entry %d/%d", term, log.lastTerm(), log.lastIndex());
         }
-        requestVotes(MessageType.VOTE, term);
+        requestVotes(MessageType.VOTE, term, forTransfer);
     }
 
-    private void requestVotes(MessageType type, long electionTerm) {
+    private void requestVotes(MessageType type, long electionTerm, boolean forTransfer) {
         votes.put(id, true);
-        VoteResult result = voters.voteResult(v -> v == id ? 1 : -1);
+        VoteResult result = quorum.voteResult(v -> v == id ? 1 : -1);
         if (result == VoteResult.WON) {
             onElectionResult(result); // a group of one
             return;
         }
-        for (long v : voters.voters()) {
+        for (long v : votersOf(configuration)) {
             if (v != id) {
-                send(Message.voteRequest(type, id, v, electionTerm, log.lastTerm(), log.lastIndex()));
+                send(forTransfer ? Message.transferVoteRequest(id, v, electionTerm, log.lastTerm(), log.lastIndex())
+                        : Message.voteRequest(type, id, v, electionTerm, log.lastTerm(), log.lastIndex()));
             }
         }
+    }
+
+    private static long[] votersOf(Configuration c) {
+        return java.util.stream.LongStream.concat(java.util.stream.LongStream.of(c.voters()),
+                java.util.stream.LongStream.of(c.outgoing())).distinct().sorted().toArray();
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -562,277 +748,49 @@ public final class RaftNode {
 
     private void becomeLeader() {
         Invariants.check(role == Role.CANDIDATE, "only a candidate can become leader, not a %s", role);
+        boolean transfer = campaignForTransfer;
         reset(term);
         role = Role.LEADER;
         lead = id;
-        progress = new ProgressTracker(voters.voters(), log.lastIndex() + 1, config.inflightMessagesMax,
-                config.inflightBytesMax);
-        for (int i = 0; i < progress.size(); i++) {
-            progress.at(i).setRecentActive(true);
-        }
-        // Thesis §6.4 / §5.4.2: an entry of our own term must commit before older ones can be known committed.
-        Entry noop = Entry.noop(term, log.lastIndex() + 1);
-        log.appendOne(noop);
-        uncommittedBytes = noop.sizeBytes();
-        appendPending = true;
+        leader = new Leader(this, lastHeartbeatRound);
         tracer.event(id, RaftEvent.LEADER_ELECTED);
+        if (transfer) {
+            tracer.event(id, RaftEvent.TRANSFER_COMPLETED);
+        }
         if (tracing()) {
-            trace("became leader of term %d; appended no-op at %d", term, noop.index());
+            trace("became leader of term %d; appended no-op at %d", term, log.lastIndex());
         }
     }
 
     private void tickLeader() {
         heartbeatElapsed++;
         electionElapsed++;
-        if (electionElapsed >= config.electionTicks) {
+        boolean checkQuorumRound = electionElapsed >= config.electionTicks;
+        if (checkQuorumRound) {
             electionElapsed = 0;
-            if (config.checkQuorum && !quorumActive()) {
-                tracer.event(id, RaftEvent.CHECK_QUORUM_STEP_DOWN);
-                if (tracing()) {
-                    trace("step down in term %d: no quorum heard from within %d ticks (check-quorum)", term,
-                            config.electionTicks);
-                }
-                becomeFollower(term, NONE);
-                return;
-            }
-            for (int i = 0; i < progress.size(); i++) {
-                progress.at(i).setRecentActive(progress.idAt(i) == id);
-            }
+        }
+        if (!leader.tick(checkQuorumRound)) {
+            return;
         }
         if (heartbeatElapsed >= config.heartbeatTicks) {
             heartbeatElapsed = 0;
-            broadcastHeartbeat();
+            leader.broadcastHeartbeat();
         }
     }
 
-    private boolean quorumActive() {
-        return voters.voteResult(v -> v == id || progress.get(v).recentActive() ? 1 : 0) == VoteResult.WON;
-    }
-
-    private void stepLeader(Message m) {
-        Progress pr = progress.get(m.from());
-        if (pr == null) {
-            return;
-        }
-        switch (m.type()) {
-            case APPEND_RESPONSE -> onAppendResponse(m, pr);
-            case HEARTBEAT_RESPONSE -> onHeartbeatResponse(m, pr);
-            case READ_INDEX -> onReadRequest(m.context(), m.from());
-            case APPEND, HEARTBEAT -> {
-                // Two leaders in one term would break election safety (§5.2); the simulator's checks catch it.
-                if (tracing()) {
-                    trace("leader of term %d ignores %s from another leader", term, m.type());
-                }
-            }
-            default -> { }
-        }
-    }
-
-    private void onAppendResponse(Message m, Progress pr) {
-        pr.setRecentActive(true);
-        if (m.reject()) {
-            long probeFrom = m.logTerm() > 0 ? log.findConflictByTerm(m.rejectHint(), m.logTerm()) : m.rejectHint();
-            if (pr.maybeDecreaseTo(m.index(), probeFrom)) {
-                if (pr.state() == ProgressState.REPLICATE) {
-                    pr.becomeProbe();
-                }
-                if (tracing()) {
-                    trace("%s rejected append after %d (hint %d/%d): probe from %d", idString(m.from()), m.index(),
-                            m.logTerm(), m.rejectHint(), pr.next());
-                }
-                sendPending.add(m.from());
-            }
-            return;
-        }
-        if (!pr.maybeUpdate(m.index())) {
-            return;
-        }
-        if (pr.state() == ProgressState.PROBE) {
-            pr.becomeReplicate();
-        } else {
-            pr.inflights().freeUpTo(m.index());
-        }
-        if (maybeCommit()) {
-            commitBroadcastPending = true;
-        } else if (pr.next() <= log.lastIndex()) {
-            sendPending.add(m.from());
-        }
-    }
-
-    private void onHeartbeatResponse(Message m, Progress pr) {
-        pr.setRecentActive(true);
-        pr.resume();
-        if (pr.match() < log.lastIndex()) {
-            if (pr.state() == ProgressState.REPLICATE && (pr.isPaused() || pr.next() > log.lastIndex())) {
-                // Everything before next was sent but not acknowledged, and nothing new would be sent (the window
-                // is full or there is nothing after next): if those appends were lost, the follower would never
-                // catch up. An empty append at next-1 makes it acknowledge (freeing the window) or reject (probe).
-                long prev = pr.next() - 1;
-                send(Message.append(id, m.from(), term, log.term(prev), prev, List.of(), log.committed()));
-            } else {
-                sendPending.add(m.from());
-            }
-        }
-        if (m.context() > 0) {
-            pr.ackReadRound(m.context());
-            confirmReads();
-        }
-    }
-
-    /**
-     * §5.3, §5.4.2: advance the commit index to the highest index a quorum has durably, but only if that entry
-     * is of our own term (Figure 8: counting replicas never commits an older term's entry by itself).
-     */
-    private boolean maybeCommit() {
-        long selfMatch = config.bug(InjectedBug.ACK_BEFORE_DURABLE) ? log.lastIndex() : log.persisted();
-        long index = voters.committedIndex(v -> v == id ? selfMatch : progress.get(v).match());
-        if (index <= log.committed()) {
-            return false;
-        }
-        long entryTerm = log.term(index);
-        if (entryTerm != term && !config.bug(InjectedBug.COMMIT_OLD_TERM)) {
-            if (tracing()) {
-                trace("do not commit %d: a quorum has it but its term %d is not ours %d (§5.4.2)", index, entryTerm,
-                        term);
-            }
-            return false;
-        }
-        if (tracing()) {
-            trace("commit %d (was %d): durable on a quorum in term %d", index, log.committed(), entryTerm);
-        }
-        long before = log.committed();
-        boolean ownTermWasCommitted = log.term(before) == term;
-        log.commitTo(index);
-        for (long i = before + 1; i <= index; i++) {
-            Entry e = log.entry(i);
-            if (e.term() == term) {
-                uncommittedBytes -= e.sizeBytes();
-            }
-        }
-        if (!ownTermWasCommitted && log.term(index) == term) {
-            reads.termCommitted();
-        }
-        return true;
-    }
-
-    private void broadcastHeartbeat() {
-        long round = reads.latestRound();
-        for (int i = 0; i < progress.size(); i++) {
-            long to = progress.idAt(i);
-            if (to != id) {
-                long commit = Math.min(progress.at(i).match(), log.committed());
-                send(Message.heartbeat(id, to, term, commit, round));
-            }
-        }
-    }
-
-    /** Builds the AppendEntries and read rounds accumulated since the last {@link #ready()}. */
-    private void flushLeader() {
-        if (reads.hasUnassigned()) {
-            reads.startRound(log.committed());
-            broadcastHeartbeat();
-        }
-        for (int i = 0; i < progress.size(); i++) {
-            long to = progress.idAt(i);
-            if (to != id && (appendPending || commitBroadcastPending || sendPending.contains(to))) {
-                sendAppends(to, progress.at(i), commitBroadcastPending);
-            }
-        }
-        appendPending = false;
-        commitBroadcastPending = false;
-        sendPending.clear();
-        confirmReads();
-    }
-
-    /**
-     * Sends {@code to} as many AppendEntries as its progress state allows: one probe in PROBE, a pipeline up
-     * to the in-flight window in REPLICATE. With {@code evenIfEmpty}, sends at least one message (to carry a
-     * new commit index) unless paused.
-     */
-    private void sendAppends(long to, Progress pr, boolean evenIfEmpty) {
-        boolean sentAny = false;
-        while (true) {
-            if (pr.isPaused()) {
-                if (pr.state() == ProgressState.REPLICATE && pr.next() <= log.lastIndex()) {
-                    tracer.event(id, RaftEvent.INFLIGHT_LIMIT_REACHED);
-                }
-                return;
-            }
-            boolean hasEntries = pr.next() <= log.lastIndex();
-            if (!hasEntries && (sentAny || !evenIfEmpty)) {
-                return;
-            }
-            long prevIndex = pr.next() - 1;
-            long prevTerm = log.term(prevIndex);
-            Invariants.check(prevTerm != io.cairn.raft.core.log.RaftLog.TERM_UNKNOWN,
-                    "entry %d for %s is compacted; snapshots come in raft-core II", prevIndex, idString(to));
-            List<Entry> entries = hasEntries ? log.entriesFrom(pr.next(), config.messageBytesMax) : List.of();
-            Message m = Message.append(id, to, term, prevTerm, prevIndex, entries, log.committed());
-            send(m);
-            sentAny = true;
-            if (entries.isEmpty()) {
-                if (pr.state() == ProgressState.PROBE) {
-                    pr.pause();
-                }
-                return;
-            }
-            pr.sentEntries(entries.get(entries.size() - 1).index(), m.entriesBytes());
-            if (pr.state() == ProgressState.PROBE) {
-                return;
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------------
-    // ReadIndex (thesis §6.4)
-    // ---------------------------------------------------------------------------------------------------
-
-    private void onReadRequest(long requestId, long from) {
-        if (reads.full()) {
-            rejectRead(requestId, from, "too many reads pending (" + config.readRequestsMax + ")");
-            return;
-        }
-        boolean ownTermCommitted = log.term(log.committed()) == term;
-        if (ownTermCommitted || config.bug(InjectedBug.READ_BEFORE_NOOP)) {
-            reads.enqueue(requestId, from);
-        } else {
-            reads.waitForTermCommit(requestId, from);
-        }
-    }
-
-    private void confirmReads() {
-        long latest = reads.latestRound();
-        long confirmed = voters.committedIndex(v -> v == id ? latest : progress.get(v).readRoundAcked());
-        reads.confirm(confirmed, r -> {
-            if (tracing()) {
-                trace("read %d from %s served at index %d: round %d confirmed by a quorum", r.requestId(),
-                        idString(r.from()), r.index(), r.round());
-            }
-            if (r.from() == id) {
-                tracer.event(id, RaftEvent.READ_INDEX_SERVED);
-                readStates.add(ReadState.served(r.requestId(), r.index()));
-            } else {
-                send(Message.readIndexResponse(id, r.from(), term, r.requestId(), r.index(), false));
-            }
-        });
-    }
-
-    private void rejectRead(long requestId, long from, String reason) {
-        if (from == id) {
-            readStates.add(ReadState.rejected(requestId, reason));
-        } else {
-            send(Message.readIndexResponse(id, from, term, requestId, 0, true));
-        }
+    /** The leader steps down within its term (check-quorum, or removed from the configuration). */
+    void stepDown() {
+        becomeFollower(term, NONE);
     }
 
     // ---------------------------------------------------------------------------------------------------
     // Role changes and helpers
     // ---------------------------------------------------------------------------------------------------
 
-    private void becomeFollower(long newTerm, long leader) {
+    private void becomeFollower(long newTerm, long newLeader) {
         reset(newTerm);
         role = Role.FOLLOWER;
-        lead = leader;
+        lead = newLeader;
     }
 
     /** Leaves the current role: new term (vote cleared) if it changes, timers restarted, leader state dropped. */
@@ -846,16 +804,13 @@ public final class RaftNode {
         heartbeatElapsed = 0;
         resetRandomizedElectionTimeout();
         votes.clear();
-        if (progress != null) {
-            for (ReadRequests.Request r : reads.drainAll()) {
-                rejectRead(r.requestId(), r.from(), "leadership lost in term " + term);
-            }
-            progress = null;
+        campaignForTransfer = false;
+        if (leader != null) {
+            lastHeartbeatRound = leader.heartbeatRound();
+            Leader ending = leader;
+            leader = null;
+            ending.end();
         }
-        uncommittedBytes = 0;
-        appendPending = false;
-        commitBroadcastPending = false;
-        sendPending.clear();
     }
 
     private void resetRandomizedElectionTimeout() {
@@ -867,7 +822,7 @@ public final class RaftNode {
      * vote, an acknowledgement or rejection of entries) wait until the {@link Ready}'s write is durable; the
      * rest may leave at once.
      */
-    private void send(Message m) {
+    void send(Message m) {
         boolean afterPersist = switch (m.type()) {
             case VOTE, VOTE_RESPONSE -> !config.bug(InjectedBug.VOTE_NOT_PERSISTED);
             case APPEND_RESPONSE -> !config.bug(InjectedBug.ACK_BEFORE_DURABLE);
@@ -878,6 +833,10 @@ public final class RaftNode {
         (afterPersist ? messagesAfterPersist : messages).add(m);
     }
 
+    void addReadState(ReadState s) {
+        readStates.add(s);
+    }
+
     private HardState hardState() {
         return new HardState(term, vote, log.committed());
     }
@@ -886,12 +845,31 @@ public final class RaftNode {
         return new SoftState(lead, role, term);
     }
 
-    private boolean tracing() {
+    boolean tracing() {
         return tracer.enabled();
     }
 
-    private void trace(String format, Object... args) {
-        tracer.trace(id, String.format(format, args));
+    /** One decision and its reason, formatted only when tracing is on. */
+    void trace(String format, Object... args) {
+        if (tracer.enabled()) {
+            tracer.trace(id, String.format(format, args));
+        }
+    }
+
+    Tracer tracer() {
+        return tracer;
+    }
+
+    Leader leaderRole() {
+        return leader;
+    }
+
+    JointConfig quorum() {
+        return quorum;
+    }
+
+    SnapshotMeta latestSnapshot() {
+        return latestSnapshot;
     }
 
     /** How member ids are printed: the number, or "none". */
@@ -915,6 +893,7 @@ public final class RaftNode {
         return vote;
     }
 
+    /** The leader this member knows of, or {@link #NONE}. */
     public long leader() {
         return lead;
     }
@@ -927,17 +906,28 @@ public final class RaftNode {
         return config;
     }
 
+    /** The configuration in effect (the latest committed one this member knows). */
+    public Configuration configuration() {
+        return configuration;
+    }
+
     /** The in-memory log; callers must not modify it. */
     public RaftLog log() {
         return log;
     }
 
-    /** The leader's view of follower {@code peer}, or null when not leader or not a member. */
+    /** The leader's view of member {@code peer}, or null when not leader or not a member. */
     public Progress progressOf(long peer) {
-        return progress == null ? null : progress.get(peer);
+        return leader == null ? null : leader.progressOf(peer);
     }
 
+    /** The member a leadership transfer is under way to, or {@link #NONE}. */
+    public long transferee() {
+        return leader == null ? NONE : leader.transferee();
+    }
+
+    /** The voters of the configuration in effect (both halves during joint consensus). */
     public long[] voters() {
-        return voters.voters();
+        return votersOf(configuration);
     }
 }

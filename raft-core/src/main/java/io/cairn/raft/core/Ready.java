@@ -8,6 +8,8 @@ import java.util.List;
  * <h2>Durability contract</h2>
  * A runtime handles each {@code Ready} in the order it was produced:
  * <ol>
+ *   <li>{@link #snapshot} (when not null) is installed: the runtime restores its state machine from the snapshot
+ *       data it received for it and makes that durable, replacing the stored log up to the snapshot's index.</li>
  *   <li>{@link #hardState} (when not null) and {@link #entries} are written to stable storage. If the first
  *       entry's index is at or below the last index already written, the stored log is first cut back to just
  *       before it (a conflicting suffix is replaced). Writes of successive {@code Ready}s must become durable
@@ -25,6 +27,9 @@ import java.util.List;
  *       durable on a quorum, and they are already durable locally (the core hands out only entries at or below
  *       the locally persisted index). A runtime may apply them in parallel with the write of this Ready.</li>
  *   <li>{@link #readStates} tell which reads may be served once the state machine has applied their index.</li>
+ *   <li>{@link #snapshotRequest} (when not null) asks the runtime to snapshot its state machine once it has
+ *       applied the request's index, to store the snapshot durably, and then to call
+ *       {@link RaftNode#snapshotTaken}; the core then drops the log below it.</li>
  * </ol>
  * All lists are owned by the receiver and never touched again by the core.
  */
@@ -43,9 +48,14 @@ public final class Ready {
     public final List<ReadState> readStates;
     /** The role and leader when they changed since the last {@code Ready}, otherwise null. */
     public final SoftState softState;
+    /** A snapshot from the leader to install before anything else in this Ready, or null. */
+    public final SnapshotMeta snapshot;
+    /** A snapshot the core would like the runtime to take, or null. */
+    public final SnapshotMeta snapshotRequest;
 
     Ready(HardState hardState, List<Entry> entries, List<Message> messages, List<Message> messagesAfterPersist,
-            List<Entry> committedEntries, List<ReadState> readStates, SoftState softState) {
+            List<Entry> committedEntries, List<ReadState> readStates, SoftState softState, SnapshotMeta snapshot,
+            SnapshotMeta snapshotRequest) {
         this.hardState = hardState;
         this.entries = entries;
         this.messages = messages;
@@ -53,11 +63,13 @@ public final class Ready {
         this.committedEntries = committedEntries;
         this.readStates = readStates;
         this.softState = softState;
+        this.snapshot = snapshot;
+        this.snapshotRequest = snapshotRequest;
     }
 
     /** True when something must be written before {@link #messagesAfterPersist} may leave. */
     public boolean mustPersist() {
-        return hardState != null || !entries.isEmpty();
+        return hardState != null || !entries.isEmpty() || snapshot != null;
     }
 
     /** The index to report to {@link RaftNode#persisted} once the write is durable (0 when no entries). */
@@ -74,6 +86,7 @@ public final class Ready {
     public String toString() {
         return "Ready{hs=" + hardState + " entries=" + entries.size() + " msgs=" + messages.size() + "+"
                 + messagesAfterPersist.size() + " committed=" + committedEntries.size() + " reads="
-                + readStates.size() + " soft=" + softState + "}";
+                + readStates.size() + " soft=" + softState + (snapshot != null ? " install " + snapshot : "")
+                + (snapshotRequest != null ? " request " + snapshotRequest : "") + "}";
     }
 }

@@ -28,7 +28,7 @@ class RaftConfigTest {
     static Stream<Arguments> invalid() {
         return Stream.of(
                 bad(RaftConfig.builder(0, 1), "id must not be 0"),
-                bad(RaftConfig.builder(1), "at least one voter"),
+                bad(RaftConfig.builder(1, 2, 3), "member 1 is not among the voters [2, 3]"),
                 bad(RaftConfig.builder(1, 1, 2, 2), "voter 2 is listed twice"),
                 bad(RaftConfig.builder(1, 0, 1), "voter id 0 is reserved"),
                 bad(RaftConfig.builder(1, 1).heartbeatTicks(0), "heartbeatTicks must be positive"),

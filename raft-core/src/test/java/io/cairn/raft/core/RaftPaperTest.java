@@ -1291,12 +1291,32 @@ class RaftPaperTest {
         for (int i = 0; i < 5; i++) {
             c.node(1).propose(bytes(26));   // 50 bytes each
         }
-        c.node(1).propose(bytes(500));       // more than a message holds alone
+        c.node(1).propose(bytes(86));        // 110 bytes: a message holds it alone
         Ready r = c.processReady(1);
 
         assertThat(to(r.messages, 2, APPEND)).extracting(m -> m.entries().size()).containsExactly(2, 2, 1, 1);
         c.stabilize();
         assertThat(c.appliedCommands(3)).hasSize(6);
+    }
+
+    /**
+     * Limits: a command that would not fit one message, or a proposal beyond proposalBytesMax, is refused with
+     * TOO_LARGE and a message saying which limit; nothing is appended.
+     */
+    @Test
+    void oversizedProposalsAreRefusedWithTheLimitNamed() {
+        TestCluster c = new TestCluster(3, plain(b -> b.messageBytesMax(110).proposalBytesMax(200)));
+        c.elect(1);
+        long last = c.node(1).log().lastIndex();
+
+        ProposeResult tooBig = c.node(1).propose(bytes(87));
+        assertThat(tooBig.rejection()).isEqualTo(ProposeResult.Rejection.TOO_LARGE);
+        assertThat(tooBig.detail()).contains("messageBytesMax 110");
+        ProposeResult batchTooBig = c.node(1).propose(List.of(bytes(80), bytes(80), bytes(80)));
+        assertThat(batchTooBig.rejection()).isEqualTo(ProposeResult.Rejection.TOO_LARGE);
+        assertThat(batchTooBig.detail()).contains("proposalBytesMax 200");
+        assertThat(c.node(1).log().lastIndex()).isEqualTo(last);
+        assertThat(c.node(1).propose(List.of(bytes(80), bytes(70))).accepted()).isTrue();
     }
 
     /**
@@ -1319,7 +1339,7 @@ class RaftPaperTest {
 
         c.stabilize();
         assertThat(c.node(1).log().committed()).isEqualTo(3);
-        assertThat(c.node(1).propose(bytes(500)).accepted()).as("nothing uncommitted").isTrue();
+        assertThat(c.node(1).propose(List.of(bytes(76), bytes(76))).accepted()).as("nothing uncommitted").isTrue();
         assertThat(c.node(1).propose(bytes(1)).accepted()).isFalse();
     }
 

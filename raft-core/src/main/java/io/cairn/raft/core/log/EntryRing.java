@@ -61,6 +61,13 @@ final class EntryRing {
         size = (int) keep;
     }
 
+    /** Empties the ring; the next entry added must have index {@code firstIndex}. */
+    void reset(long newFirstIndex) {
+        truncateFrom(firstIndex);
+        head = 0;
+        firstIndex = newFirstIndex;
+    }
+
     /** Removes every entry with index {@code < index}; afterwards the ring starts at {@code index}. */
     void dropBefore(long index) {
         long drop = index - firstIndex;

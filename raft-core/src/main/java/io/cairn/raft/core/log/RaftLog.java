@@ -52,6 +52,40 @@ public final class RaftLog {
         this.applying = Math.min(Math.max(applied, snapshotIndex), this.committed);
     }
 
+    /**
+     * Drops every entry up to {@code index} (which must be applied, hence durable and committed), keeping the
+     * entry's term as the new base. Called once a snapshot covering {@code index} is durable.
+     */
+    public void compact(long index) {
+        if (index <= snapshotIndex) {
+            return;
+        }
+        Invariants.check(index <= applying, "compacting to %d beyond the applied index %d", index, applying);
+        long t = term(index);
+        ring.dropBefore(index + 1);
+        snapshotIndex = index;
+        snapshotTerm = t;
+    }
+
+    /**
+     * Replaces the whole log by a snapshot ending at {@code (index, term)}: everything up to it is committed,
+     * durable (once the runtime installs it) and applied (by the restore).
+     */
+    public void restore(long index, long term) {
+        ring.reset(index + 1);
+        snapshotIndex = index;
+        snapshotTerm = term;
+        committed = index;
+        persisted = index;
+        handedOut = index;
+        applying = index;
+    }
+
+    /** The term of the last entry covered by the log's base snapshot. */
+    public long snapshotTerm() {
+        return snapshotTerm;
+    }
+
     public static RaftLog empty() {
         return new RaftLog(0, 0, List.of(), 0, 0);
     }

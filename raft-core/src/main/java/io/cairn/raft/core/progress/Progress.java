@@ -14,8 +14,10 @@ public final class Progress {
     private boolean paused;
     /** Heard from since the last check-quorum round. */
     private boolean recentActive;
-    /** The highest read round this follower acknowledged in the current term. */
+    /** The highest heartbeat round this follower acknowledged in the current term. */
     private long readRoundAcked;
+    /** In SNAPSHOT: the index the snapshot being sent covers. */
+    private long pendingSnapshot;
     private final Inflights inflights;
 
     public Progress(long next, int inflightCountMax, long inflightBytesMax) {
@@ -62,6 +64,7 @@ public final class Progress {
         return switch (state) {
             case PROBE -> paused;
             case REPLICATE -> inflights.full();
+            case SNAPSHOT -> true;
         };
     }
 
@@ -73,16 +76,40 @@ public final class Progress {
         paused = false;
     }
 
+    /**
+     * Back to probing. Leaving SNAPSHOT, the follower is probed right after the snapshot (it most likely
+     * installed it) unless it already acknowledged more.
+     */
     public void becomeProbe() {
+        long after = state == ProgressState.SNAPSHOT ? Math.max(match, pendingSnapshot) + 1 : match + 1;
         state = ProgressState.PROBE;
         paused = false;
+        pendingSnapshot = 0;
         inflights.reset();
-        next = match + 1;
+        next = after;
+    }
+
+    /** A snapshot covering up to {@code snapshotIndex} is being sent; hold everything else back. */
+    public void becomeSnapshot(long snapshotIndex) {
+        state = ProgressState.SNAPSHOT;
+        paused = false;
+        pendingSnapshot = snapshotIndex;
+        inflights.reset();
+    }
+
+    /** The snapshot transfer failed: probe from what the follower is known to hold, not past the snapshot. */
+    public void abortSnapshot() {
+        pendingSnapshot = 0;
+    }
+
+    public long pendingSnapshot() {
+        return pendingSnapshot;
     }
 
     public void becomeReplicate() {
         state = ProgressState.REPLICATE;
         paused = false;
+        pendingSnapshot = 0;
         inflights.reset();
         next = match + 1;
     }
@@ -136,6 +163,7 @@ public final class Progress {
     @Override
     public String toString() {
         return state + " match=" + match + " next=" + next + (isPaused() ? " paused" : "")
-                + " inflight=" + inflights.count();
+                + " inflight=" + inflights.count()
+                + (state == ProgressState.SNAPSHOT ? " pending-snapshot=" + pendingSnapshot : "");
     }
 }

@@ -11,5 +11,10 @@ public enum ProgressState {
      * The follower's log matches up to {@code match}: the leader streams AppendEntries optimistically, up to
      * the in-flight window.
      */
-    REPLICATE
+    REPLICATE,
+    /**
+     * The entries the follower needs next are compacted away: a snapshot is on its way, and nothing else is sent
+     * until the follower acknowledges it (or the runtime reports the transfer failed).
+     */
+    SNAPSHOT
 }

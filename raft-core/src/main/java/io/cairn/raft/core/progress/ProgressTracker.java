@@ -3,21 +3,36 @@ package io.cairn.raft.core.progress;
 import java.util.Arrays;
 
 /**
- * The leader's {@link Progress} for every member, iterated in ascending id order so that everything the
- * leader sends is deterministic. A small sorted array: groups have a handful of members, and a binary search
- * over five longs beats any hash map.
+ * The leader's {@link Progress} for every member (voters and learners), iterated in ascending id order so
+ * that everything the leader sends is deterministic. A small sorted array: groups have a handful of members,
+ * and a binary search over five longs beats any hash map. Membership changes rebuild it (they are rare).
  */
 public final class ProgressTracker {
-    private final long[] ids;
-    private final Progress[] progress;
+    private final int inflightCountMax;
+    private final long inflightBytesMax;
+    private long[] ids = new long[0];
+    private Progress[] progress = new Progress[0];
 
-    public ProgressTracker(long[] memberIds, long nextIndex, int inflightCountMax, long inflightBytesMax) {
-        this.ids = memberIds.clone();
-        Arrays.sort(this.ids);
-        this.progress = new Progress[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            progress[i] = new Progress(nextIndex, inflightCountMax, inflightBytesMax);
+    public ProgressTracker(int inflightCountMax, long inflightBytesMax) {
+        this.inflightCountMax = inflightCountMax;
+        this.inflightBytesMax = inflightBytesMax;
+    }
+
+    /**
+     * Makes the tracked members exactly {@code members}: keeps the progress of those already tracked, starts
+     * new ones at {@code nextIndex} (probing), forgets the rest.
+     */
+    public void setMembers(long[] members, long nextIndex) {
+        long[] newIds = members.clone();
+        Arrays.sort(newIds);
+        Progress[] newProgress = new Progress[newIds.length];
+        for (int i = 0; i < newIds.length; i++) {
+            Progress existing = get(newIds[i]);
+            newProgress[i] = existing != null ? existing
+                    : new Progress(nextIndex, inflightCountMax, inflightBytesMax);
         }
+        ids = newIds;
+        progress = newProgress;
     }
 
     /** The progress of member {@code id}, or null if it is not a member. */

@@ -8,7 +8,7 @@ import java.util.function.Consumer;
  * The leader's pending ReadIndex requests (thesis §6.4), grouped into rounds so that all the reads that arrive
  * between two flushes share one heartbeat round.
  *
- * <p>A request goes through three stages:
+ * <p>Every heartbeat broadcast the leader sends is a numbered round. A request goes through three stages:
  * <ol>
  *   <li><b>waiting for a term commit</b>: a new leader does not know the latest commit index until an entry of
  *       its own term commits, so it holds reads until then;</li>
@@ -29,7 +29,6 @@ public final class ReadRequests {
     private final ArrayDeque<Request> waitingForTermCommit = new ArrayDeque<>();
     private final ArrayDeque<Request> unassigned = new ArrayDeque<>();
     private final ArrayDeque<Request> inRound = new ArrayDeque<>();
-    private long latestRound;
 
     public ReadRequests(int pendingMax) {
         this.pendingMax = pendingMax;
@@ -41,11 +40,6 @@ public final class ReadRequests {
 
     public boolean full() {
         return size() >= pendingMax;
-    }
-
-    /** The newest round started (0 if none); heartbeats carry it. */
-    public long latestRound() {
-        return latestRound;
     }
 
     public void waitForTermCommit(long requestId, long from) {
@@ -66,14 +60,15 @@ public final class ReadRequests {
         return !unassigned.isEmpty();
     }
 
-    /** Starts a new round for every unassigned request, with {@code commitIndex} as their read index. */
-    public long startRound(long commitIndex) {
-        latestRound++;
+    /**
+     * Puts every unassigned request into heartbeat round {@code round} (about to be sent, newer than any before),
+     * with {@code commitIndex} as their read index.
+     */
+    public void assignRound(long round, long commitIndex) {
         for (Request r : unassigned) {
-            inRound.add(new Request(r.requestId(), r.from(), latestRound, commitIndex));
+            inRound.add(new Request(r.requestId(), r.from(), round, commitIndex));
         }
         unassigned.clear();
-        return latestRound;
     }
 
     /** Hands every request of a round {@code <= confirmedRound} to {@code release}, oldest first. */

@@ -138,11 +138,26 @@ class ProgressTest {
 
     @Test
     void trackerIteratesMembersInIdOrder() {
-        ProgressTracker t = new ProgressTracker(new long[] {9, 2, 5}, 7, 4, 100);
+        ProgressTracker t = new ProgressTracker(4, 100);
+        t.setMembers(new long[] {9, 2, 5}, 7);
         assertThat(t.size()).isEqualTo(3);
         assertThat(new long[] {t.idAt(0), t.idAt(1), t.idAt(2)}).containsExactly(2, 5, 9);
         assertThat(t.get(5)).isSameAs(t.at(1));
         assertThat(t.get(5).next()).isEqualTo(7);
         assertThat(t.get(4)).isNull();
+    }
+
+    @Test
+    void trackerKeepsProgressOfRemainingMembersWhenMembershipChanges() {
+        ProgressTracker t = new ProgressTracker(4, 100);
+        t.setMembers(new long[] {1, 2, 3}, 7);
+        Progress two = t.get(2);
+        two.maybeUpdate(6);
+        t.setMembers(new long[] {2, 3, 4}, 10);
+        assertThat(t.get(2)).isSameAs(two);
+        assertThat(t.get(2).match()).isEqualTo(6);
+        assertThat(t.get(1)).isNull();
+        assertThat(t.get(4).next()).isEqualTo(10);
+        assertThat(t.get(4).match()).isZero();
     }
 }

@@ -17,15 +17,14 @@ class ReadRequestsTest {
     @Test
     void requestsJoinTheNextRoundWithItsCommitIndex() {
         ReadRequests reads = new ReadRequests(10);
-        assertThat(reads.latestRound()).isZero();
         reads.enqueue(1, 7);
         reads.enqueue(2, 8);
         assertThat(reads.hasUnassigned()).isTrue();
 
-        assertThat(reads.startRound(5)).isEqualTo(1);
+        reads.assignRound(1, 5);
         assertThat(reads.hasUnassigned()).isFalse();
         reads.enqueue(3, 7);
-        assertThat(reads.startRound(6)).isEqualTo(2);
+        reads.assignRound(2, 6);
 
         assertThat(confirm(reads, 1)).containsExactly(new ReadRequests.Request(1, 7, 1, 5),
                 new ReadRequests.Request(2, 8, 1, 5));
@@ -38,9 +37,9 @@ class ReadRequestsTest {
     void aConfirmedRoundAlsoReleasesEarlierOnes() {
         ReadRequests reads = new ReadRequests(10);
         reads.enqueue(1, 1);
-        reads.startRound(3);
+        reads.assignRound(1, 3);
         reads.enqueue(2, 1);
-        reads.startRound(4);
+        reads.assignRound(2, 4);
 
         assertThat(confirm(reads, 2)).extracting(ReadRequests.Request::requestId).containsExactly(1L, 2L);
     }
@@ -50,12 +49,12 @@ class ReadRequestsTest {
         ReadRequests reads = new ReadRequests(10);
         reads.waitForTermCommit(1, 1);
         assertThat(reads.hasUnassigned()).isFalse();
-        reads.startRound(3);
+        reads.assignRound(1, 3);
         assertThat(confirm(reads, 1)).isEmpty();
 
         reads.termCommitted();
         assertThat(reads.hasUnassigned()).isTrue();
-        reads.startRound(4);
+        reads.assignRound(2, 4);
         assertThat(confirm(reads, 2)).singleElement().matches(r -> r.requestId() == 1 && r.index() == 4);
     }
 
@@ -65,7 +64,7 @@ class ReadRequestsTest {
         reads.waitForTermCommit(1, 1);
         reads.enqueue(2, 1);
         assertThat(reads.full()).isFalse();
-        reads.startRound(1);
+        reads.assignRound(1, 1);
         reads.enqueue(3, 1);
         assertThat(reads.size()).isEqualTo(3);
         assertThat(reads.full()).isTrue();
@@ -75,13 +74,12 @@ class ReadRequestsTest {
     void drainAllEmptiesEveryStage() {
         ReadRequests reads = new ReadRequests(10);
         reads.enqueue(1, 1);
-        reads.startRound(1);
+        reads.assignRound(1, 1);
         reads.enqueue(2, 1);
         reads.waitForTermCommit(3, 1);
 
         assertThat(reads.drainAll()).extracting(ReadRequests.Request::requestId).containsExactly(1L, 2L, 3L);
         assertThat(reads.size()).isZero();
         assertThat(reads.hasUnassigned()).isFalse();
-        assertThat(reads.latestRound()).as("rounds keep counting up").isEqualTo(1);
     }
 }

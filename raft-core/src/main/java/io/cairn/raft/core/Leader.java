@@ -1,0 +1,609 @@
+package io.cairn.raft.core;
+
+import io.cairn.raft.core.confchange.ConfigChange;
+import io.cairn.raft.core.confchange.Configuration;
+import io.cairn.raft.core.log.RaftLog;
+import io.cairn.raft.core.progress.Progress;
+import io.cairn.raft.core.progress.ProgressState;
+import io.cairn.raft.core.progress.ProgressTracker;
+import io.cairn.raft.core.read.ReadRequests;
+import io.cairn.raft.core.quorum.VoteResult;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * The leader role of a {@link RaftNode}: everything a member does only while it leads, and the state it
+ * needs only then. An instance lives exactly as long as one term's leadership, so leader state can never leak
+ * into a later role.
+ *
+ * <p>What it does: replication (per-member {@link Progress}: probe, pipelined replicate within the in-flight
+ * window, snapshot when the next entry is compacted), commit by counting durable matches of the current term
+ * (§5.3, §5.4.2), heartbeats and check-quorum (thesis §6.2), linearizable reads by ReadIndex rounds or by lease
+ * (§6.4), membership changes by joint consensus (§4.3), and leadership transfer (§3.10).
+ *
+ * <p>Sends are deferred: events mark which members need entries, and {@link #flush()} (called from
+ * {@link RaftNode#ready()}) builds the messages, so everything that arrived since the last {@code ready()} rides
+ * together. Owned by the node's thread, like the node.
+ */
+final class Leader {
+    /** How many heartbeat rounds back the leader remembers when each was sent (for lease reads). */
+    private static final int ROUND_HISTORY = 256;
+
+    private final RaftNode node;
+    private final RaftConfig config;
+    private final RaftLog log;
+    private final long id;
+    private final long term;
+    private final ProgressTracker progress;
+    private final ReadRequests reads;
+
+    private long uncommittedBytes;
+    /** No configuration change may be proposed until the commit index reaches this (one at a time). */
+    private long pendingConfigIndex;
+    private long transferee = RaftNode.NONE;
+    private int transferElapsed;
+    private boolean appendPending;
+    private boolean commitBroadcastPending;
+    private final TreeSet<Long> sendPending = new TreeSet<>();
+    /** Ticks since this leadership began: the clock of lease reads. */
+    private long ticks;
+    private long heartbeatRound;
+    private final long[] roundSentTick = new long[ROUND_HISTORY];
+
+    Leader(RaftNode node, long lastRoundAcrossTerms) {
+        this.node = node;
+        this.config = node.config();
+        this.log = node.log();
+        this.id = node.id();
+        this.term = node.term();
+        this.progress = new ProgressTracker(config.inflightMessagesMax, config.inflightBytesMax);
+        this.progress.setMembers(node.configuration().members(), log.lastIndex() + 1);
+        for (int i = 0; i < progress.size(); i++) {
+            progress.at(i).setRecentActive(true);
+        }
+        this.reads = new ReadRequests(config.readRequestsMax);
+        this.heartbeatRound = lastRoundAcrossTerms;
+        // A configuration entry may hide in the uncommitted tail we inherit; and until an entry of our own term
+        // commits we do not even know what is committed. Both wait for the commit index to pass this point.
+        this.pendingConfigIndex = log.lastIndex();
+        // Thesis §6.4 / §5.4.2: an entry of our own term must commit before older ones can be known committed.
+        Entry noop = Entry.noop(term, log.lastIndex() + 1);
+        log.appendOne(noop);
+        uncommittedBytes = noop.sizeBytes();
+        appendPending = true;
+    }
+
+    long heartbeatRound() {
+        return heartbeatRound;
+    }
+
+    long transferee() {
+        return transferee;
+    }
+
+    Progress progressOf(long member) {
+        return progress.get(member);
+    }
+
+    boolean hasWorkToFlush() {
+        return appendPending || commitBroadcastPending || !sendPending.isEmpty() || reads.hasUnassigned();
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Proposals
+    // ---------------------------------------------------------------------------------------------------
+
+    ProposeResult propose(List<byte[]> commands) {
+        if (transferee != RaftNode.NONE) {
+            return ProposeResult.rejected(ProposeResult.Rejection.TRANSFERRING, transferee,
+                    "leadership is being transferred to " + transferee);
+        }
+        long bytes = 0;
+        for (int i = 0; i < commands.size(); i++) {
+            long size = (long) commands.get(i).length + Entry.OVERHEAD_BYTES;
+            if (size > config.messageBytesMax) {
+                return ProposeResult.rejected(ProposeResult.Rejection.TOO_LARGE, id, "a command of "
+                        + commands.get(i).length + " bytes exceeds messageBytesMax " + config.messageBytesMax);
+            }
+            bytes += size;
+        }
+        if (bytes > config.proposalBytesMax) {
+            return ProposeResult.rejected(ProposeResult.Rejection.TOO_LARGE, id,
+                    "a proposal of " + bytes + " bytes exceeds proposalBytesMax " + config.proposalBytesMax);
+        }
+        if (uncommittedBytes > 0 && uncommittedBytes + bytes > config.uncommittedBytesMax) {
+            node.tracer().event(id, RaftEvent.PROPOSAL_OVERLOADED);
+            return ProposeResult.rejected(ProposeResult.Rejection.OVERLOADED, id, uncommittedBytes
+                    + " uncommitted bytes already; limit " + config.uncommittedBytesMax);
+        }
+        long first = log.lastIndex() + 1;
+        for (int i = 0; i < commands.size(); i++) {
+            log.appendOne(Entry.command(term, first + i, commands.get(i)));
+        }
+        uncommittedBytes += bytes;
+        appendPending = true;
+        return ProposeResult.accepted(first, term);
+    }
+
+    /** Thesis §4.3: one change at a time, through a joint configuration whenever the voters change. */
+    ProposeResult proposeConfigChange(ConfigChange change) {
+        String refusal = configChangeRefusal();
+        ConfigChange.Result result = null;
+        if (refusal == null) {
+            result = change.apply(node.configuration());
+            refusal = result.ok() ? learnersNotCaughtUp(change) : result.refusal();
+        }
+        if (refusal != null) {
+            node.trace("refuse configuration change %s: %s", change.changes(), refusal);
+            return ProposeResult.rejected(ProposeResult.Rejection.CONFIG_CHANGE_REFUSED, id, refusal);
+        }
+        return appendConfiguration(result.configuration());
+    }
+
+    /** Leaves a joint configuration that was entered with an explicit leave. */
+    ProposeResult proposeLeaveJoint() {
+        String refusal = configChangeRefusal();
+        if (refusal == null && !node.configuration().isJoint()) {
+            refusal = "the group is not in joint consensus";
+        }
+        if (refusal != null) {
+            return ProposeResult.rejected(ProposeResult.Rejection.CONFIG_CHANGE_REFUSED, id, refusal);
+        }
+        return appendConfiguration(node.configuration().leaveJoint());
+    }
+
+    private String configChangeRefusal() {
+        if (transferee != RaftNode.NONE) {
+            return "leadership is being transferred to " + transferee;
+        }
+        if (log.term(log.committed()) != term) {
+            return "no entry of this leader's term " + term + " has committed yet";
+        }
+        if (pendingConfigIndex > log.committed()) {
+            return "the configuration change at " + pendingConfigIndex + " has not committed yet";
+        }
+        return null;
+    }
+
+    /** A learner is promoted only once it holds everything committed (else the new quorum would stall). */
+    private String learnersNotCaughtUp(ConfigChange change) {
+        for (ConfigChange.Change c : change.changes()) {
+            if (c.type() == ConfigChange.Type.ADD_VOTER && node.configuration().isLearner(c.id())) {
+                Progress pr = progress.get(c.id());
+                if (pr.match() < log.committed() || pr.state() != ProgressState.REPLICATE) {
+                    return "learner " + c.id() + " has not caught up (match " + pr.match() + ", commit "
+                            + log.committed() + ", " + pr.state() + ")";
+                }
+            }
+        }
+        return null;
+    }
+
+    private ProposeResult appendConfiguration(Configuration next) {
+        Entry e = new Entry(term, log.lastIndex() + 1, EntryType.CONFIG, next.encode());
+        log.appendOne(e);
+        uncommittedBytes += e.sizeBytes();
+        pendingConfigIndex = e.index();
+        appendPending = true;
+        node.trace("propose configuration %s at %d", next, e.index());
+        return ProposeResult.accepted(e.index(), term);
+    }
+
+    /** A configuration committed: track its members; leave a joint one on our own; step down if removed. */
+    void onConfigurationApplied(Configuration c) {
+        progress.setMembers(c.members(), log.lastIndex() + 1);
+        if (transferee != RaftNode.NONE && !c.isVoter(transferee)) {
+            abortTransfer("the target is no longer a voter");
+        }
+        if (!c.isVoter(id)) {
+            node.tracer().event(id, RaftEvent.REMOVED_LEADER_STEPPED_DOWN);
+            node.trace("step down in term %d: the committed configuration %s no longer includes us", term, c);
+            node.stepDown();
+            return;
+        }
+        if (c.isJoint() && c.autoLeave() && pendingConfigIndex <= log.committed()) {
+            appendConfiguration(c.leaveJoint());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Leadership transfer (thesis §3.10)
+    // ---------------------------------------------------------------------------------------------------
+
+    TransferResult transferLeadership(long to) {
+        if (to == id) {
+            return TransferResult.ALREADY_LEADER;
+        }
+        if (!node.configuration().isVoter(to)) {
+            return TransferResult.NOT_A_VOTER;
+        }
+        if (transferee == to) {
+            return TransferResult.STARTED;
+        }
+        transferee = to;
+        transferElapsed = 0;
+        node.tracer().event(id, RaftEvent.TRANSFER_STARTED);
+        node.trace("transfer leadership to %s; proposals are refused until it completes", RaftNode.idString(to));
+        maybeSendTimeoutNow(to, progress.get(to));
+        sendPending.add(to);
+        return TransferResult.STARTED;
+    }
+
+    private void maybeSendTimeoutNow(long to, Progress pr) {
+        if (to == transferee && pr.match() == log.lastIndex()) {
+            node.trace("transfer target %s has every entry (%d): send TimeoutNow", RaftNode.idString(to),
+                    pr.match());
+            node.send(Message.timeoutNow(id, to, term));
+        }
+    }
+
+    private void abortTransfer(String why) {
+        node.tracer().event(id, RaftEvent.TRANSFER_ABANDONED);
+        node.trace("abandon transfer to %s: %s", RaftNode.idString(transferee), why);
+        transferee = RaftNode.NONE;
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Time
+    // ---------------------------------------------------------------------------------------------------
+
+    /**
+     * One tick: the transfer timeout and, every election timeout ({@code checkQuorumRound}), check-quorum.
+     * Returns false if this leadership ended.
+     */
+    boolean tick(boolean checkQuorumRound) {
+        ticks++;
+        if (transferee != RaftNode.NONE && ++transferElapsed >= config.electionTicks) {
+            abortTransfer("it did not become leader within an election timeout");
+        }
+        if (checkQuorumRound) {
+            if (config.checkQuorum && !quorumActive()) {
+                node.tracer().event(id, RaftEvent.CHECK_QUORUM_STEP_DOWN);
+                node.trace("step down in term %d: no quorum heard from within %d ticks (check-quorum)", term,
+                        config.electionTicks);
+                node.stepDown();
+                return false;
+            }
+            for (int i = 0; i < progress.size(); i++) {
+                progress.at(i).setRecentActive(progress.idAt(i) == id);
+            }
+        }
+        return true;
+    }
+
+    private boolean quorumActive() {
+        return node.quorum().voteResult(v -> v == id || progress.get(v).recentActive() ? 1 : 0) == VoteResult.WON;
+    }
+
+    /** Sends a heartbeat round to every member: keeps followers from campaigning, confirms reads and leases. */
+    void broadcastHeartbeat() {
+        heartbeatRound++;
+        roundSentTick[(int) (heartbeatRound % ROUND_HISTORY)] = ticks;
+        if (reads.hasUnassigned()) {
+            reads.assignRound(heartbeatRound, log.committed());
+        }
+        for (int i = 0; i < progress.size(); i++) {
+            long to = progress.idAt(i);
+            if (to != id) {
+                long commit = Math.min(progress.at(i).match(), log.committed());
+                node.send(Message.heartbeat(id, to, term, commit, heartbeatRound));
+            }
+        }
+        confirmReads();
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Messages
+    // ---------------------------------------------------------------------------------------------------
+
+    void step(Message m) {
+        Progress pr = progress.get(m.from());
+        if (pr == null) {
+            return;
+        }
+        switch (m.type()) {
+            case APPEND_RESPONSE -> onAppendResponse(m, pr);
+            case HEARTBEAT_RESPONSE -> onHeartbeatResponse(m, pr);
+            case READ_INDEX -> readIndex(m.context(), m.from());
+            case APPEND, HEARTBEAT, SNAPSHOT -> {
+                // Another leader of our term would break election safety (§5.2); the simulator's checks catch it.
+                node.trace("leader of term %d ignores %s from another leader", term, m);
+            }
+            default -> { } // late vote answers, stray TimeoutNow: of no use to a leader
+        }
+    }
+
+    private void onAppendResponse(Message m, Progress pr) {
+        pr.setRecentActive(true);
+        if (m.reject()) {
+            onAppendRejected(m, pr);
+            return;
+        }
+        if (!pr.maybeUpdate(m.index())) {
+            return;
+        }
+        switch (pr.state()) {
+            case PROBE -> pr.becomeReplicate();
+            case REPLICATE -> pr.inflights().freeUpTo(m.index());
+            case SNAPSHOT -> {
+                if (pr.match() >= pr.pendingSnapshot()) {
+                    node.trace("%s installed the snapshot up to %d; probe from %d", RaftNode.idString(m.from()),
+                            pr.pendingSnapshot(), pr.match() + 1);
+                    pr.becomeProbe();
+                }
+            }
+        }
+        maybeSendTimeoutNow(m.from(), pr);
+        if (maybeCommit()) {
+            commitBroadcastPending = true;
+        } else if (pr.next() <= log.lastIndex()) {
+            sendPending.add(m.from());
+        }
+    }
+
+    private void onAppendRejected(Message m, Progress pr) {
+        if (pr.state() == ProgressState.SNAPSHOT) {
+            return; // an answer to something sent before the snapshot
+        }
+        long probeFrom = m.logTerm() > 0 ? log.findConflictByTerm(m.rejectHint(), m.logTerm()) : m.rejectHint();
+        if (pr.maybeDecreaseTo(m.index(), probeFrom)) {
+            if (pr.state() == ProgressState.REPLICATE) {
+                pr.becomeProbe();
+            }
+            if (node.tracing()) {
+                node.trace("%s rejected append after %d (hint %d/%d): probe from %d", RaftNode.idString(m.from()),
+                        m.index(), m.logTerm(), m.rejectHint(), pr.next());
+            }
+            sendPending.add(m.from());
+        }
+    }
+
+    private void onHeartbeatResponse(Message m, Progress pr) {
+        pr.setRecentActive(true);
+        pr.resume();
+        if (pr.match() < log.lastIndex()) {
+            if (pr.state() == ProgressState.REPLICATE && (pr.isPaused() || pr.next() > log.lastIndex())) {
+                // Everything before next was sent but not acknowledged, and nothing new would be sent (the window
+                // is full or there is nothing after next): if those appends were lost, the follower would never
+                // catch up. An empty append at next-1 makes it acknowledge (freeing the window) or reject (probe).
+                long prev = pr.next() - 1;
+                node.send(Message.append(id, m.from(), term, log.term(prev), prev, List.of(), log.committed()));
+            } else {
+                sendPending.add(m.from());
+            }
+        }
+        if (m.context() > 0) {
+            pr.ackReadRound(m.context());
+            confirmReads();
+        }
+    }
+
+    /** The runtime's snapshot stream to {@code to} finished or failed. */
+    void reportSnapshot(long to, boolean delivered) {
+        Progress pr = progress.get(to);
+        if (pr == null || pr.state() != ProgressState.SNAPSHOT) {
+            return;
+        }
+        node.trace("snapshot to %s %s", RaftNode.idString(to), delivered ? "delivered" : "failed; probe again");
+        if (!delivered) {
+            pr.abortSnapshot();
+        }
+        pr.becomeProbe();
+        pr.pause(); // wait for the follower's answer (or a heartbeat) before probing
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Commit (§5.3, §5.4.2)
+    // ---------------------------------------------------------------------------------------------------
+
+    /** Our own entries up to {@code index} are durable. */
+    void persisted() {
+        if (maybeCommit()) {
+            commitBroadcastPending = true;
+        }
+    }
+
+    /**
+     * Advances the commit index to the highest index a quorum holds durably, but only onto an entry of our own
+     * term (Figure 8: counting replicas never commits an older term's entry by itself). A configuration that
+     * commits on the way can change the quorum, so this repeats until nothing moves.
+     */
+    private boolean maybeCommit() {
+        boolean advanced = false;
+        while (true) {
+            long selfMatch = config.bug(InjectedBug.ACK_BEFORE_DURABLE) ? log.lastIndex() : log.persisted();
+            long index = node.quorum().committedIndex(v -> v == id ? selfMatch : matchOf(v));
+            if (index <= log.committed()) {
+                return advanced;
+            }
+            long entryTerm = log.term(index);
+            if (entryTerm != term && !config.bug(InjectedBug.COMMIT_OLD_TERM)) {
+                if (node.tracing()) {
+                    node.trace("do not commit %d: a quorum has it but its term %d is not ours %d (§5.4.2)", index,
+                            entryTerm, term);
+                }
+                return advanced;
+            }
+            if (node.tracing()) {
+                node.trace("commit %d (was %d): durable on a quorum in term %d", index, log.committed(), entryTerm);
+            }
+            long before = log.committed();
+            boolean ownTermWasCommitted = log.term(before) == term;
+            for (long i = before + 1; i <= index; i++) {
+                Entry e = log.entry(i);
+                if (e.term() == term) {
+                    uncommittedBytes -= e.sizeBytes();
+                }
+            }
+            node.commitTo(index); // may apply configurations, which may end this leadership
+            advanced = true;
+            if (node.leaderRole() != this) {
+                return true;
+            }
+            if (!ownTermWasCommitted && log.term(index) == term) {
+                reads.termCommitted();
+            }
+        }
+    }
+
+    private long matchOf(long voter) {
+        Progress pr = progress.get(voter);
+        return pr == null ? 0 : pr.match();
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Sending
+    // ---------------------------------------------------------------------------------------------------
+
+    /** Builds the AppendEntries and read rounds accumulated since the last {@link RaftNode#ready()}. */
+    void flush() {
+        if (reads.hasUnassigned()) {
+            broadcastHeartbeat();
+        }
+        for (int i = 0; i < progress.size(); i++) {
+            long to = progress.idAt(i);
+            if (to != id && (appendPending || commitBroadcastPending || sendPending.contains(to))) {
+                sendAppends(to, progress.at(i), commitBroadcastPending);
+            }
+        }
+        appendPending = false;
+        commitBroadcastPending = false;
+        sendPending.clear();
+        confirmReads();
+    }
+
+    /**
+     * Sends {@code to} as many AppendEntries as its progress state allows: one probe in PROBE, a pipeline up
+     * to the in-flight window in REPLICATE, a snapshot when the next entry is compacted. With
+     * {@code evenIfEmpty}, sends at least one message (to carry a new commit index) unless paused.
+     */
+    private void sendAppends(long to, Progress pr, boolean evenIfEmpty) {
+        boolean sentAny = false;
+        while (true) {
+            if (pr.isPaused()) {
+                if (pr.state() == ProgressState.REPLICATE && pr.next() <= log.lastIndex()) {
+                    node.tracer().event(id, RaftEvent.INFLIGHT_LIMIT_REACHED);
+                }
+                return;
+            }
+            long prevIndex = pr.next() - 1;
+            long prevTerm = log.term(prevIndex);
+            if (prevTerm == RaftLog.TERM_UNKNOWN) {
+                sendSnapshot(to, pr);
+                return;
+            }
+            boolean hasEntries = pr.next() <= log.lastIndex();
+            if (!hasEntries && (sentAny || !evenIfEmpty)) {
+                return;
+            }
+            List<Entry> entries = hasEntries ? log.entriesFrom(pr.next(), config.messageBytesMax) : List.of();
+            Message m = Message.append(id, to, term, prevTerm, prevIndex, entries, log.committed());
+            node.send(m);
+            sentAny = true;
+            if (entries.isEmpty()) {
+                if (pr.state() == ProgressState.PROBE) {
+                    pr.pause();
+                }
+                return;
+            }
+            pr.sentEntries(entries.get(entries.size() - 1).index(), m.entriesBytes());
+            if (pr.state() == ProgressState.PROBE) {
+                return;
+            }
+        }
+    }
+
+    private void sendSnapshot(long to, Progress pr) {
+        SnapshotMeta snapshot = node.latestSnapshot();
+        Invariants.check(snapshot != null && snapshot.index() >= pr.next() - 1,
+                "entry %d for %s is compacted but no snapshot covers it", pr.next() - 1, RaftNode.idString(to));
+        node.tracer().event(id, RaftEvent.SNAPSHOT_SENT);
+        node.trace("%s needs entry %d, compacted away: send %s", RaftNode.idString(to), pr.next(), snapshot);
+        pr.becomeSnapshot(snapshot.index());
+        node.send(Message.snapshot(id, to, term, snapshot, log.committed()));
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Reads (thesis §6.4)
+    // ---------------------------------------------------------------------------------------------------
+
+    void readIndex(long requestId, long from) {
+        if (reads.full()) {
+            rejectRead(requestId, from, "too many reads pending (" + config.readRequestsMax + ")");
+            return;
+        }
+        boolean ownTermCommitted = log.term(log.committed()) == term;
+        if (!ownTermCommitted && !config.bug(InjectedBug.READ_BEFORE_NOOP)) {
+            reads.waitForTermCommit(requestId, from);
+            return;
+        }
+        if (config.readMode == ReadMode.LEASE && leaseValid()) {
+            node.tracer().event(id, RaftEvent.LEASE_READ_SERVED);
+            if (node.tracing()) {
+                node.trace("read %d from %s served at index %d from the lease", requestId, RaftNode.idString(from),
+                        log.committed());
+            }
+            answerRead(requestId, from, log.committed());
+            return;
+        }
+        reads.enqueue(requestId, from);
+    }
+
+    /**
+     * Thesis §6.4.1: a follower that answered a heartbeat sent at leader tick {@code s} will not vote for anyone
+     * else before its own election timeout passes after it received it, so no other leader can exist before
+     * {@code s + electionTicks} (minus a margin for clock drift). The lease starts at the send time of the
+     * newest round a quorum acknowledged.
+     */
+    private boolean leaseValid() {
+        long start = node.quorum().committedIndex(v -> v == id ? ticks : sentTickOf(matchRound(v)));
+        return start != Long.MIN_VALUE && ticks - start < config.electionTicks - config.leaseMarginTicks;
+    }
+
+    private long matchRound(long voter) {
+        Progress pr = progress.get(voter);
+        return pr == null ? 0 : pr.readRoundAcked();
+    }
+
+    private long sentTickOf(long round) {
+        if (round <= 0 || heartbeatRound - round >= ROUND_HISTORY) {
+            return Long.MIN_VALUE;
+        }
+        return roundSentTick[(int) (round % ROUND_HISTORY)];
+    }
+
+    private void confirmReads() {
+        long confirmed = node.quorum().committedIndex(v -> v == id ? heartbeatRound : matchRound(v));
+        reads.confirm(confirmed, r -> {
+            if (node.tracing()) {
+                node.trace("read %d from %s served at index %d: round %d confirmed by a quorum", r.requestId(),
+                        RaftNode.idString(r.from()), r.index(), r.round());
+            }
+            answerRead(r.requestId(), r.from(), r.index());
+        });
+    }
+
+    private void answerRead(long requestId, long from, long index) {
+        if (from == id) {
+            node.tracer().event(id, RaftEvent.READ_INDEX_SERVED);
+            node.addReadState(ReadState.served(requestId, index));
+        } else {
+            node.send(Message.readIndexResponse(id, from, term, requestId, index, false));
+        }
+    }
+
+    private void rejectRead(long requestId, long from, String reason) {
+        if (from == id) {
+            node.addReadState(ReadState.rejected(requestId, reason));
+        } else {
+            node.send(Message.readIndexResponse(id, from, term, requestId, 0, true));
+        }
+    }
+
+    /** Leadership ended: every pending read is refused so that its client can retry elsewhere. */
+    void end() {
+        for (ReadRequests.Request r : reads.drainAll()) {
+            rejectRead(r.requestId(), r.from(), "leadership lost in term " + term);
+        }
+    }
+}
