@@ -1,6 +1,11 @@
 package io.cairn.jepsen.sim;
 
+import io.cairn.raft.core.ProposeResult;
+import io.cairn.raft.core.RaftNode;
+import io.cairn.raft.core.confchange.ConfigChange;
+import io.cairn.raft.core.confchange.Configuration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -8,8 +13,10 @@ import java.util.SplittableRandom;
  * The fault schedule: during the fault phase it alternates quiet periods and faults, each of random length, of
  * the kinds this seed enables: partitions of Jepsen's shapes, crashes (with loss of unsynced writes) and
  * pauses. It also strikes at the moments that matter most: right after a member votes (crash while the vote
- * may be unsynced, then a quick restart) and right after a leader acknowledges a write (crash or cut off the
- * leader while followers may not know the new commit index). {@link #healAll()} ends every fault.
+ * may be unsynced, then a quick restart), right after a new leader is elected or first commits, and right after
+ * a leader acknowledges a write. Beside the faults, an operator changes the membership (adds learners,
+ * promotes them, removes and replaces voters) and hands leadership around, so that all of it happens under
+ * fire. {@link #healAll()} ends every fault.
  */
 final class Nemesis {
     private final Simulation sim;
@@ -19,13 +26,16 @@ final class Nemesis {
     private final boolean[] crashed;
     private final boolean[] paused;
     private int faults;
+    /** The next member id that may join. */
+    private int nextSpare;
 
     Nemesis(Simulation sim, SimParams params, SplittableRandom random) {
         this.sim = sim;
         this.params = params;
         this.random = random;
-        this.crashed = new boolean[params.nodes + 1];
-        this.paused = new boolean[params.nodes + 1];
+        this.crashed = new boolean[params.maxNodes() + 1];
+        this.paused = new boolean[params.maxNodes() + 1];
+        this.nextSpare = params.nodes + 1;
     }
 
     int faults() {
@@ -34,6 +44,9 @@ final class Nemesis {
 
     void start() {
         scheduleNext();
+        if (params.membershipChanges || params.transfers) {
+            scheduleOperation();
+        }
     }
 
     private void scheduleNext() {
@@ -52,7 +65,7 @@ final class Nemesis {
     }
 
     private long exp(long meanMicros) {
-        return 1 + (long) (-Math.log(1 - random.nextDouble()) * meanMicros);
+        return 1 + (long) (-StrictMath.log(1 - random.nextDouble()) * meanMicros);
     }
 
     /** Injects one fault of an enabled kind and returns what heals it. */
@@ -76,17 +89,18 @@ final class Nemesis {
         };
     }
 
-    /** A node: the leader with probability {@code leaderBias} (if there is one), otherwise any. */
+    /** A member: the leader with probability {@code leaderBias} (if there is one), otherwise any active one. */
     private int pickNode(double leaderBias) {
         int leader = sim.currentLeader();
         if (leader != 0 && random.nextDouble() < leaderBias) {
             return leader;
         }
-        return 1 + random.nextInt(params.nodes);
+        int[] ids = sim.activeIds();
+        return ids[random.nextInt(ids.length)];
     }
 
     private Runnable crash(int node, String why) {
-        if (crashed[node]) {
+        if (crashed[node] || sim.node(node).removed()) {
             return () -> { };
         }
         crashed[node] = true;
@@ -98,60 +112,57 @@ final class Nemesis {
     private void restart(int node) {
         if (crashed[node]) {
             crashed[node] = false;
-            sim.trace("nemesis: restart n" + node);
-            sim.node(node).start();
+            if (!sim.node(node).removed()) {
+                sim.trace("nemesis: restart n" + node);
+                sim.node(node).start();
+            }
         }
     }
 
     private Runnable pause(int node) {
-        if (paused[node] || crashed[node]) {
+        if (paused[node] || crashed[node] || sim.node(node).removed()) {
             return () -> { };
         }
         paused[node] = true;
         sim.trace("nemesis: pause n" + node);
         sim.node(node).pause();
-        return () -> {
-            if (paused[node]) {
-                paused[node] = false;
-                sim.trace("nemesis: resume n" + node);
-                sim.node(node).resume();
-            }
-        };
+        return () -> resume(node);
+    }
+
+    private void resume(int node) {
+        if (paused[node]) {
+            paused[node] = false;
+            sim.trace("nemesis: resume n" + node);
+            sim.node(node).resume();
+        }
     }
 
     private Runnable partition() {
-        int n = params.nodes;
         long[] order = shuffledNodes();
+        int n = order.length;
         int shape = random.nextInt(5);
         String description;
         switch (shape) {
             case 0 -> {
                 int majority = n / 2 + 1;
-                long[] a = java.util.Arrays.copyOfRange(order, 0, majority);
-                long[] b = java.util.Arrays.copyOfRange(order, majority, n);
+                long[] a = Arrays.copyOfRange(order, 0, majority);
+                long[] b = Arrays.copyOfRange(order, majority, n);
                 sim.network().cutBetween(a, b);
-                description = "halves " + java.util.Arrays.toString(a) + " | " + java.util.Arrays.toString(b);
+                description = "halves " + Arrays.toString(a) + " | " + Arrays.toString(b);
             }
             case 1, 2 -> {
                 long lone = shape == 2 && sim.currentLeader() != 0 ? sim.currentLeader() : order[0];
-                long[] rest = new long[n - 1];
-                int k = 0;
-                for (long x : order) {
-                    if (x != lone) {
-                        rest[k++] = x;
-                    }
-                }
-                sim.network().cutBetween(new long[] {lone}, rest);
+                sim.network().cutBetween(new long[] {lone}, othersThan(order, lone));
                 description = (shape == 2 ? "isolated leader " : "isolated node ") + lone;
             }
             case 3 -> {
                 // Bridge: two groups that cannot see each other, and one node that sees both.
                 int half = (n - 1) / 2;
-                long[] a = java.util.Arrays.copyOfRange(order, 0, half);
-                long[] b = java.util.Arrays.copyOfRange(order, half + 1, n);
+                long[] a = Arrays.copyOfRange(order, 0, half);
+                long[] b = Arrays.copyOfRange(order, half + 1, n);
                 sim.network().cutBetween(a, b);
-                description = "bridge " + order[half] + " between " + java.util.Arrays.toString(a) + " and "
-                        + java.util.Arrays.toString(b);
+                description = "bridge " + order[half] + " between " + Arrays.toString(a) + " and "
+                        + Arrays.toString(b);
             }
             default -> {
                 // Majorities ring: each node sees its two ring neighbours; every node sees a majority, no two
@@ -164,22 +175,23 @@ final class Nemesis {
                         }
                     }
                 }
-                description = "majorities ring " + java.util.Arrays.toString(order);
+                description = "majorities ring " + Arrays.toString(order);
             }
         }
         sim.trace("nemesis: partition " + description);
-        sim.countPartition();
+        sim.count("partitions");
         return () -> {
             sim.trace("nemesis: heal partition");
             sim.network().healPartitions();
         };
     }
 
+    private static long[] othersThan(long[] ids, long lone) {
+        return Arrays.stream(ids).filter(x -> x != lone).toArray();
+    }
+
     private long[] shuffledNodes() {
-        long[] order = new long[params.nodes];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i + 1;
-        }
+        long[] order = Arrays.stream(sim.activeIds()).asLongStream().toArray();
         for (int i = order.length - 1; i > 0; i--) {
             int j = random.nextInt(i + 1);
             long t = order[i];
@@ -188,6 +200,10 @@ final class Nemesis {
         }
         return order;
     }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Strikes at the moments that matter
+    // ---------------------------------------------------------------------------------------------------
 
     /** A member just granted a vote: maybe crash it before its write can sync, and bring it back quickly. */
     void onVoteSent(int node) {
@@ -214,7 +230,7 @@ final class Nemesis {
                 || random.nextDouble() >= params.strikeAfterAckProbability) {
             return;
         }
-        strike(leader, "after ack");
+        strike(leader, "after ack", exp(params.faultMeanMicros));
     }
 
     /**
@@ -229,15 +245,9 @@ final class Nemesis {
         }
         sim.events().after(random.nextLong(params.fsyncMaxMicros + 1), () -> {
             if (active && !crashed[leader] && sim.node(leader).up()) {
-                // Short and long outages alike: log-uniform between 5 ms and the seed's mean fault length.
-                double span = Math.log(Math.max(2.0, params.faultMeanMicros / 5_000.0));
-                strike(leader, "new leader", (long) (5_000 * Math.exp(random.nextDouble() * span)));
+                strike(leader, "new leader", shortOutage());
             }
         });
-    }
-
-    private void strike(int leader, String why) {
-        strike(leader, why, exp(params.faultMeanMicros));
     }
 
     /**
@@ -249,8 +259,18 @@ final class Nemesis {
                 || random.nextDouble() >= params.strikeNewLeaderProbability) {
             return;
         }
-        double span = Math.log(Math.max(2.0, params.faultMeanMicros / 5_000.0));
-        strike(leader, "after first commit", (long) (5_000 * Math.exp(random.nextDouble() * span)));
+        long outage = shortOutage();
+        sim.events().after(0, () -> {
+            if (active && !crashed[leader] && sim.node(leader).up()) {
+                strike(leader, "after first commit", outage);
+            }
+        });
+    }
+
+    /** Short and long outages alike: log-uniform between 5 ms and the seed's mean fault length. */
+    private long shortOutage() {
+        double span = StrictMath.log(Math.max(2.0, params.faultMeanMicros / 5_000.0));
+        return (long) (5_000 * StrictMath.exp(random.nextDouble() * span));
     }
 
     /** Crashes, isolates or pauses {@code leader} (whichever this seed allows) for {@code micros}. */
@@ -259,14 +279,8 @@ final class Nemesis {
         if (params.crashes) {
             heal = crash(leader, "crash " + why);
         } else if (params.partitions) {
-            long[] rest = new long[params.nodes - 1];
-            int k = 0;
-            for (int i = 1; i <= params.nodes; i++) {
-                if (i != leader) {
-                    rest[k++] = i;
-                }
-            }
-            sim.network().cutBetween(new long[] {leader}, rest);
+            long[] all = Arrays.stream(sim.activeIds()).asLongStream().toArray();
+            sim.network().cutBetween(new long[] {leader}, othersThan(all, leader));
             sim.trace("nemesis: isolate n" + leader + " " + why);
             heal = () -> sim.network().healPartitions();
         } else {
@@ -279,19 +293,97 @@ final class Nemesis {
         });
     }
 
+    // ---------------------------------------------------------------------------------------------------
+    // The operator: membership changes and leadership transfers
+    // ---------------------------------------------------------------------------------------------------
+
+    private void scheduleOperation() {
+        sim.events().after(exp(params.meanOperationGapMicros), () -> {
+            if (!active) {
+                return;
+            }
+            int leader = sim.currentLeader();
+            if (leader != 0) {
+                boolean change = params.membershipChanges && (!params.transfers || random.nextInt(3) > 0);
+                if (change) {
+                    changeMembership(leader);
+                } else {
+                    transfer(leader);
+                }
+            }
+            scheduleOperation();
+        });
+    }
+
+    private void transfer(int leader) {
+        long[] voters = sim.node(leader).core().configuration().voters();
+        long[] others = othersThan(voters, leader);
+        if (others.length == 0) {
+            return;
+        }
+        long to = others[random.nextInt(others.length)];
+        sim.trace("operator: transfer leadership from n" + leader + " to n" + to);
+        sim.node(leader).act(core -> core.transferLeadership(to));
+    }
+
+    /**
+     * One membership step, chosen from what the configuration allows: add a fresh member as a learner, promote
+     * a learner, remove a learner or a voter (the leader among them), or replace a voter by a learner. Voters
+     * never drop below three; a joint configuration entered with an explicit leave is left.
+     */
+    private void changeMembership(int leader) {
+        Configuration c = sim.node(leader).core().configuration();
+        if (c.isJoint()) {
+            if (!c.autoLeave()) {
+                propose(leader, "leave joint", core -> core.proposeLeaveJoint());
+            }
+            return;
+        }
+        long[] voters = c.voters();
+        long[] learners = c.learners();
+        boolean explicit = random.nextInt(4) == 0;
+        int choice = random.nextInt(5);
+        if (choice == 0 && nextSpare <= params.maxNodes()) {
+            int id = nextSpare++;
+            sim.trace("operator: start n" + id + " to join the group");
+            sim.node(id).start();
+            propose(leader, "add learner n" + id, core -> core.proposeConfigChange(ConfigChange.addLearner(id)));
+        } else if (choice == 1 && learners.length > 0) {
+            long id = learners[random.nextInt(learners.length)];
+            propose(leader, "promote n" + id, core -> core.proposeConfigChange(
+                    new ConfigChange(ConfigChange.addVoter(id).changes(), explicit)));
+        } else if (choice == 2 && learners.length > 0) {
+            long id = learners[random.nextInt(learners.length)];
+            propose(leader, "remove learner n" + id, core -> core.proposeConfigChange(ConfigChange.remove(id)));
+        } else if (choice == 3 && voters.length > 3) {
+            long id = random.nextInt(3) == 0 ? leader : voters[random.nextInt(voters.length)];
+            propose(leader, "remove voter n" + id, core -> core.proposeConfigChange(
+                    new ConfigChange(ConfigChange.remove(id).changes(), explicit)));
+        } else if (choice == 4 && learners.length > 0) {
+            long in = learners[random.nextInt(learners.length)];
+            long out = random.nextInt(3) == 0 ? leader : voters[random.nextInt(voters.length)];
+            propose(leader, "replace voter n" + out + " by n" + in, core -> core.proposeConfigChange(
+                    new ConfigChange(ConfigChange.replace(out, in).changes(), explicit)));
+        }
+    }
+
+    private void propose(int leader, String what, java.util.function.Function<RaftNode, ProposeResult> action) {
+        sim.node(leader).act(core -> {
+            ProposeResult r = action.apply(core);
+            sim.trace("operator: " + what + " via n" + leader + ": " + r);
+        });
+    }
+
     /** Ends every fault: heals partitions, restarts crashed members, resumes paused ones. */
     void healAll() {
         active = false;
         sim.network().healPartitions();
         sim.network().stopFaults();
-        for (int i = 1; i <= params.nodes; i++) {
+        for (int i = 1; i <= params.maxNodes(); i++) {
             if (crashed[i]) {
                 restart(i);
             }
-            if (paused[i]) {
-                paused[i] = false;
-                sim.node(i).resume();
-            }
+            resume(i);
         }
         sim.trace("nemesis: healed everything");
     }

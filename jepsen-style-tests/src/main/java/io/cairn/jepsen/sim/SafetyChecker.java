@@ -1,7 +1,9 @@
 package io.cairn.jepsen.sim;
 
 import io.cairn.raft.core.Entry;
+import io.cairn.raft.core.EntryType;
 import io.cairn.raft.core.Role;
+import io.cairn.raft.core.confchange.Configuration;
 import io.cairn.raft.core.SoftState;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -24,8 +26,10 @@ import java.util.TreeMap;
  *   <li><b>state machine safety</b>: the committed prefix never changes: any member's commit index points at
  *       the same chain hash as the global committed log;</li>
  *   <li><b>monotonic commit</b>: a member's commit index never decreases while it runs;</li>
- *   <li><b>durability</b>: when an index first becomes committed, a quorum holds that entry on disk.</li>
+ *   <li><b>durability</b>: when an index first becomes committed, a quorum of the committing member's
+ *       configuration (both halves during joint consensus) holds that entry on disk.</li>
  * </ul>
+ * Members that install a snapshot take the committed chain hash at its index as their own.
  * The first violation is kept; the simulation stops there.
  */
 final class SafetyChecker {
@@ -41,9 +45,12 @@ final class SafetyChecker {
     private long[] committedChain = new long[1024];
     private long[] committedTerm = new long[1024];
     private long globalCommit;
+    /** The configuration in effect after the globally committed prefix. */
+    private Configuration committedConfig;
     private String violation;
 
-    SafetyChecker(int nodes) {
+    SafetyChecker(int nodes, Configuration initial) {
+        this.committedConfig = initial;
         this.nodes = nodes;
         this.chains = new long[nodes + 1][];
         this.chainLength = new long[nodes + 1];
@@ -71,11 +78,35 @@ final class SafetyChecker {
         }
     }
 
-    /** A member (re)started with these durable entries and commit index. */
-    void onStart(int node, List<Entry> durable, long commit) {
+    /** A member (re)started with a durable snapshot up to {@code snapshotIndex} (0: none), entries and commit. */
+    void onStart(int node, long snapshotIndex, List<Entry> durable, long commit) {
         chainLength[node] = 0;
+        if (snapshotIndex > 0) {
+            onSnapshotInstalled(node, snapshotIndex);
+        }
         appendChain(node, durable);
         lastCommit[node] = commit;
+    }
+
+    /** A member replaced its log by a snapshot ending at {@code index}, which must be committed. */
+    void onSnapshotInstalled(int node, long index) {
+        if (index > globalCommit) {
+            fail("n" + node + " holds a snapshot up to " + index + " beyond the committed index " + globalCommit);
+            return;
+        }
+        ensureChainCapacity(node, index);
+        chains[node][(int) index] = committedChain[(int) index];
+        chainLength[node] = index;
+    }
+
+    private void ensureChainCapacity(int node, long index) {
+        if (index >= chains[node].length) {
+            chains[node] = Arrays.copyOf(chains[node], (int) Math.max(index + 1, chains[node].length * 2L));
+        }
+    }
+
+    Configuration committedConfiguration() {
+        return committedConfig;
     }
 
     /** A member handed out entries to write (the tail of its in-memory log, from the first one's index). */
@@ -97,9 +128,7 @@ final class SafetyChecker {
             long i = e.index();
             long prev = i == 1 ? 0 : chains[node][(int) i - 1];
             long h = mix(prev, e.term(), Arrays.hashCode(e.data()) * 31L + e.type().ordinal());
-            if (i >= chains[node].length) {
-                chains[node] = Arrays.copyOf(chains[node], (int) Math.max(i + 1, chains[node].length * 2L));
-            }
+            ensureChainCapacity(node, i);
             chains[node][(int) i] = h;
             chainLength[node] = i;
             Long seen = chainOf.computeIfAbsent(i, k -> new HashMap<>(4)).putIfAbsent(e.term(), h);
@@ -136,7 +165,7 @@ final class SafetyChecker {
      * A member's commit index is now {@code commit}; {@code durable} tells how many members hold an entry
      * durably.
      */
-    void onCommit(int node, long commit, boolean leader, long term, DurableCount durable, int quorum) {
+    void onCommit(int node, long commit, boolean leader, long term, Configuration config, DurableCount durable) {
         if (leader && commit > 0) {
             committedByTerm.merge(term, commit, Math::max);
         }
@@ -165,17 +194,39 @@ final class SafetyChecker {
             return;
         }
         ensureCommittedCapacity(commit);
+        // The committing member counted a quorum of the configuration in effect for it (the latest in its log,
+        // thesis §4.1; a joint one needs both halves): that quorum must hold every newly committed entry on disk.
         for (long i = globalCommit + 1; i <= commit; i++) {
             committedChain[(int) i] = chains[node][(int) i];
-            long t = durable.term(node, i);
-            committedTerm[(int) i] = t;
-            int holders = durable.count(i, t);
-            if (holders < quorum) {
-                fail("durability: entry " + t + "/" + i + " became committed (by n" + node + ") while only "
-                        + holders + " of " + nodes + " members hold it durably");
+            Entry e = durable.entry(node, i);
+            committedTerm[(int) i] = e.term();
+            String shortfall = quorumShortfall(e, durable, config.voters());
+            if (shortfall == null) {
+                shortfall = quorumShortfall(e, durable, config.outgoing());
+            }
+            if (shortfall != null) {
+                fail("durability: entry " + e.term() + "/" + i + " became committed (by n" + node + ", configuration "
+                        + config + ") while " + shortfall);
+            }
+            if (e.type() == EntryType.CONFIG) {
+                committedConfig = Configuration.decode(e.data());
             }
         }
         globalCommit = commit;
+    }
+
+    /** Null if a majority of {@code voters} holds {@code e} durably (or there are none), else what is missing. */
+    private static String quorumShortfall(Entry e, DurableCount durable, long[] voters) {
+        if (voters.length == 0) {
+            return null;
+        }
+        int holders = 0;
+        for (long v : voters) {
+            holders += durable.holds((int) v, e.index(), e.term()) ? 1 : 0;
+        }
+        int quorum = voters.length / 2 + 1;
+        return holders >= quorum ? null
+                : "only " + holders + " of the voters " + Arrays.toString(voters) + " hold it durably";
     }
 
     private void ensureCommittedCapacity(long index) {
@@ -196,13 +247,13 @@ final class SafetyChecker {
         return chainLength[node];
     }
 
-    /** Lets the checker ask the simulator who holds an entry durably. */
+    /** Lets the checker ask the simulator about members' logs and disks. */
     interface DurableCount {
-        /** The term of the entry at {@code index} in member {@code node}'s in-memory log. */
-        long term(int node, long index);
+        /** The entry at {@code index} in member {@code node}'s in-memory log. */
+        Entry entry(int node, long index);
 
-        /** How many members hold entry {@code (index, term)} on disk. */
-        int count(long index, long term);
+        /** Whether member {@code node} holds entry {@code (index, term)} on disk. */
+        boolean holds(int node, long index, long term);
     }
 
     private static long mix(long prev, long term, long data) {

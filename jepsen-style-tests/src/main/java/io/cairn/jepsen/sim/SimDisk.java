@@ -3,39 +3,58 @@ package io.cairn.jepsen.sim;
 import io.cairn.raft.core.Entry;
 import io.cairn.raft.core.HardState;
 import io.cairn.raft.core.Message;
+import io.cairn.raft.core.SnapshotMeta;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One member's simulated disk: what is durable, and the writes queued in front of it.
  *
- * <p>Writes complete in order, each after an fsync latency drawn from the seed. A crash throws the queue away:
- * whatever was not yet synced is lost, as a power cut would lose it. Messages that the {@code Ready} contract
- * says may leave only after a write ride with that write (or, when a Ready writes nothing but earlier writes
- * are still queued, with the last queued write) and leave when it completes.
+ * <p>Durable state is a hard state, at most one snapshot (its metadata and the register map it captured) and
+ * the log entries after it. Writes complete in order, each after an fsync latency drawn from the seed. A crash
+ * throws the queue away: whatever was not yet synced is lost, as a power cut would lose it. Messages that the
+ * {@code Ready} contract says may leave only after a write ride with that write (or, when a Ready writes nothing
+ * but earlier writes are still queued, with the last queued write) and leave when it completes.
  */
 final class SimDisk {
     /** A queued write. */
     static final class Write {
         final HardState hardState;
         final List<Entry> entries;
+        final SnapshotMeta snapshot;
+        final Map<Integer, Long> snapshotRegisters;
         final List<Message> afterPersist = new ArrayList<>();
         long completesAtMicros;
 
-        Write(HardState hardState, List<Entry> entries) {
+        Write(HardState hardState, List<Entry> entries, SnapshotMeta snapshot, Map<Integer, Long> snapshotRegisters) {
             this.hardState = hardState;
             this.entries = entries;
+            this.snapshot = snapshot;
+            this.snapshotRegisters = snapshotRegisters;
         }
     }
 
     private HardState hardState = HardState.EMPTY;
-    /** Durable entries; entry at index i is at position i - 1 (no compaction in this version). */
+    private SnapshotMeta snapshot;
+    private Map<Integer, Long> snapshotRegisters = Map.of();
+    /** Durable entries after the snapshot: the entry at index i is at position i - base - 1. */
     private final ArrayList<Entry> entries = new ArrayList<>();
+    private long base;
     private final ArrayDeque<Write> queue = new ArrayDeque<>();
 
     HardState hardState() {
         return hardState;
+    }
+
+    SnapshotMeta snapshot() {
+        return snapshot;
+    }
+
+    Map<Integer, Long> snapshotRegisters() {
+        return snapshotRegisters;
     }
 
     List<Entry> entries() {
@@ -43,12 +62,12 @@ final class SimDisk {
     }
 
     long lastIndex() {
-        return entries.size();
+        return base + entries.size();
     }
 
-    /** The durable entry at {@code index}, or null. */
+    /** The durable entry at {@code index}, or null (not written, or folded into the snapshot). */
     Entry entry(long index) {
-        return index >= 1 && index <= entries.size() ? entries.get((int) index - 1) : null;
+        return index > base && index <= lastIndex() ? entries.get((int) (index - base - 1)) : null;
     }
 
     boolean hasQueued() {
@@ -70,21 +89,42 @@ final class SimDisk {
     /** Makes the oldest queued write durable and returns it. */
     Write completeOldest() {
         Write w = queue.pollFirst();
+        if (w.snapshot != null) {
+            installSnapshot(w.snapshot, w.snapshotRegisters, true);
+        }
         if (w.hardState != null) {
             hardState = w.hardState;
         }
         if (!w.entries.isEmpty()) {
             long first = w.entries.get(0).index();
-            if (first > entries.size() + 1) {
-                throw new IllegalStateException("write of entries from " + first + " leaves a gap after "
-                        + entries.size());
+            if (first > lastIndex() + 1 || first <= base) {
+                throw new IllegalStateException("write of entries from " + first + " does not fit the durable log "
+                        + base + ".." + lastIndex());
             }
-            while (entries.size() >= first) {
+            while (lastIndex() >= first) {
                 entries.remove(entries.size() - 1);
             }
             entries.addAll(w.entries);
         }
         return w;
+    }
+
+    /**
+     * Stores a snapshot durably. A snapshot received from the leader replaces the whole log
+     * ({@code replaceLog}); one taken locally only folds the entries it covers.
+     */
+    void installSnapshot(SnapshotMeta meta, Map<Integer, Long> registers, boolean replaceLog) {
+        if (snapshot != null && meta.index() <= snapshot.index() && !replaceLog) {
+            return;
+        }
+        snapshot = meta;
+        snapshotRegisters = new TreeMap<>(registers);
+        if (replaceLog || meta.index() >= lastIndex()) {
+            entries.clear();
+        } else {
+            entries.subList(0, (int) (meta.index() - base)).clear();
+        }
+        base = meta.index();
     }
 
     /** A crash: every queued, unsynced write is lost. Returns how many. */

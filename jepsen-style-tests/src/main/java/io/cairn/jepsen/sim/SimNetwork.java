@@ -24,7 +24,7 @@ final class SimNetwork {
         this.events = events;
         this.random = random;
         this.params = params;
-        this.cut = new boolean[params.nodes + 1][params.nodes + 1];
+        this.cut = new boolean[params.maxNodes() + 1][params.maxNodes() + 1];
     }
 
     /**
@@ -33,6 +33,14 @@ final class SimNetwork {
      * queued in the sender's machine is lost with it.
      */
     void send(Message m, java.util.function.BooleanSupplier senderAlive, Consumer<Message> deliver) {
+        sendRaw(m.from(), m.to(), senderAlive, () -> deliver.accept(m));
+    }
+
+    /**
+     * Sends something other than a Raft message (a snapshot chunk or its acknowledgement) between members, with
+     * the same latency, loss, duplication and partitions.
+     */
+    void sendRaw(long from, long to, java.util.function.BooleanSupplier senderAlive, Runnable deliver) {
         sent++;
         if (faultsOn && params.lossProbability > 0 && random.nextDouble() < params.lossProbability) {
             dropped++;
@@ -42,11 +50,11 @@ final class SimNetwork {
                 ? 2 : 1;
         for (int i = 0; i < copies; i++) {
             events.after(latency(), () -> {
-                if (isCut(m.from(), m.to()) || !senderAlive.getAsBoolean()) {
+                if (isCut(from, to) || !senderAlive.getAsBoolean()) {
                     dropped++;
                     return;
                 }
-                deliver.accept(m);
+                deliver.run();
             });
         }
     }

@@ -2,6 +2,7 @@ package io.cairn.jepsen.sim;
 
 import io.cairn.raft.core.Entry;
 import io.cairn.raft.core.EntryType;
+import io.cairn.raft.core.InjectedBug;
 import io.cairn.raft.core.Message;
 import io.cairn.raft.core.MessageType;
 import io.cairn.raft.core.ProposeResult;
@@ -10,6 +11,7 @@ import io.cairn.raft.core.RaftNode;
 import io.cairn.raft.core.ReadState;
 import io.cairn.raft.core.Ready;
 import io.cairn.raft.core.Role;
+import io.cairn.raft.core.SnapshotMeta;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -30,6 +32,10 @@ import java.util.function.Consumer;
  * a restart rebuilds the node from what the disk holds. While paused (a stopped process) everything addressed
  * to it waits and its timer does not fire.
  *
+ * <p>Snapshots: when the core asks, the member captures its register map at the applied index, stores it
+ * durably and tells the core; a snapshot the leader must send is streamed by {@link SnapshotStreams}, and one
+ * received is installed through the {@code Ready} like any other write.
+ *
  * <p>Commands are 17 bytes: the client operation id (8), the key (1) and the value written (8).
  */
 final class SimNode {
@@ -37,7 +43,13 @@ final class SimNode {
 
     private record PendingRead(int key, Consumer<Reply> reply) {}
 
-    private static final int DEFERRED_MAX = 100_000;
+    /** What woke a member: while it is paused, each kind of input waits in its own queue. */
+    enum Source {
+        TIMER, PEER, CLIENT, DISK
+    }
+
+    /** Peer messages and client requests beyond this many per queue are dropped while paused (full buffers). */
+    private static final int DEFERRED_MAX = 50_000;
 
     final int id;
     private final Simulation sim;
@@ -52,12 +64,16 @@ final class SimNode {
     private long applied;
     /** By log index; one index may hold several, when this member led in several terms (only one can apply). */
     private final TreeMap<Long, List<PendingWrite>> pendingWrites = new TreeMap<>();
-    private final Map<Long, PendingRead> pendingReads = new HashMap<>();
+    private final Map<Long, PendingRead> pendingReads = new TreeMap<>();
     private final TreeMap<Long, List<PendingRead>> readsWaitingForApply = new TreeMap<>();
-    private final ArrayDeque<Runnable> deferred = new ArrayDeque<>();
+    private final java.util.EnumMap<Source, ArrayDeque<Runnable>> deferred = new java.util.EnumMap<>(Source.class);
     private long nextReadId = 1;
     private long commitSeen;
     private long firstCommitTerm;
+    private boolean started;
+    private boolean removed;
+    /** Snapshot data that arrived complete, by snapshot index, waiting for the core to decide to install it. */
+    private final TreeMap<Long, Map<Integer, Long>> receivedSnapshots = new TreeMap<>();
 
     SimNode(int id, Simulation sim, RaftConfig config, SplittableRandom random) {
         this.id = id;
@@ -72,6 +88,22 @@ final class SimNode {
 
     boolean paused() {
         return paused;
+    }
+
+    /** Whether the member was ever started (joining members start when they are added). */
+    boolean started() {
+        return started;
+    }
+
+    /** Whether the member was removed from the group (it is stopped for good). */
+    boolean removed() {
+        return removed;
+    }
+
+    /** The member was removed from the group: it shuts down and never comes back. */
+    void decommission() {
+        removed = true;
+        crash();
     }
 
     /** Changes at every crash and restart; messages sent by an earlier incarnation die with it. */
@@ -97,15 +129,22 @@ final class SimNode {
 
     /** Starts (or restarts) the member from what its disk holds. */
     void start() {
+        if (removed) {
+            return;
+        }
+        started = true;
         incarnation++;
         up = true;
         paused = false;
         registers.clear();
-        applied = 0;
+        receivedSnapshots.clear();
+        SnapshotMeta snapshot = disk.snapshot();
+        registers.putAll(disk.snapshotRegisters());
+        applied = snapshot == null ? 0 : snapshot.index();
         commitSeen = 0;
-        core = RaftNode.restart(config, disk.hardState(), new ArrayList<>(disk.entries()), 0,
+        core = RaftNode.restart(config, disk.hardState(), snapshot, new ArrayList<>(disk.entries()), applied,
                 bound -> random.nextInt(bound), sim.tracerFor(id));
-        sim.checker().onStart(id, disk.entries(), core.log().committed());
+        sim.checker().onStart(id, applied, disk.entries(), core.log().committed());
         int inc = incarnation;
         sim.events().after(random.nextLong(sim.params().tickMicros[id - 1]) + 1, () -> tickLoop(inc));
         drainReady();
@@ -147,38 +186,80 @@ final class SimNode {
         }
     }
 
+    /**
+     * Resumes a paused member. What queued up meanwhile runs in a seeded interleaving of the four sources, each
+     * in its own order: a process that wakes up finds client requests, peer messages, timer expiries and disk
+     * completions all pending, and which it handles first is up to its threads.
+     */
     void resume() {
         if (!up || !paused) {
             return;
         }
         paused = false;
-        while (!deferred.isEmpty() && up && !paused) {
-            deferred.pollFirst().run();
+        java.util.List<ArrayDeque<Runnable>> queues = new ArrayList<>();
+        while (up && !paused) {
+            queues.clear();
+            for (ArrayDeque<Runnable> q : deferred.values()) {
+                if (!q.isEmpty()) {
+                    queues.add(q);
+                }
+            }
+            if (queues.isEmpty()) {
+                return;
+            }
+            queues.get(sim.resumeRandom().nextInt(queues.size())).pollFirst().run();
         }
     }
 
-    /** Runs {@code action} now, or when the member resumes if it is paused; drops it if the member is down. */
-    private void whenRunning(Runnable action) {
+    /**
+     * Runs {@code action} now, or when the member resumes if it is paused; drops it if the member is down. Timer
+     * expiries and disk completions are never dropped; peer messages and client requests beyond a bound are.
+     */
+    void whenRunning(Source source, Runnable action) {
         if (!up) {
             return;
         }
         if (paused) {
-            if (deferred.size() < DEFERRED_MAX) {
-                deferred.addLast(action);
+            ArrayDeque<Runnable> q = deferred.computeIfAbsent(source, k -> new ArrayDeque<>());
+            boolean droppable = source == Source.PEER || source == Source.CLIENT;
+            if (!droppable || q.size() < DEFERRED_MAX) {
+                q.addLast(action);
             }
             return;
         }
         action.run();
     }
 
+    /**
+     * The contract of lease reads ({@link io.cairn.raft.core.ReadMode#LEASE}): before the core sees a read, the
+     * runtime consults its monotonic clock and delivers every tick that has elapsed. After a pause, expiries
+     * still queued are delivered first, so a leader that slept through its lease cannot serve from it.
+     */
+    private void catchUpTimerForLease() {
+        if (config.readMode != io.cairn.raft.core.ReadMode.LEASE || config.bug(InjectedBug.LEASE_STALE_CLOCK)) {
+            return;
+        }
+        ArrayDeque<Runnable> timers = deferred.get(Source.TIMER);
+        while (timers != null && !timers.isEmpty() && up && !paused) {
+            timers.pollFirst().run();
+        }
+    }
+
+    /**
+     * The timer. While the member is paused its ticks are held back and run, in order with everything else that
+     * arrived meanwhile, when it resumes: a fixed-rate timer catches up after a stop, so a paused leader's lease
+     * clock does not stand still.
+     */
     private void tickLoop(int inc) {
         if (inc != incarnation) {
             return;
         }
-        if (up && !paused) {
-            core.tick();
-            drainReady();
-        }
+        whenRunning(Source.TIMER, () -> {
+            if (inc == incarnation) {
+                core.tick();
+                drainReady();
+            }
+        });
         sim.events().after(sim.params().tickMicros[id - 1], () -> tickLoop(inc));
     }
 
@@ -187,7 +268,10 @@ final class SimNode {
     // ---------------------------------------------------------------------------------------------------
 
     void deliver(Message m) {
-        whenRunning(() -> {
+        whenRunning(Source.PEER, () -> {
+            if (m.type() == MessageType.READ_INDEX) {
+                catchUpTimerForLease();
+            }
             core.step(m);
             drainReady();
         });
@@ -198,7 +282,7 @@ final class SimNode {
             reply.accept(Reply.of(Reply.Outcome.UNAVAILABLE));
             return;
         }
-        whenRunning(() -> {
+        whenRunning(Source.CLIENT, () -> {
             ProposeResult r = core.propose(encode(opId, key, value));
             if (!r.accepted()) {
                 reply.accept(new Reply(Reply.Outcome.NOT_LEADER, null, r.leaderHint()));
@@ -215,12 +299,38 @@ final class SimNode {
             reply.accept(Reply.of(Reply.Outcome.UNAVAILABLE));
             return;
         }
-        whenRunning(() -> {
+        whenRunning(Source.CLIENT, () -> {
+            catchUpTimerForLease();
             long requestId = nextReadId++;
             pendingReads.put(requestId, new PendingRead(key, reply));
             core.readIndex(requestId);
             drainReady();
         });
+    }
+
+    /** A complete snapshot stream arrived: keep its data and let the core decide. */
+    void receiveSnapshot(Message m, Map<Integer, Long> data) {
+        whenRunning(Source.PEER, () -> {
+            receivedSnapshots.put(m.snapshot().index(), data);
+            core.step(m);
+            drainReady();
+        });
+    }
+
+    /** The stream of a snapshot this member sent ended. */
+    void reportSnapshot(long to, boolean delivered) {
+        whenRunning(Source.PEER, () -> {
+            core.reportSnapshot(to, delivered);
+            drainReady();
+        });
+    }
+
+    /** Runs {@code action} against the core, if the member is running, and handles what it produced. */
+    void act(java.util.function.Consumer<RaftNode> action) {
+        if (up && !paused) {
+            action.accept(core);
+            drainReady();
+        }
     }
 
     /** Proposes an empty barrier command; returns its index, or -1 if this member is not leader. */
@@ -240,24 +350,24 @@ final class SimNode {
     private void drainReady() {
         while (up && !paused && core.hasReady()) {
             Ready r = core.ready();
+            if (r.snapshot != null) {
+                sim.checker().onSnapshotInstalled(id, r.snapshot.index());
+            }
             sim.checker().onEntries(id, r.entries);
             if (r.softState != null) {
                 sim.onSoftState(this, r.softState);
             }
+            checkCommit();
             for (Message m : r.messages) {
                 sendPeer(m);
             }
-            handlePersist(r);
+            Map<Integer, Long> installed = r.snapshot == null ? null : installSnapshot(r.snapshot);
+            handlePersist(r, installed);
             serveReadStates(r.readStates);
             apply(r.committedEntries);
-            boolean leader = core.role() == Role.LEADER;
-            long commit = core.log().committed();
-            sim.checker().onCommit(id, commit, leader, core.term(), sim.durableCount(), sim.quorum());
-            if (leader && commit > commitSeen && firstCommitTerm != core.term()) {
-                firstCommitTerm = core.term();
-                sim.onLeaderFirstCommit(this);
+            if (r.snapshotRequest != null) {
+                takeSnapshot(r.snapshotRequest);
             }
-            commitSeen = commit;
             sim.afterReady();
             if (sim.stopped()) {
                 return;
@@ -265,14 +375,54 @@ final class SimNode {
         }
     }
 
-    private void handlePersist(Ready r) {
+    /** Restores the state machine from a snapshot the leader sent; the disk gets it with this Ready's write. */
+    private Map<Integer, Long> installSnapshot(SnapshotMeta meta) {
+        Map<Integer, Long> data = receivedSnapshots.get(meta.index());
+        if (data == null) {
+            sim.violation("n" + id + " must install " + meta + " but never received its data");
+            return Map.of();
+        }
+        receivedSnapshots.headMap(meta.index(), true).clear();
+        registers.clear();
+        registers.putAll(data);
+        applied = meta.index();
+        serveWaitingReads();
+        return data;
+    }
+
+    /** The core asked for a snapshot: capture the registers at the applied index, store them, report back. */
+    private void takeSnapshot(SnapshotMeta request) {
+        if (request.index() != applied) {
+            sim.violation("n" + id + " was asked for a snapshot at " + request.index() + " but applied " + applied);
+            return;
+        }
+        disk.installSnapshot(request, registers, false);
+        core.snapshotTaken(request);
+    }
+
+    /**
+     * Checks the commit index as the Ready leaves the core, before anything (a snapshot, a compaction) changes the
+     * log it refers to.
+     */
+    private void checkCommit() {
+        boolean leader = core.role() == Role.LEADER;
+        long commit = core.log().committed();
+        sim.checker().onCommit(id, commit, leader, core.term(), core.configuration(), sim.durableCount());
+        if (leader && commit > commitSeen && firstCommitTerm != core.term()) {
+            firstCommitTerm = core.term();
+            sim.onLeaderFirstCommit(this);
+        }
+        commitSeen = commit;
+    }
+
+    private void handlePersist(Ready r, Map<Integer, Long> installed) {
         if (r.mustPersist()) {
-            SimDisk.Write w = new SimDisk.Write(r.hardState, r.entries);
+            SimDisk.Write w = new SimDisk.Write(r.hardState, r.entries, r.snapshot, installed);
             w.afterPersist.addAll(r.messagesAfterPersist);
             w.completesAtMicros = Math.max(sim.events().now(), disk.lastCompletionMicros()) + sim.fsyncLatency();
             disk.enqueue(w);
             int inc = incarnation;
-            sim.events().at(w.completesAtMicros, () -> whenRunning(() -> onWriteComplete(inc)));
+            sim.events().at(w.completesAtMicros, () -> whenRunning(Source.DISK, () -> onWriteComplete(inc)));
         } else if (disk.hasQueued()) {
             disk.lastQueued().afterPersist.addAll(r.messagesAfterPersist);
         } else {
@@ -301,6 +451,10 @@ final class SimNode {
         if (m.type() == MessageType.VOTE_RESPONSE && !m.reject()) {
             sim.onVoteSent(this);
         }
+        if (m.type() == MessageType.SNAPSHOT) {
+            sim.snapshots().start(this, sim.node((int) m.to()), m);
+            return;
+        }
         sim.sendPeer(m);
     }
 
@@ -327,7 +481,7 @@ final class SimNode {
                 sim.violation("n" + id + " applied entry " + e.index() + " after " + applied);
                 return;
             }
-            if (e.index() > disk.lastIndex() || !e.equals(disk.entry(e.index()))) {
+            if (!e.equals(disk.entry(e.index()))) {
                 sim.violation("n" + id + " applied entry " + e.index() + " that is not durable locally");
                 return;
             }

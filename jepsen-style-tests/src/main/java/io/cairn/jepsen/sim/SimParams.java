@@ -1,5 +1,6 @@
 package io.cairn.jepsen.sim;
 
+import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
@@ -45,6 +46,22 @@ public final class SimParams {
     public final long thinkMaxMicros;
     public final long requestTimeoutMicros;
     public final int okOpsTarget;
+    /** Members that may join during the run (fresh ids after the initial ones); 0 when membership is fixed. */
+    public final int spares;
+    /** Whether the nemesis changes membership (add learner, promote, remove, replace) while faults run. */
+    public final boolean membershipChanges;
+    /** Whether the nemesis hands leadership from one member to another. */
+    public final boolean transfers;
+    /** Snapshot threshold in applied entries (0: never), and the tail kept after one. */
+    public final long snapshotThresholdEntries;
+    public final long snapshotRetainEntries;
+    /** Serve reads from the leader's lease instead of a heartbeat round (only with check-quorum). */
+    public final boolean leaseReads;
+    public final boolean checkQuorum;
+    public final boolean preVote;
+    /** Probability that a message already sent still arrives after its sender crashes. */
+    public final double messageSurvivesCrashProbability;
+    public final long meanOperationGapMicros;
 
     public SimParams(long seed) {
         SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
@@ -53,8 +70,8 @@ public final class SimParams {
         // messages make followers catch up in pieces: the conditions of Figure 8 and of split votes.
         churnProfile = r.nextInt(5) < 2;
         nodes = churnProfile ? (r.nextInt(5) == 0 ? 3 : 5) : (r.nextInt(3) == 0 ? 3 : 5);
-        tickMicros = new long[nodes];
-        for (int i = 0; i < nodes; i++) {
+        tickMicros = new long[nodes + 3]; // room for up to 3 members joining later
+        for (int i = 0; i < tickMicros.length; i++) {
             tickMicros[i] = 10_000 + r.nextLong(-500, 501); // ±5% drift around 10 ms
         }
         electionTicks = 10;
@@ -86,6 +103,26 @@ public final class SimParams {
         thinkMaxMicros = pick(r, 1_000, 10_000, 40_000);
         requestTimeoutMicros = 1_000_000;
         okOpsTarget = 500 + r.nextInt(300);
+        membershipChanges = r.nextInt(2) == 0;
+        spares = membershipChanges ? 1 + r.nextInt(3) : 0;
+        transfers = r.nextInt(5) < 2;
+        snapshotThresholdEntries = r.nextInt(10) < 3 ? 0 : 10 + r.nextInt(150);
+        snapshotRetainEntries = r.nextInt(3) == 0 ? 0 : r.nextInt(30);
+        meanOperationGapMicros = pick(r, 200_000, 600_000, 1_500_000);
+        checkQuorum = r.nextInt(5) > 0;
+        preVote = r.nextInt(5) > 0;
+        leaseReads = checkQuorum && r.nextInt(10) < 3;
+        messageSurvivesCrashProbability = r.nextInt(3) == 0 ? 0 : r.nextDouble();
+        // Clocks drift by up to 5%; without lease reads (which assume bounded drift) by up to 30% in some seeds.
+        double drift = !leaseReads && r.nextInt(3) == 0 ? 0.30 : 0.05;
+        for (int i = 0; i < tickMicros.length; i++) {
+            tickMicros[i] = Math.round(10_000 * (1 + (r.nextDouble() * 2 - 1) * drift));
+        }
+    }
+
+    /** The highest member id a run can use. */
+    public int maxNodes() {
+        return nodes + spares;
     }
 
     private static long pick(SplittableRandom r, long... choices) {
@@ -95,14 +132,18 @@ public final class SimParams {
     @Override
     public String toString() {
         return "profile=" + (churnProfile ? "leader-churn" : "mixed") + " nodes=" + nodes + " heartbeat=" + heartbeatTicks + " net=" + netLatencyMinMicros + ".."
-                + netLatencyMaxMicros + "us loss=" + String.format("%.3f", lossProbability) + " dup="
-                + String.format("%.3f", duplicateProbability) + " fsync=" + fsyncMinMicros + ".." + fsyncMaxMicros
+                + netLatencyMaxMicros + "us loss=" + String.format(Locale.ROOT, "%.3f", lossProbability) + " dup="
+                + String.format(Locale.ROOT, "%.3f", duplicateProbability) + " fsync=" + fsyncMinMicros + ".." + fsyncMaxMicros
                 + "us faults=" + (partitions ? "partition," : "") + (crashes ? "crash," : "")
-                + (pauses ? "pause," : "") + " crash-after-vote=" + String.format("%.2f", crashAfterVoteProbability)
-                + " strike-after-ack=" + String.format("%.3f", strikeAfterAckProbability)
-                + " strike-new-leader=" + String.format("%.2f", strikeNewLeaderProbability)
-                + " leader-bias=" + String.format("%.2f", leaderBias)
+                + (pauses ? "pause," : "") + " crash-after-vote=" + String.format(Locale.ROOT, "%.2f", crashAfterVoteProbability)
+                + " strike-after-ack=" + String.format(Locale.ROOT, "%.3f", strikeAfterAckProbability)
+                + " strike-new-leader=" + String.format(Locale.ROOT, "%.2f", strikeNewLeaderProbability)
+                + " leader-bias=" + String.format(Locale.ROOT, "%.2f", leaderBias)
                 + " msg-bytes=" + messageBytesMax + " inflight=" + inflightMessagesMax + " clients=" + clients
-                + " keys=" + keys + " target=" + okOpsTarget;
+                + " keys=" + keys + " target=" + okOpsTarget + " spares=" + spares
+                + " membership=" + membershipChanges + " transfers=" + transfers + " snapshot="
+                + snapshotThresholdEntries + "/" + snapshotRetainEntries + " reads=" + (leaseReads ? "lease" : "read-index")
+                + " check-quorum=" + checkQuorum + " pre-vote=" + preVote + " survive-crash="
+                + String.format(Locale.ROOT, "%.2f", messageSurvivesCrashProbability);
     }
 }

@@ -9,7 +9,9 @@ import io.cairn.raft.core.InjectedBug;
 import io.cairn.raft.core.Message;
 import io.cairn.raft.core.RaftConfig;
 import io.cairn.raft.core.RaftEvent;
+import io.cairn.raft.core.ReadMode;
 import io.cairn.raft.core.Role;
+import io.cairn.raft.core.confchange.Configuration;
 import io.cairn.raft.core.SoftState;
 import io.cairn.raft.core.Tracer;
 import java.io.PrintStream;
@@ -46,7 +48,10 @@ public final class Simulation {
     public static final List<String> SOMETIMES = List.of("leader-change-under-load",
             RaftEvent.CHECK_QUORUM_STEP_DOWN.counterName(), RaftEvent.PRE_VOTE_REJECTED.counterName(),
             RaftEvent.LOG_TRUNCATED.counterName(), RaftEvent.READ_INDEX_SERVED.counterName(),
-            RaftEvent.INFLIGHT_LIMIT_REACHED.counterName());
+            RaftEvent.INFLIGHT_LIMIT_REACHED.counterName(), "leader-change-during-joint",
+            RaftEvent.SNAPSHOT_SENT.counterName(), RaftEvent.TRANSFER_COMPLETED.counterName(),
+            RaftEvent.LEARNER_PROMOTED.counterName(), RaftEvent.REMOVED_LEADER_STEPPED_DOWN.counterName(),
+            RaftEvent.LEASE_READ_SERVED.counterName());
 
     private static final long CONVERGE_LIMIT_MICROS = 10_000_000;
     private static final long WORKLOAD_LIMIT_MICROS = 60_000_000;
@@ -58,18 +63,22 @@ public final class Simulation {
     private final EventQueue events = new EventQueue();
     private final SplittableRandom diskRandom;
     private final SplittableRandom clientNetRandom;
+    private final SplittableRandom crashRandom;
+    private final SplittableRandom resumeRandom;
     private final SimNetwork network;
     private final SimNode[] nodes;
     private final SafetyChecker checker;
     private final History history = new History();
     private final Workload workload;
     private final Nemesis nemesis;
+    private final SnapshotStreams snapshots = new SnapshotStreams(this);
     private final PrintStream traceOut;
     private boolean verbose;
     private final Map<String, Long> counters = new TreeMap<>();
     private String violation;
     private boolean stopped;
     private int leadersElected;
+    private Configuration lastSeenConfig;
     private long barrierIndex = -1;
     private long barrierProposedMicros;
     private boolean barrierApplied;
@@ -88,21 +97,29 @@ public final class Simulation {
         this.clientNetRandom = root.split();
         SplittableRandom workloadRandom = root.split();
         SplittableRandom nemesisRandom = root.split();
+        this.crashRandom = root.split();
+        this.resumeRandom = root.split();
         this.network = new SimNetwork(events, netRandom, params);
-        this.checker = new SafetyChecker(params.nodes);
         long[] ids = new long[params.nodes];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = i + 1;
         }
-        this.nodes = new SimNode[params.nodes + 1];
-        for (int i = 1; i <= params.nodes; i++) {
-            RaftConfig config = RaftConfig.builder(i, ids)
+        this.checker = new SafetyChecker(params.maxNodes(), Configuration.ofVoters(ids));
+        this.nodes = new SimNode[params.maxNodes() + 1];
+        for (int i = 1; i <= params.maxNodes(); i++) {
+            // Members beyond the initial ones join later: they start with no configuration and learn it.
+            RaftConfig config = RaftConfig.builder(i, i <= params.nodes ? ids : new long[0])
                     .electionTicks(params.electionTicks)
                     .heartbeatTicks(params.heartbeatTicks)
                     .messageBytesMax(params.messageBytesMax)
                     .inflightMessagesMax(params.inflightMessagesMax)
                     .inflightBytesMax(Math.max(params.messageBytesMax, 64L << 10))
                     .uncommittedBytesMax(Math.max(params.messageBytesMax, 1L << 20))
+                    .snapshotThresholdEntries(params.snapshotThresholdEntries)
+                    .snapshotRetainEntries(params.snapshotRetainEntries)
+                    .readMode(params.leaseReads ? ReadMode.LEASE : ReadMode.READ_INDEX)
+                    .checkQuorum(params.checkQuorum)
+                    .preVote(params.preVote)
                     .injectedBugs(bugs)
                     .build();
             nodes[i] = new SimNode(i, this, config, root.split());
@@ -195,6 +212,10 @@ public final class Simulation {
                 return;
             }
             boolean barrierStale = !barrierApplied && events.now() - barrierProposedMicros > 1_000_000;
+            int leaderNow = currentLeader();
+            if (leaderNow != 0 && checker.committedConfiguration().isJoint()) {
+                nodes[leaderNow].act(core -> core.proposeLeaveJoint()); // an explicit joint must be left too
+            }
             if (barrierIndex < 0 || barrierStale) {
                 int leader = currentLeader();
                 long index = leader == 0 ? -1 : nodes[leader].proposeBarrier();
@@ -205,7 +226,7 @@ public final class Simulation {
                 }
             }
             if (converged()) {
-                trace("converged: every log identical up to " + nodes[1].core().log().lastIndex());
+                trace("converged: every log identical up to " + nodes[currentLeader()].core().log().lastIndex());
                 return;
             }
             long until = events.now() + 50_000;
@@ -215,17 +236,23 @@ public final class Simulation {
         }
     }
 
+    /** Every member of the committed configuration is up, holds the same log, and has committed and applied it. */
     private boolean converged() {
         if (!barrierApplied) {
             return false;
         }
-        for (int i = 1; i <= params.nodes; i++) {
-            SimNode n = nodes[i];
+        Configuration c = checker.committedConfiguration();
+        if (c.isJoint()) {
+            return false;
+        }
+        long[] members = c.members();
+        for (long id : members) {
+            SimNode n = nodes[(int) id];
             if (!n.up() || n.paused()) {
                 return false;
             }
             long last = n.core().log().lastIndex();
-            if (n.core().log().committed() != last || n.applied() != last || !checker.sameLog(1, i)
+            if (n.core().log().committed() != last || n.applied() != last || !checker.sameLog((int) members[0], (int) id)
                     || n.disk().lastIndex() != last) {
                 return false;
             }
@@ -255,9 +282,12 @@ public final class Simulation {
     }
 
     private String describeNodes() {
-        StringBuilder b = new StringBuilder();
-        for (int i = 1; i <= params.nodes; i++) {
+        StringBuilder b = new StringBuilder(" committed configuration " + checker.committedConfiguration() + ":");
+        for (int i = 1; i <= params.maxNodes(); i++) {
             SimNode n = nodes[i];
+            if (!n.started()) {
+                continue;
+            }
             b.append(" n").append(i);
             if (!n.up()) {
                 b.append("(down)");
@@ -290,8 +320,24 @@ public final class Simulation {
         return nodes[id];
     }
 
-    int quorum() {
-        return params.nodes / 2 + 1;
+    SnapshotStreams snapshots() {
+        return snapshots;
+    }
+
+    /** Ids of the members that were started and not removed, ascending. */
+    int[] activeIds() {
+        int n = 0;
+        int[] out = new int[params.maxNodes()];
+        for (int i = 1; i <= params.maxNodes(); i++) {
+            if (nodes[i].started() && !nodes[i].removed()) {
+                out[n++] = i;
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    void count(String counter) {
+        counters.merge(counter, 1L, Long::sum);
     }
 
     boolean stopped() {
@@ -306,10 +352,25 @@ public final class Simulation {
         stopped = true;
     }
 
-    /** Called after each Ready a member handled: stops the run at the checker's first violation. */
+    /**
+     * Called after each Ready a member handled: stops the run at the checker's first violation, and shuts down
+     * members the committed configuration no longer includes (as etcd members do once removed).
+     */
     void afterReady() {
         if (checker.violation() != null) {
             violation(checker.violation());
+            return;
+        }
+        Configuration c = checker.committedConfiguration();
+        if (c != lastSeenConfig) {
+            lastSeenConfig = c;
+            for (int i = 1; i <= params.maxNodes(); i++) {
+                SimNode n = nodes[i];
+                if (n.started() && !n.removed() && !c.isMember(i)) {
+                    trace("n" + i + " was removed from the group; it shuts down");
+                    events.after(0, n::decommission);
+                }
+            }
         }
     }
 
@@ -319,7 +380,9 @@ public final class Simulation {
         }
         SimNode sender = nodes[(int) m.from()];
         int incarnation = sender.incarnation();
-        network.send(m, () -> sender.incarnation() == incarnation, msg -> {
+        boolean survivesCrash = params.messageSurvivesCrashProbability > 0
+                && crashRandom.nextDouble() < params.messageSurvivesCrashProbability;
+        network.send(m, () -> survivesCrash || sender.incarnation() == incarnation, msg -> {
             if (verbose) {
                 trace("deliver " + msg);
             }
@@ -331,6 +394,10 @@ public final class Simulation {
         return params.fsyncMinMicros + diskRandom.nextLong(params.fsyncMaxMicros - params.fsyncMinMicros + 1);
     }
 
+    SplittableRandom resumeRandom() {
+        return resumeRandom;
+    }
+
     long clientLatency() {
         return 50 + clientNetRandom.nextLong(450);
     }
@@ -339,7 +406,7 @@ public final class Simulation {
     int currentLeader() {
         int best = 0;
         long bestTerm = -1;
-        for (int i = 1; i <= params.nodes; i++) {
+        for (int i = 1; i <= params.maxNodes(); i++) {
             SimNode n = nodes[i];
             if (n.up() && !n.paused() && n.core().role() == Role.LEADER && n.core().term() > bestTerm) {
                 best = i;
@@ -380,27 +447,17 @@ public final class Simulation {
         nemesis.onWriteAcked(node);
     }
 
-    void countPartition() {
-        counters.merge("partitions", 1L, Long::sum);
-    }
-
     SafetyChecker.DurableCount durableCount() {
         return new SafetyChecker.DurableCount() {
             @Override
-            public long term(int node, long index) {
-                return nodes[node].core().log().term(index);
+            public Entry entry(int node, long index) {
+                return nodes[node].core().log().entry(index);
             }
 
             @Override
-            public int count(long index, long term) {
-                int holders = 0;
-                for (int i = 1; i <= params.nodes; i++) {
-                    Entry e = nodes[i].disk().entry(index);
-                    if (e != null && e.term() == term) {
-                        holders++;
-                    }
-                }
-                return holders;
+            public boolean holds(int node, long index, long term) {
+                Entry e = node < nodes.length ? nodes[node].disk().entry(index) : null;
+                return e != null && e.term() == term;
             }
         };
     }
@@ -423,6 +480,9 @@ public final class Simulation {
                 if (event == RaftEvent.LEADER_ELECTED) {
                     if (leadersElected > 0 && workload.busy()) {
                         counters.merge("leader-change-under-load", 1L, Long::sum);
+                    }
+                    if (nodes[id].core() != null && nodes[id].core().configuration().isJoint()) {
+                        counters.merge("leader-change-during-joint", 1L, Long::sum);
                     }
                     leadersElected++;
                     nemesis.onLeaderElected((int) nodeId);

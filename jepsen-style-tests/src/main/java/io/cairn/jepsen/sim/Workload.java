@@ -46,7 +46,7 @@ final class Workload {
         for (int i = 0; i < clients.length; i++) {
             Client c = new Client();
             c.process = nextProcess++;
-            c.leaderGuess = 1 + random.nextInt(params.nodes);
+            c.leaderGuess = 1 + random.nextInt(params.nodes); // the initial members
             clients[i] = c;
         }
     }
@@ -91,7 +91,7 @@ final class Workload {
                 end(c, "info (timeout)");
             }
         });
-        attempt(c, write ? c.leaderGuess : 1 + random.nextInt(params.nodes));
+        attempt(c, write ? c.leaderGuess : anyMember());
     }
 
     private void attempt(Client c, int target) {
@@ -145,12 +145,15 @@ final class Workload {
         return sim.events().now() * 1_000;
     }
 
+    private int anyMember() {
+        int[] ids = sim.activeIds();
+        return ids[random.nextInt(ids.length)];
+    }
+
+    /** A member other than {@code from}, if there is one. */
     private int other(int from) {
-        if (params.nodes == 1) {
-            return from;
-        }
-        int t = 1 + random.nextInt(params.nodes - 1);
-        return t >= from ? t + 1 : t;
+        int[] candidates = java.util.Arrays.stream(sim.activeIds()).filter(id -> id != from).toArray();
+        return candidates.length == 0 ? from : candidates[random.nextInt(candidates.length)];
     }
 
     private void retry(Client c, int target) {

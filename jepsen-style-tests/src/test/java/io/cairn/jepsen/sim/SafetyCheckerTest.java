@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cairn.raft.core.Entry;
 import io.cairn.raft.core.Role;
 import io.cairn.raft.core.SoftState;
+import io.cairn.raft.core.confchange.Configuration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,23 +16,20 @@ class SafetyCheckerTest {
     private static final byte[] A = {1};
     private static final byte[] B = {2};
 
-    /** Durable entries per member, as the checker asks for them. */
-    private final Map<Integer, Map<Long, Long>> durable = new HashMap<>();
+    /** Entries per member (all durable here), as the checker asks for them. */
+    private final Map<Integer, Map<Long, Entry>> logs = new HashMap<>();
 
     private SafetyChecker.DurableCount durableCount(SafetyChecker c) {
         return new SafetyChecker.DurableCount() {
             @Override
-            public long term(int node, long index) {
-                return durable.getOrDefault(node, Map.of()).getOrDefault(index, -1L);
+            public Entry entry(int node, long index) {
+                return logs.get(node).get(index);
             }
 
             @Override
-            public int count(long index, long term) {
-                int n = 0;
-                for (Map<Long, Long> d : durable.values()) {
-                    n += d.getOrDefault(index, -1L) == term ? 1 : 0;
-                }
-                return n;
+            public boolean holds(int node, long index, long term) {
+                Entry e = logs.getOrDefault(node, Map.of()).get(index);
+                return e != null && e.term() == term;
             }
         };
     }
@@ -39,13 +37,19 @@ class SafetyCheckerTest {
     private void write(SafetyChecker c, int node, Entry... entries) {
         c.onEntries(node, List.of(entries));
         for (Entry e : entries) {
-            durable.computeIfAbsent(node, k -> new HashMap<>()).put(e.index(), e.term());
+            logs.computeIfAbsent(node, k -> new HashMap<>()).put(e.index(), e);
         }
+    }
+
+    private static final Configuration THREE = Configuration.ofVoters(1, 2, 3);
+
+    private static SafetyChecker checker() {
+        return new SafetyChecker(3, Configuration.ofVoters(1, 2, 3));
     }
 
     @Test
     void twoLeadersInOneTermBreakElectionSafety() {
-        SafetyChecker c = new SafetyChecker(3);
+        SafetyChecker c = checker();
         c.onSoftState(1, new SoftState(1, Role.LEADER, 5));
         assertThat(c.violation()).isNull();
         c.onSoftState(2, new SoftState(2, Role.LEADER, 5));
@@ -54,7 +58,7 @@ class SafetyCheckerTest {
 
     @Test
     void sameIndexAndTermWithDifferentHistoryBreaksLogMatching() {
-        SafetyChecker c = new SafetyChecker(3);
+        SafetyChecker c = checker();
         write(c, 1, Entry.command(1, 1, A), Entry.command(2, 2, A));
         write(c, 2, Entry.command(1, 1, B), Entry.command(2, 2, A));
         assertThat(c.violation()).startsWith("log matching");
@@ -62,51 +66,75 @@ class SafetyCheckerTest {
 
     @Test
     void identicalLogsAreFine() {
-        SafetyChecker c = new SafetyChecker(3);
+        SafetyChecker c = checker();
         write(c, 1, Entry.command(1, 1, A), Entry.command(2, 2, A));
         write(c, 2, Entry.command(1, 1, A), Entry.command(2, 2, A));
-        c.onCommit(1, 2, true, 2, durableCount(c), 2);
-        c.onCommit(2, 2, false, 2, durableCount(c), 2);
+        c.onCommit(1, 2, true, 2, THREE, durableCount(c));
+        c.onCommit(2, 2, false, 2, THREE, durableCount(c));
         assertThat(c.violation()).isNull();
         assertThat(c.sameLog(1, 2)).isTrue();
     }
 
     @Test
-    void commitOnlyOneMemberHoldsBreaksDurability() {
-        SafetyChecker c = new SafetyChecker(3);
+    void jointConfigurationNeedsDurabilityInBothHalves() {
+        SafetyChecker c = checker();
+        Configuration joint = new Configuration(new long[] {1, 4, 5}, new long[] {1, 2, 3}, new long[0], true);
         write(c, 1, Entry.command(1, 1, A));
-        c.onCommit(1, 1, true, 1, durableCount(c), 2);
+        write(c, 2, Entry.command(1, 1, A));
+        write(c, 3, Entry.command(1, 1, A));
+        c.onCommit(1, 1, true, 1, joint, durableCount(c)); // old half {1,2,3}: all hold it; new half {1,4,5}: one
+        assertThat(c.violation()).startsWith("durability").contains("[1, 4, 5]");
+    }
+
+    @Test
+    void committedConfigurationFollowsCommittedEntries() {
+        SafetyChecker c = new SafetyChecker(5, THREE);
+        Configuration joint = new Configuration(new long[] {1, 2, 4}, new long[] {1, 2, 3}, new long[0], true);
+        Entry config = new Entry(1, 1, io.cairn.raft.core.EntryType.CONFIG, joint.encode());
+        write(c, 1, config);
+        write(c, 2, config);
+        write(c, 4, config);
+        c.onCommit(1, 1, true, 1, joint, durableCount(c));
+        assertThat(c.violation()).isNull();
+        assertThat(c.committedConfiguration()).isEqualTo(joint);
+    }
+
+    @Test
+    void commitOnlyOneMemberHoldsBreaksDurability() {
+        SafetyChecker c = checker();
+        write(c, 1, Entry.command(1, 1, A));
+        c.onCommit(1, 1, true, 1, THREE, durableCount(c));
         assertThat(c.violation()).startsWith("durability");
     }
 
     @Test
     void committingADifferentEntryBreaksStateMachineSafety() {
-        SafetyChecker c = new SafetyChecker(3);
+        SafetyChecker c = checker();
         write(c, 1, Entry.command(1, 1, A));
         write(c, 2, Entry.command(1, 1, A));
-        c.onCommit(1, 1, true, 1, durableCount(c), 2);
+        c.onCommit(1, 1, true, 1, THREE, durableCount(c));
         write(c, 3, Entry.command(2, 1, B));
-        durable.get(1).put(1L, 2L); // pretend a quorum durably holds the conflicting entry too
-        c.onCommit(3, 1, true, 2, durableCount(c), 2);
+        logs.get(1).put(1L, Entry.command(2, 1, B)); // pretend a quorum durably holds the conflicting entry too
+        c.onCommit(3, 1, true, 2, THREE, durableCount(c));
         assertThat(c.violation()).startsWith("state machine safety");
     }
 
     @Test
     void commitIndexGoingBackIsAViolation() {
-        SafetyChecker c = new SafetyChecker(3);
+        SafetyChecker c = checker();
         write(c, 1, Entry.command(1, 1, A), Entry.command(1, 2, A));
         write(c, 2, Entry.command(1, 1, A), Entry.command(1, 2, A));
-        c.onCommit(1, 2, true, 1, durableCount(c), 2);
-        c.onCommit(1, 1, true, 1, durableCount(c), 2);
+        c.onCommit(1, 2, true, 1, THREE, durableCount(c));
+        c.onCommit(1, 1, true, 1, THREE, durableCount(c));
         assertThat(c.violation()).startsWith("commit index of n1 went back");
     }
 
     @Test
     void leaderOfLaterTermWithoutCommittedEntryBreaksLeaderCompleteness() {
-        SafetyChecker c = new SafetyChecker(3);
+        SafetyChecker c = checker();
         write(c, 1, Entry.command(1, 1, A), Entry.command(1, 2, A));
         write(c, 2, Entry.command(1, 1, A), Entry.command(1, 2, A));
-        c.onCommit(1, 2, true, 1, durableCount(c), 2);
+        c.onCommit(1, 2, true, 1, THREE, durableCount(c));
         write(c, 3, Entry.command(1, 1, A));
         c.onSoftState(3, new SoftState(3, Role.LEADER, 2));
         assertThat(c.violation()).startsWith("leader completeness");
@@ -119,14 +147,14 @@ class SafetyCheckerTest {
      */
     @Test
     void leaderOfOlderTermElectedAfterNewerCommitIsNotAViolation() {
-        SafetyChecker c = new SafetyChecker(3);
+        SafetyChecker c = checker();
         write(c, 1, Entry.command(1, 1, A));
         write(c, 2, Entry.command(1, 1, A));
         write(c, 3, Entry.command(1, 1, A));
-        c.onCommit(1, 1, true, 1, durableCount(c), 2);
+        c.onCommit(1, 1, true, 1, THREE, durableCount(c));
         write(c, 1, Entry.noop(5, 2));
         write(c, 2, Entry.noop(5, 2));
-        c.onCommit(1, 2, true, 5, durableCount(c), 2);
+        c.onCommit(1, 2, true, 5, THREE, durableCount(c));
         write(c, 3, Entry.noop(4, 2)); // n3 gathered its votes for term 4 before anyone moved to term 5
         c.onSoftState(3, new SoftState(3, Role.LEADER, 4));
         assertThat(c.violation()).isNull();

@@ -58,11 +58,13 @@ class SimulationTest {
      */
     @ParameterizedTest(name = "{0} caught (pinned seed {1})")
     @CsvSource({
-        "VOTE_NOT_PERSISTED, 35, election safety|log matching|state machine safety|leader completeness",
-        "COMMIT_OLD_TERM, 12, leader completeness|state machine safety",
-        "READ_BEFORE_NOOP, 2, linearizability",
-        "ACK_BEFORE_DURABLE, 2, durability",
-        "SKIP_LOG_CHECK, 3, log matching|state machine safety",
+        "VOTE_NOT_PERSISTED, 14, election safety|log matching|state machine safety|leader completeness",
+        "COMMIT_OLD_TERM, 93, leader completeness|state machine safety",
+        "READ_BEFORE_NOOP, 1, linearizability",
+        "ACK_BEFORE_DURABLE, 1, durability",
+        "SKIP_LOG_CHECK, 2, log matching|state machine safety",
+        "READ_WITHOUT_QUORUM, 1, linearizability",
+        "LEASE_STALE_CLOCK, 35, linearizability",
     })
     void injectedBugIsCaught(InjectedBug bug, long pinnedSeed, String expectedKinds) {
         SimResult caught = null;

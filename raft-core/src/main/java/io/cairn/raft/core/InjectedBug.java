@@ -18,7 +18,14 @@ public enum InjectedBug {
      * leader counts its own unwritten entries. */
     ACK_BEFORE_DURABLE,
     /** A follower appends entries without checking that its entry at prevLogIndex has prevLogTerm (§5.3). */
-    SKIP_LOG_CHECK;
+    SKIP_LOG_CHECK,
+    /** A leader answers reads at once with its commit index, without a heartbeat round or a lease: a deposed
+     * leader that does not know it yet serves stale reads (thesis §6.4). */
+    READ_WITHOUT_QUORUM,
+    /** A runtime bug, not the core's: with lease reads, the runtime hands the core a read without first
+     * delivering the ticks that elapsed (after a process pause), so the lease looks younger than it is
+     * ({@link ReadMode#LEASE}). The core ignores this flag; runtimes and the simulator honour it. */
+    LEASE_STALE_CLOCK;
 
     /** The command-line name: lower case with '-'. */
     public String cliName() {

@@ -38,8 +38,6 @@ final class Leader {
     private final ReadRequests reads;
 
     private long uncommittedBytes;
-    /** No configuration change may be proposed until the commit index reaches this (one at a time). */
-    private long pendingConfigIndex;
     private long transferee = RaftNode.NONE;
     private int transferElapsed;
     private boolean appendPending;
@@ -63,9 +61,6 @@ final class Leader {
         }
         this.reads = new ReadRequests(config.readRequestsMax);
         this.heartbeatRound = lastRoundAcrossTerms;
-        // A configuration entry may hide in the uncommitted tail we inherit; and until an entry of our own term
-        // commits we do not even know what is committed. Both wait for the commit index to pass this point.
-        this.pendingConfigIndex = log.lastIndex();
         // Thesis §6.4 / §5.4.2: an entry of our own term must commit before older ones can be known committed.
         Entry noop = Entry.noop(term, log.lastIndex() + 1);
         log.appendOne(noop);
@@ -152,6 +147,10 @@ final class Leader {
         return appendConfiguration(node.configuration().leaveJoint());
     }
 
+    /**
+     * One change at a time, and none before an entry of our own term commits (until then a configuration entry
+     * we inherited might still be replaced, and we do not know what is committed).
+     */
     private String configChangeRefusal() {
         if (transferee != RaftNode.NONE) {
             return "leadership is being transferred to " + transferee;
@@ -159,8 +158,8 @@ final class Leader {
         if (log.term(log.committed()) != term) {
             return "no entry of this leader's term " + term + " has committed yet";
         }
-        if (pendingConfigIndex > log.committed()) {
-            return "the configuration change at " + pendingConfigIndex + " has not committed yet";
+        if (node.configurationIndex() > log.committed()) {
+            return "the configuration change at " + node.configurationIndex() + " has not committed yet";
         }
         return null;
     }
@@ -183,25 +182,32 @@ final class Leader {
         Entry e = new Entry(term, log.lastIndex() + 1, EntryType.CONFIG, next.encode());
         log.appendOne(e);
         uncommittedBytes += e.sizeBytes();
-        pendingConfigIndex = e.index();
         appendPending = true;
         node.trace("propose configuration %s at %d", next, e.index());
+        node.onLeaderAppendedConfiguration(e.index(), next);
         return ProposeResult.accepted(e.index(), term);
     }
 
-    /** A configuration committed: track its members; leave a joint one on our own; step down if removed. */
-    void onConfigurationApplied(Configuration c) {
+    /** A new configuration is in effect (we appended it): replicate to its members, count its quorum. */
+    void onConfigurationChanged(Configuration c) {
         progress.setMembers(c.members(), log.lastIndex() + 1);
         if (transferee != RaftNode.NONE && !c.isVoter(transferee)) {
             abortTransfer("the target is no longer a voter");
         }
+    }
+
+    /**
+     * The configuration in effect has committed: leave a joint one on our own (thesis §4.3), or step down if
+     * it no longer includes us (a removed leader manages the group until then).
+     */
+    void onConfigurationCommitted(Configuration c) {
         if (!c.isVoter(id)) {
             node.tracer().event(id, RaftEvent.REMOVED_LEADER_STEPPED_DOWN);
             node.trace("step down in term %d: the committed configuration %s no longer includes us", term, c);
             node.stepDown();
             return;
         }
-        if (c.isJoint() && c.autoLeave() && pendingConfigIndex <= log.committed()) {
+        if (c.isJoint() && c.autoLeave() && log.term(log.committed()) == term) {
             appendConfiguration(c.leaveJoint());
         }
     }
@@ -367,7 +373,13 @@ final class Leader {
                 // is full or there is nothing after next): if those appends were lost, the follower would never
                 // catch up. An empty append at next-1 makes it acknowledge (freeing the window) or reject (probe).
                 long prev = pr.next() - 1;
-                node.send(Message.append(id, m.from(), term, log.term(prev), prev, List.of(), log.committed()));
+                long prevTerm = log.term(prev);
+                if (prevTerm == RaftLog.TERM_UNKNOWN) {
+                    pr.becomeProbe(); // next-1 is compacted away: probing will find that a snapshot is needed
+                    sendPending.add(m.from());
+                } else {
+                    node.send(Message.append(id, m.from(), term, prevTerm, prev, List.of(), log.committed()));
+                }
             } else {
                 sendPending.add(m.from());
             }
@@ -405,8 +417,8 @@ final class Leader {
 
     /**
      * Advances the commit index to the highest index a quorum holds durably, but only onto an entry of our own
-     * term (Figure 8: counting replicas never commits an older term's entry by itself). A configuration that
-     * commits on the way can change the quorum, so this repeats until nothing moves.
+     * term (Figure 8: counting replicas never commits an older term's entry by itself). Committing a joint
+     * configuration appends the next one, which changes the quorum, so this repeats until nothing moves.
      */
     private boolean maybeCommit() {
         boolean advanced = false;
@@ -435,7 +447,7 @@ final class Leader {
                     uncommittedBytes -= e.sizeBytes();
                 }
             }
-            node.commitTo(index); // may apply configurations, which may end this leadership
+            node.commitTo(index); // a configuration that commits may end this leadership
             advanced = true;
             if (node.leaderRole() != this) {
                 return true;
@@ -537,7 +549,7 @@ final class Leader {
             reads.waitForTermCommit(requestId, from);
             return;
         }
-        if (config.readMode == ReadMode.LEASE && leaseValid()) {
+        if ((config.readMode == ReadMode.LEASE && leaseValid()) || config.bug(InjectedBug.READ_WITHOUT_QUORUM)) {
             node.tracer().event(id, RaftEvent.LEASE_READ_SERVED);
             if (node.tracing()) {
                 node.trace("read %d from %s served at index %d from the lease", requestId, RaftNode.idString(from),

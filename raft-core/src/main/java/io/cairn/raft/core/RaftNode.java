@@ -28,8 +28,10 @@ import java.util.TreeMap;
  * exists only while this member leads), {@code stepCandidate} or {@code stepFollower}. Handlers are named
  * after the message they handle and start with their guards.
  *
- * <p>Membership: a {@link Configuration} takes effect when its log entry commits (every member sees the same
- * sequence, and none is ever undone); joint configurations need majorities of both halves (thesis §4.3).
+ * <p>Membership: a member uses the latest {@link Configuration} in its log, committed or not (thesis §4.1): it
+ * takes effect when its entry is appended, and a member whose log loses that entry (a conflicting suffix is cut)
+ * falls back to the one before. Joint configurations need majorities of both halves (thesis §4.3). The leader
+ * appends a configuration only when the previous one has committed and an entry of its own term has.
  * Snapshots: the core asks for one when the log grows past a threshold, drops the log below it once the
  * runtime reports it durable, and sends it (as metadata; the runtime streams the data) to followers whose next
  * entry is gone.
@@ -62,10 +64,21 @@ public final class RaftNode {
     private boolean campaignForTransfer;
     /** Heartbeat rounds keep increasing across terms, so a stale answer never confirms a newer round. */
     private long lastHeartbeatRound;
+    /**
+     * Reads this follower forwarded to its leader, by the context it sent: {requestId, term, leader}. Only an
+     * answer to one of these, from that leader in that term, is believed; all are refused when the term or
+     * leader changes. Contexts start at a random base for each incarnation, so neither a late duplicate nor an
+     * answer meant for an earlier incarnation can pass for the answer to a new read.
+     */
+    private final TreeMap<Long, long[]> forwardedReads = new TreeMap<>();
+    private long nextReadContext;
 
     private Configuration configuration;
     private JointConfig quorum;
-    /** Configurations by the index of the entry that brought them (the base snapshot's at its index). */
+    /**
+     * The configurations in the log by the index of their entry, committed or not, plus the base one (the
+     * snapshot's, at its index, or the bootstrap one at 0). The last is the one in effect.
+     */
     private final TreeMap<Long, Configuration> configHistory = new TreeMap<>();
     private SnapshotMeta latestSnapshot;
     /** The index of the snapshot requested and not yet reported taken, or 0. */
@@ -91,8 +104,10 @@ public final class RaftNode {
         this.latestSnapshot = snapshot;
         Configuration base = snapshot != null ? snapshot.configuration()
                 : config.voters.length > 0 ? Configuration.ofVoters(config.voters) : Configuration.unknown();
-        setConfiguration(snapshot != null ? snapshot.index() : 0, base);
-        applyConfigurations(log.snapshotIndex(), log.committed());
+        configHistory.put(snapshot != null ? snapshot.index() : 0, base);
+        recordConfigurations(log.snapshotIndex() + 1, log.lastIndex());
+        configuration = configHistory.lastEntry().getValue();
+        quorum = new JointConfig(configuration.voters(), configuration.outgoing());
         this.lastSoftState = softState();
         resetRandomizedElectionTimeout();
     }
@@ -119,7 +134,14 @@ public final class RaftNode {
     public static RaftNode restart(RaftConfig config, HardState hardState, SnapshotMeta snapshot,
             List<Entry> durableEntries, long appliedIndex, RandomSource random, Tracer tracer) {
         long base = snapshot == null ? 0 : snapshot.index();
-        checkRecovered(hardState, base, snapshot == null ? 0 : snapshot.term(), durableEntries);
+        checkRecovered(base, snapshot == null ? 0 : snapshot.term(), durableEntries);
+        long lastTerm = durableEntries.isEmpty() ? (snapshot == null ? 0 : snapshot.term())
+                : durableEntries.get(durableEntries.size() - 1).term();
+        if (lastTerm > hardState.term()) {
+            // The entries of a write became durable but its hard state did not (they are separate records).
+            // No vote of that term can have left (votes wait for their hard state), so adopt the term unvoted.
+            hardState = new HardState(lastTerm, NONE, hardState.commit());
+        }
         RaftLog log = new RaftLog(base, snapshot == null ? 0 : snapshot.term(), durableEntries,
                 Math.max(hardState.commit(), base), Math.max(appliedIndex, base));
         return new RaftNode(config, hardState, snapshot, log, random, tracer);
@@ -127,10 +149,9 @@ public final class RaftNode {
 
     /**
      * What storage gave back must be a log a member could have written: consecutive indexes after the snapshot,
-     * terms never decreasing and never above the durable term (the hard state is written with, or before, the
-     * entries that need it). Anything else is a storage bug, and starting on it would spread it.
+     * terms never decreasing. Anything else is a storage bug, and starting on it would spread it.
      */
-    private static void checkRecovered(HardState hardState, long base, long baseTerm, List<Entry> entries) {
+    private static void checkRecovered(long base, long baseTerm, List<Entry> entries) {
         long prevTerm = baseTerm;
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
@@ -140,8 +161,6 @@ public final class RaftNode {
                     e.term(), prevTerm);
             prevTerm = e.term();
         }
-        Invariants.check(prevTerm <= hardState.term(), "recovered log ends in term %d above the durable term %d",
-                prevTerm, hardState.term());
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -225,10 +244,17 @@ public final class RaftNode {
     public void readIndex(long requestId) {
         if (leader != null) {
             leader.readIndex(requestId, id);
-        } else if (lead != NONE) {
-            send(Message.readIndex(id, lead, term, requestId));
-        } else {
+        } else if (lead == NONE) {
             readStates.add(ReadState.rejected(requestId, "no leader is known"));
+        } else if (forwardedReads.size() >= config.readRequestsMax) {
+            readStates.add(ReadState.rejected(requestId, "too many reads forwarded (" + config.readRequestsMax + ")"));
+        } else {
+            if (nextReadContext == 0) {
+                nextReadContext = ((long) random.nextInt(Integer.MAX_VALUE) << 31) + 1; // first forwarded read
+            }
+            long context = nextReadContext++;
+            forwardedReads.put(context, new long[] {requestId, term, lead});
+            send(Message.readIndex(id, lead, term, context));
         }
     }
 
@@ -500,6 +526,7 @@ public final class RaftNode {
                             idString(m.from()));
                 }
             }
+            onLogChanged(conflict);
         }
         commitTo(Math.min(m.commit(), lastNew), "append from leader ", m.from());
         send(Message.appendAccepted(id, m.from(), term, lastNew));
@@ -555,7 +582,8 @@ public final class RaftNode {
         latestSnapshot = s;
         snapshotRequested = 0;
         configHistory.clear();
-        setConfiguration(s.index(), s.configuration());
+        configHistory.put(s.index(), s.configuration());
+        takeEffect(s.configuration());
         snapshotToInstall = s;
         send(Message.appendAccepted(id, m.from(), term, s.index()));
     }
@@ -571,11 +599,19 @@ public final class RaftNode {
     }
 
     private void onReadIndexResponse(Message m) {
+        long[] asked = forwardedReads.get(m.context());
+        if (asked == null || asked[1] != m.term() || asked[2] != m.from()) {
+            trace("ignore read answer %d from %s: no such read is pending with it in term %d", m.context(),
+                    idString(m.from()), m.term());
+            return;
+        }
+        forwardedReads.remove(m.context());
+        long requestId = asked[0];
         if (m.reject()) {
-            readStates.add(ReadState.rejected(m.context(), "leader " + idString(m.from()) + " refused the read"));
+            readStates.add(ReadState.rejected(requestId, "leader " + idString(m.from()) + " refused the read"));
         } else {
             tracer.event(id, RaftEvent.READ_INDEX_SERVED);
-            readStates.add(ReadState.served(m.context(), m.index()));
+            readStates.add(ReadState.served(requestId, m.index()));
         }
     }
 
@@ -588,47 +624,71 @@ public final class RaftNode {
         }
     }
 
-    /** Moves the commit index and applies any configuration entry it passes, in log order. */
+    /** Moves the commit index; a leader learns that a configuration it depends on has committed. */
     void commitTo(long index) {
-        long before = log.committed();
         log.commitTo(index);
-        applyConfigurations(before, log.committed());
-    }
-
-    // ---------------------------------------------------------------------------------------------------
-    // Configurations
-    // ---------------------------------------------------------------------------------------------------
-
-    private void applyConfigurations(long fromExclusive, long toInclusive) {
-        for (long i = Math.max(fromExclusive, log.snapshotIndex()) + 1; i <= toInclusive; i++) {
-            Entry e = log.entry(i);
-            if (e.type() == EntryType.CONFIG) {
-                applyConfiguration(i, Configuration.decode(e.data()));
-            }
+        if (leader != null && configHistory.lastKey() <= log.committed()) {
+            leader.onConfigurationCommitted(configuration);
         }
     }
 
-    private void applyConfiguration(long index, Configuration next) {
+    // ---------------------------------------------------------------------------------------------------
+    // Configurations (thesis §4.1: the latest in the log is in effect)
+    // ---------------------------------------------------------------------------------------------------
+
+    /** Entries from {@code firstChanged} on were replaced or added: update the configurations they carry. */
+    private void onLogChanged(long firstChanged) {
+        boolean changed = !configHistory.tailMap(firstChanged, true).isEmpty();
+        configHistory.tailMap(firstChanged, true).clear();
+        changed |= recordConfigurations(firstChanged, log.lastIndex());
+        if (changed) {
+            takeEffect(configHistory.lastEntry().getValue());
+        }
+    }
+
+    /** Records the configuration entries in {@code [from, to]}; returns whether there were any. */
+    private boolean recordConfigurations(long from, long to) {
+        boolean any = false;
+        for (long i = Math.max(from, log.snapshotIndex() + 1); i <= to; i++) {
+            Entry e = log.entry(i);
+            if (e.type() == EntryType.CONFIG) {
+                configHistory.put(i, Configuration.decode(e.data()));
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /** The leader appended a configuration entry at {@code index}: it is in effect at once. */
+    void onLeaderAppendedConfiguration(long index, Configuration next) {
+        configHistory.put(index, next);
+        takeEffect(next);
+    }
+
+    private void takeEffect(Configuration next) {
         Configuration previous = configuration;
-        setConfiguration(index, next);
+        if (next.equals(previous)) {
+            return;
+        }
+        configuration = next;
+        quorum = new JointConfig(next.voters(), next.outgoing());
         tracer.event(id, RaftEvent.CONFIG_APPLIED);
-        trace("configuration %s takes effect at %d", next, index);
+        trace("configuration %s is now in effect (was %s)", next, previous);
         if (previous.isLearner(id) && next.isVoter(id)) {
             tracer.event(id, RaftEvent.LEARNER_PROMOTED);
         }
         if (leader != null) {
-            leader.onConfigurationApplied(next);
+            leader.onConfigurationChanged(next);
         }
-    }
-
-    private void setConfiguration(long index, Configuration c) {
-        configuration = c;
-        quorum = new JointConfig(c.voters(), c.outgoing());
-        configHistory.put(index, c);
     }
 
     private Configuration configurationAt(long index) {
         return configHistory.floorEntry(index).getValue();
+    }
+
+    /** The index of the entry that brought the configuration in effect (0 for the bootstrap one). */
+    long configurationIndex() {
+        return configHistory.lastKey();
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -805,6 +865,11 @@ public final class RaftNode {
         resetRandomizedElectionTimeout();
         votes.clear();
         campaignForTransfer = false;
+        for (long[] asked : forwardedReads.values()) {
+            readStates.add(ReadState.rejected(asked[0], "leader " + idString(asked[2]) + " of term " + asked[1]
+                    + " is no longer followed"));
+        }
+        forwardedReads.clear();
         if (leader != null) {
             lastHeartbeatRound = leader.heartbeatRound();
             Leader ending = leader;
@@ -906,7 +971,7 @@ public final class RaftNode {
         return config;
     }
 
-    /** The configuration in effect (the latest committed one this member knows). */
+    /** The configuration in effect: the latest in this member's log, committed or not (thesis §4.1). */
     public Configuration configuration() {
         return configuration;
     }

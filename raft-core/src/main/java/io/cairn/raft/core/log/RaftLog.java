@@ -133,8 +133,10 @@ public final class RaftLog {
         return ring.get(index);
     }
 
+    /** Whether the log holds an entry at {@code index} with {@code term}; an unknown term never matches. */
     public boolean matchTerm(long index, long term) {
-        return term(index) == term;
+        long t = term(index);
+        return t != TERM_UNKNOWN && t == term;
     }
 
     /** §5.4.1: a candidate's log is at least as up to date as ours. */
