@@ -28,11 +28,14 @@ final class Nemesis {
     private int faults;
     /** The next member id that may join. */
     private int nextSpare;
+    /** When not null, the only faults: no random ones, no strikes, no random operator. */
+    private final FaultSchedule schedule;
 
-    Nemesis(Simulation sim, SimParams params, SplittableRandom random) {
+    Nemesis(Simulation sim, SimParams params, SplittableRandom random, FaultSchedule schedule) {
         this.sim = sim;
         this.params = params;
         this.random = random;
+        this.schedule = schedule;
         this.crashed = new boolean[params.maxNodes() + 1];
         this.paused = new boolean[params.maxNodes() + 1];
         this.nextSpare = params.nodes + 1;
@@ -43,9 +46,88 @@ final class Nemesis {
     }
 
     void start() {
+        if (schedule != null) {
+            for (FaultSchedule.Fault f : schedule.faults()) {
+                sim.events().at(f.atMicros(), () -> {
+                    if (active) {
+                        runScheduled(f);
+                    }
+                });
+            }
+            return;
+        }
         scheduleNext();
         if (params.membershipChanges || params.transfers) {
             scheduleOperation();
+        }
+    }
+
+    private void runScheduled(FaultSchedule.Fault f) {
+        int[] ids = sim.activeIds();
+        int member = ids[Math.floorMod(f.member(), ids.length)];
+        int leader = sim.currentLeader();
+        faults++;
+        sim.trace("schedule: " + f);
+        Runnable heal = switch (f.kind()) {
+            case CRASH -> crash(member, "crash");
+            case CRASH_LEADER -> leader == 0 ? null : crash(leader, "crash leader");
+            case PAUSE -> pause(member);
+            case ISOLATE, ISOLATE_LEADER -> {
+                long lone = f.kind() == FaultSchedule.Kind.ISOLATE ? member : leader;
+                if (lone == 0) {
+                    yield null;
+                }
+                long[] all = Arrays.stream(ids).asLongStream().toArray();
+                sim.network().cutBetween(new long[] {lone}, othersThan(all, lone));
+                yield () -> sim.network().healPartitions();
+            }
+            case HALVES -> {
+                long[] others = othersThan(Arrays.stream(ids).asLongStream().toArray(), member);
+                int minoritySize = Math.max(1, ids.length / 2); // the named member and the first others
+                long[] minority = new long[minoritySize];
+                minority[0] = member;
+                System.arraycopy(others, 0, minority, 1, minoritySize - 1);
+                long[] majority = Arrays.copyOfRange(others, minoritySize - 1, others.length);
+                sim.network().cutBetween(minority, majority);
+                yield () -> sim.network().healPartitions();
+            }
+            case TRANSFER -> {
+                if (leader != 0) {
+                    sim.node(leader).act(core -> core.transferLeadership(member));
+                }
+                yield null;
+            }
+            case ADD_LEARNER, PROMOTE, REMOVE -> {
+                if (leader != 0) {
+                    scheduledMembership(f.kind(), leader, member);
+                }
+                yield null;
+            }
+        };
+        if (heal != null) {
+            sim.events().after(f.durationMicros(), () -> {
+                if (active) {
+                    heal.run();
+                }
+            });
+        }
+    }
+
+    private void scheduledMembership(FaultSchedule.Kind kind, int leader, int member) {
+        Configuration c = sim.node(leader).core().configuration();
+        if (c.isJoint()) {
+            return;
+        }
+        if (kind == FaultSchedule.Kind.ADD_LEARNER && nextSpare <= params.maxNodes()) {
+            int id = nextSpare++;
+            sim.node(id).start();
+            propose(leader, "add learner n" + id, core -> core.proposeConfigChange(ConfigChange.addLearner(id)));
+        } else if (kind == FaultSchedule.Kind.PROMOTE && c.learners().length > 0) {
+            long id = c.learners()[Math.floorMod(member, c.learners().length)];
+            propose(leader, "promote n" + id, core -> core.proposeConfigChange(ConfigChange.addVoter(id)));
+        } else if (kind == FaultSchedule.Kind.REMOVE && c.isMember(member)
+                && (c.isLearner(member) || c.voters().length > 3)) {
+            propose(leader, "remove n" + member, core -> core.proposeConfigChange(ConfigChange.remove(member)));
         }
     }
 
@@ -207,7 +289,7 @@ final class Nemesis {
 
     /** A member just granted a vote: maybe crash it before its write can sync, and bring it back quickly. */
     void onVoteSent(int node) {
-        if (!active || params.crashAfterVoteProbability == 0 || crashed[node]
+        if (schedule != null || !active || params.crashAfterVoteProbability == 0 || crashed[node]
                 || random.nextDouble() >= params.crashAfterVoteProbability) {
             return;
         }
@@ -226,7 +308,7 @@ final class Nemesis {
 
     /** A leader just acknowledged a write: maybe crash it or cut it off before followers learn the commit. */
     void onWriteAcked(int leader) {
-        if (!active || params.strikeAfterAckProbability == 0 || crashed[leader]
+        if (schedule != null || !active || params.strikeAfterAckProbability == 0 || crashed[leader]
                 || random.nextDouble() >= params.strikeAfterAckProbability) {
             return;
         }
@@ -239,7 +321,7 @@ final class Nemesis {
      * in quick succession.
      */
     void onLeaderElected(int leader) {
-        if (!active || params.strikeNewLeaderProbability == 0 || crashed[leader]
+        if (schedule != null || !active || params.strikeNewLeaderProbability == 0 || crashed[leader]
                 || random.nextDouble() >= params.strikeNewLeaderProbability) {
             return;
         }
@@ -255,7 +337,7 @@ final class Nemesis {
      * the followers may not yet hold what it just counted as committed.
      */
     void onLeaderFirstCommit(int leader) {
-        if (!active || params.strikeNewLeaderProbability == 0 || crashed[leader]
+        if (schedule != null || !active || params.strikeNewLeaderProbability == 0 || crashed[leader]
                 || random.nextDouble() >= params.strikeNewLeaderProbability) {
             return;
         }

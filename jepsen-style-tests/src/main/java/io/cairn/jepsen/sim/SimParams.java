@@ -64,6 +64,11 @@ public final class SimParams {
     public final long meanOperationGapMicros;
 
     public SimParams(long seed) {
+        this(seed, -1);
+    }
+
+    /** The parameters of {@code seed}, with the fault phase set to {@code faultPhaseMicros} when not negative. */
+    public SimParams(long seed, long faultPhaseOverrideMicros) {
         SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
         // Two profiles: "mixed" draws every fault rate independently; "leader-churn" keeps striking new
         // leaders (crashing them within milliseconds of election or of their first commit) while small
@@ -94,7 +99,8 @@ public final class SimParams {
         leaderBias = 0.2 + r.nextDouble() * 0.6;
         faultMeanMicros = pick(r, 200_000, 500_000, 1_500_000);
         quietMeanMicros = pick(r, 100_000, 400_000, 1_000_000);
-        faultPhaseMicros = churnProfile ? 20_000_000 + r.nextLong(40_000_000) : 10_000_000 + r.nextLong(30_000_000);
+        long drawnFaultPhase = churnProfile ? 20_000_000 + r.nextLong(40_000_000) : 10_000_000 + r.nextLong(30_000_000);
+        faultPhaseMicros = faultPhaseOverrideMicros >= 0 ? faultPhaseOverrideMicros : drawnFaultPhase;
         messageBytesMax = r.nextInt(4) < (churnProfile ? 3 : 2) ? 48 + r.nextInt(200) : 1 << 20;
         inflightMessagesMax = r.nextInt(3) == 0 ? 1 + r.nextInt(4) : 256;
         clients = 3 + r.nextInt(6);

@@ -88,8 +88,16 @@ public final class Simulation {
      * trace, or null for none.
      */
     public Simulation(long seed, Set<InjectedBug> bugs, PrintStream traceOut) {
+        this(seed, bugs, traceOut, null);
+    }
+
+    /**
+     * A run whose faults are exactly {@code schedule} (the seed still decides the network, disks, clocks and
+     * clients); the fault phase lasts until the schedule's last fault ends.
+     */
+    public Simulation(long seed, Set<InjectedBug> bugs, PrintStream traceOut, FaultSchedule schedule) {
         this.seed = seed;
-        this.params = new SimParams(seed);
+        this.params = schedule == null ? new SimParams(seed) : new SimParams(seed, schedule.endMicros() + 500_000);
         this.traceOut = traceOut;
         SplittableRandom root = new SplittableRandom(seed);
         SplittableRandom netRandom = root.split();
@@ -125,7 +133,7 @@ public final class Simulation {
             nodes[i] = new SimNode(i, this, config, root.split());
         }
         this.workload = new Workload(this, params, workloadRandom, history);
-        this.nemesis = new Nemesis(this, params, nemesisRandom);
+        this.nemesis = new Nemesis(this, params, nemesisRandom, schedule);
     }
 
     public SimParams params() {
