@@ -42,6 +42,24 @@ class ConfigurationTest {
         assertThat(back.encode()).isEqualTo(data);
     }
 
+    /**
+     * Every strict prefix of a valid encoding is refused as an invariant violation, never read past its end.
+     *
+     * <p>Regression: decode checked that each part's ids fit in the bytes but not that the next part's count did,
+     * so an entry cut just after a complete part (14 of the 22 bytes of {@code voters=[1]}) threw an
+     * ArrayIndexOutOfBoundsException instead of the InvariantViolation the runtime treats as fatal corruption.
+     */
+    @ParameterizedTest
+    @MethodSource("configurations")
+    void decodeRejectsEveryTruncation(Configuration c) {
+        byte[] data = c.encode();
+        for (int len = 0; len < data.length; len++) {
+            byte[] cut = Arrays.copyOf(data, len);
+            assertThatThrownBy(() -> Configuration.decode(cut)).as("%d of %d bytes", len, data.length)
+                    .isInstanceOf(InvariantViolation.class);
+        }
+    }
+
     @Test
     void decodeRejectsMalformedBytes() {
         byte[] good = new Configuration(ids(1, 2), ids(), ids(3), false).encode();
