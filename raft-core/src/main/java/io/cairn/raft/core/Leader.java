@@ -367,7 +367,13 @@ final class Leader {
                 // is full or there is nothing after next): if those appends were lost, the follower would never
                 // catch up. An empty append at next-1 makes it acknowledge (freeing the window) or reject (probe).
                 long prev = pr.next() - 1;
-                node.send(Message.append(id, m.from(), term, log.term(prev), prev, List.of(), log.committed()));
+                if (log.term(prev) == RaftLog.TERM_UNKNOWN) {
+                    // That entry is compacted: probe from the match instead, which finds the snapshot it needs.
+                    pr.becomeProbe();
+                    sendPending.add(m.from());
+                } else {
+                    node.send(Message.append(id, m.from(), term, log.term(prev), prev, List.of(), log.committed()));
+                }
             } else {
                 sendPending.add(m.from());
             }

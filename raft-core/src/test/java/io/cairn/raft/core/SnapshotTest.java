@@ -314,6 +314,42 @@ class SnapshotTest {
     }
 
     /**
+     * Regression: a follower in REPLICATE whose in-flight appends were all lost (here while it was cut off, with
+     * a window of 2) and whose next entry the leader has since compacted. On its heartbeat answer the leader used
+     * to send an empty AppendEntries after entry next-1 with prevLogTerm {@code TERM_UNKNOWN} (-1), because that
+     * entry is compacted; the follower's log also answers -1 for an index past its end, so the check "matched",
+     * and the follower tried to commit past its last entry (an InvariantViolation that stops the member).
+     * Invariant: the leader never sends an AppendEntries whose previous entry it does not hold; a follower that
+     * needs a compacted entry gets the snapshot. Pins the compacted case in {@code Leader.onHeartbeatResponse}.
+     */
+    @Test
+    void lostAppendsToFollowerWhoseNextEntryIsCompactedAreReplacedBySnapshot() {
+        TestCluster c = new TestCluster(3,
+                plain(b -> b.inflightMessagesMax(2).snapshotThresholdEntries(0).snapshotRetainEntries(0)));
+        c.elect(1);
+        c.isolated.add(3L);
+        for (int i = 0; i < 4; i++) {
+            c.node(1).propose(utf8("x" + i));
+            c.stabilize();
+        }
+        Progress p3 = c.node(1).progressOf(3);
+        assertThat(p3.state()).isEqualTo(ProgressState.REPLICATE);
+        assertThat(p3.match()).isEqualTo(1);
+        assertThat(p3.next()).as("entries 2 and 3 were sent and lost").isEqualTo(4);
+        c.snapshotNow(1);
+        assertThat(c.node(1).log().term(3)).isEqualTo(RaftLog.TERM_UNKNOWN);
+
+        c.isolated.clear();
+        c.tick(1, 1);
+        c.stabilize();
+
+        assertThat(c.delivered).noneMatch(m -> m.type() == APPEND && m.logTerm() == RaftLog.TERM_UNKNOWN);
+        assertThat(c.events(RaftEvent.SNAPSHOT_SENT)).isEqualTo(1);
+        assertThat(positions(c.applied.get(3L))).isEqualTo(positions(c.applied.get(1L)));
+        assertThat(c.node(1).progressOf(3).match()).isEqualTo(5);
+    }
+
+    /**
      * Lets the leader find out that 3 needs entry 2, which is compacted: a heartbeat, 3's answer, an empty append
      * that 3 rejects, and the leader's reaction. Returns the SNAPSHOT message the leader then sent to 3 (left in
      * the network).
