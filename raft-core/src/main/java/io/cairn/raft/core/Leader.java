@@ -189,7 +189,7 @@ final class Leader {
         return ProposeResult.accepted(e.index(), term);
     }
 
-    /** A configuration committed: track its members; leave a joint one on our own; step down if removed. */
+    /** A configuration committed: track its members; step down if removed. */
     void onConfigurationApplied(Configuration c) {
         progress.setMembers(c.members(), log.lastIndex() + 1);
         if (transferee != RaftNode.NONE && !c.isVoter(transferee)) {
@@ -199,8 +199,15 @@ final class Leader {
             node.tracer().event(id, RaftEvent.REMOVED_LEADER_STEPPED_DOWN);
             node.trace("step down in term %d: the committed configuration %s no longer includes us", term, c);
             node.stepDown();
-            return;
         }
+    }
+
+    /**
+     * Thesis §4.3: once C_old,new is committed, the leader appends C_new. Checked after every commit, not only
+     * when the joint configuration itself commits: a new leader may inherit one an earlier leader committed.
+     */
+    private void maybeLeaveJoint() {
+        Configuration c = node.configuration();
         if (c.isJoint() && c.autoLeave() && pendingConfigIndex <= log.committed()) {
             appendConfiguration(c.leaveJoint());
         }
@@ -446,6 +453,7 @@ final class Leader {
             if (node.leaderRole() != this) {
                 return true;
             }
+            maybeLeaveJoint();
             if (!ownTermWasCommitted && log.term(index) == term) {
                 reads.termCommitted();
             }

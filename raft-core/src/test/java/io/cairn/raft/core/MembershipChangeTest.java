@@ -122,6 +122,81 @@ class MembershipChangeTest {
     }
 
     /**
+     * Regression: the leader that commits C_old,new appends C_new, but may fail before anyone has it. The next
+     * leader inherits C_old,new already committed; the auto-leave was only triggered when a joint configuration
+     * <em>became</em> committed, so the new leader never left, and the group stayed in joint consensus (refusing
+     * every later change) until an operator called proposeLeaveJoint. Invariant (thesis §4.3): a committed
+     * auto-leave C_old,new is always followed by C_new, whichever leader is in office. Here 4 is promoted, 1
+     * commits C_old,new (2, 3 and 4 hear of it by a heartbeat) and appends C_new, which is lost with 1; 2 is
+     * elected by 3 and 4 and must append C_new itself, after its no-op commits.
+     */
+    @Test
+    void newLeaderLeavesInheritedJointConfiguration_4_3() {
+        TestCluster c = new TestCluster(3, plain());
+        c.elect(1);
+        c.addJoining(4);
+        changeMembership(c, 1, ConfigChange.addLearner(4));
+        c.node(1).proposeConfigChange(ConfigChange.addVoter(4));
+        c.processReady(1);
+        c.deliver(m -> true);
+        for (long id = 2; id <= 4; id++) {
+            c.processReady(id);
+        }
+        c.deliverTo(1);         // C_old,new commits on 1, which appends C_new
+        c.processReady(1);
+        c.network.clear();      // C_new never leaves 1
+        c.tick(1, 1);           // but a heartbeat tells the others that C_old,new committed
+        c.processReady(1);
+        c.deliver(m -> m.type() == MessageType.HEARTBEAT);
+        c.network.clear();
+        c.isolated.add(1L);
+        Configuration joint = joint(new long[] {1, 2, 3, 4}, new long[] {1, 2, 3}, true);
+        assertThat(c.node(2).configuration()).isEqualTo(joint);
+        assertThat(configEntries(c.node(2))).as("C_new is only on 1").hasSize(2);
+
+        c.node(2).campaign();
+        c.stabilize();
+
+        assertThat(c.node(2).role()).isEqualTo(Role.LEADER);
+        for (long id = 2; id <= 4; id++) {
+            assertThat(c.node(id).configuration()).as("member %d", id).isEqualTo(voters(1, 2, 3, 4));
+        }
+        long noop = c.node(2).log().lastIndex() - 1;
+        assertThat(c.node(2).log().entry(noop).type()).as("C_new after the no-op").isEqualTo(EntryType.NOOP);
+        assertThat(c.node(2).log().entry(noop + 1).term()).isEqualTo(2);
+        assertThat(c.node(2).proposeConfigChange(ConfigChange.addLearner(5)).accepted()).isTrue();
+    }
+
+    /**
+     * The other half of the same fix: a new leader that inherits both C_old,new and C_new uncommitted commits them
+     * with its no-op and appends nothing more (the auto-leave used to fire while C_old,new was being applied, before
+     * the C_new right after it, and append a second, redundant C_new that held up the next change).
+     */
+    @Test
+    void newLeaderDoesNotRepeatAnInheritedLeave_4_3() {
+        TestCluster c = new TestCluster(3, plain());
+        Configuration joint = joint(new long[] {1, 2, 3, 4}, new long[] {1, 2, 3}, true);
+        List<Entry> log = List.of(Entry.noop(1, 1), new Entry(1, 2, EntryType.CONFIG, joint.encode()),
+                new Entry(1, 3, EntryType.CONFIG, voters(1, 2, 3, 4).encode()));
+        for (long id = 1; id <= 3; id++) {
+            c.load(id, new HardState(1, 1, 1), log);
+        }
+        c.addJoining(4);
+        c.load(4, new HardState(1, 1, 1), log);
+
+        c.node(2).campaign();
+        c.stabilize();
+
+        assertThat(c.node(2).role()).isEqualTo(Role.LEADER);
+        assertThat(c.node(2).log().lastIndex()).as("the no-op only").isEqualTo(4);
+        assertThat(configEntries(c.node(2))).containsExactly(joint, voters(1, 2, 3, 4));
+        for (long id = 1; id <= 4; id++) {
+            assertThat(c.node(id).configuration()).as("member %d", id).isEqualTo(voters(1, 2, 3, 4));
+        }
+        assertThat(c.node(2).proposeConfigChange(ConfigChange.addLearner(5)).accepted()).isTrue();
+    }
+
+    /**
      * With an explicit leave the group stays in C_old,new until the operator asks to leave, and no other change is
      * allowed meanwhile; leaving when not joint is refused. Pins {@code ConfigChange.apply}'s autoLeave flag and
      * {@code Leader.proposeLeaveJoint}.
