@@ -42,6 +42,8 @@ final class Leader {
     private long pendingConfigIndex;
     private long transferee = RaftNode.NONE;
     private int transferElapsed;
+    /** A TimeoutNow went out in this term: its target's votes ignore the followers' leases, so ours is void. */
+    private boolean timeoutNowSent;
     private boolean appendPending;
     private boolean commitBroadcastPending;
     private final TreeSet<Long> sendPending = new TreeSet<>();
@@ -241,6 +243,7 @@ final class Leader {
             node.trace("transfer target %s has every entry (%d): send TimeoutNow", RaftNode.idString(to),
                     pr.match());
             node.send(Message.timeoutNow(id, to, term));
+            timeoutNowSent = true;
         }
     }
 
@@ -567,9 +570,13 @@ final class Leader {
      * Thesis §6.4.1: a follower that answered a heartbeat sent at leader tick {@code s} will not vote for anyone
      * else before its own election timeout passes after it received it, so no other leader can exist before
      * {@code s + electionTicks} (minus a margin for clock drift). The lease starts at the send time of the
-     * newest round a quorum acknowledged.
+     * newest round a quorum acknowledged. Not after a TimeoutNow (thesis §3.10): the target's vote requests
+     * are granted inside those leases, and one may arrive at any later time in this term.
      */
     private boolean leaseValid() {
+        if (timeoutNowSent) {
+            return false;
+        }
         long start = node.quorum().committedIndex(v -> v == id ? ticks : sentTickOf(matchRound(v)));
         return start != Long.MIN_VALUE && ticks - start < config.electionTicks - config.leaseMarginTicks;
     }

@@ -140,6 +140,45 @@ class LeaseReadTest {
     }
 
     /**
+     * Regression: the lease rests on followers refusing to vote while they hear from the leader, but a transfer's
+     * vote requests bypass that (thesis §3.10). Leader 1 held a lease, started a transfer to 2 and sent TimeoutNow;
+     * 2 won term 2 with 3's vote (3 still in 1's lease) and committed y. 1, cut off, still answered a read from its
+     * lease at index 1, missing y, which a client had already seen committed: a stale read. Invariant (§6.4.1): a
+     * leader answers from its lease only while no other leader can have been elected; once it has sent TimeoutNow
+     * it cannot know that for the rest of its term (the TimeoutNow may even arrive after the transfer was
+     * abandoned), so it confirms reads with a round. Pins the TimeoutNow check in {@code Leader.leaseValid}.
+     */
+    @Test
+    void leaseNotUsedOnceTimeoutNowSent_3_10() {
+        TestCluster c = leaseCluster();
+        c.elect(1);
+        c.tick(1, 1);
+        c.stabilize();
+        c.node(1).readIndex(1);
+        assertThat(c.processReady(1).readStates).as("the lease is in force").containsExactly(ReadState.served(1, 1));
+
+        c.node(1).transferLeadership(2);
+        c.processReady(1);
+        assertThat(c.deliver(m -> m.type() == MessageType.TIMEOUT_NOW)).isEqualTo(1);
+        c.isolated.add(1L);
+        c.stabilize();
+        assertThat(c.node(2).role()).isEqualTo(Role.LEADER);
+        long y = c.node(2).propose(utf8("y")).firstIndex();
+        c.stabilize();
+        assertThat(c.node(2).log().committed()).isEqualTo(y);
+
+        c.node(1).readIndex(2);
+        assertThat(c.processReady(1).readStates).as("an answer now could only be index 1, without y").isEmpty();
+        c.isolated.clear();
+        c.tick(1, 1);
+        c.stabilize();
+
+        assertThat(c.node(1).role()).isEqualTo(Role.FOLLOWER);
+        assertThat(c.readStates.get(1L)).hasSize(2).last().matches(ReadState::rejected);
+        assertThat(c.events(RaftEvent.LEASE_READ_SERVED)).isEqualTo(1);
+    }
+
+    /**
      * Thesis §6.4.1: the lease is only as good as the followers' promise not to vote, which only check-quorum
      * makes; the configuration refuses lease reads without it, and a margin that would leave no lease.
      */
