@@ -372,10 +372,12 @@ final class Leader {
         pr.setRecentActive(true);
         pr.resume();
         if (pr.match() < log.lastIndex()) {
-            if (pr.state() == ProgressState.REPLICATE && (pr.isPaused() || pr.next() > log.lastIndex())) {
-                // Everything before next was sent but not acknowledged, and nothing new would be sent (the window
-                // is full or there is nothing after next): if those appends were lost, the follower would never
-                // catch up. An empty append at next-1 makes it acknowledge (freeing the window) or reject (probe).
+            if ((pr.state() == ProgressState.REPLICATE && pr.isPaused())
+                    || (pr.state() != ProgressState.SNAPSHOT && pr.next() > log.lastIndex())) {
+                // Everything before next was sent but not acknowledged (a pipeline, or an empty probe), and nothing
+                // new would be sent (the window is full or there is nothing after next): if those appends were
+                // lost, the follower would never catch up. An empty append at next-1 makes it acknowledge (freeing
+                // the window) or reject (probe).
                 long prev = pr.next() - 1;
                 if (log.term(prev) == RaftLog.TERM_UNKNOWN) {
                     // That entry is compacted: probe from the match instead, which finds the snapshot it needs.

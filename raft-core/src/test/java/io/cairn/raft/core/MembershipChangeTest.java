@@ -407,6 +407,33 @@ class MembershipChangeTest {
     }
 
     /**
+     * Regression: a member's progress starts in PROBE at the leader's last index + 1 when the configuration that
+     * adds it commits, and its first probe is an empty append (there is nothing after that index). If that probe
+     * was lost, the member's heartbeat answers put it on the send list, but the send path sends nothing in PROBE
+     * when there are no entries after next: the member never caught up while the leader was idle, and so could
+     * never be promoted. Invariant (liveness, as for lost appends in REPLICATE): a follower that answers
+     * heartbeats is brought up to date without waiting for new proposals. Pins the PROBE case in
+     * {@code Leader.onHeartbeatResponse}; found by the scenario confchange_learner_promotion.txt.
+     */
+    @Test
+    void memberWhoseFirstProbeWasLostCatchesUpOnHeartbeats() {
+        TestCluster c = new TestCluster(3, plain());
+        c.elect(1);
+        c.addJoining(4);
+        c.isolated.add(4L);
+        changeMembership(c, 1, ConfigChange.addLearner(4));
+        c.isolated.clear();
+
+        c.tick(1, 1);
+        c.stabilize();
+
+        assertThat(c.node(4).log().lastIndex()).isEqualTo(2);
+        assertThat(c.node(1).progressOf(4).match()).isEqualTo(2);
+        assertThat(c.node(4).configuration().isLearner(4)).isTrue();
+        assertThat(c.node(1).proposeConfigChange(ConfigChange.addVoter(4)).accepted()).isTrue();
+    }
+
+    /**
      * A member started with no configuration (joining) learns it from the log: it does not campaign while it
      * knows no configuration, and once the change that adds it commits it votes and can lead. Pins followers
      * applying configuration entries as they commit ({@code RaftNode.commitTo}).
