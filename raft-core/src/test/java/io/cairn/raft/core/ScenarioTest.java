@@ -31,7 +31,7 @@ import org.junit.jupiter.api.TestFactory;
  * {@code tick-election ID}, {@code tick-heartbeat ID}, {@code process-ready ID...},
  * {@code deliver-msgs [to=ID] [from=ID] [type=T]}, {@code drop-msgs [to=ID] [from=ID] [type=T]},
  * {@code stabilize}, {@code propose ID DATA...}, {@code read-index ID REQUEST}, {@code raft-log ID},
- * {@code raft-state}, {@code status ID}, {@code isolate ID}, {@code heal}, {@code restart ID},
+ * {@code raft-state}, {@code status ID}, {@code isolate ID}, {@code heal [ID]}, {@code restart ID},
  * {@code trace on|off}, {@code applied ID}, {@code reads ID}, and {@code elect ID} (campaign and stabilize without
  * printing the steps, then print {@code raft-state}: for setting up, once a scenario has shown an election).
  *
@@ -194,7 +194,11 @@ class ScenarioTest {
                     yield "";
                 }
                 case "heal" -> {
-                    cluster.isolated.clear();
+                    if (args.isEmpty()) {
+                        cluster.isolated.clear();
+                    } else {
+                        cluster.isolated.remove(id(args, 0));
+                    }
                     yield "";
                 }
                 case "restart" -> {
