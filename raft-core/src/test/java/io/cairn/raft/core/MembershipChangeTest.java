@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.raft.core.confchange.ConfigChange;
 import io.cairn.raft.core.confchange.Configuration;
+import io.cairn.raft.core.progress.ProgressState;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -290,24 +291,28 @@ class MembershipChangeTest {
 
     /**
      * Thesis §4.2.1: a learner receives the log but does not vote and does not count towards any majority. 1 and
-     * the learner 4 holding an entry do not commit it; 4 never campaigns, and a candidate does not ask it. Pins the
-     * quorum being built from voters only, and the voter checks in {@code campaign} and {@code requestVotes}.
+     * the learners 4 and 5 holding an entry (3 of 5 members) do not commit it; 4 never campaigns, and a candidate
+     * does not ask it. Pins the quorum being built from voters only, and the voter checks in {@code campaign} and
+     * {@code requestVotes}.
      */
     @Test
     void learnerDoesNotVoteNorCountForQuorum() {
         TestCluster c = new TestCluster(3, plain(b -> b.electionTicks(ELECTION)));
         c.elect(1);
         c.addJoining(4);
+        c.addJoining(5);
         changeMembership(c, 1, ConfigChange.addLearner(4));
+        changeMembership(c, 1, ConfigChange.addLearner(5));
         assertThat(c.node(4).configuration())
-                .isEqualTo(new Configuration(new long[] {1, 2, 3}, new long[0], new long[] {4}, false));
+                .isEqualTo(new Configuration(new long[] {1, 2, 3}, new long[0], new long[] {4, 5}, false));
         assertThat(c.node(4).log().lastIndex()).isEqualTo(c.node(1).log().lastIndex());
 
         c.isolated.addAll(List.of(2L, 3L));
         long x = c.node(1).propose(utf8("x")).firstIndex();
         c.stabilize();
         assertThat(c.node(4).log().lastIndex()).isEqualTo(x);
-        assertThat(c.node(1).log().committed()).as("leader and learner are 1 voter of 3").isEqualTo(x - 1);
+        assertThat(c.node(5).log().lastIndex()).isEqualTo(x);
+        assertThat(c.node(1).log().committed()).as("leader and learners are 1 voter of 3").isEqualTo(x - 1);
         c.isolated.clear();
         c.tick(1, 1);
         c.stabilize();
@@ -327,7 +332,8 @@ class MembershipChangeTest {
 
     /**
      * A learner is promoted only once it holds everything committed (else the new majority, which needs it, could
-     * stall). Pins {@code Leader.learnersNotCaughtUp}.
+     * stall): not while it has never been reached, nor while it is replicating but behind (its appends lost).
+     * Pins {@code Leader.learnersNotCaughtUp}.
      */
     @Test
     void learnerPromotedOnlyOnceCaughtUp() {
@@ -343,6 +349,17 @@ class MembershipChangeTest {
         assertThat(early.rejection()).isEqualTo(ProposeResult.Rejection.CONFIG_CHANGE_REFUSED);
         assertThat(early.detail()).startsWith("learner 4 has not caught up (match 0, commit 3");
         assertThat(c.events(RaftEvent.LEARNER_PROMOTED)).isZero();
+
+        c.isolated.clear();
+        c.tick(1, 1);
+        c.stabilize();
+        assertThat(c.node(1).progressOf(4).state()).isEqualTo(ProgressState.REPLICATE);
+        c.isolated.add(4L);
+        c.node(1).propose(utf8("y"));
+        c.stabilize();
+        assertThat(c.node(1).progressOf(4).state()).isEqualTo(ProgressState.REPLICATE);
+        ProposeResult behind = c.node(1).proposeConfigChange(ConfigChange.addVoter(4));
+        assertThat(behind.detail()).isEqualTo("learner 4 has not caught up (match 3, commit 4, REPLICATE)");
 
         c.isolated.clear();
         c.tick(1, 1);

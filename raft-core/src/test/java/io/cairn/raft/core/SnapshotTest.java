@@ -167,8 +167,9 @@ class SnapshotTest {
     /**
      * Paper §7: a follower that receives a snapshot whose last entry it lacks discards its log and installs the
      * snapshot (the runtime restores the state machine from it: here 3's applied list becomes the leader's), then
-     * acknowledges the snapshot's index, and replication goes on from there. Pins {@code RaftNode.onSnapshot}'s
-     * install branch and the leader leaving SNAPSHOT on the acknowledgement.
+     * acknowledges the snapshot's index, and replication goes on from there; the leader leaves SNAPSHOT on that
+     * acknowledgement, even before the runtime reports the stream finished. Pins {@code RaftNode.onSnapshot}'s
+     * install branch and {@code Leader.onAppendResponse} in SNAPSHOT.
      */
     @Test
     void followerInstallsSnapshotAndResumesReplication() {
@@ -180,10 +181,10 @@ class SnapshotTest {
         c.stabilize();
         SnapshotMeta s = c.snapshotNow(1);
         c.isolated.clear();
-        bringToSnapshot(c);
-        c.network.removeIf(m -> m.to() != 3);
+        Message sent = bringToSnapshot(c);
+        c.network.clear();
 
-        c.deliverTo(3);
+        c.node(3).step(sent);       // the stream's end is not reported yet: the leader learns from 3's answer
         Ready r = c.processReady(3);
 
         assertThat(r.snapshot).isEqualTo(s);
@@ -195,6 +196,12 @@ class SnapshotTest {
         assertThat(c.node(3).configuration()).isEqualTo(s.configuration());
         assertThat(c.appliedCommands(3)).containsExactly(utf8("a"), utf8("b"));
         assertThat(c.events(RaftEvent.SNAPSHOT_INSTALLED)).isEqualTo(1);
+        c.deliverTo(1);
+        Progress p3 = c.node(1).progressOf(3);
+        assertThat(p3.state()).as("the acknowledgement ends SNAPSHOT").isEqualTo(ProgressState.PROBE);
+        assertThat(p3.next()).isEqualTo(4);
+        c.node(1).reportSnapshot(3, true);
+        assertThat(p3.state()).as("a late report changes nothing").isEqualTo(ProgressState.PROBE);
 
         c.stabilize();
         c.node(1).propose(utf8("c"));
@@ -203,6 +210,36 @@ class SnapshotTest {
         assertThat(c.node(1).progressOf(3).match()).isEqualTo(4);
         assertThat(positions(c.applied.get(3L))).isEqualTo(positions(c.applied.get(1L)));
         assertThat(c.appliedCommands(3)).containsExactly(utf8("a"), utf8("b"), utf8("c"));
+    }
+
+    /**
+     * A member that joins a group whose log is compacted starts from the leader's snapshot, and so learns the
+     * configuration from it (its log holds no configuration entry): here it must know that it is a learner of
+     * {1,2,3} before it can be promoted. Pins {@code setConfiguration} in {@code RaftNode.onSnapshot}.
+     */
+    @Test
+    void joiningMemberLearnsConfigurationFromSnapshot() {
+        TestCluster c = compacting();
+        c.elect(1);
+        c.addJoining(4);
+        c.isolated.add(4L);
+        changeMembership(c, 1, ConfigChange.addLearner(4));
+        c.node(1).propose(utf8("x"));
+        c.stabilize();
+        SnapshotMeta s = c.snapshotNow(1);
+        c.isolated.clear();
+
+        c.tick(1, 1);
+        c.stabilize();
+
+        Configuration withLearner = new Configuration(new long[] {1, 2, 3}, new long[0], new long[] {4}, false);
+        assertThat(c.events(RaftEvent.SNAPSHOT_INSTALLED)).isEqualTo(1);
+        assertThat(c.disks.get(4L).snapshot).isEqualTo(s);
+        assertThat(c.node(4).configuration()).isEqualTo(withLearner);
+        assertThat(configEntries(c.node(4))).isEmpty();
+        assertThat(c.appliedCommands(4)).containsExactly(utf8("x"));
+        changeMembership(c, 1, ConfigChange.addVoter(4));
+        assertThat(c.node(4).configuration()).isEqualTo(voters(1, 2, 3, 4));
     }
 
     /**
