@@ -40,6 +40,8 @@ final class Leader {
     private long uncommittedBytes;
     private long transferee = RaftNode.NONE;
     private int transferElapsed;
+    /** A TimeoutNow went out in this term: its target's votes ignore the followers' leases, so ours is void. */
+    private boolean timeoutNowSent;
     private boolean appendPending;
     private boolean commitBroadcastPending;
     private final TreeSet<Long> sendPending = new TreeSet<>();
@@ -207,6 +209,8 @@ final class Leader {
             node.stepDown();
             return;
         }
+        // Checked at every commit while the joint configuration is the latest and committed, not only when it
+        // commits: a new leader may inherit one that an earlier leader committed.
         if (c.isJoint() && c.autoLeave() && log.term(log.committed()) == term) {
             appendConfiguration(c.leaveJoint());
         }
@@ -240,6 +244,7 @@ final class Leader {
             node.trace("transfer target %s has every entry (%d): send TimeoutNow", RaftNode.idString(to),
                     pr.match());
             node.send(Message.timeoutNow(id, to, term));
+            timeoutNowSent = true;
         }
     }
 
@@ -368,10 +373,12 @@ final class Leader {
         pr.setRecentActive(true);
         pr.resume();
         if (pr.match() < log.lastIndex()) {
-            if (pr.state() == ProgressState.REPLICATE && (pr.isPaused() || pr.next() > log.lastIndex())) {
-                // Everything before next was sent but not acknowledged, and nothing new would be sent (the window
-                // is full or there is nothing after next): if those appends were lost, the follower would never
-                // catch up. An empty append at next-1 makes it acknowledge (freeing the window) or reject (probe).
+            if ((pr.state() == ProgressState.REPLICATE && pr.isPaused())
+                    || (pr.state() != ProgressState.SNAPSHOT && pr.next() > log.lastIndex())) {
+                // Everything before next was sent but not acknowledged (a pipeline, or an empty probe), and nothing
+                // new would be sent (the window is full or there is nothing after next): if those appends were
+                // lost, the follower would never catch up. An empty append at next-1 makes it acknowledge (freeing
+                // the window) or reject (probe).
                 long prev = pr.next() - 1;
                 long prevTerm = log.term(prev);
                 if (prevTerm == RaftLog.TERM_UNKNOWN) {
@@ -565,9 +572,13 @@ final class Leader {
      * Thesis §6.4.1: a follower that answered a heartbeat sent at leader tick {@code s} will not vote for anyone
      * else before its own election timeout passes after it received it, so no other leader can exist before
      * {@code s + electionTicks} (minus a margin for clock drift). The lease starts at the send time of the
-     * newest round a quorum acknowledged.
+     * newest round a quorum acknowledged. Not after a TimeoutNow (thesis §3.10): the target's vote requests
+     * are granted inside those leases, and one may arrive at any later time in this term.
      */
     private boolean leaseValid() {
+        if (timeoutNowSent) {
+            return false;
+        }
         long start = node.quorum().committedIndex(v -> v == id ? ticks : sentTickOf(matchRound(v)));
         return start != Long.MIN_VALUE && ticks - start < config.electionTicks - config.leaseMarginTicks;
     }

@@ -51,8 +51,7 @@ class CompactionRegressionTest {
             c.stabilize();
         }
         assertThat(c.node(1).progressOf(3).state()).isEqualTo(ProgressState.REPLICATE);
-        long last = c.node(1).log().lastIndex();
-        c.node(1).snapshotTaken(new SnapshotMeta(last, c.node(1).term(), c.node(1).configuration()));
+        c.snapshotNow(1);
         c.isolated.clear();
 
         List<Message> sent = new ArrayList<>();

@@ -1,5 +1,7 @@
 package io.cairn.raft.core;
 
+import io.cairn.raft.core.confchange.ConfigChange;
+import io.cairn.raft.core.confchange.Configuration;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -105,6 +107,40 @@ final class Fixtures {
     /** (index, term) of each entry, for comparing what two members applied. */
     static List<String> positions(List<Entry> entries) {
         return entries.stream().map(e -> e.index() + "/" + e.term()).toList();
+    }
+
+    /** Proposes {@code change} on {@code leader}, which must accept it, and stabilizes the cluster. */
+    static void changeMembership(TestCluster c, long leader, ConfigChange change) {
+        ProposeResult r = c.node(leader).proposeConfigChange(change);
+        if (!r.accepted()) {
+            throw new AssertionError("configuration change " + change + " refused: " + r);
+        }
+        c.stabilize();
+    }
+
+    /** Adds a voter with an explicit leave, so that the group stays in joint consensus until told to leave. */
+    static ConfigChange addVotersExplicitly(long... ids) {
+        List<ConfigChange.Change> changes = new ArrayList<>();
+        for (long id : ids) {
+            changes.add(new ConfigChange.Change(ConfigChange.Type.ADD_VOTER, id));
+        }
+        return new ConfigChange(changes, true);
+    }
+
+    /** Configuration entries in a member's in-memory log, decoded, in log order. */
+    static List<Configuration> configEntries(RaftNode n) {
+        List<Configuration> out = new ArrayList<>();
+        for (long i = n.log().firstIndex(); i <= n.log().lastIndex(); i++) {
+            Entry e = n.log().entry(i);
+            if (e.type() == EntryType.CONFIG) {
+                out.add(Configuration.decode(e.data()));
+            }
+        }
+        return out;
+    }
+
+    static Configuration voters(long... ids) {
+        return Configuration.ofVoters(ids);
     }
 
     /** Runs the processReady/deliver loop of {@link TestCluster#stabilize} while a member is not yet leader. */

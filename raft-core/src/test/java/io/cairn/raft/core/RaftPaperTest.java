@@ -1319,6 +1319,31 @@ class RaftPaperTest {
     }
 
     /**
+     * A limit on everything: one proposal (a batch of commands) carries at most proposalBytesMax bytes, counting
+     * each command with its entry overhead. Exactly the limit is taken; one byte more is refused as a whole with
+     * TOO_LARGE, saying which limit and by how much, and nothing of it is appended. Pins the batch check in
+     * {@code Leader.propose}.
+     */
+    @Test
+    void proposalBytesMaxRefusesOversizedBatch() {
+        TestCluster c = new TestCluster(3, plain(b -> b.messageBytesMax(100).proposalBytesMax(300)));
+        c.elect(1);
+
+        ProposeResult atLimit = c.node(1).propose(List.of(bytes(76), bytes(76), bytes(76)));     // 3 x 100
+        assertThat(atLimit.accepted()).isTrue();
+        long last = c.node(1).log().lastIndex();
+        ProposeResult over = c.node(1).propose(List.of(bytes(76), bytes(76), bytes(75), bytes(2)));
+
+        assertThat(over.accepted()).isFalse();
+        assertThat(over.rejection()).isEqualTo(ProposeResult.Rejection.TOO_LARGE);
+        assertThat(over.detail()).isEqualTo("a proposal of 325 bytes exceeds proposalBytesMax 300");
+        assertThat(over.leaderHint()).isEqualTo(1);
+        assertThat(c.node(1).log().lastIndex()).isEqualTo(last);
+        c.stabilize();
+        assertThat(c.appliedCommands(2)).hasSize(3);
+    }
+
+    /**
      * A limit on everything: the leader refuses proposals while its uncommitted entries hold uncommittedBytesMax;
      * room comes back as entries commit. A proposal larger than the limit is still taken when nothing is
      * uncommitted, so a big command cannot be refused forever.

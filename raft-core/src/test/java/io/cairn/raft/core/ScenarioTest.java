@@ -2,6 +2,7 @@ package io.cairn.raft.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cairn.raft.core.confchange.ConfigChange;
 import io.cairn.raft.core.progress.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,13 +26,22 @@ import org.junit.jupiter.api.TestFactory;
  * is meant to alter it, then review the diff.
  *
  * <p>Commands: {@code add-nodes N [pre-vote=B] [check-quorum=B] [election=T] [heartbeat=T] [inflight=N]
- * [inflight-bytes=N] [msg-bytes=N] [uncommitted-bytes=N]}, {@code campaign ID}, {@code tick ID [N]},
+ * [inflight-bytes=N] [msg-bytes=N] [uncommitted-bytes=N] [proposal-bytes=N] [read-mode=lease|read-index]
+ * [lease-margin=T] [snapshot-threshold=N] [snapshot-retain=N]}, {@code campaign ID}, {@code tick ID [N]},
  * {@code tick-election ID}, {@code tick-heartbeat ID}, {@code process-ready ID...},
  * {@code deliver-msgs [to=ID] [from=ID] [type=T]}, {@code drop-msgs [to=ID] [from=ID] [type=T]},
  * {@code stabilize}, {@code propose ID DATA...}, {@code read-index ID REQUEST}, {@code raft-log ID},
- * {@code raft-state}, {@code status ID}, {@code isolate ID}, {@code heal}, {@code restart ID},
+ * {@code raft-state}, {@code status ID}, {@code isolate ID}, {@code heal [ID]}, {@code restart ID},
  * {@code trace on|off}, {@code applied ID}, {@code reads ID}, and {@code elect ID} (campaign and stabilize without
  * printing the steps, then print {@code raft-state}: for setting up, once a scenario has shown an election).
+ *
+ * <p>Membership, transfer and snapshots: {@code add-member ID} (a member with no configuration, joining),
+ * {@code add-learner LEADER ID}, {@code add-voter LEADER ID [explicit]}, {@code remove LEADER ID [explicit]},
+ * {@code replace LEADER OUT IN [explicit]} ({@code explicit}: stay in joint consensus until {@code leave-joint
+ * LEADER}), {@code config} (every member's configuration), {@code transfer-leader LEADER TO},
+ * {@code snapshot ID} (take a snapshot at the applied index; the core compacts), {@code report-snapshot LEADER
+ * TO ok|failed}. Snapshot requests in a Ready are honoured at once; a delivered SNAPSHOT message is reported to
+ * its sender as delivered.
  *
  * <p>In {@code stabilize} output, "{@code > deliver N messages}" separates the Readies from what their delivery
  * caused (the traces that follow); messages to or from an isolated member are counted as dropped.
@@ -184,7 +194,11 @@ class ScenarioTest {
                     yield "";
                 }
                 case "heal" -> {
-                    cluster.isolated.clear();
+                    if (args.isEmpty()) {
+                        cluster.isolated.clear();
+                    } else {
+                        cluster.isolated.remove(id(args, 0));
+                    }
                     yield "";
                 }
                 case "restart" -> {
@@ -197,6 +211,26 @@ class ScenarioTest {
                 }
                 case "applied" -> applied(id(args, 0));
                 case "reads" -> reads(id(args, 0));
+                case "add-member" -> {
+                    cluster.addJoining(id(args, 0));
+                    yield "";
+                }
+                case "add-learner" -> configChange(id(args, 0), ConfigChange.addLearner(id(args, 1)));
+                case "add-voter" -> configChange(id(args, 0),
+                        change(args, 2, new ConfigChange.Change(ConfigChange.Type.ADD_VOTER, id(args, 1))));
+                case "remove" -> configChange(id(args, 0),
+                        change(args, 2, new ConfigChange.Change(ConfigChange.Type.REMOVE, id(args, 1))));
+                case "replace" -> configChange(id(args, 0), change(args, 3,
+                        new ConfigChange.Change(ConfigChange.Type.ADD_VOTER, id(args, 2)),
+                        new ConfigChange.Change(ConfigChange.Type.REMOVE, id(args, 1))));
+                case "leave-joint" -> proposeResult(cluster.node(id(args, 0)).proposeLeaveJoint());
+                case "config" -> config();
+                case "transfer-leader" -> cluster.node(id(args, 0)).transferLeadership(id(args, 1)) + "\n";
+                case "snapshot" -> cluster.snapshotNow(id(args, 0)) + "\n";
+                case "report-snapshot" -> {
+                    cluster.node(id(args, 0)).reportSnapshot(id(args, 1), args.get(2).equals("ok"));
+                    yield "";
+                }
                 default -> throw new IllegalArgumentException("unknown command " + cmd);
             };
             String traced = cluster.out.toString();
@@ -234,6 +268,21 @@ class ScenarioTest {
                 }
                 if (kv.containsKey("uncommitted-bytes")) {
                     b.uncommittedBytesMax(Long.parseLong(kv.get("uncommitted-bytes")));
+                }
+                if (kv.containsKey("proposal-bytes")) {
+                    b.proposalBytesMax(Long.parseLong(kv.get("proposal-bytes")));
+                }
+                if (kv.containsKey("read-mode")) {
+                    b.readMode(kv.get("read-mode").equals("lease") ? ReadMode.LEASE : ReadMode.READ_INDEX);
+                }
+                if (kv.containsKey("lease-margin")) {
+                    b.leaseMarginTicks(Integer.parseInt(kv.get("lease-margin")));
+                }
+                if (kv.containsKey("snapshot-threshold")) {
+                    b.snapshotThresholdEntries(Long.parseLong(kv.get("snapshot-threshold")));
+                }
+                if (kv.containsKey("snapshot-retain")) {
+                    b.snapshotRetainEntries(Long.parseLong(kv.get("snapshot-retain")));
                 }
             });
             cluster.tracing = true;
@@ -294,6 +343,9 @@ class ScenarioTest {
                 return "> " + id + " has no Ready\n";
             }
             StringBuilder b = new StringBuilder("> " + id + " handling Ready\n");
+            if (r.snapshot != null) {
+                b.append("  Install: ").append(r.snapshot).append('\n');
+            }
             if (r.softState != null) {
                 b.append("  Role: ").append(r.softState).append('\n');
             }
@@ -315,6 +367,9 @@ class ScenarioTest {
             for (ReadState rs : r.readStates) {
                 b.append("  ").append(rs).append('\n');
             }
+            if (r.snapshotRequest != null) {
+                b.append("  Snapshot request: ").append(r.snapshotRequest).append('\n');
+            }
             return b.toString();
         }
 
@@ -335,6 +390,9 @@ class ScenarioTest {
             TestCluster.Disk d = cluster.disks.get(id);
             StringBuilder b = new StringBuilder();
             b.append("durable: ").append(d.hardState).append('\n');
+            if (d.snapshot != null) {
+                b.append("  ").append(d.snapshot).append('\n');
+            }
             for (Entry e : d.entries) {
                 b.append("  ").append(e).append(e.type() == EntryType.COMMAND
                         ? " " + new String(e.data(), StandardCharsets.UTF_8) : "").append('\n');
@@ -358,9 +416,32 @@ class ScenarioTest {
         private String status(long id) {
             RaftNode n = cluster.node(id);
             StringBuilder b = new StringBuilder();
-            for (long peer : n.voters()) {
+            for (long peer : n.configuration().members()) {
                 Progress p = n.progressOf(peer);
                 b.append(peer).append(": ").append(p == null ? "-" : peer == id ? "self" : p.toString()).append('\n');
+            }
+            return b.toString();
+        }
+
+        /** A membership change on {@code leader}, or the reason it was refused. */
+        private String configChange(long leader, ConfigChange change) {
+            return proposeResult(cluster.node(leader).proposeConfigChange(change));
+        }
+
+        private static ConfigChange change(List<String> args, int flagAt, ConfigChange.Change... changes) {
+            boolean explicit = args.size() > flagAt && args.get(flagAt).equals("explicit");
+            return new ConfigChange(List.of(changes), explicit);
+        }
+
+        private static String proposeResult(ProposeResult r) {
+            return r.accepted() ? "accepted at " + r.firstIndex() + " term " + r.term() + "\n"
+                    : "rejected: " + r.rejection() + " (" + r.detail() + ")\n";
+        }
+
+        private String config() {
+            StringBuilder b = new StringBuilder();
+            for (RaftNode n : cluster.nodes.values()) {
+                b.append(n.id()).append(": ").append(n.configuration()).append('\n');
             }
             return b.toString();
         }

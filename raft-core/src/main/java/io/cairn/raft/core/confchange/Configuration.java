@@ -114,6 +114,7 @@ public final class Configuration {
         int p = 2;
         long[][] parts = new long[3][];
         for (int k = 0; k < 3; k++) {
+            Invariants.check(p + 4 <= data.length, "configuration entry is truncated");
             int count = getInt(data, p);
             p += 4;
             Invariants.check(count >= 0 && p + 8L * count <= data.length, "configuration entry is truncated");
