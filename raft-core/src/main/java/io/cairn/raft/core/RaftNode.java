@@ -57,6 +57,13 @@ public final class RaftNode {
 
     private int electionElapsed;
     private int heartbeatElapsed;
+    /**
+     * Ticks since this member last heard from a leader, kept across term changes and, with lease reads, started
+     * at 0 on every (re)start: the promise a lease leans on ("I vote for no one within an election timeout of
+     * hearing from my leader") must survive both, or a restarted follower could elect a new leader while the old
+     * one still reads from its lease.
+     */
+    private int leaderContactElapsed;
     private int randomizedElectionTimeout;
     /** Votes received in the current election: id to granted; only meaningful while campaigning. */
     private final TreeMap<Long, Boolean> votes = new TreeMap<>();
@@ -109,6 +116,9 @@ public final class RaftNode {
         configuration = configHistory.lastEntry().getValue();
         quorum = new JointConfig(configuration.voters(), configuration.outgoing());
         this.lastSoftState = softState();
+        // A restarted member may have promised a leader not to vote for an election timeout; a new one has not.
+        boolean restarted = !hardState.equals(HardState.EMPTY) || log.lastIndex() > 0;
+        this.leaderContactElapsed = config.readMode == ReadMode.LEASE && restarted ? 0 : config.electionTicks;
         resetRandomizedElectionTimeout();
     }
 
@@ -169,7 +179,11 @@ public final class RaftNode {
 
     /** Advances logical time by one tick: elections for followers and candidates, heartbeats for leaders. */
     public void tick() {
+        if (leaderContactElapsed < Integer.MAX_VALUE) {
+            leaderContactElapsed++;
+        }
         if (leader != null) {
+            leaderContactElapsed = 0;
             tickLeader();
         } else {
             tickElection();
@@ -429,9 +443,19 @@ public final class RaftNode {
         }
     }
 
-    /** §6.2: while a follower hears from a leader, it ignores candidates (check-quorum keeps this safe). */
+    /**
+     * §6.2: while a follower hears from a leader, it ignores candidates (check-quorum keeps this safe). With lease
+     * reads the promise is counted from the last contact with any leader, whatever happened to the term or the
+     * known leader since, and a restart starts inside it (thesis §4.2.3 measures it the same way).
+     */
     private boolean inLease() {
-        return config.checkQuorum && lead != NONE && electionElapsed < config.electionTicks;
+        if (!config.checkQuorum) {
+            return false;
+        }
+        if (config.readMode == ReadMode.LEASE) {
+            return leaderContactElapsed < config.electionTicks;
+        }
+        return lead != NONE && electionElapsed < config.electionTicks;
     }
 
     /** §5.2, §5.4.1, thesis §9.6: grant a (pre-)vote to a candidate whose log is at least as up to date. */
@@ -476,18 +500,15 @@ public final class RaftNode {
     private void stepFollower(Message m) {
         switch (m.type()) {
             case APPEND -> {
-                electionElapsed = 0;
-                lead = m.from();
+                heardFromLeader(m.from());
                 onAppend(m);
             }
             case HEARTBEAT -> {
-                electionElapsed = 0;
-                lead = m.from();
+                heardFromLeader(m.from());
                 onHeartbeat(m);
             }
             case SNAPSHOT -> {
-                electionElapsed = 0;
-                lead = m.from();
+                heardFromLeader(m.from());
                 onSnapshot(m);
             }
             case TIMEOUT_NOW -> onTimeoutNow(m);
@@ -499,6 +520,12 @@ public final class RaftNode {
                 }
             }
         }
+    }
+
+    private void heardFromLeader(long from) {
+        electionElapsed = 0;
+        leaderContactElapsed = 0;
+        lead = from;
     }
 
     /** §5.3: AppendEntries. Reply false if the log has no entry at prevLogIndex with prevLogTerm. */
@@ -711,14 +738,17 @@ public final class RaftNode {
         switch (m.type()) {
             case APPEND -> {
                 becomeFollower(m.term(), m.from());
+                heardFromLeader(m.from());
                 onAppend(m);
             }
             case HEARTBEAT -> {
                 becomeFollower(m.term(), m.from());
+                heardFromLeader(m.from());
                 onHeartbeat(m);
             }
             case SNAPSHOT -> {
                 becomeFollower(m.term(), m.from());
+                heardFromLeader(m.from());
                 onSnapshot(m);
             }
             case READ_INDEX -> send(Message.readIndexResponse(id, m.from(), term, m.context(), 0, true));

@@ -194,4 +194,35 @@ class LeaseReadTest {
         assertThat(RaftConfig.builder(1, 1).readMode(ReadMode.LEASE).build().readMode).isEqualTo(ReadMode.LEASE);
         assertThat(RaftConfig.builder(1, 1).checkQuorum(false).build().readMode).isEqualTo(ReadMode.READ_INDEX);
     }
+
+    /**
+     * Regression (docs/robustness.md): a follower that acknowledged the leader's round and then restarted forgot
+     * its promise not to vote within an election timeout (the promise hung on knowing a leader, and a restart
+     * knows none), so 3 could be elected with its vote and commit y while 1 still served reads from its lease:
+     * a stale read. With lease reads a member starts inside the promise, and keeps it across term changes.
+     */
+    @Test
+    void restartedFollowerKeepsItsLeasePromise_6_4() {
+        TestCluster c = leaseCluster();
+        c.elect(1);
+        c.tick(1, 1);
+        c.stabilize();                   // 2 and 3 acknowledged round 1: 1 holds a lease
+
+        c.restart(2);
+        c.isolated.add(1L);
+        c.node(3).campaign();
+        c.stabilize();
+        assertThat(c.node(3).role()).as("2 refuses to help elect anyone inside its promise")
+                .isNotEqualTo(Role.LEADER);
+
+        c.node(1).readIndex(9);          // 1 may still answer from its lease: nobody else can have been elected
+        Ready r = c.processReady(1);
+        assertThat(r.readStates).containsExactly(ReadState.served(9, 1));
+
+        c.tick(3, ELECTION);             // once their promises have run out, 2 campaigns and 3 helps elect it
+        c.stabilize();
+        c.tick(2, ELECTION);
+        c.stabilize();
+        assertThat(c.node(2).role()).isEqualTo(Role.LEADER);
+    }
 }
