@@ -206,6 +206,13 @@ final class Leader {
         if (!c.isVoter(id)) {
             node.tracer().event(id, RaftEvent.REMOVED_LEADER_STEPPED_DOWN);
             node.trace("step down in term %d: the committed configuration %s no longer includes us", term, c);
+            // Tell the remaining members that C_new committed before leaving, so they need not wait for the next
+            // leader to learn it.
+            for (int i = 0; i < progress.size(); i++) {
+                if (progress.idAt(i) != id) {
+                    sendAppends(progress.idAt(i), progress.at(i), true);
+                }
+            }
             node.stepDown();
             return;
         }
