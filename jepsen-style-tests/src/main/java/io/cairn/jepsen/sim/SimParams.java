@@ -99,7 +99,7 @@ public final class SimParams {
         leaderBias = 0.2 + r.nextDouble() * 0.6;
         faultMeanMicros = pick(r, 200_000, 500_000, 1_500_000);
         quietMeanMicros = pick(r, 100_000, 400_000, 1_000_000);
-        long drawnFaultPhase = churnProfile ? 20_000_000 + r.nextLong(40_000_000) : 10_000_000 + r.nextLong(30_000_000);
+        long drawnFaultPhase = churnProfile ? 40_000_000 + r.nextLong(80_000_000) : 10_000_000 + r.nextLong(30_000_000);
         faultPhaseMicros = faultPhaseOverrideMicros >= 0 ? faultPhaseOverrideMicros : drawnFaultPhase;
         messageBytesMax = r.nextInt(4) < (churnProfile ? 3 : 2) ? 48 + r.nextInt(200) : 1 << 20;
         inflightMessagesMax = r.nextInt(3) == 0 ? 1 + r.nextInt(4) : 256;
