@@ -416,6 +416,21 @@ final class SimNode {
     }
 
     private void handlePersist(Ready r, Map<Integer, Long> installed) {
+        if (r.mustPersist() && config.bug(InjectedBug.ACK_BEFORE_FSYNC)) {
+            // The injected runtime bug: the write is queued, but acknowledged before it is durable.
+            SimDisk.Write w = new SimDisk.Write(r.hardState, r.entries, r.snapshot, installed);
+            w.completesAtMicros = Math.max(sim.events().now(), disk.lastCompletionMicros()) + sim.fsyncLatency();
+            disk.enqueue(w);
+            int inc = incarnation;
+            sim.events().at(w.completesAtMicros, () -> whenRunning(Source.DISK, () -> completeQuietly(inc)));
+            for (Message m : r.messagesAfterPersist) {
+                sendPeer(m);
+            }
+            if (!r.entries.isEmpty()) {
+                core.persisted(r.persistIndex(), r.persistTerm());
+            }
+            return;
+        }
         if (r.mustPersist()) {
             SimDisk.Write w = new SimDisk.Write(r.hardState, r.entries, r.snapshot, installed);
             w.afterPersist.addAll(r.messagesAfterPersist);
@@ -429,6 +444,12 @@ final class SimNode {
             for (Message m : r.messagesAfterPersist) {
                 sendPeer(m);
             }
+        }
+    }
+
+    private void completeQuietly(int inc) {
+        if (inc == incarnation && disk.hasQueued()) {
+            disk.completeOldest();
         }
     }
 

@@ -65,6 +65,7 @@ class SimulationTest {
         "SKIP_LOG_CHECK, 2, log matching|state machine safety",
         "READ_WITHOUT_QUORUM, 1, linearizability",
         "LEASE_STALE_CLOCK, 35, linearizability",
+        "ACK_BEFORE_FSYNC, 1, durability",
     })
     void injectedBugIsCaught(InjectedBug bug, long pinnedSeed, String expectedKinds) {
         SimResult caught = null;

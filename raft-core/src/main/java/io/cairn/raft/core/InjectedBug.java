@@ -25,7 +25,10 @@ public enum InjectedBug {
     /** A runtime bug, not the core's: with lease reads, the runtime hands the core a read without first
      * delivering the ticks that elapsed (after a process pause), so the lease looks younger than it is
      * ({@link ReadMode#LEASE}). The core ignores this flag; runtimes and the simulator honour it. */
-    LEASE_STALE_CLOCK;
+    LEASE_STALE_CLOCK,
+    /** A runtime bug, not the core's: the log writer acknowledges a write (releases the messages that wait for
+     * it and reports it persisted) before the sync that makes it durable. */
+    ACK_BEFORE_FSYNC;
 
     /** The command-line name: lower case with '-'. */
     public String cliName() {

@@ -1,0 +1,155 @@
+package io.cairn.raft.server;
+
+import io.cairn.raft.core.Entry;
+import io.cairn.raft.core.HardState;
+import io.cairn.raft.core.InjectedBug;
+import io.cairn.raft.core.Message;
+import io.cairn.raft.core.SnapshotMeta;
+import io.cairn.raft.log.LogStorage;
+import io.cairn.raft.transport.Transport;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The member's only writer of its {@link LogStorage}, shared by all its groups: group commit.
+ *
+ * <p>Writes arrive on one {@link SerialExecutor}. Each is appended to the storage as it comes; after each batch
+ * (everything that was waiting together, from any group) the writer calls {@link LogStorage#sync()} once, and
+ * only then releases what waited for durability: the messages the {@code Ready} contract holds back until its
+ * write is durable, and the acknowledgement that lets the core count the entries (or apply them). One fdatasync
+ * thus covers every group's entries, and a leader's own write runs in parallel with the AppendEntries it sent
+ * before handing the write here (thesis §10.2.1).
+ *
+ * <p>Invariant: a write's completion is released only after a sync that followed its append, and writes of one
+ * group complete in the order they were submitted.
+ */
+final class LogWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
+
+    /** One group's share of one {@code Ready}: what to write, what to send once durable, whom to tell. */
+    record Write(long groupId, HardState hardState, List<Entry> entries, SnapshotMeta snapshot, boolean replaceLog,
+            List<Message> afterPersist, Consumer<Write> durable) {}
+
+    private final LogStorage storage;
+    private final Transport transport;
+    private final SerialExecutor executor;
+    private final Timer fsyncLatency;
+    private final io.micrometer.core.instrument.Counter fsyncs;
+    private final List<Write> pending = new ArrayList<>();
+    private volatile boolean ackBeforeFsync;
+    private volatile IOException failure;
+
+    LogWriter(LogStorage storage, Transport transport, RuntimeEnvironment env, int queueCapacity,
+            MeterRegistry metrics) {
+        this.storage = storage;
+        this.transport = transport;
+        this.executor = env.newExecutor("cairn-log-writer", queueCapacity, this::syncBatch);
+        this.fsyncLatency = Timer.builder("cairn.raft.fsync.latency").description("one data sync of the log")
+                .register(metrics);
+        this.fsyncs = io.micrometer.core.instrument.Counter.builder("cairn.raft.fsyncs")
+                .description("data syncs of the log, each shared by every group's writes").register(metrics);
+    }
+
+    /** Injected bug for the simulator's teeth: acknowledge writes before the sync that makes them durable. */
+    void injectBug(java.util.Set<InjectedBug> bugs) {
+        ackBeforeFsync = bugs.contains(InjectedBug.ACK_BEFORE_FSYNC);
+    }
+
+    /** Queues a write, waiting for room (the raft loop is throttled by the disk rather than buffering more). */
+    void submit(long groupId, Write w) {
+        try {
+            executor.submitBlocking(() -> append(w));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RaftException(RaftException.Reason.CLOSED, "interrupted while queuing a log write", 0);
+        }
+    }
+
+    /** Runs {@code task} on the writer, after every write queued before it. */
+    void submitTask(Runnable task) {
+        try {
+            executor.submitBlocking(task);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void append(Write w) {
+        if (failure != null) {
+            return; // the log is broken: nothing more becomes durable, nothing more is acknowledged
+        }
+        try {
+            if (w.snapshot() != null) {
+                storage.saveSnapshot(w.groupId(), w.snapshot(), w.replaceLog());
+            }
+            if (w.hardState() != null || !w.entries().isEmpty()) {
+                storage.append(w.groupId(), w.hardState(), w.entries());
+            }
+        } catch (IOException e) {
+            fail(e);
+            return;
+        }
+        if (ackBeforeFsync) {
+            release(w); // the injected bug: acknowledge before the sync
+            return;
+        }
+        pending.add(w);
+    }
+
+    private void syncBatch() {
+        if (pending.isEmpty() || failure != null) {
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            storage.sync();
+        } catch (IOException e) {
+            fail(e);
+            return;
+        }
+        fsyncLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        fsyncs.increment();
+        for (Write w : pending) {
+            release(w);
+        }
+        pending.clear();
+    }
+
+    private void release(Write w) {
+        for (Message m : w.afterPersist()) {
+            transport.send(w.groupId(), m);
+        }
+        w.durable().accept(w);
+    }
+
+    /**
+     * A write failed: the member can no longer promise durability, so it stops acknowledging anything (fail-stop,
+     * as a disk error must not be retried into silent data loss).
+     */
+    private void fail(IOException e) {
+        failure = e;
+        pending.clear();
+        LOG.error("log write failed; this member stops acknowledging writes", e);
+    }
+
+    /** The error that stopped the writer, or null. */
+    IOException failure() {
+        return failure;
+    }
+
+    void shutdown() {
+        executor.shutdown();
+    }
+
+    static UncheckedIOException unchecked(IOException e) {
+        return new UncheckedIOException(e);
+    }
+}

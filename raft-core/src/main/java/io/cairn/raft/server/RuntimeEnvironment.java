@@ -1,0 +1,24 @@
+package io.cairn.raft.server;
+
+/**
+ * Where the runtime gets its threads and its time. {@link #production()} uses real threads and the system clock;
+ * the simulator supplies an environment whose executors and timers are events in virtual time, so the real
+ * runtime and the real log run deterministically under a seed.
+ */
+public interface RuntimeEnvironment {
+    /**
+     * A new serial executor named {@code name}, with a queue of {@code capacity} tasks, that runs
+     * {@code afterBatch} after each batch of tasks it ran together (null for none).
+     */
+    SerialExecutor newExecutor(String name, int capacity, Runnable afterBatch);
+
+    /** Runs {@code task} every {@code periodNanos}, first after one period, until the returned handle is closed. */
+    AutoCloseable every(long periodNanos, Runnable task);
+
+    Clock clock();
+
+    /** Real threads and the system clock. */
+    static RuntimeEnvironment production() {
+        return ThreadEnvironment.INSTANCE;
+    }
+}

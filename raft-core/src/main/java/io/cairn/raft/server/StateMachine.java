@@ -1,0 +1,43 @@
+package io.cairn.raft.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+
+/**
+ * The user's replicated state: the runtime applies committed commands to it in log order, on one thread (the
+ * group's apply thread), and asks it for snapshots.
+ *
+ * <p>Durability: a state machine either keeps nothing durable of its own ({@link #durableAppliedIndex()} returns
+ * {@link #VOLATILE}: after a restart it is rebuilt from the latest snapshot and the log) or keeps its state
+ * durably ({@link #durableAppliedIndex()} tells up to which index): the log then keeps every entry above that
+ * index, and a restart replays only those.
+ */
+public interface StateMachine {
+    /** Returned by {@link #durableAppliedIndex()} by a state machine that keeps nothing durable itself. */
+    long VOLATILE = -1;
+
+    /** One committed command. */
+    record Command(long index, long term, byte[] data) {}
+
+    /**
+     * Applies {@code commands} (consecutive, in log order) and returns one result per command (null allowed),
+     * which completes the proposer's future on the member that proposed it.
+     */
+    List<Object> apply(List<Command> commands);
+
+    /** The highest index whose effects are durable in the state machine's own storage, or {@link #VOLATILE}. */
+    default long durableAppliedIndex() {
+        return VOLATILE;
+    }
+
+    /**
+     * Writes the state as of the last command applied to {@code out} (a stream: a snapshot is never one byte
+     * array). Called on the apply thread, between two {@link #apply} calls.
+     */
+    void writeSnapshot(OutputStream out) throws IOException;
+
+    /** Replaces the whole state with the snapshot read from {@code in}. Called on the apply thread. */
+    void restoreSnapshot(InputStream in) throws IOException;
+}
