@@ -140,6 +140,10 @@ final class LogWriter {
         LOG.error("log write failed; this member stops acknowledging writes", e);
     }
 
+    LogStorage storage() {
+        return storage;
+    }
+
     /** The error that stopped the writer, or null. */
     IOException failure() {
         return failure;

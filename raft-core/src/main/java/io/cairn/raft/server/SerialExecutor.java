@@ -19,6 +19,13 @@ public interface SerialExecutor {
     /** Queues {@code task}, waiting for room if the queue is full. */
     void submitBlocking(Runnable task) throws InterruptedException;
 
+    /**
+     * Queues an internal completion (a write became durable, a snapshot was taken): never blocks and never
+     * refuses, so two executors waiting on each other's queues cannot deadlock. Such tasks are bounded by the
+     * work they complete, which is itself bounded.
+     */
+    void submitInternal(Runnable task);
+
     /** Stops after the tasks already queued; idempotent. */
     void shutdown();
 }

@@ -2,8 +2,6 @@ package io.cairn.raft.server;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -48,18 +46,25 @@ final class ThreadEnvironment implements RuntimeEnvironment {
         return Clock.SYSTEM;
     }
 
-    /** A thread draining a bounded queue in batches. */
+    /**
+     * A thread draining a queue in batches. External tasks are bounded by permits (a full queue refuses or makes
+     * the caller wait); internal completions bypass the bound.
+     */
     static final class ThreadExecutor implements SerialExecutor {
         private static final int BATCH_MAX = 4096;
-        private static final Runnable POISON = () -> { };
 
-        private final BlockingQueue<Runnable> queue;
+        private record Task(Runnable runnable, boolean external) {}
+
+        private static final Task POISON = new Task(() -> { }, false);
+
+        private final java.util.concurrent.LinkedBlockingQueue<Task> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final java.util.concurrent.Semaphore permits;
         private final Runnable afterBatch;
         private final Thread thread;
         private volatile boolean stopping;
 
         ThreadExecutor(String name, int capacity, Runnable afterBatch) {
-            this.queue = new ArrayBlockingQueue<>(capacity);
+            this.permits = new java.util.concurrent.Semaphore(capacity);
             this.afterBatch = afterBatch;
             this.thread = new Thread(this::loop, name);
             this.thread.setDaemon(true);
@@ -68,13 +73,26 @@ final class ThreadEnvironment implements RuntimeEnvironment {
 
         @Override
         public boolean trySubmit(Runnable task) {
-            return !stopping && queue.offer(task);
+            if (stopping || !permits.tryAcquire()) {
+                return false;
+            }
+            queue.add(new Task(task, true));
+            return true;
         }
 
         @Override
         public void submitBlocking(Runnable task) throws InterruptedException {
+            if (stopping) {
+                return;
+            }
+            permits.acquire();
+            queue.add(new Task(task, true));
+        }
+
+        @Override
+        public void submitInternal(Runnable task) {
             if (!stopping) {
-                queue.put(task);
+                queue.add(new Task(task, false));
             }
         }
 
@@ -82,7 +100,7 @@ final class ThreadEnvironment implements RuntimeEnvironment {
         public void shutdown() {
             if (!stopping) {
                 stopping = true;
-                queue.offer(POISON);
+                queue.add(POISON);
                 if (Thread.currentThread() != thread) {
                     try {
                         thread.join(5_000);
@@ -94,7 +112,7 @@ final class ThreadEnvironment implements RuntimeEnvironment {
         }
 
         private void loop() {
-            List<Runnable> batch = new ArrayList<>(256);
+            List<Task> batch = new ArrayList<>(256);
             while (true) {
                 try {
                     batch.add(queue.take());
@@ -102,11 +120,14 @@ final class ThreadEnvironment implements RuntimeEnvironment {
                     return;
                 }
                 queue.drainTo(batch, BATCH_MAX - 1);
-                for (Runnable r : batch) {
-                    if (r == POISON) {
+                for (Task t : batch) {
+                    if (t == POISON) {
                         return;
                     }
-                    run(r);
+                    if (t.external()) {
+                        permits.release();
+                    }
+                    run(t.runnable());
                 }
                 batch.clear();
                 if (afterBatch != null) {

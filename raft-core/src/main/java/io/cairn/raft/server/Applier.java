@@ -1,0 +1,245 @@
+package io.cairn.raft.server;
+
+import io.cairn.raft.core.Entry;
+import io.cairn.raft.core.EntryType;
+import io.cairn.raft.core.Invariants;
+import io.cairn.raft.core.SnapshotMeta;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A group's apply loop: the only thread that touches the user's {@link StateMachine}.
+ *
+ * <p>It applies committed entries in order and completes the futures of the proposals among them (with the
+ * state machine's result, or {@link RaftException.Reason#LOST} when another leader's entry took the index); it
+ * serves reads once the applied index reaches their read index; it writes snapshots when the core asks and
+ * restores them (at start, or when the leader sends one). Snapshots are files in the group's snapshot
+ * directory, named {@code snap-<term>-<index>}, written to a temporary file, synced and renamed, so a crash
+ * never leaves half a snapshot under a final name.
+ *
+ * <p>Invariant: entries are applied exactly once, in index order, with no gap.
+ */
+final class Applier {
+    private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
+
+    /** A proposal waiting for its entry: the index and term the leader gave it. */
+    record Pending(long index, long term, CompletableFuture<Object> future, long proposedNanos) {}
+
+    private record ReadWait(long index, Runnable release) {}
+
+    private final StateMachine stateMachine;
+    private final SerialExecutor executor;
+    private final Path snapshotDir;
+    private final GroupMetrics metrics;
+    private final Clock clock;
+    private final PriorityQueue<ReadWait> reads = new PriorityQueue<>((a, b) -> Long.compare(a.index, b.index));
+    private volatile long applied;
+
+    Applier(StateMachine stateMachine, RuntimeEnvironment env, String name, int capacity, Path snapshotDir,
+            GroupMetrics metrics) {
+        this.stateMachine = stateMachine;
+        this.executor = env.newExecutor(name, capacity, null);
+        this.snapshotDir = snapshotDir;
+        this.metrics = metrics;
+        this.clock = env.clock();
+    }
+
+    long applied() {
+        return applied;
+    }
+
+    void setApplied(long index) {
+        applied = index;
+    }
+
+    /** Queues committed entries (and the futures of the proposals among them), waiting for room. */
+    void submitApply(List<Entry> entries, List<Pending> pendings) {
+        submit(() -> apply(entries, pendings));
+    }
+
+    /** Runs {@code release} on the apply thread once entries up to {@code index} are applied. */
+    void submitRead(long index, Runnable release) {
+        submit(() -> {
+            if (index <= applied) {
+                release.run();
+            } else {
+                reads.add(new ReadWait(index, release));
+            }
+        });
+    }
+
+    /** Runs {@code task} on the apply thread after everything queued before it. */
+    void submit(Runnable task) {
+        try {
+            executor.submitBlocking(task);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RaftException(RaftException.Reason.CLOSED, "interrupted", 0);
+        }
+    }
+
+    <T> void query(Supplier<T> query, CompletableFuture<T> result) {
+        try {
+            result.complete(query.get());
+        } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+        }
+    }
+
+    private void apply(List<Entry> entries, List<Pending> pendings) {
+        List<StateMachine.Command> commands = new ArrayList<>(entries.size());
+        long expected = applied + 1;
+        for (Entry e : entries) {
+            Invariants.check(e.index() == expected++, "apply of entry %d after %d", e.index(), expected - 2);
+            if (e.type() == EntryType.COMMAND) {
+                commands.add(new StateMachine.Command(e.index(), e.term(), e.data()));
+            }
+        }
+        List<Object> results = commands.isEmpty() ? List.of() : stateMachine.apply(commands);
+        Invariants.check(results.size() == commands.size(), "state machine returned %d results for %d commands",
+                results.size(), commands.size());
+        applied = entries.get(entries.size() - 1).index();
+        completeProposals(entries, commands, results, pendings);
+        metrics.applied(applied);
+        releaseReads();
+    }
+
+    private void completeProposals(List<Entry> entries, List<StateMachine.Command> commands, List<Object> results,
+            List<Pending> pendings) {
+        if (pendings.isEmpty()) {
+            return;
+        }
+        long first = entries.get(0).index();
+        int c = 0;
+        for (Pending p : pendings) {
+            Entry e = entries.get((int) (p.index() - first));
+            if (e.term() != p.term()) {
+                p.future().completeExceptionally(new RaftException(RaftException.Reason.LOST,
+                        "the entry at " + p.index() + " was replaced by another leader's", 0));
+                continue;
+            }
+            metrics.commitLatency(clock.nanoTime() - p.proposedNanos());
+            if (e.type() != EntryType.COMMAND) {
+                p.future().complete(null); // a configuration change: done once its entry is applied
+                continue;
+            }
+            while (commands.get(c).index() < p.index()) {
+                c++;
+            }
+            p.future().complete(results.get(c));
+        }
+    }
+
+    private void releaseReads() {
+        while (!reads.isEmpty() && reads.peek().index <= applied) {
+            reads.poll().release.run();
+        }
+    }
+
+    /**
+     * Writes a snapshot of the state machine as of {@code meta} (which must be the applied index) to its file,
+     * durably, and hands the metadata on.
+     */
+    void takeSnapshot(SnapshotMeta meta, Consumer<SnapshotMeta> taken) {
+        submit(() -> {
+            Invariants.check(meta.index() == applied, "snapshot at %d requested, but %d applied", meta.index(),
+                    applied);
+            try {
+                Path file = snapshotFile(meta);
+                Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+                Files.createDirectories(snapshotDir);
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING);
+                        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
+                    stateMachine.writeSnapshot(out);
+                    out.flush();
+                    ch.force(true);
+                }
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                syncDirectory(snapshotDir);
+                taken.accept(meta);
+            } catch (IOException e) {
+                LOG.error("snapshot at {} failed; the log is kept", meta.index(), e);
+            }
+        });
+    }
+
+    /**
+     * Replaces the state machine by the snapshot in {@code data} (received from the leader), keeps the file as
+     * the group's latest snapshot, then runs {@code done}.
+     */
+    void install(SnapshotMeta meta, Path data, Runnable done) {
+        submit(() -> {
+            try {
+                Path file = snapshotFile(meta);
+                Files.createDirectories(snapshotDir);
+                Files.move(data, file, StandardCopyOption.REPLACE_EXISTING);
+                syncDirectory(snapshotDir);
+                restore(file);
+                applied = meta.index();
+                metrics.applied(applied);
+                releaseReads();
+                done.run();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("installing " + meta + " failed", e);
+            }
+        });
+    }
+
+    /** Restores the state machine from {@code file} (at start, on the caller's thread, before anything runs). */
+    void restore(Path file) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            stateMachine.restoreSnapshot(in);
+        }
+    }
+
+    Path snapshotFile(SnapshotMeta meta) {
+        return snapshotDir.resolve("snap-" + meta.term() + "-" + meta.index());
+    }
+
+    /** Deletes snapshot files older than {@code keep}. */
+    void deleteSnapshotsBefore(SnapshotMeta keep) {
+        submit(() -> {
+            try (var files = Files.list(snapshotDir)) {
+                for (Path p : (Iterable<Path>) files::iterator) {
+                    String name = p.getFileName().toString();
+                    if (name.startsWith("snap-") && !name.endsWith(".tmp")) {
+                        long index = Long.parseLong(name.substring(name.lastIndexOf('-') + 1));
+                        if (index < keep.index()) {
+                            Files.deleteIfExists(p);
+                        }
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                LOG.warn("could not clean old snapshots in {}", snapshotDir, e);
+            }
+        });
+    }
+
+    static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    void shutdown() {
+        executor.shutdown();
+    }
+}

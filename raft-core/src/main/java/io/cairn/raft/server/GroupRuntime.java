@@ -1,0 +1,483 @@
+package io.cairn.raft.server;
+
+import io.cairn.raft.core.Entry;
+import io.cairn.raft.core.Message;
+import io.cairn.raft.core.MessageType;
+import io.cairn.raft.core.ProposeResult;
+import io.cairn.raft.core.RaftConfig;
+import io.cairn.raft.core.RaftEvent;
+import io.cairn.raft.core.RaftNode;
+import io.cairn.raft.core.ReadMode;
+import io.cairn.raft.core.ReadState;
+import io.cairn.raft.core.Ready;
+import io.cairn.raft.core.Role;
+import io.cairn.raft.core.SnapshotMeta;
+import io.cairn.raft.core.SoftState;
+import io.cairn.raft.core.Tracer;
+import io.cairn.raft.core.TransferResult;
+import io.cairn.raft.core.confchange.ConfigChange;
+import io.cairn.raft.log.LogStorage;
+import io.cairn.raft.transport.SnapshotSource;
+import io.cairn.raft.transport.Transport;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One group's raft loop: the single thread that owns the group's {@link RaftNode}.
+ *
+ * <p>Everything reaches the core as a task on the group's {@link SerialExecutor} (messages from the transport,
+ * proposals, reads, ticks, the log writer's acknowledgements); after each batch of tasks the loop drains the
+ * core's {@link Ready}s and carries out their contract: messages to the transport at once, writes to the shared
+ * {@link LogWriter} (whose sync releases the messages that must wait, and acknowledges), committed entries and
+ * confirmed reads to the group's {@link Applier}, snapshot requests and installs to the applier and writer.
+ *
+ * <p>Writes of one group reach the writer in the order of their Readies; while a snapshot received from the
+ * leader is being restored, later writes are held back so that order survives.
+ */
+final class GroupRuntime {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupRuntime.class);
+
+    private final long groupId;
+    private final RaftConfig config;
+    private final RaftNode core;
+    private final SerialExecutor loop;
+    private final LogWriter writer;
+    private final Applier applier;
+    private final Transport transport;
+    private final StateMachine stateMachine;
+    private final GroupMetrics metrics;
+    private final Clock clock;
+    private final long tickNanos;
+    private long lastTickNanos;
+    private final AutoCloseable ticker;
+
+    private final TreeMap<Long, Applier.Pending> pendingProposals = new TreeMap<>();
+    private final Map<Long, CompletableFuture<Void>> pendingReads = new HashMap<>();
+    private long nextReadId = 1;
+    private final Map<Long, Path> receivedSnapshots = new HashMap<>();
+    private boolean holdingWrites;
+    private final ArrayDeque<LogWriter.Write> heldWrites = new ArrayDeque<>();
+    private final List<CompletableFuture<Long>> transferWaiters = new ArrayList<>();
+    private volatile GroupStatus status;
+    private long lastLeader = RaftNode.NONE;
+    private volatile boolean closed;
+
+    GroupRuntime(long groupId, RaftConfig config, StateMachine stateMachine, LogStorage.Recovered recovered,
+            long appliedIndex, RuntimeEnvironment env, LogWriter writer, Applier applier, Transport transport,
+            GroupMetrics metrics, long tickNanos, int inboxCapacity, Tracer tracer) {
+        this.groupId = groupId;
+        this.config = config;
+        this.stateMachine = stateMachine;
+        this.writer = writer;
+        this.applier = applier;
+        this.transport = transport;
+        this.metrics = metrics;
+        this.clock = env.clock();
+        this.tickNanos = tickNanos;
+        SplittableRandom random = new SplittableRandom(System.nanoTime() ^ (config.id * 0x9E3779B97F4A7C15L));
+        this.core = RaftNode.restart(config, recovered.hardState(), recovered.snapshot(), recovered.entries(),
+                appliedIndex, random::nextInt, tracer);
+        this.loop = env.newExecutor("cairn-raft-" + groupId, inboxCapacity, this::drainReady);
+        this.lastTickNanos = clock.nanoTime();
+        this.status = statusNow();
+        this.ticker = env.every(tickNanos, () -> loop.trySubmit(this::catchUpTicks));
+    }
+
+    long groupId() {
+        return groupId;
+    }
+
+    GroupStatus status() {
+        return status;
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Inputs (any thread)
+    // ---------------------------------------------------------------------------------------------------
+
+    /** A message from the transport; dropped if the loop's queue is full (Raft retransmits). */
+    void deliver(Message m) {
+        loop.trySubmit(() -> {
+            if (m.type() == MessageType.READ_INDEX && config.readMode == ReadMode.LEASE) {
+                catchUpTicks(); // the lease contract: every elapsed tick before any read (decision 0005)
+            }
+            core.step(m);
+        });
+    }
+
+    /** A complete snapshot from the leader; the core decides whether to install it. */
+    void deliverSnapshot(Message m, Path data) {
+        if (!loop.trySubmit(() -> {
+            receivedSnapshots.put(m.snapshot().index(), data);
+            core.step(m);
+        })) {
+            data.toFile().delete();
+        }
+    }
+
+    CompletableFuture<Object> propose(byte[] command, boolean waitIfFull) {
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        long proposedAt = clock.nanoTime();
+        submit(() -> {
+            ProposeResult r = core.propose(command);
+            accepted(r, f, proposedAt, 1);
+        }, f, waitIfFull);
+        return f;
+    }
+
+    CompletableFuture<Object> proposeConfigChange(ConfigChange change) {
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        long proposedAt = clock.nanoTime();
+        submit(() -> accepted(core.proposeConfigChange(change), f, proposedAt, 0), f, true);
+        return f;
+    }
+
+    CompletableFuture<Object> proposeLeaveJoint() {
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        long proposedAt = clock.nanoTime();
+        submit(() -> accepted(core.proposeLeaveJoint(), f, proposedAt, 0), f, true);
+        return f;
+    }
+
+    /** Completes once a linearizable read may be served (on the apply thread). */
+    CompletableFuture<Void> readIndex() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        submit(() -> {
+            if (config.readMode == ReadMode.LEASE) {
+                catchUpTicks();
+            }
+            long id = nextReadId++;
+            pendingReads.put(id, f);
+            core.readIndex(id);
+        }, f, true);
+        return f;
+    }
+
+    /** Runs {@code query} on the apply thread once a linearizable read may be served. */
+    <T> CompletableFuture<T> query(Supplier<T> query) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        readIndex().whenComplete((ok, error) -> {
+            if (error != null) {
+                result.completeExceptionally(error);
+            } else {
+                applier.query(query, result); // the read future completes on the apply thread
+            }
+        });
+        return result;
+    }
+
+    /** Completes with the new leader's id once it leads (or fails if the transfer is refused or abandoned). */
+    CompletableFuture<Long> transferLeadership(long to) {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        submit(() -> {
+            TransferResult r = core.transferLeadership(to);
+            switch (r) {
+                case STARTED -> transferWaiters.add(f);
+                case ALREADY_LEADER -> f.complete(to);
+                case NOT_LEADER -> f.completeExceptionally(new RaftException(RaftException.Reason.NOT_LEADER,
+                        "member " + config.id + " does not lead group " + groupId, core.leader()));
+                case NOT_A_VOTER -> f.completeExceptionally(new RaftException(
+                        RaftException.Reason.CONFIG_CHANGE_REFUSED, "member " + to + " is not a voter", core.leader()));
+            }
+        }, f, true);
+        return f;
+    }
+
+    private void submit(Runnable task, CompletableFuture<?> f, boolean waitIfFull) {
+        if (closed) {
+            f.completeExceptionally(new RaftException(RaftException.Reason.CLOSED, "group " + groupId + " is closed", 0));
+            return;
+        }
+        if (loop.trySubmit(task)) {
+            return;
+        }
+        if (!waitIfFull) {
+            f.completeExceptionally(new RaftException(RaftException.Reason.OVERLOADED,
+                    "the proposal queue of group " + groupId + " is full; retry later", core.leader()));
+            return;
+        }
+        try {
+            loop.submitBlocking(task);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            f.completeExceptionally(new RaftException(RaftException.Reason.CLOSED, "interrupted", 0));
+        }
+    }
+
+    private void accepted(ProposeResult r, CompletableFuture<Object> f, long proposedAt, int commands) {
+        if (!r.accepted()) {
+            f.completeExceptionally(refusal(r));
+            return;
+        }
+        if (commands > 0) {
+            metrics.proposed(commands);
+        }
+        pendingProposals.put(r.firstIndex(), new Applier.Pending(r.firstIndex(), r.term(), f, proposedAt));
+    }
+
+    private RaftException refusal(ProposeResult r) {
+        RaftException.Reason reason = switch (r.rejection()) {
+            case NOT_LEADER -> RaftException.Reason.NOT_LEADER;
+            case OVERLOADED -> RaftException.Reason.OVERLOADED;
+            case TOO_LARGE, EMPTY -> RaftException.Reason.TOO_LARGE;
+            case TRANSFERRING -> RaftException.Reason.TRANSFERRING;
+            case CONFIG_CHANGE_REFUSED -> RaftException.Reason.CONFIG_CHANGE_REFUSED;
+        };
+        String message = switch (reason) {
+            case NOT_LEADER -> "member " + config.id + " does not lead group " + groupId + "; the leader is "
+                    + RaftNode.idString(r.leaderHint());
+            default -> r.detail() != null ? r.detail() : reason.name().toLowerCase(java.util.Locale.ROOT);
+        };
+        return new RaftException(reason, message, r.leaderHint());
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // The loop: ticks and Ready
+    // ---------------------------------------------------------------------------------------------------
+
+    /** Ticks the core once per elapsed tick interval (catching up after a stall, capped). */
+    private void catchUpTicks() {
+        long now = clock.nanoTime();
+        long due = (now - lastTickNanos) / tickNanos;
+        if (due <= 0) {
+            return;
+        }
+        lastTickNanos += due * tickNanos;
+        long ticks = Math.min(due, 4L * config.electionTicks);
+        for (long i = 0; i < ticks; i++) {
+            core.tick();
+        }
+    }
+
+    private void drainReady() {
+        while (!closed && core.hasReady()) {
+            Ready r = core.ready();
+            if (r.softState != null) {
+                onSoftState(r.softState);
+            }
+            for (Message m : r.messages) {
+                send(m);
+            }
+            persist(r);
+            if (!r.committedEntries.isEmpty()) {
+                apply(r.committedEntries);
+            }
+            for (ReadState s : r.readStates) {
+                onReadState(s);
+            }
+            if (r.snapshotRequest != null) {
+                takeSnapshot(r.snapshotRequest);
+            }
+        }
+        metrics.committed(core.log().committed());
+        status = statusNow();
+    }
+
+    private void send(Message m) {
+        if (m.type() != MessageType.SNAPSHOT) {
+            transport.send(groupId, m);
+            return;
+        }
+        Path file = applier.snapshotFile(m.snapshot());
+        transport.sendSnapshot(groupId, m, fileSource(file),
+                ok -> loop.trySubmit(() -> core.reportSnapshot(m.to(), ok)));
+    }
+
+    private void persist(Ready r) {
+        if (r.snapshot != null) {
+            installSnapshot(r);
+            return;
+        }
+        if (!r.mustPersist() && r.messagesAfterPersist.isEmpty()) {
+            return;
+        }
+        long index = r.persistIndex();
+        long term = r.persistTerm();
+        LogWriter.Write w = new LogWriter.Write(groupId, r.hardState, r.entries, null, false,
+                r.messagesAfterPersist, done -> {
+                    if (index > 0) {
+                        loop.submitInternal(() -> core.persisted(index, term));
+                    }
+                });
+        submitWrite(w);
+    }
+
+    private void submitWrite(LogWriter.Write w) {
+        if (holdingWrites) {
+            heldWrites.add(w);
+        } else {
+            writer.submit(groupId, w);
+        }
+    }
+
+    /**
+     * Thesis §7 / Ready contract: restore the state machine from the received snapshot, then make the snapshot
+     * (replacing the log) and this Ready's other writes durable before its held-back messages leave. Writes of
+     * later Readies wait meanwhile, to keep their order.
+     */
+    private void installSnapshot(Ready r) {
+        SnapshotMeta meta = r.snapshot;
+        Path data = receivedSnapshots.remove(meta.index());
+        if (data == null) {
+            throw new IllegalStateException("group " + groupId + " must install " + meta + " but has no data for it");
+        }
+        receivedSnapshots.values().forEach(p -> p.toFile().delete());
+        receivedSnapshots.clear();
+        holdingWrites = true;
+        long index = r.persistIndex();
+        long term = r.persistTerm();
+        LogWriter.Write w = new LogWriter.Write(groupId, r.hardState, r.entries, meta, true, r.messagesAfterPersist,
+                done -> {
+                    if (index > 0) {
+                        loop.submitInternal(() -> core.persisted(index, term));
+                    }
+                });
+        applier.install(meta, data, () -> loop.submitInternal(() -> {
+            writer.submit(groupId, w);
+            while (!heldWrites.isEmpty()) {
+                writer.submit(groupId, heldWrites.poll());
+            }
+            holdingWrites = false;
+        }));
+    }
+
+    private void apply(List<Entry> entries) {
+        long first = entries.get(0).index();
+        long last = entries.get(entries.size() - 1).index();
+        List<Applier.Pending> pendings = new ArrayList<>();
+        var range = pendingProposals.subMap(first, true, last, true);
+        pendings.addAll(range.values());
+        range.clear();
+        applier.submitApply(entries, pendings);
+    }
+
+    private void onReadState(ReadState s) {
+        CompletableFuture<Void> f = pendingReads.remove(s.requestId());
+        if (f == null) {
+            return;
+        }
+        if (s.rejected()) {
+            f.completeExceptionally(new RaftException(RaftException.Reason.NOT_LEADER, s.reason(), core.leader()));
+        } else {
+            applier.submitRead(s.index(), () -> f.complete(null));
+        }
+    }
+
+    private void takeSnapshot(SnapshotMeta request) {
+        applier.takeSnapshot(request, taken -> {
+            long stateDurable = stateMachine.durableAppliedIndex(); // on the apply thread
+            long compactTo = stateDurable == StateMachine.VOLATILE ? taken.index()
+                    : Math.min(taken.index(), stateDurable);
+            writer.submit(groupId, new LogWriter.Write(groupId, null, List.of(), taken, false, List.of(),
+                    done -> loop.submitInternal(() -> {
+                        core.snapshotTaken(taken);
+                        writer.submitTask(() -> compact(compactTo));
+                        applier.deleteSnapshotsBefore(taken);
+                    })));
+        });
+    }
+
+    private void compact(long index) {
+        try {
+            writer.storage().compact(groupId, index);
+        } catch (IOException e) {
+            LOG.warn("group {}: compaction to {} failed; the log keeps its entries", groupId, index, e);
+        }
+    }
+
+    private void onSoftState(SoftState s) {
+        if (s.leader() != lastLeader && s.leader() != RaftNode.NONE) {
+            metrics.leaderChanged();
+            lastLeader = s.leader();
+            LOG.info("group {}: member {} sees leader {} in term {} ({})", groupId, config.id,
+                    RaftNode.idString(s.leader()), s.term(), s.role());
+        }
+        if (s.role() == Role.LEADER || !transferWaiters.isEmpty()) {
+            boolean done = s.role() != Role.LEADER && s.leader() != RaftNode.NONE;
+            if (done || core.transferee() == RaftNode.NONE && s.role() == Role.LEADER) {
+                for (CompletableFuture<Long> f : transferWaiters) {
+                    if (done) {
+                        f.complete(s.leader());
+                    } else {
+                        f.completeExceptionally(new RaftException(RaftException.Reason.TRANSFERRING,
+                                "the transfer was abandoned after an election timeout", config.id));
+                    }
+                }
+                transferWaiters.clear();
+            }
+        }
+    }
+
+    private GroupStatus statusNow() {
+        return new GroupStatus(groupId, config.id, core.role(), core.term(), core.leader(), core.log().committed(),
+                applier.applied(), core.log().lastIndex(), core.configuration());
+    }
+
+    private static SnapshotSource fileSource(Path file) {
+        return new SnapshotSource() {
+            @Override
+            public long size() throws IOException {
+                return java.nio.file.Files.size(file);
+            }
+
+            @Override
+            public int read(long offset, ByteBuffer dst) throws IOException {
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                    return ch.read(dst, offset);
+                }
+            }
+        };
+    }
+
+    void close() {
+        closed = true;
+        try {
+            ticker.close();
+        } catch (Exception e) {
+            LOG.debug("closing the ticker", e);
+        }
+        loop.shutdown();
+        for (Applier.Pending p : pendingProposals.values()) {
+            p.future().completeExceptionally(new RaftException(RaftException.Reason.CLOSED, "group closed", 0));
+        }
+        pendingReads.values().forEach(f -> f.completeExceptionally(
+                new RaftException(RaftException.Reason.CLOSED, "group closed", 0)));
+    }
+
+    /** Counts the core's events into metrics and logs its decisions at debug level. */
+    static Tracer tracer(long groupId, Map<RaftEvent, io.micrometer.core.instrument.Counter> counters) {
+        return new Tracer() {
+            @Override
+            public boolean enabled() {
+                return LOG.isDebugEnabled();
+            }
+
+            @Override
+            public void trace(long nodeId, String line) {
+                LOG.debug("group {} member {}: {}", groupId, nodeId, line);
+            }
+
+            @Override
+            public void event(long nodeId, RaftEvent event) {
+                io.micrometer.core.instrument.Counter c = counters.get(event);
+                if (c != null) {
+                    c.increment();
+                }
+            }
+        };
+    }
+}

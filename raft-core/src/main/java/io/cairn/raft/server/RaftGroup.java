@@ -1,0 +1,90 @@
+package io.cairn.raft.server;
+
+import io.cairn.raft.core.confchange.ConfigChange;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * A Raft group as a program embeds it: propose commands, read linearizably, change the membership, hand over
+ * leadership, look at its status. Every method returns at once; futures complete on the group's apply thread
+ * (after the state machine applied what they wait for) or exceptionally with a {@link RaftException} whose
+ * reason says what to do.
+ *
+ * <pre>{@code
+ * RaftGroup group = server.openGroup(1, RaftConfig.builder(1, 1, 2, 3).build(), new MyMap());
+ * Object result = group.propose("put k v".getBytes()).get();        // applied on a quorum's log, then here
+ * String v = group.read(() -> myMap.get("k")).get();                // linearizable
+ * }</pre>
+ */
+public final class RaftGroup {
+    private final GroupRuntime runtime;
+
+    RaftGroup(GroupRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    public long id() {
+        return runtime.groupId();
+    }
+
+    /**
+     * Proposes {@code command}; completes with the state machine's result once applied here. Fails with
+     * {@link RaftException.Reason#OVERLOADED} at once if the group's input queue is full, with NOT_LEADER (and
+     * the leader's id) on a follower.
+     */
+    public CompletableFuture<Object> propose(byte[] command) {
+        return runtime.propose(command, false);
+    }
+
+    /** Like {@link #propose}, but waits for room in the input queue instead of failing. */
+    public CompletableFuture<Object> proposeWaiting(byte[] command) {
+        return runtime.propose(command, true);
+    }
+
+    /**
+     * Completes (on the apply thread) once a linearizable read may be served: everything committed before the
+     * call is applied. Works on followers too (the leader confirms the read index).
+     */
+    public CompletableFuture<Void> linearizableRead() {
+        return runtime.readIndex();
+    }
+
+    /** Runs {@code query} against the state machine, on its apply thread, once a linearizable read may be served. */
+    public <T> CompletableFuture<T> read(Supplier<T> query) {
+        return runtime.query(query);
+    }
+
+    /** Adds a learner (a member that receives the log but does not vote). */
+    public CompletableFuture<Object> addLearner(long member) {
+        return runtime.proposeConfigChange(ConfigChange.addLearner(member));
+    }
+
+    /** Promotes a caught-up learner to voter (through joint consensus). */
+    public CompletableFuture<Object> promote(long member) {
+        return runtime.proposeConfigChange(ConfigChange.addVoter(member));
+    }
+
+    /** Removes a voter or learner (through joint consensus for a voter). */
+    public CompletableFuture<Object> remove(long member) {
+        return runtime.proposeConfigChange(ConfigChange.remove(member));
+    }
+
+    /** Any membership change; completes once its configuration entry is applied here. */
+    public CompletableFuture<Object> changeMembership(ConfigChange change) {
+        return runtime.proposeConfigChange(change);
+    }
+
+    /** Leaves a joint configuration entered with an explicit leave. */
+    public CompletableFuture<Object> leaveJoint() {
+        return runtime.proposeLeaveJoint();
+    }
+
+    /** Hands leadership to voter {@code member}; completes with the new leader's id. */
+    public CompletableFuture<Long> transferLeadership(long member) {
+        return runtime.transferLeadership(member);
+    }
+
+    public GroupStatus status() {
+        return runtime.status();
+    }
+}

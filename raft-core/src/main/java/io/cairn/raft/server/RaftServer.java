@@ -1,0 +1,177 @@
+package io.cairn.raft.server;
+
+import io.cairn.raft.core.InjectedBug;
+import io.cairn.raft.core.Message;
+import io.cairn.raft.core.RaftConfig;
+import io.cairn.raft.core.RaftEvent;
+import io.cairn.raft.core.SnapshotMeta;
+import io.cairn.raft.log.LogStorage;
+import io.cairn.raft.transport.Inbound;
+import io.cairn.raft.transport.Transport;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member process (or embedded member): the log and transport it shares between the Raft groups it hosts,
+ * and the groups themselves. Messages from the transport are routed to their group's raft loop; one log writer
+ * makes every group's writes durable with shared syncs.
+ *
+ * <p>Usage: {@code RaftServer.start(options, log, transport, env, metrics)}, then
+ * {@link #openGroup(long, RaftConfig, StateMachine)} per group; {@link #close()} stops everything.
+ */
+public final class RaftServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftServer.class);
+
+    /** Member-wide settings. */
+    public record Options(long memberId, Path dataDir, long tickNanos, int inboxCapacity, int applyCapacity,
+            int writerCapacity, Set<InjectedBug> injectedBugs) {
+        /** Defaults: ticks of 100 ms, queues of 16,384 inputs, 1,024 apply batches and 8,192 writes. */
+        public static Options defaults(long memberId, Path dataDir) {
+            return new Options(memberId, dataDir, 100_000_000L, 16_384, 1_024, 8_192, Set.of());
+        }
+
+        public Options withTickNanos(long nanos) {
+            return new Options(memberId, dataDir, nanos, inboxCapacity, applyCapacity, writerCapacity, injectedBugs);
+        }
+
+        public Options withInjectedBugs(Set<InjectedBug> bugs) {
+            return new Options(memberId, dataDir, tickNanos, inboxCapacity, applyCapacity, writerCapacity, bugs);
+        }
+    }
+
+    private final Options options;
+    private final LogStorage log;
+    private final Transport transport;
+    private final RuntimeEnvironment env;
+    private final MeterRegistry metrics;
+    private final LogWriter writer;
+    private final Map<Long, GroupRuntime> groups = new ConcurrentHashMap<>();
+    private final Map<Long, Applier> appliers = new ConcurrentHashMap<>();
+    private final Map<RaftEvent, Counter> eventCounters = new EnumMap<>(RaftEvent.class);
+
+    private RaftServer(Options options, LogStorage log, Transport transport, RuntimeEnvironment env,
+            MeterRegistry metrics) {
+        this.options = options;
+        this.log = log;
+        this.transport = transport;
+        this.env = env;
+        this.metrics = metrics;
+        this.writer = new LogWriter(log, transport, env, options.writerCapacity(), metrics);
+        this.writer.injectBug(options.injectedBugs());
+        for (RaftEvent e : RaftEvent.values()) {
+            eventCounters.put(e, Counter.builder("cairn.raft.events").tag("event", e.counterName()).register(metrics));
+        }
+    }
+
+    /** Starts a member: begins receiving on {@code transport}; groups are opened afterwards. */
+    public static RaftServer start(Options options, LogStorage log, Transport transport, RuntimeEnvironment env,
+            MeterRegistry metrics) throws InterruptedException {
+        RaftServer s = new RaftServer(options, log, transport, env, metrics);
+        transport.start(s.new Router());
+        LOG.info("member {} listening on {}", options.memberId(), transport.localAddress());
+        return s;
+    }
+
+    /**
+     * Opens group {@code groupId} with its state machine, restarting from what the log and the snapshot
+     * directory hold (or starting fresh).
+     */
+    public RaftGroup openGroup(long groupId, RaftConfig config, StateMachine stateMachine) throws IOException {
+        if (config.id != options.memberId()) {
+            throw new IllegalArgumentException("group config is for member " + config.id + ", this is member "
+                    + options.memberId());
+        }
+        LogStorage.Recovered recovered = log.recover(groupId);
+        Path snapshotDir = options.dataDir().resolve("snapshots").resolve(Long.toString(groupId));
+        Files.createDirectories(snapshotDir);
+        GroupMetrics gm = new GroupMetrics(metrics, groupId);
+        Applier applier = new Applier(stateMachine, env, "cairn-apply-" + groupId, options.applyCapacity(),
+                snapshotDir, gm);
+        long applied = restoreState(stateMachine, applier, recovered.snapshot());
+        applier.setApplied(applied);
+        RaftConfig effective = config.toBuilder().injectedBugs(options.injectedBugs()).build();
+        GroupRuntime g = new GroupRuntime(groupId, effective, stateMachine, recovered, applied, env, writer, applier,
+                transport, gm, options.tickNanos(), options.inboxCapacity(),
+                GroupRuntime.tracer(groupId, eventCounters));
+        groups.put(groupId, g);
+        appliers.put(groupId, applier);
+        LOG.info("member {} opened group {}: term {}, {} entries after {}, applied {}", options.memberId(), groupId,
+                recovered.hardState().term(), recovered.entries().size(),
+                recovered.snapshot() == null ? "the start" : recovered.snapshot(), applied);
+        return new RaftGroup(g);
+    }
+
+    /** The state machine's starting point: its own durable state, or the latest snapshot when it keeps none. */
+    private static long restoreState(StateMachine sm, Applier applier, SnapshotMeta snapshot) throws IOException {
+        long durable = sm.durableAppliedIndex();
+        if (snapshot == null) {
+            return Math.max(durable, 0);
+        }
+        if (durable != StateMachine.VOLATILE && durable >= snapshot.index()) {
+            return durable;
+        }
+        applier.restore(applier.snapshotFile(snapshot));
+        return snapshot.index();
+    }
+
+    /** Where member {@code id} listens (for groups that will contact it). */
+    public void setPeer(long id, InetSocketAddress address) {
+        transport.setPeer(id, address);
+    }
+
+    public long memberId() {
+        return options.memberId();
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    @Override
+    public void close() {
+        for (GroupRuntime g : groups.values()) {
+            g.close();
+        }
+        for (Applier a : appliers.values()) {
+            a.shutdown();
+        }
+        writer.shutdown();
+        transport.close();
+        try {
+            log.close();
+        } catch (IOException e) {
+            LOG.warn("closing the log", e);
+        }
+    }
+
+    /** Routes what the transport receives to the group's raft loop. */
+    private final class Router implements Inbound {
+        @Override
+        public void onMessage(long groupId, Message m) {
+            GroupRuntime g = groups.get(groupId);
+            if (g != null && m.to() == options.memberId()) {
+                g.deliver(m);
+            }
+        }
+
+        @Override
+        public void onSnapshot(long groupId, Message m, Path data) {
+            GroupRuntime g = groups.get(groupId);
+            if (g != null) {
+                g.deliverSnapshot(m, data);
+            } else {
+                data.toFile().delete();
+            }
+        }
+    }
+}
