@@ -87,6 +87,22 @@ public final class ReplicatedMap implements StateMachine {
         return new java.util.TreeMap<>(map);
     }
 
+    /** A SHA-256 of the map's contents in key order: equal maps have equal digests. */
+    public byte[] digest() {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (Map.Entry<String, byte[]> e : new java.util.TreeMap<>(map).entrySet()) {
+                md.update(e.getKey().getBytes(StandardCharsets.UTF_8));
+                md.update((byte) 0);
+                md.update(e.getValue());
+                md.update((byte) 0);
+            }
+            return md.digest();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public long appliedIndex() {
         return appliedIndex;
     }

@@ -1,0 +1,155 @@
+package io.cairn.raft.member;
+
+import io.cairn.raft.member.proto.MemberRequest;
+import io.cairn.raft.member.proto.MemberResponse;
+import io.cairn.raft.member.proto.MemberStatus;
+import io.cairn.raft.server.RaftException;
+import io.cairn.raft.server.RaftGroup;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.protobuf.ProtobufDecoder;
+import io.netty.handler.codec.protobuf.ProtobufEncoder;
+import io.netty.handler.codec.protobuf.ProtobufVarint32FrameDecoder;
+import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
+import com.google.protobuf.ByteString;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.LongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client port of {@code cairn raft member}: puts, deletes and linearizable gets on the replicated map, over
+ * length-delimited protobuf frames ({@code cairn_member.proto}). Requests are pipelined: answers carry the
+ * request id and leave as soon as each is ready. A member that does not lead answers NOT_LEADER with the
+ * leader's client address, so clients find the leader in one hop.
+ */
+public final class ClientPort implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientPort.class);
+    /** Client frames are small; anything larger is refused. */
+    static final int FRAME_MAX_BYTES = 4 << 20;
+
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final Channel channel;
+
+    /**
+     * Listens on {@code address}, serving {@code raft} and reading {@code map}; {@code clientAddressOf} gives the
+     * client address of a member (for NOT_LEADER answers).
+     */
+    public ClientPort(InetSocketAddress address, RaftGroup raft, ReplicatedMap map,
+            LongFunction<String> clientAddressOf) throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new ProtobufVarint32FrameDecoder(),
+                                new ProtobufDecoder(MemberRequest.getDefaultInstance()),
+                                new ProtobufVarint32LengthFieldPrepender(), new ProtobufEncoder(),
+                                new Handler(raft, map, clientAddressOf));
+                    }
+                });
+        this.channel = b.bind(address).sync().channel();
+    }
+
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private static final class Handler extends SimpleChannelInboundHandler<MemberRequest> {
+        private final RaftGroup raft;
+        private final ReplicatedMap map;
+        private final LongFunction<String> clientAddressOf;
+
+        Handler(RaftGroup raft, ReplicatedMap map, LongFunction<String> clientAddressOf) {
+            this.raft = raft;
+            this.map = map;
+            this.clientAddressOf = clientAddressOf;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, MemberRequest req) {
+            CompletableFuture<MemberResponse> answer = switch (req.getOpCase()) {
+                case PUT -> raft.propose(ReplicatedMap.put(req.getPut().getKey(), req.getPut().getValue().toByteArray()))
+                        .thenApply(prev -> ok(req.getId()).build());
+                case DELETE -> raft.propose(ReplicatedMap.delete(req.getDelete().getKey()))
+                        .thenApply(prev -> ok(req.getId()).build());
+                case GET -> (req.getGet().getSerializable()
+                        ? CompletableFuture.completedFuture(map.get(req.getGet().getKey()))
+                        : raft.read(() -> map.get(req.getGet().getKey()))).thenApply(v -> {
+                            MemberResponse.Builder r = ok(req.getId()).setFound(v != null);
+                            return (v == null ? r : r.setValue(ByteString.copyFrom(v))).build();
+                        });
+                case DIGEST -> CompletableFuture.completedFuture(ok(req.getId()).setSize(map.size())
+                        .setAppliedIndex(map.appliedIndex()).setValue(ByteString.copyFrom(map.digest())).build());
+                case OP_NOT_SET -> CompletableFuture.completedFuture(MemberResponse.newBuilder().setId(req.getId())
+                        .setStatus(MemberStatus.ERROR).setError("a request needs an operation").build());
+            };
+            answer.whenComplete((r, error) -> ctx.writeAndFlush(r != null ? r : failure(req.getId(), error)));
+        }
+
+        private static MemberResponse.Builder ok(long id) {
+            return MemberResponse.newBuilder().setId(id).setStatus(MemberStatus.OK);
+        }
+
+        private MemberResponse failure(long id, Throwable error) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            MemberResponse.Builder r = MemberResponse.newBuilder().setId(id);
+            if (!(cause instanceof RaftException re)) {
+                return r.setStatus(MemberStatus.ERROR).setError(String.valueOf(cause)).build();
+            }
+            MemberStatus status = switch (re.reason()) {
+                case NOT_LEADER, TRANSFERRING, CLOSED -> MemberStatus.NOT_LEADER;
+                case OVERLOADED -> MemberStatus.OVERLOADED;
+                case LOST -> MemberStatus.LOST;
+                case UNKNOWN_OUTCOME -> MemberStatus.UNKNOWN;
+                default -> MemberStatus.ERROR;
+            };
+            r.setStatus(status).setError(re.getMessage()).setLeaderId(re.leaderHint());
+            String leader = re.leaderHint() == 0 ? null : clientAddressOf.apply(re.leaderHint());
+            return (leader == null ? r : r.setLeaderAddress(leader)).build();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.info("client {} disconnected: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
+    }
+
+    /** Parses {@code id=host:peerPort[:clientPort],...}. */
+    public static Map<Long, String[]> parsePeers(String spec) {
+        Map<Long, String[]> out = new java.util.TreeMap<>();
+        for (String part : spec.split(",")) {
+            String p = part.trim();
+            if (p.isEmpty()) {
+                continue;
+            }
+            int eq = p.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("peer '" + p + "' is not id=host:peerPort[:clientPort]");
+            }
+            String[] hostPorts = p.substring(eq + 1).split(":");
+            if (hostPorts.length < 2 || hostPorts.length > 3) {
+                throw new IllegalArgumentException("peer '" + p + "' is not id=host:peerPort[:clientPort]");
+            }
+            out.put(Long.parseLong(p.substring(0, eq)), hostPorts);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,212 @@
+package io.cairn.raft.member;
+
+import com.google.protobuf.ByteString;
+import io.cairn.raft.member.proto.DeleteOp;
+import io.cairn.raft.member.proto.DigestOp;
+import io.cairn.raft.member.proto.GetOp;
+import io.cairn.raft.member.proto.MemberRequest;
+import io.cairn.raft.member.proto.MemberResponse;
+import io.cairn.raft.member.proto.MemberStatus;
+import io.cairn.raft.member.proto.PutOp;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.protobuf.ProtobufDecoder;
+import io.netty.handler.codec.protobuf.ProtobufEncoder;
+import io.netty.handler.codec.protobuf.ProtobufVarint32FrameDecoder;
+import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A client of {@code cairn raft member}'s client port, for the benchmark and the multi-process tests: one
+ * connection per member, pipelined requests correlated by id, a timeout on each. {@link #put} follows
+ * NOT_LEADER answers to the leader and retries elsewhere when a member is unreachable, within its deadline.
+ * Thread-safe.
+ */
+public final class MemberClient implements AutoCloseable {
+    private final EventLoopGroup group;
+    private final List<InetSocketAddress> members;
+    private final Map<String, Channel> channels = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<MemberResponse>> pending = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private volatile InetSocketAddress leaderGuess;
+
+    public MemberClient(List<InetSocketAddress> members, int ioThreads) {
+        this.members = List.copyOf(members);
+        this.group = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
+        this.leaderGuess = members.get(0);
+    }
+
+    /** Sends one request to {@code member}; fails after {@code timeoutMillis} without an answer. */
+    public CompletableFuture<MemberResponse> send(InetSocketAddress member, MemberRequest.Builder request,
+            long timeoutMillis) {
+        long id = ids.incrementAndGet();
+        MemberRequest req = request.setId(id).build();
+        CompletableFuture<MemberResponse> f = new CompletableFuture<>();
+        pending.put(id, f);
+        f.whenComplete((r, e) -> pending.remove(id));
+        channel(member).whenComplete((ch, error) -> {
+            if (error != null) {
+                f.completeExceptionally(error);
+                return;
+            }
+            ch.writeAndFlush(req).addListener(w -> {
+                if (!w.isSuccess()) {
+                    f.completeExceptionally(w.cause());
+                }
+            });
+            ch.eventLoop().schedule(() -> f.completeExceptionally(new TimeoutException("no answer from " + member)),
+                    timeoutMillis, TimeUnit.MILLISECONDS);
+        });
+        return f;
+    }
+
+    /** Result of a write: OK, LOST (certainly not applied) or UNKNOWN (maybe applied), with the member used. */
+    public record Outcome(MemberStatus status, String detail) {}
+
+    /**
+     * Puts {@code key=value} through the leader, following redirects and retrying while it is certain nothing
+     * was applied, until {@code deadlineMillis} from now. The outcome is UNKNOWN when a request may have reached
+     * a leader and no answer came.
+     */
+    public CompletableFuture<Outcome> put(String key, byte[] value, long deadlineMillis) {
+        MemberRequest.Builder req = MemberRequest.newBuilder()
+                .setPut(PutOp.newBuilder().setKey(key).setValue(ByteString.copyFrom(value)));
+        CompletableFuture<Outcome> result = new CompletableFuture<>();
+        attempt(req, System.nanoTime() + deadlineMillis * 1_000_000L, leaderGuess, false, result);
+        return result;
+    }
+
+    private void attempt(MemberRequest.Builder req, long deadlineNanos, InetSocketAddress target, boolean maybeSent,
+            CompletableFuture<Outcome> result) {
+        long left = (deadlineNanos - System.nanoTime()) / 1_000_000L;
+        if (left <= 0) {
+            result.complete(new Outcome(maybeSent ? MemberStatus.UNKNOWN : MemberStatus.LOST, "deadline passed"));
+            return;
+        }
+        send(target, req.clone(), Math.min(left, 2_000)).whenComplete((r, error) -> {
+            if (error != null) {
+                // No answer: the request may have reached the member (and been proposed) or not.
+                boolean reached = !(error instanceof java.net.ConnectException)
+                        && !(error.getCause() instanceof java.net.ConnectException);
+                retryLater(req, deadlineNanos, next(target), maybeSent || reached, result);
+                return;
+            }
+            switch (r.getStatus()) {
+                case OK -> {
+                    leaderGuess = target;
+                    result.complete(new Outcome(MemberStatus.OK, ""));
+                }
+                case NOT_LEADER, OVERLOADED -> retryLater(req, deadlineNanos, r.getLeaderAddress().isEmpty() ? next(target)
+                        : parse(r.getLeaderAddress()), maybeSent, result);
+                case LOST -> result.complete(new Outcome(maybeSent ? MemberStatus.UNKNOWN : MemberStatus.LOST,
+                        r.getError()));
+                default -> result.complete(new Outcome(MemberStatus.UNKNOWN, r.getError()));
+            }
+        });
+    }
+
+    private void retryLater(MemberRequest.Builder req, long deadlineNanos, InetSocketAddress target, boolean maybeSent,
+            CompletableFuture<Outcome> result) {
+        group.schedule(() -> attempt(req, deadlineNanos, target, maybeSent, result), 20, TimeUnit.MILLISECONDS);
+    }
+
+    private InetSocketAddress next(InetSocketAddress current) {
+        int i = members.indexOf(current);
+        return members.get((i + 1) % members.size());
+    }
+
+    private static InetSocketAddress parse(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+
+    /** A member's own view of a key, without a read index (serializable). */
+    public CompletableFuture<MemberResponse> localGet(InetSocketAddress member, String key) {
+        return send(member, MemberRequest.newBuilder().setGet(GetOp.newBuilder().setKey(key).setSerializable(true)),
+                5_000);
+    }
+
+    /** A linearizable read through {@code member}. */
+    public CompletableFuture<MemberResponse> get(InetSocketAddress member, String key) {
+        return send(member, MemberRequest.newBuilder().setGet(GetOp.newBuilder().setKey(key)), 5_000);
+    }
+
+    public CompletableFuture<MemberResponse> delete(InetSocketAddress member, String key) {
+        return send(member, MemberRequest.newBuilder().setDelete(DeleteOp.newBuilder().setKey(key)), 5_000);
+    }
+
+    /** A digest of the member's whole map (size, applied index, hash of contents). */
+    public CompletableFuture<MemberResponse> digest(InetSocketAddress member) {
+        return send(member, MemberRequest.newBuilder().setDigest(DigestOp.getDefaultInstance()), 5_000);
+    }
+
+    private CompletableFuture<Channel> channel(InetSocketAddress member) {
+        String key = member.toString();
+        Channel ch = channels.get(key);
+        if (ch != null && ch.isActive()) {
+            return CompletableFuture.completedFuture(ch);
+        }
+        CompletableFuture<Channel> f = new CompletableFuture<>();
+        ChannelFuture connect = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 1_000)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel c) {
+                        c.pipeline().addLast(new ProtobufVarint32FrameDecoder(),
+                                new ProtobufDecoder(MemberResponse.getDefaultInstance()),
+                                new ProtobufVarint32LengthFieldPrepender(), new ProtobufEncoder(), new Responses());
+                    }
+                }).connect(member);
+        connect.addListener(c -> {
+            if (c.isSuccess()) {
+                Channel fresh = connect.channel();
+                Channel raced = channels.put(key, fresh);
+                if (raced != null && raced != fresh) {
+                    raced.close();
+                }
+                f.complete(fresh);
+            } else {
+                f.completeExceptionally(c.cause());
+            }
+        });
+        return f;
+    }
+
+    private final class Responses extends SimpleChannelInboundHandler<MemberResponse> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, MemberResponse r) {
+            CompletableFuture<MemberResponse> f = pending.get(r.getId());
+            if (f != null) {
+                f.complete(r);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(Channel::close);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+}
