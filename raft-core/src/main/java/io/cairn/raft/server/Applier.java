@@ -9,12 +9,11 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
+import io.cairn.raft.log.FileHandle;
+import io.cairn.raft.log.FileIO;
+import io.cairn.raft.transport.SnapshotSource;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -47,14 +46,16 @@ final class Applier {
     private final StateMachine stateMachine;
     private final SerialExecutor executor;
     private final Path snapshotDir;
+    private final FileIO files;
     private final GroupMetrics metrics;
     private final Clock clock;
     private final PriorityQueue<ReadWait> reads = new PriorityQueue<>((a, b) -> Long.compare(a.index, b.index));
     private volatile long applied;
 
-    Applier(StateMachine stateMachine, RuntimeEnvironment env, String name, int capacity, Path snapshotDir,
-            GroupMetrics metrics) {
+    Applier(StateMachine stateMachine, RuntimeEnvironment env, String name, int capacity, FileIO files,
+            Path snapshotDir, GroupMetrics metrics) {
         this.stateMachine = stateMachine;
+        this.files = files;
         this.executor = env.newExecutor(name, capacity, null);
         this.snapshotDir = snapshotDir;
         this.metrics = metrics;
@@ -164,16 +165,16 @@ final class Applier {
             try {
                 Path file = snapshotFile(meta);
                 Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-                Files.createDirectories(snapshotDir);
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING);
-                        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
-                    stateMachine.writeSnapshot(out);
-                    out.flush();
-                    ch.force(true);
+                files.createDirectories(snapshotDir);
+                try (FileHandle h = files.open(tmp, true)) {
+                    h.truncate(0);
+                    try (OutputStream out = new BufferedOutputStream(new HandleOutputStream(h), 1 << 16)) {
+                        stateMachine.writeSnapshot(out);
+                    }
+                    h.force();
                 }
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                syncDirectory(snapshotDir);
+                files.rename(tmp, file);
+                files.syncDirectory(snapshotDir);
                 taken.accept(meta);
             } catch (IOException e) {
                 LOG.error("snapshot at {} failed; the log is kept", meta.index(), e);
@@ -189,9 +190,9 @@ final class Applier {
         submit(() -> {
             try {
                 Path file = snapshotFile(meta);
-                Files.createDirectories(snapshotDir);
-                Files.move(data, file, StandardCopyOption.REPLACE_EXISTING);
-                syncDirectory(snapshotDir);
+                files.createDirectories(snapshotDir);
+                files.rename(data, file);
+                files.syncDirectory(snapshotDir);
                 restore(file);
                 applied = meta.index();
                 metrics.applied(applied);
@@ -205,7 +206,8 @@ final class Applier {
 
     /** Restores the state machine from {@code file} (at start, on the caller's thread, before anything runs). */
     void restore(Path file) throws IOException {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+        try (FileHandle h = files.open(file, false);
+                InputStream in = new BufferedInputStream(new HandleInputStream(h), 1 << 16)) {
             stateMachine.restoreSnapshot(in);
         }
     }
@@ -217,13 +219,13 @@ final class Applier {
     /** Deletes snapshot files older than {@code keep}. */
     void deleteSnapshotsBefore(SnapshotMeta keep) {
         submit(() -> {
-            try (var files = Files.list(snapshotDir)) {
-                for (Path p : (Iterable<Path>) files::iterator) {
+            try {
+                for (Path p : files.list(snapshotDir)) {
                     String name = p.getFileName().toString();
                     if (name.startsWith("snap-") && !name.endsWith(".tmp")) {
                         long index = Long.parseLong(name.substring(name.lastIndexOf('-') + 1));
                         if (index < keep.index()) {
-                            Files.deleteIfExists(p);
+                            files.delete(p);
                         }
                     }
                 }
@@ -233,9 +235,71 @@ final class Applier {
         });
     }
 
-    static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
+    /** The bytes of a snapshot file, for the transport to stream. */
+    SnapshotSource source(Path file) {
+        return new SnapshotSource() {
+            @Override
+            public long size() throws IOException {
+                try (FileHandle h = files.open(file, false)) {
+                    return h.size();
+                }
+            }
+
+            @Override
+            public int read(long offset, ByteBuffer dst) throws IOException {
+                try (FileHandle h = files.open(file, false)) {
+                    return h.read(dst, offset);
+                }
+            }
+        };
+    }
+
+    /** An OutputStream appending to a {@link FileHandle}. */
+    private static final class HandleOutputStream extends OutputStream {
+        private final FileHandle h;
+        private long position;
+
+        HandleOutputStream(FileHandle h) {
+            this.h = h;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            position += h.write(ByteBuffer.wrap(b, off, len), position);
+        }
+    }
+
+    /** An InputStream reading a {@link FileHandle} from the start. */
+    private static final class HandleInputStream extends InputStream {
+        private final FileHandle h;
+        private long position;
+
+        HandleInputStream(FileHandle h) {
+            this.h = h;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n <= 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            int n = h.read(ByteBuffer.wrap(b, off, len), position);
+            if (n > 0) {
+                position += n;
+            }
+            return n <= 0 ? -1 : n;
         }
     }
 

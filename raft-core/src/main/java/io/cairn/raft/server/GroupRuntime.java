@@ -17,19 +17,14 @@ import io.cairn.raft.core.Tracer;
 import io.cairn.raft.core.TransferResult;
 import io.cairn.raft.core.confchange.ConfigChange;
 import io.cairn.raft.log.LogStorage;
-import io.cairn.raft.transport.SnapshotSource;
 import io.cairn.raft.transport.Transport;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -75,10 +70,12 @@ final class GroupRuntime {
     private volatile GroupStatus status;
     private long lastLeader = RaftNode.NONE;
     private volatile boolean closed;
+    private final ReadyObserver observer;
 
     GroupRuntime(long groupId, RaftConfig config, StateMachine stateMachine, LogStorage.Recovered recovered,
             long appliedIndex, RuntimeEnvironment env, LogWriter writer, Applier applier, Transport transport,
-            GroupMetrics metrics, long tickNanos, int inboxCapacity, Tracer tracer) {
+            GroupMetrics metrics, long tickNanos, int inboxCapacity, Tracer tracer, ReadyObserver observer) {
+        this.observer = observer;
         this.groupId = groupId;
         this.config = config;
         this.stateMachine = stateMachine;
@@ -88,9 +85,8 @@ final class GroupRuntime {
         this.metrics = metrics;
         this.clock = env.clock();
         this.tickNanos = tickNanos;
-        SplittableRandom random = new SplittableRandom(System.nanoTime() ^ (config.id * 0x9E3779B97F4A7C15L));
         this.core = RaftNode.restart(config, recovered.hardState(), recovered.snapshot(), recovered.entries(),
-                appliedIndex, random::nextInt, tracer);
+                appliedIndex, env.random("raft-" + groupId + "-" + config.id), tracer);
         this.loop = env.newExecutor("cairn-raft-" + groupId, inboxCapacity, this::drainReady);
         this.lastTickNanos = clock.nanoTime();
         this.status = statusNow();
@@ -266,6 +262,9 @@ final class GroupRuntime {
     private void drainReady() {
         while (!closed && core.hasReady()) {
             Ready r = core.ready();
+            if (observer != null) {
+                observer.onReady(groupId, core, r);
+            }
             if (r.softState != null) {
                 onSoftState(r.softState);
             }
@@ -293,7 +292,7 @@ final class GroupRuntime {
             return;
         }
         Path file = applier.snapshotFile(m.snapshot());
-        transport.sendSnapshot(groupId, m, fileSource(file),
+        transport.sendSnapshot(groupId, m, applier.source(file),
                 ok -> loop.trySubmit(() -> core.reportSnapshot(m.to(), ok)));
     }
 
@@ -425,22 +424,6 @@ final class GroupRuntime {
     private GroupStatus statusNow() {
         return new GroupStatus(groupId, config.id, core.role(), core.term(), core.leader(), core.log().committed(),
                 applier.applied(), core.log().lastIndex(), core.configuration());
-    }
-
-    private static SnapshotSource fileSource(Path file) {
-        return new SnapshotSource() {
-            @Override
-            public long size() throws IOException {
-                return java.nio.file.Files.size(file);
-            }
-
-            @Override
-            public int read(long offset, ByteBuffer dst) throws IOException {
-                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                    return ch.read(dst, offset);
-                }
-            }
-        };
     }
 
     void close() {

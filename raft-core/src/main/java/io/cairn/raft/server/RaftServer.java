@@ -12,7 +12,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
+import io.cairn.raft.log.FileIO;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
@@ -34,18 +34,35 @@ public final class RaftServer implements AutoCloseable {
 
     /** Member-wide settings. */
     public record Options(long memberId, Path dataDir, long tickNanos, int inboxCapacity, int applyCapacity,
-            int writerCapacity, Set<InjectedBug> injectedBugs) {
-        /** Defaults: ticks of 100 ms, queues of 16,384 inputs, 1,024 apply batches and 8,192 writes. */
-        public static Options defaults(long memberId, Path dataDir) {
-            return new Options(memberId, dataDir, 100_000_000L, 16_384, 1_024, 8_192, Set.of());
+            int writerCapacity, Set<InjectedBug> injectedBugs, FileIO files, ReadyObserver observer) {
+        /**
+         * Defaults: ticks of 100 ms, queues of 16,384 inputs, 1,024 apply batches and 8,192 writes; snapshots
+         * through {@code files}.
+         */
+        public static Options defaults(long memberId, Path dataDir, FileIO files) {
+            return new Options(memberId, dataDir, 100_000_000L, 16_384, 1_024, 8_192, Set.of(), files, null);
         }
 
         public Options withTickNanos(long nanos) {
-            return new Options(memberId, dataDir, nanos, inboxCapacity, applyCapacity, writerCapacity, injectedBugs);
+            return new Options(memberId, dataDir, nanos, inboxCapacity, applyCapacity, writerCapacity, injectedBugs,
+                    files, observer);
         }
 
         public Options withInjectedBugs(Set<InjectedBug> bugs) {
-            return new Options(memberId, dataDir, tickNanos, inboxCapacity, applyCapacity, writerCapacity, bugs);
+            return new Options(memberId, dataDir, tickNanos, inboxCapacity, applyCapacity, writerCapacity, bugs,
+                    files, observer);
+        }
+
+        /** The file access used for snapshots (the same as the log's, normally). */
+        public Options withFiles(FileIO io) {
+            return new Options(memberId, dataDir, tickNanos, inboxCapacity, applyCapacity, writerCapacity,
+                    injectedBugs, io, observer);
+        }
+
+        /** A hook that sees every Ready (the simulator's checks). */
+        public Options withObserver(ReadyObserver o) {
+            return new Options(memberId, dataDir, tickNanos, inboxCapacity, applyCapacity, writerCapacity,
+                    injectedBugs, files, o);
         }
     }
 
@@ -93,16 +110,16 @@ public final class RaftServer implements AutoCloseable {
         }
         LogStorage.Recovered recovered = log.recover(groupId);
         Path snapshotDir = options.dataDir().resolve("snapshots").resolve(Long.toString(groupId));
-        Files.createDirectories(snapshotDir);
+        options.files().createDirectories(snapshotDir);
         GroupMetrics gm = new GroupMetrics(metrics, groupId);
         Applier applier = new Applier(stateMachine, env, "cairn-apply-" + groupId, options.applyCapacity(),
-                snapshotDir, gm);
+                options.files(), snapshotDir, gm);
         long applied = restoreState(stateMachine, applier, recovered.snapshot());
         applier.setApplied(applied);
         RaftConfig effective = config.toBuilder().injectedBugs(options.injectedBugs()).build();
         GroupRuntime g = new GroupRuntime(groupId, effective, stateMachine, recovered, applied, env, writer, applier,
                 transport, gm, options.tickNanos(), options.inboxCapacity(),
-                GroupRuntime.tracer(groupId, eventCounters));
+                GroupRuntime.tracer(groupId, eventCounters), options.observer());
         groups.put(groupId, g);
         appliers.put(groupId, applier);
         LOG.info("member {} opened group {}: term {}, {} entries after {}, applied {}", options.memberId(), groupId,

@@ -17,6 +17,10 @@ public interface RuntimeEnvironment {
 
     Clock clock();
 
+    /** The random source of the core named {@code name} (election jitter): seeded per run in production, from
+     * the seed in the simulator. */
+    io.cairn.raft.core.RandomSource random(String name);
+
     /** Real threads and the system clock. */
     static RuntimeEnvironment production() {
         return ThreadEnvironment.INSTANCE;

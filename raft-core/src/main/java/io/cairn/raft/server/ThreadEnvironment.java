@@ -46,6 +46,16 @@ final class ThreadEnvironment implements RuntimeEnvironment {
         return Clock.SYSTEM;
     }
 
+    @Override
+    public io.cairn.raft.core.RandomSource random(String name) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(System.nanoTime() ^ name.hashCode() * 31L);
+        return bound -> {
+            synchronized (r) {
+                return r.nextInt(bound);
+            }
+        };
+    }
+
     /**
      * A thread draining a queue in batches. External tasks are bounded by permits (a full queue refuses or makes
      * the caller wait); internal completions bypass the bound.
