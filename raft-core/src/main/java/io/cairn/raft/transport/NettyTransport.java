@@ -1,6 +1,7 @@
 package io.cairn.raft.transport;
 
 import io.cairn.raft.core.Message;
+import io.cairn.raft.core.MessageType;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -150,6 +151,10 @@ public final class NettyTransport implements Transport {
                 io.name());
     }
 
+    /**
+     * Adds a peer and dials it at once, or points a known one at a new address (its connection is replaced and
+     * its snapshot streams fail). This member's own id is ignored, so a whole membership list may be passed.
+     */
     @Override
     public void setPeer(long id, InetSocketAddress address) {
         if (id == config.memberId || closed) {
@@ -166,6 +171,7 @@ public final class NettyTransport implements Transport {
         });
     }
 
+    /** Forgets a peer: its connection closes, queued messages are dropped, its snapshot streams fail. */
     @Override
     public void removePeer(long id) {
         Peer p = peers.remove(id);
@@ -174,8 +180,14 @@ public final class NettyTransport implements Transport {
         }
     }
 
+    /**
+     * Queues {@code m} for the next flush to {@code m.to()}; never blocks. Dropped and counted when the peer is
+     * unknown or not connected, or its queue is full. {@code m.from()} must be this member (the receiver would
+     * take anything else for an impostor and disconnect): otherwise IllegalArgumentException.
+     */
     @Override
     public void send(long groupId, Message m) {
+        requireFromUs(m);
         Peer p = closed ? null : peers.get(m.to());
         if (p == null) {
             counters.messagesDroppedDisconnected.increment();
@@ -184,8 +196,19 @@ public final class NettyTransport implements Transport {
         p.send(groupId, m);
     }
 
+    /**
+     * Streams {@code source} and then {@code m} (a SNAPSHOT message from this member) to {@code m.to()} on the
+     * connection this member dialed to it. Fails at once ({@code done} gets false) when that peer has no
+     * connection now or {@code snapshotStreamsMax} streams are running; later when the source cannot be read,
+     * the receiver refuses or disconnects, or no ack comes for {@code snapshotAckTimeoutMillis}. {@code done}
+     * is called exactly once, on a snapshot I/O thread; {@code source} is read on that thread too.
+     */
     @Override
     public void sendSnapshot(long groupId, Message m, SnapshotSource source, Consumer<Boolean> done) {
+        requireFromUs(m);
+        if (m.type() != MessageType.SNAPSHOT) {
+            throw new IllegalArgumentException("sendSnapshot takes a SNAPSHOT message, not " + m);
+        }
         EventExecutor executor = snapshotGroup.next();
         Peer p = closed ? null : peers.get(m.to());
         Channel ch = p == null ? null : p.channel();
@@ -212,6 +235,14 @@ public final class NettyTransport implements Transport {
             });
         } catch (RejectedExecutionException e) {
             // closing: close() abandons every stream in senders
+        }
+    }
+
+    /** The receiver disconnects a peer whose messages claim another sender, so never send one. */
+    private void requireFromUs(Message m) {
+        if (m.from() != config.memberId) {
+            throw new IllegalArgumentException("n" + config.memberId + " cannot send a message from another member: "
+                    + m);
         }
     }
 

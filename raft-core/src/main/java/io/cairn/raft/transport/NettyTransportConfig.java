@@ -14,6 +14,13 @@ import java.util.Objects;
  * connections are served, and at most {@link #snapshotStreamsMax} snapshot streams run in each direction with
  * {@link #snapshotWindowChunks} chunks of {@link #snapshotChunkBytes} unacknowledged each.
  *
+ * <p>So what strangers can make a member hold is bounded: each inbound connection buffers at most one frame
+ * (1 KiB before its Hello, which must come within {@link #helloTimeoutMillis}) plus
+ * {@link #snapshotReceivePendingBytesMax} of snapshot chunks waiting for the disk, and there are at most
+ * {@link #inboundConnectionsMax} of them. Without authentication (TLS is a later option) a Hello is easy to
+ * forge, so that worst case, {@code inboundConnectionsMax * (frameBytesMax + snapshotReceivePendingBytesMax)},
+ * is what the defaults keep modest (64 * 17 MiB).
+ *
  * <p>The caller checks that a Raft message fits in a frame: {@link #requireFits(long)} with the core's
  * {@code messageBytesMax}.
  */
@@ -162,7 +169,7 @@ public final class NettyTransportConfig {
         private int tcpUserTimeoutMillis = 15_000;
         private int writeBufferHighBytes = 4 << 20;
         private int writeBufferLowBytes = 1 << 20;
-        private int inboundConnectionsMax = 256;
+        private int inboundConnectionsMax = 64;
         private int snapshotChunkBytes = 64 << 10;
         private int snapshotWindowChunks = 16;
         private int snapshotStreamsMax = 4;

@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The receiving end of the snapshot streams that arrive on one inbound connection: each stream's chunks are
  * written to a temporary file in {@code snapshotDirectory}; when the last chunk (with the SNAPSHOT message)
- * is written, the file is handed to {@link Inbound#onSnapshot}, which owns it from then on, and the sender
- * gets an ack marked done. Each chunk is acknowledged, on the same connection, once it is written: that ack
+ * has arrived, the file is synced (its data, not the directory entry) and handed to
+ * {@link Inbound#onSnapshot}, which owns it from then on, and the sender gets an ack marked done. Each chunk is acknowledged, on the same connection, once it is written: that ack
  * is what opens the sender's window.
  *
  * <p>Chunks must arrive in order with contiguous offsets, within the announced size; anything else is a
@@ -249,10 +249,11 @@ final class SnapshotReceiver {
             return;
         }
         try {
+            s.file.force(true); // the runtime may install it and then record that in its log: it must be durable
             s.file.close();
         } catch (IOException e) {
             discard(s);
-            ack(s.streamId, s.receivedBytes, false, "cannot close the snapshot file: " + e.getMessage());
+            ack(s.streamId, s.receivedBytes, false, "cannot sync the snapshot file: " + e.getMessage());
             return;
         }
         streams.remove(s.streamId);

@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The source is read in chunks of {@code snapshotChunkBytes}; at most {@code snapshotWindowChunks} chunks'
  * worth of bytes are sent and not yet acknowledged, so a stream holds at most a window of chunks in memory
- * however large the snapshot is, and a slow receiver slows the stream rather than filling buffers. The last
- * chunk carries the SNAPSHOT message; the receiver answers it with an ack marked done once it has handed the
- * file to its {@link Inbound}. Then {@code done} gets true. It gets false, exactly once, when the source
+ * however large the snapshot is, and a slow receiver slows the stream rather than filling buffers. A final
+ * chunk without data carries the SNAPSHOT message; the receiver answers it with an ack marked done once it has
+ * synced the file and handed it to its {@link Inbound}. Then {@code done} gets true. It gets false, exactly once, when the source
  * cannot be read, the receiver refuses, the connection closes, or no ack arrives for
  * {@code snapshotAckTimeoutMillis}; the receiver is then told to drop what it has (an abort chunk) if the
  * connection is still open.
@@ -119,28 +119,32 @@ final class SnapshotSender {
         pump();
     }
 
-    /** Sends chunks while the window has room. */
+    /**
+     * Sends chunks while the window has room: data chunks until every byte is sent, then a final chunk with no
+     * data and the SNAPSHOT message (on its own, so a large configuration in the metadata can never push a
+     * data chunk over the frame limit).
+     */
     private void pump() {
         long windowBytes = (long) config.snapshotWindowChunks * config.snapshotChunkBytes;
         while (!finished && !lastSent && sentBytes - ackedBytes < windowBytes) {
-            int n = (int) Math.min(config.snapshotChunkBytes, sizeBytes - sentBytes);
-            byte[] data = new byte[n];
-            try {
-                readFully(sentBytes, data);
-            } catch (IOException | RuntimeException e) {
-                finish(false, "cannot read the snapshot at offset " + sentBytes + ": " + e);
-                return;
-            }
-            boolean last = sentBytes + n == sizeBytes;
             PbSnapshotChunk.Builder chunk = PbSnapshotChunk.newBuilder()
                     .setStreamId(streamId)
                     .setGroupId(groupId)
                     .setTotalBytes(sizeBytes)
-                    .setOffset(sentBytes)
-                    .setData(UnsafeByteOperations.unsafeWrap(data))
-                    .setLast(last);
-            if (last) {
-                chunk.setMessage(WireCodec.toPb(message));
+                    .setOffset(sentBytes);
+            int n = (int) Math.min(config.snapshotChunkBytes, sizeBytes - sentBytes);
+            if (n > 0) {
+                byte[] data = new byte[n];
+                try {
+                    readFully(sentBytes, data);
+                } catch (IOException | RuntimeException e) {
+                    finish(false, "cannot read the snapshot at offset " + sentBytes + ": " + e);
+                    return;
+                }
+                chunk.setData(UnsafeByteOperations.unsafeWrap(data));
+            } else {
+                chunk.setLast(true).setMessage(WireCodec.toPb(message));
+                lastSent = true;
             }
             channel.writeAndFlush(PbFrame.newBuilder().setSnapshotChunk(chunk).build()).addListener(f -> {
                 if (!f.isSuccess()) {
@@ -148,7 +152,6 @@ final class SnapshotSender {
                 }
             });
             sentBytes += n;
-            lastSent = last;
         }
     }
 

@@ -2,6 +2,7 @@ package io.cairn.raft.transport;
 
 import static io.cairn.raft.transport.Members.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.cairn.raft.core.Message;
@@ -325,6 +326,15 @@ class NettyTransportTest {
 
         a.transport().setPeer(1, a.address()); // itself: ignored
         assertThat(a.transport().isConnected(1)).isFalse();
+    }
+
+    @Test
+    void aMessageFromAnotherMemberIsRefusedBeforeItCanGetUsDisconnected() throws Exception {
+        Member a = members.start(1);
+        assertThatThrownBy(() -> a.transport().send(1, Samples.numbered(3, 2, 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("from another member");
+        assertThatThrownBy(() -> a.transport().sendSnapshot(1, Samples.numbered(1, 2, 1), null, ok -> { }))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SNAPSHOT");
     }
 
     @Test
