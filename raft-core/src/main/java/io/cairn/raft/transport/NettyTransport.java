@@ -16,7 +16,10 @@ import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -128,6 +131,7 @@ public final class NettyTransport implements Transport {
         if (this.inbound != null) {
             throw new IllegalStateException("n" + config.memberId + ": the transport is started already");
         }
+        prepareSnapshotDirectory();
         this.inbound = inbound;
         ServerBootstrap b = new ServerBootstrap()
                 .group(ioGroup)
@@ -149,6 +153,26 @@ public final class NettyTransport implements Transport {
         serverChannel = bound.channel();
         LOG.info("n{}: listening for peers on {} ({})", config.memberId, serverChannel.localAddress(),
                 io.name());
+    }
+
+    /** Creates the snapshot directory if needed and deletes this member's partial files left by a crash. */
+    private void prepareSnapshotDirectory() {
+        Path dir = config.snapshotDirectory;
+        String prefix = SnapshotReceiver.filePrefix(config.memberId);
+        try {
+            Files.createDirectories(dir);
+            try (DirectoryStream<Path> stale = Files.newDirectoryStream(dir,
+                    p -> p.getFileName().toString().startsWith(prefix)
+                            && p.getFileName().toString().endsWith(SnapshotReceiver.PARTIAL_SUFFIX))) {
+                for (Path p : stale) {
+                    Files.deleteIfExists(p);
+                    LOG.info("n{}: deleted {}, a snapshot partly received before a restart", config.memberId, p);
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("n" + config.memberId + " cannot use the snapshot directory " + dir
+                    + ": " + e + " (check that it can be created and written)", e);
+        }
     }
 
     /**

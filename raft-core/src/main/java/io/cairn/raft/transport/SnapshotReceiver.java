@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,8 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The receiving end of the snapshot streams that arrive on one inbound connection: each stream's chunks are
  * written to a temporary file in {@code snapshotDirectory}; when the last chunk (with the SNAPSHOT message)
- * has arrived, the file is synced (its data, not the directory entry) and handed to
- * {@link Inbound#onSnapshot}, which owns it from then on, and the sender gets an ack marked done. Each chunk is acknowledged, on the same connection, once it is written: that ack
+ * has arrived, the file is synced (its data, not the directory entry), renamed from {@code .part} to
+ * {@code .snap} and handed to {@link Inbound#onSnapshot}, which owns it from then on, and the sender gets an
+ * ack marked done. A {@code .part} file of this member found at start is a crashed receive's and is deleted. Each chunk is acknowledged, on the same connection, once it is written: that ack
  * is what opens the sender's window.
  *
  * <p>Chunks must arrive in order with contiguous offsets, within the announced size; anything else is a
@@ -67,6 +69,8 @@ final class SnapshotReceiver {
     private final EventExecutor executor;
     private final long peerId;
 
+    /** The suffix of a file still being received; such files left by a crash are deleted at start. */
+    static final String PARTIAL_SUFFIX = ".part";
     /** How many refused streams are remembered per connection (their chunks in flight are ignored). */
     private static final int REFUSED_REMEMBERED_MAX = 64;
 
@@ -188,8 +192,8 @@ final class SnapshotReceiver {
         }
         Path path = null;
         try {
-            path = Files.createTempFile(config.snapshotDirectory, "cairn-snapshot-g" + chunk.getGroupId() + "-",
-                    ".part");
+            path = Files.createTempFile(config.snapshotDirectory,
+                    filePrefix(config.memberId) + "g" + chunk.getGroupId() + "-", PARTIAL_SUFFIX);
             FileChannel file = FileChannel.open(path, StandardOpenOption.WRITE);
             Incoming s = new Incoming(id, chunk.getGroupId(), chunk.getTotalBytes(), path, file);
             streams.put(id, s);
@@ -248,9 +252,11 @@ final class SnapshotReceiver {
                     + m.to());
             return;
         }
+        Path complete;
         try {
             s.file.force(true); // the runtime may install it and then record that in its log: it must be durable
             s.file.close();
+            complete = Files.move(s.path, completePath(s.path), StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             discard(s);
             ack(s.streamId, s.receivedBytes, false, "cannot sync the snapshot file: " + e.getMessage());
@@ -259,13 +265,24 @@ final class SnapshotReceiver {
         streams.remove(s.streamId);
         owner.receiveFinished();
         LOG.info("n{}: received snapshot {} of group {} from n{}: {} bytes in {}", config.memberId, s.streamId,
-                s.groupId, peerId, s.totalBytes, s.path);
-        if (owner.deliverSnapshot(s.groupId, m, s.path)) {
+                s.groupId, peerId, s.totalBytes, complete);
+        if (owner.deliverSnapshot(s.groupId, m, complete)) {
             ack(s.streamId, s.receivedBytes, true, null);
         } else {
-            deleteQuietly(s.path);
+            deleteQuietly(complete);
             ack(s.streamId, s.receivedBytes, false, "the receiving member could not take the snapshot");
         }
+    }
+
+    /** The name prefix of this member's snapshot files; a {@link #PARTIAL_SUFFIX} marks one being received. */
+    static String filePrefix(long memberId) {
+        return "cairn-snapshot-n" + memberId + "-";
+    }
+
+    /** {@code x.part} becomes {@code x.snap} once complete and synced. */
+    private static Path completePath(Path partial) {
+        String name = partial.getFileName().toString();
+        return partial.resolveSibling(name.substring(0, name.length() - PARTIAL_SUFFIX.length()) + ".snap");
     }
 
     /** Tells the sender the stream failed here, and ignores the rest of its window. */

@@ -12,7 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 class RecordingInbound implements Inbound {
     record Received(long groupId, Message message, String thread) {}
 
-    record Snapshot(long groupId, Message message, byte[] data, String thread) {}
+    record Snapshot(long groupId, Message message, byte[] data, String thread, String fileName) {}
 
     final List<Received> messages = new CopyOnWriteArrayList<>();
     final List<Snapshot> snapshots = new CopyOnWriteArrayList<>();
@@ -25,7 +25,8 @@ class RecordingInbound implements Inbound {
     @Override
     public void onSnapshot(long groupId, Message m, Path data) {
         try {
-            snapshots.add(new Snapshot(groupId, m, Files.readAllBytes(data), Thread.currentThread().getName()));
+            snapshots.add(new Snapshot(groupId, m, Files.readAllBytes(data), Thread.currentThread().getName(),
+                    data.getFileName().toString()));
             Files.delete(data); // the receiver owns the file
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -148,6 +148,7 @@ class SnapshotStreamTest {
         assertThat(got.message()).isEqualTo(snapshotMessage(1, 2));
         assertThat(got.data()).isEqualTo(data);
         assertThat(got.thread()).contains("snapshot");
+        assertThat(got.fileName()).startsWith("cairn-snapshot-n2-g9-").endsWith(".snap");
         assertThat(a.transport().stats().snapshotsSent()).isEqualTo(1);
         assertThat(b.transport().stats().snapshotsReceived()).isEqualTo(1);
         assertThat(a.transport().stats().framesSent()).as("Hello and chunks").isGreaterThanOrEqualTo(1 + data.length / CHUNK);
@@ -155,6 +156,25 @@ class SnapshotStreamTest {
 
         a.transport().send(1, Samples.numbered(1, 2, 1)); // messages still flow on the same connection
         eventually().until(() -> b.inbound().messages.size() == 1);
+    }
+
+    @Test
+    void partialFilesOfThisMemberLeftByACrashAreDeletedAtStart() throws Exception {
+        Path snapshots = Files.createDirectories(dir.resolve("restart"));
+        Path ours = Files.writeString(snapshots.resolve("cairn-snapshot-n2-g1-123.part"), "torn");
+        Path another = Files.writeString(snapshots.resolve("cairn-snapshot-n5-g1-456.part"), "not ours");
+        Path complete = Files.writeString(snapshots.resolve("cairn-snapshot-n2-g1-789.snap"), "the runtime's");
+        try (NettyTransport t = new NettyTransport(Members.defaults(2, 0).snapshotDirectory(snapshots).build())) {
+            t.start(new RecordingInbound());
+            assertThat(ours).doesNotExist();
+            assertThat(another).exists();
+            assertThat(complete).exists();
+        }
+        Path missing = dir.resolve("created/on/start");
+        try (NettyTransport t = new NettyTransport(Members.defaults(2, 0).snapshotDirectory(missing).build())) {
+            t.start(new RecordingInbound());
+            assertThat(missing).isDirectory();
+        }
     }
 
     @Test
