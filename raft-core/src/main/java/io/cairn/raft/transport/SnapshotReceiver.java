@@ -110,7 +110,11 @@ final class SnapshotReceiver {
                 try {
                     handle(chunk);
                 } finally {
-                    channel.eventLoop().execute(() -> written(n));
+                    try {
+                        channel.eventLoop().execute(() -> written(n));
+                    } catch (RejectedExecutionException e) {
+                        // the event loop has stopped: so has the connection
+                    }
                 }
             });
         } catch (RejectedExecutionException e) {
