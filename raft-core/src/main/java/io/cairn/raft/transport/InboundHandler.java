@@ -1,0 +1,151 @@
+package io.cairn.raft.transport;
+
+import io.cairn.raft.core.Message;
+import io.cairn.raft.transport.proto.PbBatch;
+import io.cairn.raft.transport.proto.PbFrame;
+import io.cairn.raft.transport.proto.PbHello;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of a connection another member dialed to us: such a connection only brings things in
+ * (Raft messages and snapshot chunks); the only frames written back on it are snapshot acks.
+ *
+ * <p>The first frame must be a Hello that names a member of the same cluster and wire version, within
+ * {@code helloTimeoutMillis}; until then the decoder accepts frames of at most
+ * {@link NettyTransportConfig#HELLO_FRAME_BYTES_MAX} bytes. Each batch is decoded whole before any of it is
+ * delivered, and each message must come from the member that said Hello and be addressed to us. Whatever
+ * breaks these rules closes the connection through {@link PeerErrors}; the member goes on serving the rest.
+ *
+ * <p>Runs on the connection's event loop, and so does {@link Inbound#onMessage}.
+ */
+final class InboundHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
+
+    private final NettyTransport owner;
+    private final NettyTransportConfig config;
+    private final Counters counters;
+    private final FrameDecoder decoder;
+    private final Inbound inbound;
+
+    /** The member that said Hello; 0 before. */
+    private long peerId;
+    private ScheduledFuture<?> helloTimer;
+    private SnapshotReceiver snapshots;
+
+    InboundHandler(NettyTransport owner, FrameDecoder decoder, Inbound inbound) {
+        this.owner = owner;
+        this.config = owner.config();
+        this.counters = owner.counters();
+        this.decoder = decoder;
+        this.inbound = inbound;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        helloTimer = ctx.executor().schedule(() -> {
+            if (peerId == 0) {
+                badPeer(ctx, "no Hello within " + config.helloTimeoutMillis + " ms");
+            }
+        }, config.helloTimeoutMillis, TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (helloTimer != null) {
+            helloTimer.cancel(false);
+        }
+        if (snapshots != null) {
+            snapshots.connectionClosed();
+        }
+        owner.inboundClosed(peerId, ctx.channel());
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        PbFrame frame = (PbFrame) msg;
+        if (!ctx.channel().isActive()) {
+            return; // closed as a bad peer: ignore what was decoded from the same read
+        }
+        if (peerId == 0) {
+            hello(ctx, frame);
+            return;
+        }
+        switch (frame.getBodyCase()) {
+            case BATCH -> deliver(ctx, frame.getBatch());
+            case SNAPSHOT_CHUNK -> snapshots(ctx).onChunk(frame.getSnapshotChunk());
+            case HELLO -> badPeer(ctx, "a second Hello");
+            default -> badPeer(ctx, "unexpected " + frame.getBodyCase() + " frame on a connection it dialed");
+        }
+    }
+
+    private void hello(ChannelHandlerContext ctx, PbFrame frame) {
+        if (!frame.hasHello()) {
+            badPeer(ctx, "first frame is " + frame.getBodyCase() + ", not a Hello");
+            return;
+        }
+        PbHello hello = frame.getHello();
+        String refusal = WireCodec.refuseHello(hello, config.memberId, config.cluster);
+        if (refusal != null) {
+            badPeer(ctx, "Hello refused: " + refusal);
+            return;
+        }
+        peerId = hello.getMemberId();
+        helloTimer.cancel(false);
+        decoder.limit(config.frameBytesMax);
+        LOG.info("n{}: accepted a connection from n{} at {}", config.memberId, peerId, ctx.channel().remoteAddress());
+        owner.inboundGreeted(peerId, ctx.channel());
+    }
+
+    private void deliver(ChannelHandlerContext ctx, PbBatch batch) {
+        List<Message> messages = new ArrayList<>(batch.getMessagesCount());
+        for (int i = 0; i < batch.getMessagesCount(); i++) {
+            Message m;
+            try {
+                m = WireCodec.fromPb(batch.getMessages(i));
+            } catch (WireCodec.WireFormatException e) {
+                badPeer(ctx, "bad message: " + e.getMessage());
+                return;
+            }
+            if (m.from() != peerId || m.to() != config.memberId) {
+                badPeer(ctx, "message from n" + Long.toUnsignedString(m.from()) + " to n"
+                        + Long.toUnsignedString(m.to()) + " on the connection of n" + peerId);
+                return;
+            }
+            messages.add(m);
+        }
+        long groupId = batch.getGroupId();
+        for (Message m : messages) {
+            counters.messagesReceived.increment();
+            try {
+                inbound.onMessage(groupId, m);
+            } catch (RuntimeException e) {
+                LOG.error("n{}: Inbound.onMessage threw on {} of group {}", config.memberId, m, groupId, e);
+            }
+        }
+    }
+
+    private SnapshotReceiver snapshots(ChannelHandlerContext ctx) {
+        if (snapshots == null) {
+            snapshots = owner.newSnapshotReceiver(ctx.channel(), peerId);
+        }
+        return snapshots;
+    }
+
+    private void badPeer(ChannelHandlerContext ctx, String reason) {
+        PeerErrors.badPeer(ctx.channel(), config.memberId, peerId, reason, counters);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        PeerErrors.caught(ctx.channel(), cause, config.memberId, peerId, counters);
+    }
+}
