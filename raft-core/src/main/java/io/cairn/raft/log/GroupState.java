@@ -200,7 +200,7 @@ final class GroupState {
     void finishRecovery() {
         long base = snapshotIndex();
         long baseTerm = snapshot == null ? 0 : snapshot.term();
-        Invariants.check(missingThrough == 0 && recovered.size() == lastIndex - base,
+        Invariants.check(missingThrough <= base && recovered.size() == lastIndex - base,
                 "group %d: recovered %d entries after the snapshot at %d but the last index is %d", groupId,
                 recovered.size(), base, lastIndex);
         terms.reset(base, baseTerm);
@@ -214,6 +214,7 @@ final class GroupState {
             terms.append(e.index(), e.term());
             prevTerm = e.term();
         }
+        missingThrough = 0;
     }
 
     /** What {@code LogStorage.recover} answers for this group. */

@@ -49,7 +49,7 @@ final class SegmentReader {
     final long size;
     private final FileHandle file;
     private final RecordChecksum checksum = new RecordChecksum();
-    private ByteBuffer window = ByteBuffer.allocate(WINDOW_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    private ByteBuffer window;
     private long windowStart;
     private int windowLength;
 
@@ -68,6 +68,8 @@ final class SegmentReader {
         this.file = file;
         this.seq = seq;
         this.size = file.size();
+        int windowBytes = (int) Math.max(RecordFormat.HEADER_BYTES, Math.min(WINDOW_BYTES, size));
+        this.window = ByteBuffer.allocate(windowBytes).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** Validates the record at {@code pos}; returns {@link #VALID} or the first problem found. */
@@ -145,7 +147,7 @@ final class SegmentReader {
     long firstNonZero(long from) throws IOException {
         long p = from;
         while (p < size) {
-            int chunk = (int) Math.min(WINDOW_BYTES, size - p);
+            int chunk = (int) Math.min(window.capacity(), size - p);
             load(p, chunk);
             byte[] a = window.array();
             int base = window.arrayOffset() + (int) (p - windowStart);

@@ -278,6 +278,10 @@ public final class UnsyncedInMemoryFileIO implements FileIO {
                 run.add(e);
             }
             writeRun(run);
+            if (base.size() < size) {
+                // The end is a hole no dirty page covers (truncated, then grown by a write further on): zeros.
+                base.write(ByteBuffer.allocate(1), size - 1);
+            }
             base.force();
             pages.clear();
             baseSize = size;

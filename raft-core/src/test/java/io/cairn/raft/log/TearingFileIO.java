@@ -52,6 +52,38 @@ final class TearingFileIO implements FileIO {
         this.memory = new UnsyncedInMemoryFileIO(durable);
     }
 
+    /** A crash to run instead of a data sync. */
+    @FunctionalInterface
+    interface ArmedCrash {
+        void run() throws IOException;
+    }
+
+    private ArmedCrash armed;
+
+    /**
+     * The next data sync of any file does not happen: power is lost instead (as {@link #crash}), and the sync
+     * throws. Lets a test crash between a write and its sync, where a torn write can happen.
+     */
+    synchronized void crashAtNextForce(Crash mode, Random random) {
+        armed = () -> crash(mode, random);
+    }
+
+    /** As {@link #crashAtNextForce}, keeping {@code keepBytes} of the last write (see {@link #crashTearingLastWrite}). */
+    synchronized void tearAtNextForce(int keepBytes) {
+        armed = () -> crashTearingLastWrite(keepBytes);
+    }
+
+    /** Cancels an armed crash that no data sync triggered. */
+    synchronized void disarm() {
+        armed = null;
+    }
+
+    private synchronized ArmedCrash takeArmed() {
+        ArmedCrash a = armed;
+        armed = null;
+        return a;
+    }
+
     /** Data syncs so far. */
     synchronized long forces() {
         return forces;
@@ -86,6 +118,31 @@ final class TearingFileIO implements FileIO {
             }
         }
         return count;
+    }
+
+    /**
+     * Loses power with every unsynced operation on disk except the last write, of which only the first
+     * {@code keepBytes} bytes reached it.
+     */
+    synchronized void crashTearingLastWrite(int keepBytes) throws IOException {
+        Map<Path, List<Op>> lost = new HashMap<>(unsynced);
+        unsynced.clear();
+        generation++;
+        memory.dropUnsynced();
+        for (Map.Entry<Path, List<Op>> e : lost.entrySet()) {
+            List<Op> ops = e.getValue();
+            if (ops.isEmpty()) {
+                continue;
+            }
+            try (FileHandle file = durable.open(e.getKey(), false)) {
+                for (int i = 0; i < ops.size() - 1; i++) {
+                    apply(file, ops.get(i), ops.get(i).isTruncate() ? 0 : ops.get(i).data().length);
+                }
+                Op last = ops.get(ops.size() - 1);
+                apply(file, last, Math.min(keepBytes, last.isTruncate() ? 0 : last.data().length));
+                file.force();
+            }
+        }
     }
 
     private static void persistPrefix(FileHandle file, List<Op> ops, int torn, Random random) throws IOException {
@@ -219,6 +276,11 @@ final class TearingFileIO implements FileIO {
         @Override
         public void force() throws IOException {
             check();
+            ArmedCrash crash = takeArmed();
+            if (crash != null) {
+                crash.run();
+                throw new IOException("simulated power loss during the data sync of " + path);
+            }
             inner.force();
             synced(path);
         }
