@@ -60,39 +60,58 @@ final class GroupState {
     // Checks
     // ------------------------------------------------------------------------------------------------------
 
-    /** A batch of entries may be appended: consecutive, terms not decreasing, attached to the log. */
-    void checkEntries(List<Entry> entries) {
-        Entry first = entries.get(0);
-        checkEntry(first.index(), first.term());
-        for (int i = 1; i < entries.size(); i++) {
-            Entry prev = entries.get(i - 1);
-            Entry e = entries.get(i);
-            Invariants.check(e.index() == prev.index() + 1, "group %d: entry %d follows entry %d in one write",
-                    groupId, e.index(), prev.index());
-            Invariants.check(e.term() >= prev.term(), "group %d: entry %d has term %d below the previous entry's %d",
-                    groupId, e.index(), e.term(), prev.term());
+    /**
+     * A batch of entries may be appended: consecutive, terms not decreasing, attached to the log, no payload above
+     * {@code entryBytesMax}. Runs per entry on the write path, so the messages are built only on failure.
+     */
+    void checkEntries(List<Entry> entries, int entryBytesMax) {
+        Entry prev = null;
+        for (Entry e : entries) {
+            if (prev == null) {
+                checkEntry(e.index(), e.term());
+            } else if (e.index() != prev.index() + 1) {
+                throw violation("group %d: entry %d follows entry %d in one write", groupId, e.index(), prev.index());
+            } else if (e.term() < prev.term()) {
+                throw violation("group %d: entry %d has term %d below the previous entry's %d", groupId, e.index(),
+                        e.term(), prev.term());
+            }
+            if (e.data().length > entryBytesMax) {
+                throw violation("group %d: entry %d has %d bytes, above entryBytesMax %d", groupId, e.index(),
+                        e.data().length, entryBytesMax);
+            }
+            prev = e;
         }
     }
 
     /** An entry at {@code index} may be written: after the snapshot, no gap, term not below its predecessor's. */
     void checkEntry(long index, long term) {
-        Invariants.check(index > snapshotIndex(), "group %d: entry %d is covered by the snapshot at %d", groupId,
-                index, snapshotIndex());
-        Invariants.check(index <= lastIndex + 1, "group %d: entry %d leaves a gap after the last entry %d", groupId,
-                index, lastIndex);
+        if (index <= snapshotIndex()) {
+            throw violation("group %d: entry %d is covered by the snapshot at %d", groupId, index, snapshotIndex());
+        }
+        if (index > lastIndex + 1) {
+            throw violation("group %d: entry %d leaves a gap after the last entry %d", groupId, index, lastIndex);
+        }
         long previous = terms.termAt(index - 1);
-        Invariants.check(previous == TermRuns.UNKNOWN || term >= previous,
-                "group %d: entry %d has term %d below the previous entry's %d", groupId, index, term, previous);
+        if (previous != TermRuns.UNKNOWN && term < previous) {
+            throw violation("group %d: entry %d has term %d below the previous entry's %d", groupId, index, term,
+                    previous);
+        }
+    }
+
+    private static Invariants.InvariantViolation violation(String format, Object... args) {
+        return new Invariants.InvariantViolation(String.format(format, args));
     }
 
     /** The hard state may replace the current one: term never decreases, one vote per term. */
     void checkHardState(HardState hs) {
-        Invariants.check(hs.term() >= hardState.term(), "group %d: hard state term goes back from %d to %d", groupId,
-                hardState.term(), hs.term());
-        Invariants.check(hs.term() > hardState.term() || hs.vote() == hardState.vote()
-                        || hardState.vote() == RaftNode.NONE,
-                "group %d: vote changes from %d to %d within term %d", groupId, hardState.vote(), hs.vote(),
-                hs.term());
+        if (hs.term() < hardState.term()) {
+            throw violation("group %d: hard state term goes back from %d to %d", groupId, hardState.term(),
+                    hs.term());
+        }
+        if (hs.term() == hardState.term() && hs.vote() != hardState.vote() && hardState.vote() != RaftNode.NONE) {
+            throw violation("group %d: vote changes from %d to %d within term %d", groupId, hardState.vote(),
+                    hs.vote(), hs.term());
+        }
     }
 
     /** The snapshot may be recorded: not older than the current one; a local one must match the log. */
@@ -207,10 +226,10 @@ final class GroupState {
         long prevTerm = baseTerm;
         for (int i = 0; i < recovered.size(); i++) {
             Entry e = recovered.get(i);
-            Invariants.check(e.index() == base + i + 1, "group %d: recovered entry %d is at position %d", groupId,
-                    e.index(), base + i + 1);
-            Invariants.check(e.term() >= prevTerm, "group %d: recovered entry %d has term %d below the previous %d",
-                    groupId, e.index(), e.term(), prevTerm);
+            if (e.index() != base + i + 1 || e.term() < prevTerm) {
+                throw violation("group %d: recovered entry %d (term %d) at position %d after term %d", groupId,
+                        e.index(), e.term(), base + i + 1, prevTerm);
+            }
             terms.append(e.index(), e.term());
             prevTerm = e.term();
         }

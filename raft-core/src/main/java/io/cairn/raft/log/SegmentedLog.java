@@ -40,6 +40,13 @@ import org.slf4j.LoggerFactory;
  * live entries in them are covered; the newest segment is never deleted. Compaction indexes are not persisted: after
  * a restart nothing is deleted until {@link #compact} is called again.
  *
+ * <h2>Recovery</h2>
+ * {@link #open} replays every segment once ({@code LogRecovery}): a torn or damaged tail of the newest segment is
+ * cut, and reported in {@link #recoveryReport()}; damage that a crash cannot explain (a bad record followed by one
+ * synced later, anything in an older segment, a missing segment) fails with {@link LogCorruptedException}, naming
+ * the file and byte offset. Each group's entries are then held in memory until {@link #recover} hands them out and
+ * the group is first written.
+ *
  * <h2>Invariants</h2>
  * Checked before a write is encoded and again when it is replayed (see {@link GroupState}): per group, entries are
  * consecutive after the snapshot, terms never decrease, the hard state's term never decreases and its vote changes
@@ -194,21 +201,19 @@ public final class SegmentedLog implements LogStorage {
             return;
         }
         GroupState g = groups.get(groupId);
-        if (g == null) {
+        boolean fresh = g == null;
+        if (fresh) {
             g = new GroupState(groupId);
         }
         if (!entries.isEmpty()) {
-            g.checkEntries(entries);
-            for (Entry e : entries) {
-                Invariants.check(e.data().length <= options.entryBytesMax(),
-                        "group %d: entry %d has %d bytes, above entryBytesMax %d", groupId, e.index(),
-                        e.data().length, options.entryBytesMax());
-            }
+            g.checkEntries(entries, options.entryBytesMax());
         }
         if (hardState != null) {
             g.checkHardState(hardState);
         }
-        groups.putIfAbsent(groupId, g);
+        if (fresh) {
+            groups.put(groupId, g);
+        }
         g.recovered = null;
         try {
             for (Entry e : entries) {
@@ -226,11 +231,14 @@ public final class SegmentedLog implements LogStorage {
     public void saveSnapshot(long groupId, SnapshotMeta snapshot, boolean replaceLog) throws IOException {
         ensureWritable();
         GroupState g = groups.get(groupId);
-        if (g == null) {
+        boolean fresh = g == null;
+        if (fresh) {
             g = new GroupState(groupId);
         }
         g.checkSnapshot(snapshot, replaceLog);
-        groups.putIfAbsent(groupId, g);
+        if (fresh) {
+            groups.put(groupId, g);
+        }
         g.recovered = null;
         byte[] config = snapshot.configuration().encode();
         try {

@@ -194,6 +194,27 @@ class SegmentedLogTest {
     }
 
     @Test
+    void entriesCutByAConflictNoLongerPinTheirSegments() throws IOException {
+        try (SegmentedLog log = open(nio, small(4096))) {
+            for (int i = 0; i < 20; i++) {
+                log.append(1, null, entries(1, 1 + i * 5L, 5, 100));
+                log.sync();
+            }
+            List<Path> before = log.segmentPaths();
+            log.append(1, null, entries(2, 10, 11, 100)); // cuts 10..100, which fill the older segments
+            log.saveSnapshot(1, snapshot(20, 2), false);
+            log.sync();
+            log.compact(1, 20);
+            // Entries 10..100 are dead, 1..20 are covered: only segments written since the cut may remain.
+            assertThat(log.segmentPaths()).doesNotContainAnyElementsOf(before.subList(0, before.size() - 1));
+        }
+        try (SegmentedLog log = open(nio, small(4096))) {
+            assertThat(log.recover(1).snapshot()).isEqualTo(snapshot(20, 2));
+            assertThat(log.recover(1).entries()).isEmpty();
+        }
+    }
+
+    @Test
     void compactionWaitsForTheSyncThatMakesItsSnapshotDurable() throws IOException {
         try (SegmentedLog log = open(nio, small(4096))) {
             for (int i = 0; i < 10; i++) {

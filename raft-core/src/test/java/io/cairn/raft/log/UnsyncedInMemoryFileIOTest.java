@@ -153,7 +153,7 @@ class UnsyncedInMemoryFileIOTest {
         FileHandle h = io.open(file, true);
         byte[] seen = new byte[0];
         byte[] durable = new byte[0];
-        for (int step = 0; step < 2000; step++) {
+        for (int step = 0; step < 1000; step++) {
             int action = rnd.nextInt(10);
             if (action < 5) {
                 int position = rnd.nextInt(seen.length + 6000);
