@@ -20,7 +20,7 @@ import java.util.List;
  * with its term (one vote per term, §5.2). During recovery only, entries up to {@link #missingThrough} may be
  * unknown: they lived in segments that compaction deleted, and a snapshot replayed later must cover them.
  *
- * <p>Owned by the log's writer thread (or by recovery before the log is handed out).
+ * <p>Owned by recovery, then by the log's writer thread.
  */
 final class GroupState {
     final long groupId;
@@ -30,8 +30,10 @@ final class GroupState {
     final TermRuns terms = new TermRuns();
     /** Entries up to here may be deleted from disk (never above the snapshot); not persisted. */
     long compactIndex;
-    /** The entries found at open, until the group is first written (then null: the core holds them). */
+    /** Recovery only: the entries replayed so far (null once the log is open: the core holds them). */
     ArrayList<Entry> recovered;
+    /** Written since the log was opened (writer thread only). */
+    boolean written;
     /** Recovery only: entries up to here existed in deleted segments; 0 when none are unknown. */
     long missingThrough;
     /** The active segment's cell for this group (see {@link Segment}), cached to keep appends allocation-free. */

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * {@link #open} replays every segment once ({@code LogRecovery}): a torn or damaged tail of the newest segment is
  * cut, and reported in {@link #recoveryReport()}; damage that a crash cannot explain (a bad record followed by one
  * synced later, anything in an older segment, a missing segment) fails with {@link LogCorruptedException}, naming
- * the file and byte offset. Each group's entries are then held in memory until {@link #recover} hands them out and
- * the group is first written.
+ * the file and byte offset. Each group's recovered entries are then held in memory until the group is first
+ * written.
  *
  * <h2>Invariants</h2>
  * Checked before a write is encoded and again when it is replayed (see {@link GroupState}): per group, entries are
@@ -55,9 +57,10 @@ import org.slf4j.LoggerFactory;
  * be retried into silent loss.
  *
  * <h2>Threads</h2>
- * Not thread-safe. As {@link LogStorage} says, one writer thread calls {@link #append}, {@link #saveSnapshot},
- * {@link #compact}, {@link #sync} and {@link #close}; {@link #recover} is called for each group before its first
- * write (and must happen-before the writer's calls, for example by running on the writer thread).
+ * As {@link LogStorage} says, one writer thread calls {@link #append}, {@link #saveSnapshot}, {@link #compact},
+ * {@link #sync} and {@link #close} (close once that thread has stopped writing, or on it); these are not
+ * thread-safe. {@link #recover} and {@link #recoveryReport} may be called on any thread, also while the writer
+ * writes other groups, as long as a group's {@code recover} happens before its first write.
  */
 public final class SegmentedLog implements LogStorage {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentedLog.class);
@@ -117,6 +120,10 @@ public final class SegmentedLog implements LogStorage {
     private final Map<Long, GroupState> groups;
     private final List<Segment> segments;
     private final RecordEncoder encoder;
+    /** What open found, per group, until the group is first written; read by {@link #recover} on any thread. */
+    private final Map<Long, Recovered> recoveredAtOpen = new ConcurrentHashMap<>();
+    /** Groups written since open, for {@link #recover} on any thread. */
+    private final Set<Long> writtenGroups = ConcurrentHashMap.newKeySet();
 
     private FileHandle active;
     private long activeSeq;
@@ -145,6 +152,10 @@ public final class SegmentedLog implements LogStorage {
         this.writePos = recovered.activeEnd;
         this.forcedPos = recovered.activeEnd;
         this.headerEnd = recovered.activeHeaderEnd;
+        for (GroupState g : groups.values()) {
+            recoveredAtOpen.put(g.groupId, g.toRecovered());
+            g.recovered = null; // from now on the writer keeps no entries
+        }
     }
 
     /** Opens (creating if needed) the log in {@code dir} with default options. */
@@ -181,17 +192,28 @@ public final class SegmentedLog implements LogStorage {
         return report;
     }
 
+    /**
+     * What open found for the group. Safe on any thread, also while the writer thread writes other groups; for a
+     * given group it must happen before that group's first write, after which its entries are no longer held.
+     */
     @Override
     public Recovered recover(long groupId) {
-        GroupState g = groups.get(groupId);
-        if (g == null) {
-            return new Recovered(HardState.EMPTY, null, List.of());
+        Recovered r = recoveredAtOpen.get(groupId);
+        if (r != null) {
+            return r;
         }
-        if (g.recovered == null) {
+        if (writtenGroups.contains(groupId)) {
             throw new IllegalStateException("recover(" + groupId + ") after the group was written: its entries are "
                     + "no longer held");
         }
-        return g.toRecovered();
+        return new Recovered(HardState.EMPTY, null, List.of());
+    }
+
+    /** The group's first write since open: what was recovered for it is released. */
+    private void firstWrite(GroupState g) {
+        g.written = true;
+        writtenGroups.add(g.groupId);
+        recoveredAtOpen.remove(g.groupId);
     }
 
     @Override
@@ -214,7 +236,9 @@ public final class SegmentedLog implements LogStorage {
         if (fresh) {
             groups.put(groupId, g);
         }
-        g.recovered = null;
+        if (!g.written) {
+            firstWrite(g);
+        }
         try {
             for (Entry e : entries) {
                 writeEntry(g, e);
@@ -239,7 +263,9 @@ public final class SegmentedLog implements LogStorage {
         if (fresh) {
             groups.put(groupId, g);
         }
-        g.recovered = null;
+        if (!g.written) {
+            firstWrite(g);
+        }
         byte[] config = snapshot.configuration().encode();
         try {
             long offset = reserve(recordBytes(config.length));

@@ -390,6 +390,34 @@ class SegmentedLogTest {
     }
 
     @Test
+    void groupsCanBeRecoveredOnAnotherThreadWhileOthersAreWritten() throws Exception {
+        try (SegmentedLog log = open(nio, small(16384))) {
+            for (long g = 1; g <= 50; g++) {
+                log.append(g, new HardState(g, 1, 0), entries(1, 1, 3, 20));
+            }
+            log.sync();
+        }
+        try (SegmentedLog log = open(nio, small(16384))) {
+            List<Recovered> seen = new ArrayList<>();
+            Thread opener = new Thread(() -> {
+                for (long g = 1; g <= 50; g++) {
+                    seen.add(log.recover(g));
+                }
+            });
+            opener.start();
+            for (long g = 100; g < 1100; g++) { // new groups: the writer's maps grow meanwhile
+                log.append(g, new HardState(1, 1, 0), entries(1, 1, 1, 20));
+            }
+            log.sync();
+            opener.join();
+            for (int i = 0; i < 50; i++) {
+                long g = i + 1;
+                assertThat(seen.get(i)).isEqualTo(new Recovered(new HardState(g, 1, 0), null, entries(1, 1, 3, 20)));
+            }
+        }
+    }
+
+    @Test
     void afterAFailedDataSyncTheLogRefusesEverything() throws IOException {
         FileIO failing = new FailingForceFileIO(nio);
         SegmentedLog log = open(failing, small(4096));
