@@ -12,14 +12,16 @@ import static io.cairn.raft.log.RecordFormat.TERM_AT;
 import static io.cairn.raft.log.RecordFormat.TYPE_AT;
 
 import io.cairn.raft.core.EntryType;
+import io.cairn.raft.core.Invariants;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 /**
- * Reads and validates the records of one segment file through a window of a few MiB, so that recovering a large
- * segment needs neither the whole file in memory nor a system call per record.
+ * Reads and validates the records of one segment file through a window of at most {@value #WINDOW_BYTES} bytes, so
+ * that recovering a large segment needs neither the whole file in memory nor a system call per record, and no
+ * length field, however damaged, makes it allocate more (only a valid record's payload is copied out).
  *
  * <p>{@link #check(long)} validates the record at an offset (plausible header, length inside the file, checksum)
  * and, when it is valid, leaves its fields in this reader's public-to-the-package fields until the next call. The
@@ -49,7 +51,7 @@ final class SegmentReader {
     final long size;
     private final FileHandle file;
     private final RecordChecksum checksum = new RecordChecksum();
-    private ByteBuffer window;
+    private final ByteBuffer window;
     private long windowStart;
     private int windowLength;
 
@@ -99,10 +101,32 @@ final class SegmentReader {
         group = window.getLong(at + GROUP_AT);
         term = window.getLong(at + TERM_AT);
         index = window.getLong(at + INDEX_AT);
-        load(pos, HEADER_BYTES + length);
-        at = (int) (pos - windowStart);
         int stored = window.getInt(at);
-        return stored == checksum.of(window, at, at + HEADER_BYTES + length, seq, pos) ? VALID : BAD_CRC;
+        return stored == checksum() ? VALID : BAD_CRC;
+    }
+
+    /**
+     * The checksum of the record at {@link #position} whose header fields were just read. A record larger than the
+     * window is summed in window-sized pieces, so a damaged length field can never make recovery allocate more.
+     */
+    private int checksum() throws IOException {
+        int total = HEADER_BYTES + length;
+        if (total <= window.capacity()) {
+            load(position, total);
+            int at = (int) (position - windowStart);
+            return checksum.of(window, at, at + total, seq, position);
+        }
+        checksum.begin(seq, position);
+        long p = position + 4;
+        long end = position + total;
+        while (p < end) {
+            int chunk = (int) Math.min(window.capacity(), end - p);
+            load(p, chunk);
+            int at = (int) (p - windowStart);
+            checksum.update(window, at, at + chunk);
+            p += chunk;
+        }
+        return checksum.value();
     }
 
     private static boolean flagsValid(int type, int flags) {
@@ -137,9 +161,18 @@ final class SegmentReader {
 
     /** A copy of the valid record's payload. */
     byte[] payload() throws IOException {
-        load(position, HEADER_BYTES + length);
         byte[] out = new byte[length];
-        window.get((int) (position - windowStart) + HEADER_BYTES, out);
+        if (HEADER_BYTES + length <= window.capacity()) {
+            load(position, HEADER_BYTES + length);
+            window.get((int) (position - windowStart) + HEADER_BYTES, out);
+            return out;
+        }
+        ByteBuffer dst = ByteBuffer.wrap(out);
+        while (dst.hasRemaining()) {
+            if (file.read(dst, position + HEADER_BYTES + dst.position()) < 0) {
+                throw new IOException("segment " + path + " ends inside the record at " + position);
+            }
+        }
         return out;
     }
 
@@ -188,9 +221,8 @@ final class SegmentReader {
         if (pos >= windowStart && pos + len <= windowStart + windowLength) {
             return true;
         }
-        if (len > window.capacity()) {
-            window = ByteBuffer.allocate(len).order(ByteOrder.LITTLE_ENDIAN);
-        }
+        Invariants.check(len <= window.capacity(), "segment reader: %d bytes do not fit its window of %d", len,
+                window.capacity());
         window.clear();
         window.limit((int) Math.min(window.capacity(), size - pos));
         while (window.hasRemaining()) {

@@ -179,7 +179,15 @@ public final class SegmentedLog implements LogStorage {
         }
         SegmentedLog log = new SegmentedLog(dir, io, options, recovery);
         if (log.active == null) {
-            log.roll();
+            try {
+                log.roll();
+            } catch (IOException | RuntimeException e) {
+                log.closed = true;
+                if (log.active != null) {
+                    log.active.close();
+                }
+                throw e;
+            }
         }
         RecoveryReport r = log.report;
         LOG.info("log {} opened: {} segments, {} records, {} groups{}", dir, r.segmentCount(), r.recordCount(),

@@ -139,6 +139,29 @@ class SegmentedLogTest {
     }
 
     @Test
+    void aRecordLargerThanTheRecoveryReadWindowIsCheckedInPieces() throws IOException {
+        List<Entry> big = entries(1, 2, 1, 3 << 20); // 3 MiB: above the reader's 1 MiB window
+        try (SegmentedLog log = open(nio, small(4096))) {
+            log.append(1, null, entries(1, 1, 1, 100));
+            log.append(1, null, big);
+            log.sync();
+        }
+        Path segment;
+        try (SegmentedLog log = open(nio, small(4096))) {
+            assertThat(log.recover(1).entries()).hasSize(2).endsWith(big.get(0));
+            segment = log.segmentPaths().get(log.segmentPaths().size() - 1);
+        }
+        // Damage in its middle is found by the checksum (here in the last record: cut as a torn tail).
+        LogFixtures.Rec last = LogFixtures.lastRecord(nio, segment);
+        assertThat(last.index()).isEqualTo(2);
+        new BitFlipFileIO(nio).flipNow(segment, last.offset() + (2 << 20), 4);
+        try (SegmentedLog log = open(nio, small(4096))) {
+            assertThat(log.recoveryReport().tornOffset()).isEqualTo(last.offset());
+            assertThat(log.recover(1).entries()).isEqualTo(entries(1, 1, 1, 100));
+        }
+    }
+
+    @Test
     void compactionDeletesSegmentsOnlyOnceEveryGroupIsCoveredAndSurvivesRestart() throws IOException {
         try (SegmentedLog log = open(nio, small(4096))) {
             for (int i = 0; i < 20; i++) {
