@@ -191,8 +191,8 @@ final class LogRecovery {
         tornFile = r.path;
         tornOffset = pos;
         tornReason = problem;
-        LOG.warn("log segment {}: torn tail cut at byte offset {} ({}); writes after it were never synced", r.path,
-                pos, problem);
+        LOG.warn("log segment {}: tail cut at byte offset {} ({}): the last write batch from there on is dropped, "
+                + "torn by a crash or damaged before anything after it was synced", r.path, pos, problem);
         return true;
     }
 

@@ -68,7 +68,7 @@ final class TearingFileIO implements FileIO {
         armed = () -> crash(mode, random);
     }
 
-    /** As {@link #crashAtNextForce}, keeping {@code keepBytes} of the last write (see {@link #crashTearingLastWrite}). */
+    /** As {@link #crashAtNextForce}, keeping {@code keepBytes} of the last write ({@link #crashTearingLastWrite}). */
     synchronized void tearAtNextForce(int keepBytes) {
         armed = () -> crashTearingLastWrite(keepBytes);
     }

@@ -138,7 +138,7 @@ class UnsyncedInMemoryFileIOTest {
         assertThat(io.unsyncedBytes()).isZero();
     }
 
-    /** Random writes, truncations, forces and crashes, checked against two byte arrays: what is seen and what is durable. */
+    /** Random writes, truncations, forces and crashes, checked against two arrays: what is seen, what is durable. */
     @Test
     void behavesLikeAPageCacheThatIsLostOnCrash() throws IOException {
         for (long seed = 1; seed <= 4; seed++) {
