@@ -152,6 +152,8 @@ public final class SimFileIO implements FileIO {
             @Override
             public void truncate(long size) {
                 if (size < file.current.length) {
+                    file.dirtyFrom = (int) Math.min(file.dirtyFrom, size);
+                    file.dirtyTo = Math.max(file.dirtyTo, file.current.length);
                     file.current = Arrays.copyOf(file.current, (int) size);
                     file.resized = true;
                 }

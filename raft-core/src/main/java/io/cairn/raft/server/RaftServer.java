@@ -122,6 +122,16 @@ public final class RaftServer implements AutoCloseable {
                 GroupRuntime.tracer(groupId, eventCounters), options.observer());
         groups.put(groupId, g);
         appliers.put(groupId, applier);
+        if (recovered.snapshot() != null && stateMachine.durableAppliedIndex() == StateMachine.VOLATILE) {
+            long upTo = recovered.snapshot().index(); // compaction points are not persisted: apply it again
+            writer.submitTask(() -> {
+                try {
+                    log.compact(groupId, upTo);
+                } catch (IOException e) {
+                    LOG.warn("group {}: compaction to {} after restart failed", groupId, upTo, e);
+                }
+            });
+        }
         LOG.info("member {} opened group {}: term {}, {} entries after {}, applied {}", options.memberId(), groupId,
                 recovered.hardState().term(), recovered.entries().size(),
                 recovered.snapshot() == null ? "the start" : recovered.snapshot(), applied);

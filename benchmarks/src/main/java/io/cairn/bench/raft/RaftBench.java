@@ -1,0 +1,105 @@
+package io.cairn.bench.raft;
+
+import io.cairn.jepsen.procs.MemberProcesses;
+import io.cairn.raft.member.MemberClient;
+import io.cairn.raft.member.proto.MemberStatus;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Recorder;
+
+/**
+ * {@code cairn bench raft}: three {@code cairn raft member} processes on loopback and C closed-loop clients in
+ * this JVM, each with one proposal outstanding at a time (a put of a fresh key with a B-byte value), for S
+ * seconds after a warm-up. Prints the acknowledged proposals per second and the latency percentiles as the
+ * summary line of shared/CLI.md. Only acknowledged (applied) proposals count.
+ */
+public final class RaftBench {
+    /** What to run. */
+    public record Options(int members, int seconds, int valueBytes, int clients, int warmupSeconds,
+            List<String> memberArgs) {}
+
+    private RaftBench() {}
+
+    /** Runs the benchmark and prints its summary line on {@code out}; returns the exit status. */
+    public static int run(Options o, PrintStream out, PrintStream progress) throws Exception {
+        Path dir = Files.createTempDirectory("cairn-bench-raft");
+        try (MemberProcesses procs = new MemberProcesses(dir, o.members(), List.of("-Xms512m", "-Xmx2g"))) {
+            procs.startAll(o.memberArgs().toArray(String[]::new));
+            progress.println("bench raft: " + o.members() + " members started in " + dir + "; waiting for a leader");
+            try (MemberClient client = new MemberClient(procs.clientAddresses(), 2)) {
+                awaitLeader(client);
+                Recorder latencies = new Recorder(3);
+                AtomicLong acked = new AtomicLong();
+                AtomicLong failed = new AtomicLong();
+                byte[] value = new byte[o.valueBytes()];
+                long warmupEnd = System.nanoTime() + o.warmupSeconds() * 1_000_000_000L;
+                long end = warmupEnd + o.seconds() * 1_000_000_000L;
+                CompletableFuture<?>[] loops = new CompletableFuture<?>[o.clients()];
+                AtomicLong keys = new AtomicLong();
+                for (int c = 0; c < o.clients(); c++) {
+                    loops[c] = new CompletableFuture<>();
+                    next(client, keys, value, warmupEnd, end, latencies, acked, failed, loops[c]);
+                }
+                CompletableFuture.allOf(loops).get(o.warmupSeconds() + o.seconds() + 60L, TimeUnit.SECONDS);
+                var h = latencies.getIntervalHistogram();
+                long n = acked.get() / Math.max(1, o.seconds());
+                out.println(String.format(Locale.ROOT,
+                        "bench raft: %d proposals/s p50=%.2fms p99=%.2fms p99.9=%.2fms clients=%d", n,
+                        h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
+                        h.getValueAtPercentile(99.9) / 1e6, o.clients()));
+                progress.println("bench raft: " + acked.get() + " acknowledged, " + failed.get()
+                        + " failed or unknown in " + o.seconds() + " s");
+                return acked.get() > 0 ? 0 : 1;
+            }
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private static void next(MemberClient client, AtomicLong keys, byte[] value, long warmupEnd, long end,
+            Recorder latencies, AtomicLong acked, AtomicLong failed, CompletableFuture<?> done) {
+        long start = System.nanoTime();
+        if (start >= end) {
+            done.complete(null);
+            return;
+        }
+        client.put("k" + keys.incrementAndGet(), value, 10_000).whenComplete((outcome, error) -> {
+            long now = System.nanoTime();
+            if (start >= warmupEnd && now <= end) {
+                if (error == null && outcome.status() == MemberStatus.OK) {
+                    acked.incrementAndGet();
+                    latencies.recordValue(now - start);
+                } else {
+                    failed.incrementAndGet();
+                }
+            }
+            next(client, keys, value, warmupEnd, end, latencies, acked, failed, done);
+        });
+    }
+
+    private static void awaitLeader(MemberClient client) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            var o = client.put("bench-warm", new byte[1], 5_000).get(10, TimeUnit.SECONDS);
+            if (o.status() == MemberStatus.OK) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("no leader within 60 s");
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException e) {
+            // best effort
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.cairn.cli;
+
+import io.cairn.bench.raft.RaftBench;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cairn bench}: benchmarks that print one summary line. */
+@Command(name = "bench", description = "Benchmarks.", subcommands = {BenchCommand.Raft.class})
+final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    private picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: raft");
+    }
+
+    /** {@code cairn bench raft}: closed-loop proposals against member processes. */
+    @Command(name = "raft", description = "Proposals per second against 3 member processes on loopback.")
+    static final class Raft implements Callable<Integer> {
+        @Option(names = "--members", defaultValue = "3", description = "Member processes (default 3).")
+        int members;
+
+        @Option(names = "--seconds", defaultValue = "20", description = "Measured seconds (default 20).")
+        int seconds;
+
+        @Option(names = "--value-size", defaultValue = "256", description = "Bytes per value (default 256).")
+        int valueSize;
+
+        @Option(names = "--clients", defaultValue = "256", description = "Closed-loop clients (default 256).")
+        int clients;
+
+        @Option(names = "--warmup", defaultValue = "5", description = "Warm-up seconds, not measured (default 5).")
+        int warmup;
+
+        @Override
+        public Integer call() throws Exception {
+            if (members < 1 || seconds < 1 || clients < 1 || valueSize < 0) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--members, --seconds and --clients must be positive, --value-size not negative");
+            }
+            return RaftBench.run(new RaftBench.Options(members, seconds, valueSize, clients, warmup, List.of()),
+                    System.out, System.err);
+        }
+    }
+}

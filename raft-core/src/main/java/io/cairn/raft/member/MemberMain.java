@@ -1,0 +1,133 @@
+package io.cairn.raft.member;
+
+import io.cairn.raft.core.RaftConfig;
+import io.cairn.raft.log.FileIO;
+import io.cairn.raft.log.FileIOs;
+import io.cairn.raft.log.SegmentedLog;
+import io.cairn.raft.server.RaftGroup;
+import io.cairn.raft.server.RaftServer;
+import io.cairn.raft.server.RuntimeEnvironment;
+import io.cairn.raft.transport.NettyTransport;
+import io.cairn.raft.transport.NettyTransportConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * One Raft member as a process: {@code cairn raft member}. A replicated map ({@link ReplicatedMap}) as the state
+ * machine, the segmented log in {@code --data-dir/log}, snapshots beside it, the Netty peer transport on the
+ * member's peer address, and the client port ({@link ClientPort}). An existing data directory restarts the
+ * member with its state.
+ *
+ * <pre>
+ * MemberMain --id 1 --peers 1=127.0.0.1:7001:7101,2=127.0.0.1:7002:7102,3=127.0.0.1:7003:7103 --data-dir d1
+ * </pre>
+ * Each peer is {@code id=host:peerPort[:clientPort]}; {@code --client-port} overrides this member's client port.
+ * Options: {@code --tick-ms} (100), {@code --election-ticks} (10), {@code --snapshot-entries} (10000).
+ */
+public final class MemberMain {
+    /** The group id every member of {@code cairn raft member} uses. */
+    public static final long GROUP = 1;
+
+    private MemberMain() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = parse(args);
+        long id = Long.parseLong(require(opts, "id"));
+        Map<Long, String[]> peers = ClientPort.parsePeers(require(opts, "peers"));
+        if (!peers.containsKey(id)) {
+            throw new IllegalArgumentException("--peers does not name this member " + id);
+        }
+        Path dataDir = Path.of(require(opts, "data-dir"));
+        String[] self = peers.get(id);
+        int clientPort = opts.containsKey("client-port") ? Integer.parseInt(opts.get("client-port"))
+                : self.length == 3 ? Integer.parseInt(self[2]) : 0;
+        Member m = start(id, peers, dataDir, clientPort, Long.parseLong(opts.getOrDefault("tick-ms", "100")),
+                Integer.parseInt(opts.getOrDefault("election-ticks", "10")),
+                Long.parseLong(opts.getOrDefault("snapshot-entries", "10000")));
+        System.err.println("member " + id + " ready: peer " + m.server.transport().localAddress() + ", client "
+                + m.clientPort.localAddress() + ", data " + dataDir);
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            m.close();
+            stop.countDown();
+        }));
+        stop.await();
+    }
+
+    /** A running member: its server, group, map and client port. */
+    public record Member(RaftServer server, RaftGroup group, ReplicatedMap map, ClientPort clientPort)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            clientPort.close();
+            server.close();
+        }
+    }
+
+    /** Starts member {@code id} of the group whose members are {@code peers} (id to host, peer port, client port). */
+    public static Member start(long id, Map<Long, String[]> peers, Path dataDir, int clientPort, long tickMillis,
+            int electionTicks, long snapshotEntries) throws Exception {
+        Files.createDirectories(dataDir);
+        FileIO files = FileIOs.fromSystemProperties();
+        SegmentedLog log = SegmentedLog.open(dataDir.resolve("log"), files);
+        String[] self = peers.get(id);
+        InetSocketAddress listen = new InetSocketAddress(self[0], Integer.parseInt(self[1]));
+        Path incoming = dataDir.resolve("incoming");
+        Files.createDirectories(incoming);
+        NettyTransport transport = new NettyTransport(
+                NettyTransportConfig.builder(id, listen).snapshotDirectory(incoming).build());
+        RaftServer server = RaftServer.start(RaftServer.Options.defaults(id, dataDir, files)
+                .withTickNanos(tickMillis * 1_000_000L), log, transport, RuntimeEnvironment.production(),
+                new SimpleMeterRegistry());
+        Map<Long, String> clientAddresses = new HashMap<>();
+        long[] voters = peers.keySet().stream().mapToLong(Long::longValue).toArray();
+        for (Map.Entry<Long, String[]> p : peers.entrySet()) {
+            String[] hp = p.getValue();
+            if (p.getKey() != id) {
+                server.setPeer(p.getKey(), new InetSocketAddress(hp[0], Integer.parseInt(hp[1])));
+            }
+            if (hp.length == 3) {
+                clientAddresses.put(p.getKey(), hp[0] + ":" + hp[2]);
+            }
+        }
+        ReplicatedMap map = new ReplicatedMap();
+        RaftConfig config = RaftConfig.builder(id, voters).electionTicks(electionTicks).heartbeatTicks(1)
+                .snapshotThresholdEntries(snapshotEntries).build();
+        RaftGroup group = server.openGroup(GROUP, config, map);
+        ClientPort port = new ClientPort(new InetSocketAddress(self[0], clientPort), group, map,
+                clientAddresses::get);
+        return new Member(server, group, map, port);
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> out = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + a + "'");
+            }
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                out.put(a.substring(2, eq), a.substring(eq + 1));
+            } else if (i + 1 < args.length) {
+                out.put(a.substring(2), args[++i]);
+            } else {
+                throw new IllegalArgumentException("option " + a + " needs a value");
+            }
+        }
+        return out;
+    }
+
+    private static String require(Map<String, String> opts, String name) {
+        String v = opts.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("--" + name + " is required");
+        }
+        return v;
+    }
+}
