@@ -55,6 +55,13 @@ public final class RaftBench {
                         h.getValueAtPercentile(99.9) / 1e6, o.clients()));
                 progress.println("bench raft: " + acked.get() + " acknowledged, " + failed.get()
                         + " failed or unknown in " + o.seconds() + " s");
+                for (long id : procs.ids()) {
+                    Path logFile = procs.dataDir(id).resolve("member.log");
+                    if (Files.exists(logFile)) {
+                        Files.readAllLines(logFile).stream().filter(l -> l.contains(" stats: "))
+                                .reduce((a, b) -> b).ifPresent(l -> progress.println("bench raft: " + l));
+                    }
+                }
                 return acked.get() > 0 ? 0 : 1;
             }
         } finally {

@@ -51,6 +51,10 @@ public final class MemberProcesses implements AutoCloseable {
         return new InetSocketAddress("127.0.0.1", ports.get(id)[1]);
     }
 
+    public InetSocketAddress peerAddress(long id) {
+        return new InetSocketAddress("127.0.0.1", ports.get(id)[0]);
+    }
+
     public Path dataDir(long id) {
         return dir.resolve("member-" + id);
     }

@@ -96,7 +96,8 @@ public final class ClientPort implements AutoCloseable {
                             return (v == null ? r : r.setValue(ByteString.copyFrom(v))).build();
                         });
                 case DIGEST -> CompletableFuture.completedFuture(ok(req.getId()).setSize(map.size())
-                        .setAppliedIndex(map.appliedIndex()).setValue(ByteString.copyFrom(map.digest())).build());
+                        .setAppliedIndex(raft.status().appliedIndex()).setLeaderId(raft.status().leader())
+                        .setValue(ByteString.copyFrom(map.digest())).build());
                 case OP_NOT_SET -> CompletableFuture.completedFuture(MemberResponse.newBuilder().setId(req.getId())
                         .setStatus(MemberStatus.ERROR).setError("a request needs an operation").build());
             };

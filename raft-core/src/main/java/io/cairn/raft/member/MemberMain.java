@@ -81,9 +81,10 @@ public final class MemberMain {
         Files.createDirectories(incoming);
         NettyTransport transport = new NettyTransport(
                 NettyTransportConfig.builder(id, listen).snapshotDirectory(incoming).build());
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         RaftServer server = RaftServer.start(RaftServer.Options.defaults(id, dataDir, files)
-                .withTickNanos(tickMillis * 1_000_000L), log, transport, RuntimeEnvironment.production(),
-                new SimpleMeterRegistry());
+                .withTickNanos(tickMillis * 1_000_000L), log, transport, RuntimeEnvironment.production(), metrics);
+        startStatsLine(id, metrics);
         Map<Long, String> clientAddresses = new HashMap<>();
         long[] voters = peers.keySet().stream().mapToLong(Long::longValue).toArray();
         for (Map.Entry<Long, String[]> p : peers.entrySet()) {
@@ -102,6 +103,39 @@ public final class MemberMain {
         ClientPort port = new ClientPort(new InetSocketAddress(self[0], clientPort), group, map,
                 clientAddresses::get);
         return new Member(server, group, map, port);
+    }
+
+    /**
+     * Every 10 s, one line on stderr with what this member did since the last: proposals, data syncs, entries
+     * per proposal batch, and the mean sync latency (the figures a benchmark needs to see its fsync limit).
+     */
+    private static void startStatsLine(long id, SimpleMeterRegistry metrics) {
+        Thread t = new Thread(() -> {
+            double lastProposals = 0;
+            double lastFsyncs = 0;
+            while (true) {
+                try {
+                    Thread.sleep(10_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                double proposals = metrics.find("cairn.raft.proposals").counters().stream()
+                        .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+                double fsyncs = metrics.find("cairn.raft.fsyncs").counters().stream()
+                        .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+                var batch = metrics.find("cairn.raft.batch.size").summary();
+                var sync = metrics.find("cairn.raft.fsync.latency").timer();
+                System.err.printf(java.util.Locale.ROOT,
+                        "member %d stats: %.0f proposals/s, %.0f fsyncs/s, %.1f commands per batch, fsync mean %.2f ms%n",
+                        id, (proposals - lastProposals) / 10, (fsyncs - lastFsyncs) / 10,
+                        batch == null ? 0.0 : batch.mean(),
+                        sync == null ? 0.0 : sync.mean(java.util.concurrent.TimeUnit.MILLISECONDS));
+                lastProposals = proposals;
+                lastFsyncs = fsyncs;
+            }
+        }, "cairn-stats");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static Map<String, String> parse(String[] args) {
