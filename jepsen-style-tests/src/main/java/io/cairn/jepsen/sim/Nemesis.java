@@ -93,7 +93,7 @@ final class Nemesis {
             }
             case TRANSFER -> {
                 if (leader != 0) {
-                    sim.node(leader).act(core -> core.transferLeadership(member));
+                    sim.node(leader).transferLeadership(member);
                 }
                 yield null;
             }
@@ -121,13 +121,13 @@ final class Nemesis {
         if (kind == FaultSchedule.Kind.ADD_LEARNER && nextSpare <= params.maxNodes()) {
             int id = nextSpare++;
             sim.node(id).start();
-            propose(leader, "add learner n" + id, core -> core.proposeConfigChange(ConfigChange.addLearner(id)));
+            propose(leader, "add learner n" + id, ConfigChange.addLearner(id));
         } else if (kind == FaultSchedule.Kind.PROMOTE && c.learners().length > 0) {
             long id = c.learners()[Math.floorMod(member, c.learners().length)];
-            propose(leader, "promote n" + id, core -> core.proposeConfigChange(ConfigChange.addVoter(id)));
+            propose(leader, "promote n" + id, ConfigChange.addVoter(id));
         } else if (kind == FaultSchedule.Kind.REMOVE && c.isMember(member)
                 && (c.isLearner(member) || c.voters().length > 3)) {
-            propose(leader, "remove n" + member, core -> core.proposeConfigChange(ConfigChange.remove(member)));
+            propose(leader, "remove n" + member, ConfigChange.remove(member));
         }
     }
 
@@ -405,7 +405,7 @@ final class Nemesis {
         }
         long to = others[random.nextInt(others.length)];
         sim.trace("operator: transfer leadership from n" + leader + " to n" + to);
-        sim.node(leader).act(core -> core.transferLeadership(to));
+        sim.node(leader).transferLeadership(to);
     }
 
     /**
@@ -417,7 +417,8 @@ final class Nemesis {
         Configuration c = sim.node(leader).core().configuration();
         if (c.isJoint()) {
             if (!c.autoLeave()) {
-                propose(leader, "leave joint", core -> core.proposeLeaveJoint());
+                sim.node(leader).leaveJoint(outcome -> sim.trace("operator: leave joint via n" + leader + ": "
+                        + outcome));
             }
             return;
         }
@@ -429,31 +430,26 @@ final class Nemesis {
             int id = nextSpare++;
             sim.trace("operator: start n" + id + " to join the group");
             sim.node(id).start();
-            propose(leader, "add learner n" + id, core -> core.proposeConfigChange(ConfigChange.addLearner(id)));
+            propose(leader, "add learner n" + id, ConfigChange.addLearner(id));
         } else if (choice == 1 && learners.length > 0) {
             long id = learners[random.nextInt(learners.length)];
-            propose(leader, "promote n" + id, core -> core.proposeConfigChange(
-                    new ConfigChange(ConfigChange.addVoter(id).changes(), explicit)));
+            propose(leader, "promote n" + id, new ConfigChange(ConfigChange.addVoter(id).changes(), explicit));
         } else if (choice == 2 && learners.length > 0) {
             long id = learners[random.nextInt(learners.length)];
-            propose(leader, "remove learner n" + id, core -> core.proposeConfigChange(ConfigChange.remove(id)));
+            propose(leader, "remove learner n" + id, ConfigChange.remove(id));
         } else if (choice == 3 && voters.length > 3) {
             long id = random.nextInt(3) == 0 ? leader : voters[random.nextInt(voters.length)];
-            propose(leader, "remove voter n" + id, core -> core.proposeConfigChange(
-                    new ConfigChange(ConfigChange.remove(id).changes(), explicit)));
+            propose(leader, "remove voter n" + id, new ConfigChange(ConfigChange.remove(id).changes(), explicit));
         } else if (choice == 4 && learners.length > 0) {
             long in = learners[random.nextInt(learners.length)];
             long out = random.nextInt(3) == 0 ? leader : voters[random.nextInt(voters.length)];
-            propose(leader, "replace voter n" + out + " by n" + in, core -> core.proposeConfigChange(
-                    new ConfigChange(ConfigChange.replace(out, in).changes(), explicit)));
+            propose(leader, "replace voter n" + out + " by n" + in, new ConfigChange(ConfigChange.replace(out, in).changes(), explicit));
         }
     }
 
-    private void propose(int leader, String what, java.util.function.Function<RaftNode, ProposeResult> action) {
-        sim.node(leader).act(core -> {
-            ProposeResult r = action.apply(core);
-            sim.trace("operator: " + what + " via n" + leader + ": " + r);
-        });
+    private void propose(int leader, String what, ConfigChange change) {
+        sim.node(leader).changeMembership(change, outcome -> sim.trace("operator: " + what + " via n" + leader
+                + ": " + outcome));
     }
 
     /** Ends every fault: heals partitions, restarts crashed members, resumes paused ones. */

@@ -38,7 +38,7 @@ import java.util.function.Consumer;
  *
  * <p>Commands are 17 bytes: the client operation id (8), the key (1) and the value written (8).
  */
-final class SimNode {
+final class SimNode implements SimMember {
     private record PendingWrite(long opId, long term, Consumer<Reply> reply) {}
 
     private record PendingRead(int key, Consumer<Reply> reply) {}
@@ -52,6 +52,11 @@ final class SimNode {
     private static final int DEFERRED_MAX = 50_000;
 
     final int id;
+
+    @Override
+    public int id() {
+        return id;
+    }
     private final Simulation sim;
     private final RaftConfig config;
     private final SplittableRandom random;
@@ -82,36 +87,43 @@ final class SimNode {
         this.random = random;
     }
 
-    boolean up() {
+    @Override
+    public boolean up() {
         return up;
     }
 
-    boolean paused() {
+    @Override
+    public boolean paused() {
         return paused;
     }
 
     /** Whether the member was ever started (joining members start when they are added). */
-    boolean started() {
+    @Override
+    public boolean started() {
         return started;
     }
 
     /** Whether the member was removed from the group (it is stopped for good). */
-    boolean removed() {
+    @Override
+    public boolean removed() {
         return removed;
     }
 
     /** The member was removed from the group: it shuts down and never comes back. */
-    void decommission() {
+    @Override
+    public void decommission() {
         removed = true;
         crash();
     }
 
     /** Changes at every crash and restart; messages sent by an earlier incarnation die with it. */
-    int incarnation() {
+    @Override
+    public int incarnation() {
         return incarnation;
     }
 
-    RaftNode core() {
+    @Override
+    public RaftNode core() {
         return core;
     }
 
@@ -119,7 +131,8 @@ final class SimNode {
         return disk;
     }
 
-    long applied() {
+    @Override
+    public long applied() {
         return applied;
     }
 
@@ -128,7 +141,8 @@ final class SimNode {
     // ---------------------------------------------------------------------------------------------------
 
     /** Starts (or restarts) the member from what its disk holds. */
-    void start() {
+    @Override
+    public void start() {
         if (removed) {
             return;
         }
@@ -151,7 +165,8 @@ final class SimNode {
     }
 
     /** A crash: volatile state and unsynced writes are gone; clients waiting here see their connection drop. */
-    void crash() {
+    @Override
+    public void crash() {
         if (!up) {
             return;
         }
@@ -180,7 +195,8 @@ final class SimNode {
         readsWaitingForApply.clear();
     }
 
-    void pause() {
+    @Override
+    public void pause() {
         if (up) {
             paused = true;
         }
@@ -191,7 +207,8 @@ final class SimNode {
      * in its own order: a process that wakes up finds client requests, peer messages, timer expiries and disk
      * completions all pending, and which it handles first is up to its threads.
      */
-    void resume() {
+    @Override
+    public void resume() {
         if (!up || !paused) {
             return;
         }
@@ -277,7 +294,8 @@ final class SimNode {
         });
     }
 
-    void clientWrite(long opId, int key, long value, Consumer<Reply> reply) {
+    @Override
+    public void clientWrite(long opId, int key, long value, Consumer<Reply> reply) {
         if (!up) {
             reply.accept(Reply.of(Reply.Outcome.UNAVAILABLE));
             return;
@@ -294,7 +312,8 @@ final class SimNode {
         });
     }
 
-    void clientRead(int key, Consumer<Reply> reply) {
+    @Override
+    public void clientRead(int key, Consumer<Reply> reply) {
         if (!up) {
             reply.accept(Reply.of(Reply.Outcome.UNAVAILABLE));
             return;
@@ -333,14 +352,40 @@ final class SimNode {
         }
     }
 
-    /** Proposes an empty barrier command; returns its index, or -1 if this member is not leader. */
-    long proposeBarrier() {
+    @Override
+    public boolean proposeBarrier(long barrierOpId) {
         if (!up || paused) {
-            return -1;
+            return false;
         }
-        ProposeResult r = core.propose(encode(-1, 0, 0));
+        ProposeResult r = core.propose(encode(barrierOpId, 0, 0));
         drainReady();
-        return r.accepted() ? r.firstIndex() : -1;
+        return r.accepted();
+    }
+
+    @Override
+    public void transferLeadership(long to) {
+        act(c -> c.transferLeadership(to));
+    }
+
+    @Override
+    public void changeMembership(io.cairn.raft.core.confchange.ConfigChange change, Consumer<String> outcome) {
+        act(c -> outcome.accept(c.proposeConfigChange(change).toString()));
+    }
+
+    @Override
+    public void leaveJoint(Consumer<String> outcome) {
+        act(c -> outcome.accept(c.proposeLeaveJoint().toString()));
+    }
+
+    @Override
+    public long durableLastIndex() {
+        return disk.lastIndex();
+    }
+
+    @Override
+    public boolean durablyHolds(long index, long term) {
+        Entry e = disk.entry(index);
+        return e != null && e.term() == term;
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -470,10 +515,10 @@ final class SimNode {
 
     private void sendPeer(Message m) {
         if (m.type() == MessageType.VOTE_RESPONSE && !m.reject()) {
-            sim.onVoteSent(this);
+            sim.onVoteSentBy(id);
         }
         if (m.type() == MessageType.SNAPSHOT) {
-            sim.snapshots().start(this, sim.node((int) m.to()), m);
+            sim.snapshots().start(this, (SimNode) sim.node((int) m.to()), m);
             return;
         }
         sim.sendPeer(m);
@@ -517,7 +562,7 @@ final class SimNode {
                     registers.put(key, value);
                 }
             }
-            sim.onApplied(this, e, opId);
+            sim.onAppliedOp(opId);
             resolveWrite(e, opId);
             serveWaitingReads();
         }

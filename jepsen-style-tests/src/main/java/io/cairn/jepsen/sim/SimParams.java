@@ -61,6 +61,8 @@ public final class SimParams {
     public final boolean preVote;
     /** Probability that a message already sent still arrives after its sender crashes. */
     public final double messageSurvivesCrashProbability;
+    /** Run the real runtime and the real log (over a simulated disk) instead of the core's minimal runtime. */
+    public final boolean realRuntime;
     public final long meanOperationGapMicros;
 
     public SimParams(long seed) {
@@ -124,6 +126,7 @@ public final class SimParams {
         for (int i = 0; i < tickMicros.length; i++) {
             tickMicros[i] = Math.round(10_000 * (1 + (r.nextDouble() * 2 - 1) * drift));
         }
+        realRuntime = r.nextInt(10) < 3;
     }
 
     /** The highest member id a run can use. */
@@ -149,7 +152,7 @@ public final class SimParams {
                 + " keys=" + keys + " target=" + okOpsTarget + " spares=" + spares
                 + " membership=" + membershipChanges + " transfers=" + transfers + " snapshot="
                 + snapshotThresholdEntries + "/" + snapshotRetainEntries + " reads=" + (leaseReads ? "lease" : "read-index")
-                + " check-quorum=" + checkQuorum + " pre-vote=" + preVote + " survive-crash="
+                + " runtime=" + (realRuntime ? "real" : "core") + " check-quorum=" + checkQuorum + " pre-vote=" + preVote + " survive-crash="
                 + String.format(Locale.ROOT, "%.2f", messageSurvivesCrashProbability);
     }
 }

@@ -74,8 +74,14 @@ final class SimRuntimeEnvironment implements RuntimeEnvironment {
 
     @Override
     public SerialExecutor newExecutor(String name, int capacity, Runnable afterBatch) {
-        boolean writer = name.contains("log-writer");
-        SimExecutor e = new SimExecutor(capacity, afterBatch, writer);
+        SimExecutor e = new SimExecutor(capacity, afterBatch, null);
+        executors.add(e);
+        return e;
+    }
+
+    @Override
+    public SerialExecutor newWriterExecutor(String name, int capacity, Runnable write, Runnable sync) {
+        SimExecutor e = new SimExecutor(capacity, write, sync);
         executors.add(e);
         return e;
     }
@@ -107,18 +113,24 @@ final class SimRuntimeEnvironment implements RuntimeEnvironment {
         return r::nextInt;
     }
 
-    /** Tasks run as one event per batch; the writer's batch ends with a sync after an fsync latency. */
+    /**
+     * Tasks run as one event per batch, then the batch hook; the writer's hook writes the batch, and its sync
+     * runs after an fsync latency.
+     */
     private final class SimExecutor implements SerialExecutor {
         private final int capacity;
         private final Runnable afterBatch;
+        /** The writer's sync, or null for other executors. */
+        private final Runnable sync;
         private final boolean writer;
         private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
         private boolean scheduled;
 
-        SimExecutor(int capacity, Runnable afterBatch, boolean writer) {
+        SimExecutor(int capacity, Runnable afterBatch, Runnable sync) {
             this.capacity = capacity;
             this.afterBatch = afterBatch;
-            this.writer = writer;
+            this.sync = sync;
+            this.writer = sync != null;
         }
 
         @Override
@@ -161,19 +173,19 @@ final class SimRuntimeEnvironment implements RuntimeEnvironment {
                 }
                 r.run();
             }
-            if (writer && afterBatch != null) {
-                // The batch's writes are appended; they become durable when the sync completes, later.
-                at(fsyncMicros.getAsLong(), this::finishBatch);
-                return;
-            }
             if (afterBatch != null && !stopped) {
                 afterBatch.run();
+            }
+            if (writer) {
+                // The batch's bytes are written; they become durable when the sync completes, later.
+                at(fsyncMicros.getAsLong(), this::finishSync);
+                return;
             }
             finishBatch0();
         }
 
-        private void finishBatch() {
-            afterBatch.run();
+        private void finishSync() {
+            sync.run();
             finishBatch0();
         }
 

@@ -51,7 +51,7 @@ public final class Simulation {
             RaftEvent.INFLIGHT_LIMIT_REACHED.counterName(), "leader-change-during-joint",
             RaftEvent.SNAPSHOT_SENT.counterName(), RaftEvent.TRANSFER_COMPLETED.counterName(),
             RaftEvent.LEARNER_PROMOTED.counterName(), RaftEvent.REMOVED_LEADER_STEPPED_DOWN.counterName(),
-            RaftEvent.LEASE_READ_SERVED.counterName());
+            RaftEvent.LEASE_READ_SERVED.counterName(), "torn-tail-cut");
 
     private static final long CONVERGE_LIMIT_MICROS = 10_000_000;
     private static final long WORKLOAD_LIMIT_MICROS = 60_000_000;
@@ -66,7 +66,7 @@ public final class Simulation {
     private final SplittableRandom crashRandom;
     private final SplittableRandom resumeRandom;
     private final SimNetwork network;
-    private final SimNode[] nodes;
+    private final SimMember[] nodes;
     private final SafetyChecker checker;
     private final History history = new History();
     private final Workload workload;
@@ -79,7 +79,8 @@ public final class Simulation {
     private boolean stopped;
     private int leadersElected;
     private Configuration lastSeenConfig;
-    private long barrierIndex = -1;
+    /** The barrier command last proposed (negative ids, so no client write has them), or 0. */
+    private long barrierOpId;
     private long barrierProposedMicros;
     private boolean barrierApplied;
 
@@ -113,7 +114,7 @@ public final class Simulation {
             ids[i] = i + 1;
         }
         this.checker = new SafetyChecker(params.maxNodes(), Configuration.ofVoters(ids));
-        this.nodes = new SimNode[params.maxNodes() + 1];
+        this.nodes = new SimMember[params.maxNodes() + 1];
         for (int i = 1; i <= params.maxNodes(); i++) {
             // Members beyond the initial ones join later: they start with no configuration and learn it.
             RaftConfig config = RaftConfig.builder(i, i <= params.nodes ? ids : new long[0])
@@ -130,7 +131,8 @@ public final class Simulation {
                     .preVote(params.preVote)
                     .injectedBugs(bugs)
                     .build();
-            nodes[i] = new SimNode(i, this, config, root.split());
+            nodes[i] = params.realRuntime ? new RuntimeSimNode(i, this, config, root.split())
+                    : new SimNode(i, this, config, root.split());
         }
         this.workload = new Workload(this, params, workloadRandom, history);
         this.nemesis = new Nemesis(this, params, nemesisRandom, schedule);
@@ -222,13 +224,13 @@ public final class Simulation {
             boolean barrierStale = !barrierApplied && events.now() - barrierProposedMicros > 1_000_000;
             int leaderNow = currentLeader();
             if (leaderNow != 0 && checker.committedConfiguration().isJoint()) {
-                nodes[leaderNow].act(core -> core.proposeLeaveJoint()); // an explicit joint must be left too
+                nodes[leaderNow].leaveJoint(outcome -> { }); // an explicit joint must be left too
             }
-            if (barrierIndex < 0 || barrierStale) {
+            if (barrierOpId == 0 || barrierStale) {
                 int leader = currentLeader();
-                long index = leader == 0 ? -1 : nodes[leader].proposeBarrier();
-                if (index > 0) {
-                    barrierIndex = index;
+                long next = barrierOpId - 1;
+                if (leader != 0 && nodes[leader].proposeBarrier(next)) {
+                    barrierOpId = next;
                     barrierProposedMicros = events.now();
                     barrierApplied = false;
                 }
@@ -255,13 +257,13 @@ public final class Simulation {
         }
         long[] members = c.members();
         for (long id : members) {
-            SimNode n = nodes[(int) id];
+            SimMember n = nodes[(int) id];
             if (!n.up() || n.paused()) {
                 return false;
             }
             long last = n.core().log().lastIndex();
             if (n.core().log().committed() != last || n.applied() != last || !checker.sameLog((int) members[0], (int) id)
-                    || n.disk().lastIndex() != last) {
+                    || n.durableLastIndex() != last) {
                 return false;
             }
         }
@@ -292,7 +294,7 @@ public final class Simulation {
     private String describeNodes() {
         StringBuilder b = new StringBuilder(" committed configuration " + checker.committedConfiguration() + ":");
         for (int i = 1; i <= params.maxNodes(); i++) {
-            SimNode n = nodes[i];
+            SimMember n = nodes[i];
             if (!n.started()) {
                 continue;
             }
@@ -324,7 +326,7 @@ public final class Simulation {
         return checker;
     }
 
-    SimNode node(int id) {
+    SimMember node(int id) {
         return nodes[id];
     }
 
@@ -373,7 +375,7 @@ public final class Simulation {
         if (c != lastSeenConfig) {
             lastSeenConfig = c;
             for (int i = 1; i <= params.maxNodes(); i++) {
-                SimNode n = nodes[i];
+                SimMember n = nodes[i];
                 if (n.started() && !n.removed() && !c.isMember(i)) {
                     trace("n" + i + " was removed from the group; it shuts down");
                     events.after(0, n::decommission);
@@ -383,19 +385,32 @@ public final class Simulation {
     }
 
     void sendPeer(Message m) {
+        sendTraced(m, () -> ((SimNode) nodes[(int) m.to()]).deliver(m));
+    }
+
+    /** {@link #sendPeerRaw}, with the send and the delivery in the verbose trace. */
+    void sendTraced(Message m, Runnable deliver) {
         if (verbose) {
             trace("send " + m);
         }
-        SimNode sender = nodes[(int) m.from()];
+        sendPeerRaw(m, () -> {
+            if (verbose) {
+                trace("deliver " + m);
+            }
+            deliver.run();
+        });
+    }
+
+    /**
+     * Sends {@code m} over the simulated network; {@code deliver} runs at arrival unless it is lost, cut off, or
+     * died with its crashed sender.
+     */
+    void sendPeerRaw(Message m, Runnable deliver) {
+        SimMember sender = nodes[(int) m.from()];
         int incarnation = sender.incarnation();
         boolean survivesCrash = params.messageSurvivesCrashProbability > 0
                 && crashRandom.nextDouble() < params.messageSurvivesCrashProbability;
-        network.send(m, () -> survivesCrash || sender.incarnation() == incarnation, msg -> {
-            if (verbose) {
-                trace("deliver " + msg);
-            }
-            nodes[(int) msg.to()].deliver(msg);
-        });
+        network.sendRaw(m.from(), m.to(), () -> survivesCrash || sender.incarnation() == incarnation, deliver);
     }
 
     long fsyncLatency() {
@@ -415,7 +430,7 @@ public final class Simulation {
         int best = 0;
         long bestTerm = -1;
         for (int i = 1; i <= params.maxNodes(); i++) {
-            SimNode n = nodes[i];
+            SimMember n = nodes[i];
             if (n.up() && !n.paused() && n.core().role() == Role.LEADER && n.core().term() > bestTerm) {
                 best = i;
                 bestTerm = n.core().term();
@@ -424,18 +439,19 @@ public final class Simulation {
         return best;
     }
 
-    void onSoftState(SimNode node, SoftState s) {
+    void onSoftState(SimMember node, SoftState s) {
         if (tracing()) {
-            trace("n" + node.id + " is now " + s);
+            trace("n" + node.id() + " is now " + s);
         }
-        checker.onSoftState(node.id, s);
+        checker.onSoftState(node.id(), s);
         if (checker.violation() != null) {
             violation(checker.violation());
         }
     }
 
-    void onApplied(SimNode node, Entry e, long opId) {
-        if (opId == -1 && e.index() == barrierIndex) {
+    /** A member applied client operation (or barrier) {@code opId}. */
+    void onAppliedOp(long opId) {
+        if (opId < 0 && opId == barrierOpId) {
             barrierApplied = true;
         }
         if (checker.violation() != null) {
@@ -443,12 +459,12 @@ public final class Simulation {
         }
     }
 
-    void onVoteSent(SimNode node) {
-        nemesis.onVoteSent(node.id);
+    void onVoteSentBy(int node) {
+        nemesis.onVoteSent(node);
     }
 
-    void onLeaderFirstCommit(SimNode node) {
-        nemesis.onLeaderFirstCommit(node.id);
+    void onLeaderFirstCommit(SimMember node) {
+        nemesis.onLeaderFirstCommit(node.id());
     }
 
     void onWriteAcked(int node) {
@@ -464,8 +480,7 @@ public final class Simulation {
 
             @Override
             public boolean holds(int node, long index, long term) {
-                Entry e = node < nodes.length ? nodes[node].disk().entry(index) : null;
-                return e != null && e.term() == term;
+                return node < nodes.length && nodes[node].started() && nodes[node].durablyHolds(index, term);
             }
         };
     }

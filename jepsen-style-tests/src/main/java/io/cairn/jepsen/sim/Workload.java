@@ -96,7 +96,7 @@ final class Workload {
 
     private void attempt(Client c, int target) {
         long token = c.token;
-        SimNode node = sim.node(target);
+        SimMember node = sim.node(target);
         Op op = c.current;
         sim.events().after(sim.clientLatency(), () -> {
             if (c.token != token) {

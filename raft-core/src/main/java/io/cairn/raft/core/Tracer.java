@@ -28,4 +28,30 @@ public interface Tracer {
     /** Something worth counting happened (called whether or not {@link #enabled()}). */
     default void event(long nodeId, RaftEvent event) {
     }
+
+    /** Both tracers: lines go to each that wants them, events to both. */
+    static Tracer both(Tracer a, Tracer b) {
+        return new Tracer() {
+            @Override
+            public boolean enabled() {
+                return a.enabled() || b.enabled();
+            }
+
+            @Override
+            public void trace(long nodeId, String line) {
+                if (a.enabled()) {
+                    a.trace(nodeId, line);
+                }
+                if (b.enabled()) {
+                    b.trace(nodeId, line);
+                }
+            }
+
+            @Override
+            public void event(long nodeId, RaftEvent event) {
+                a.event(nodeId, event);
+                b.event(nodeId, event);
+            }
+        };
+    }
 }

@@ -38,6 +38,14 @@ public interface LogStorage extends Closeable {
     /** Entries of the group up to {@code index} (covered by a durable snapshot) may be deleted from disk. */
     void compact(long groupId, long index) throws IOException;
 
+    /**
+     * Hands everything appended so far to the file system (written, not yet durable: a crash may lose it or
+     * keep a torn piece of it). {@link #sync()} does this too; a writer calls it first when it wants the
+     * write and the data sync as two steps.
+     */
+    default void write() throws IOException {
+    }
+
     /** Makes everything queued so far durable, with one data sync however many groups wrote. */
     void sync() throws IOException;
 }

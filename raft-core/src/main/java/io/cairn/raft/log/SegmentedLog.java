@@ -313,10 +313,20 @@ public final class SegmentedLog implements LogStorage {
     }
 
     @Override
+    public void write() throws IOException {
+        ensureWritable();
+        try {
+            writeBuffered();
+        } catch (IOException e) {
+            throw fail(e);
+        }
+    }
+
+    @Override
     public void sync() throws IOException {
         ensureWritable();
         try {
-            flush();
+            writeBuffered();
             if (dirty) {
                 active.force();
                 forcedPos = writePos;
@@ -395,14 +405,14 @@ public final class SegmentedLog implements LogStorage {
             roll();
         }
         if (encoder.remaining() < bytes) {
-            flush();
+            writeBuffered();
             encoder.ensureCapacity(bytes);
         }
         return writePos + encoder.pending();
     }
 
     /** Writes the encoded bytes to the active segment (no sync). */
-    private void flush() throws IOException {
+    private void writeBuffered() throws IOException {
         if (encoder.pending() == 0) {
             return;
         }
@@ -419,7 +429,7 @@ public final class SegmentedLog implements LogStorage {
      */
     private void roll() throws IOException {
         if (active != null) {
-            flush();
+            writeBuffered();
             active.force();
             active.close();
             active = null;
@@ -440,7 +450,7 @@ public final class SegmentedLog implements LogStorage {
                 header.length);
         encoder.buffer().put(header);
         encoder.finish(start, seq, 0);
-        flush();
+        writeBuffered();
         headerEnd = writePos;
         if (options.preallocate()) {
             Zeros.fill(file, writePos, options.segmentSizeBytes());

@@ -87,6 +87,9 @@ final class GroupRuntime {
         this.tickNanos = tickNanos;
         this.core = RaftNode.restart(config, recovered.hardState(), recovered.snapshot(), recovered.entries(),
                 appliedIndex, env.random("raft-" + groupId + "-" + config.id), tracer);
+        if (observer != null) {
+            observer.onOpen(groupId, core);
+        }
         this.loop = env.newExecutor("cairn-raft-" + groupId, inboxCapacity, this::drainReady);
         this.lastTickNanos = clock.nanoTime();
         this.status = statusNow();
@@ -293,7 +296,7 @@ final class GroupRuntime {
         }
         Path file = applier.snapshotFile(m.snapshot());
         transport.sendSnapshot(groupId, m, applier.source(file),
-                ok -> loop.trySubmit(() -> core.reportSnapshot(m.to(), ok)));
+                ok -> loop.submitInternal(() -> core.reportSnapshot(m.to(), ok)));
     }
 
     private void persist(Ready r) {

@@ -44,6 +44,8 @@ final class LogWriter {
     private final Timer fsyncLatency;
     private final io.micrometer.core.instrument.Counter fsyncs;
     private final List<Write> pending = new ArrayList<>();
+    /** Whether anything was appended since the last sync. */
+    private boolean unsynced;
     private volatile boolean ackBeforeFsync;
     private volatile IOException failure;
 
@@ -51,7 +53,7 @@ final class LogWriter {
             MeterRegistry metrics) {
         this.storage = storage;
         this.transport = transport;
-        this.executor = env.newExecutor("cairn-log-writer", queueCapacity, this::syncBatch);
+        this.executor = env.newWriterExecutor("cairn-log-writer", queueCapacity, this::writeBatch, this::syncBatch);
         this.fsyncLatency = Timer.builder("cairn.raft.fsync.latency").description("one data sync of the log")
                 .register(metrics);
         this.fsyncs = io.micrometer.core.instrument.Counter.builder("cairn.raft.fsyncs")
@@ -97,15 +99,27 @@ final class LogWriter {
             fail(e);
             return;
         }
+        unsynced = true;
         if (ackBeforeFsync) {
-            release(w); // the injected bug: acknowledge before the sync
+            release(w); // the injected bug: acknowledge before the sync (which still follows)
             return;
         }
         pending.add(w);
     }
 
+    private void writeBatch() {
+        if (!unsynced || failure != null) {
+            return;
+        }
+        try {
+            storage.write();
+        } catch (IOException e) {
+            fail(e);
+        }
+    }
+
     private void syncBatch() {
-        if (pending.isEmpty() || failure != null) {
+        if (!unsynced || failure != null) {
             return;
         }
         long start = System.nanoTime();
@@ -117,6 +131,7 @@ final class LogWriter {
         }
         fsyncLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         fsyncs.increment();
+        unsynced = false;
         for (Write w : pending) {
             release(w);
         }

@@ -4,6 +4,7 @@ import io.cairn.raft.core.InjectedBug;
 import io.cairn.raft.core.Message;
 import io.cairn.raft.core.RaftConfig;
 import io.cairn.raft.core.RaftEvent;
+import io.cairn.raft.core.Tracer;
 import io.cairn.raft.core.SnapshotMeta;
 import io.cairn.raft.log.LogStorage;
 import io.cairn.raft.transport.Inbound;
@@ -119,7 +120,9 @@ public final class RaftServer implements AutoCloseable {
         RaftConfig effective = config.toBuilder().injectedBugs(options.injectedBugs()).build();
         GroupRuntime g = new GroupRuntime(groupId, effective, stateMachine, recovered, applied, env, writer, applier,
                 transport, gm, options.tickNanos(), options.inboxCapacity(),
-                GroupRuntime.tracer(groupId, eventCounters), options.observer());
+                options.observer() == null ? GroupRuntime.tracer(groupId, eventCounters)
+                        : Tracer.both(GroupRuntime.tracer(groupId, eventCounters), options.observer().tracer(groupId)),
+                options.observer());
         groups.put(groupId, g);
         appliers.put(groupId, applier);
         if (recovered.snapshot() != null && stateMachine.durableAppliedIndex() == StateMachine.VOLATILE) {

@@ -12,6 +12,18 @@ public interface RuntimeEnvironment {
      */
     SerialExecutor newExecutor(String name, int capacity, Runnable afterBatch);
 
+    /**
+     * The log writer's executor: after each batch, {@code write} hands the batch's bytes to the file system and
+     * {@code sync} makes them durable. Real threads run the two back to back; the simulator puts the disk's
+     * fsync latency between them, the window in which a crash finds bytes written but not synced.
+     */
+    default SerialExecutor newWriterExecutor(String name, int capacity, Runnable write, Runnable sync) {
+        return newExecutor(name, capacity, () -> {
+            write.run();
+            sync.run();
+        });
+    }
+
     /** Runs {@code task} every {@code periodNanos}, first after one period, until the returned handle is closed. */
     AutoCloseable every(long periodNanos, Runnable task);
 

@@ -25,10 +25,16 @@ final class LocalCluster implements AutoCloseable {
     final Map<Long, ReplicatedMap> maps = new HashMap<>();
     private final long[] voters;
     private final Consumer<RaftConfig.Builder> tweak;
+    private final RuntimeEnvironment env;
 
     LocalCluster(Path dir, int size, Consumer<RaftConfig.Builder> tweak) throws Exception {
+        this(dir, size, tweak, RuntimeEnvironment.production());
+    }
+
+    LocalCluster(Path dir, int size, Consumer<RaftConfig.Builder> tweak, RuntimeEnvironment env) throws Exception {
         this.dir = dir;
         this.tweak = tweak;
+        this.env = env;
         this.voters = new long[size];
         for (int i = 0; i < size; i++) {
             voters[i] = i + 1;
@@ -43,7 +49,7 @@ final class LocalCluster implements AutoCloseable {
         MemoryLogStorage log = logs.computeIfAbsent(id, k -> new MemoryLogStorage());
         Path memberDir = dir.resolve("m" + id);
         RaftServer s = RaftServer.start(RaftServer.Options.defaults(id, memberDir, new PlainFileIO()).withTickNanos(10_000_000L), log,
-                new LocalTransport(id, network, memberDir.resolve("incoming")), RuntimeEnvironment.production(),
+                new LocalTransport(id, network, memberDir.resolve("incoming")), env,
                 new SimpleMeterRegistry());
         RaftConfig.Builder b = RaftConfig.builder(id, bootstrap).electionTicks(10).heartbeatTicks(1);
         tweak.accept(b);

@@ -27,6 +27,10 @@ final class LocalTransport implements Transport {
     static final class Network {
         final Map<Long, LocalTransport> members = new ConcurrentHashMap<>();
         final Set<String> cut = ConcurrentHashMap.newKeySet();
+        /** How many of the next snapshot streams fail before sending anything. */
+        final java.util.concurrent.atomic.AtomicInteger failSnapshots = new java.util.concurrent.atomic.AtomicInteger();
+        /** Runs each snapshot stream's end report (a test may wrap it). */
+        volatile Consumer<Runnable> aroundSnapshotDone = Runnable::run;
 
         void cut(long from, long to) {
             cut.add(from + ">" + to);
@@ -97,7 +101,11 @@ final class LocalTransport implements Transport {
     public void sendSnapshot(long groupId, Message m, SnapshotSource source, Consumer<Boolean> done) {
         LocalTransport to = network.members.get(m.to());
         if (closed || to == null || to.closed || !network.open(id, m.to())) {
-            done.accept(false);
+            network.aroundSnapshotDone.accept(() -> done.accept(false));
+            return;
+        }
+        if (network.failSnapshots.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            delivery.execute(() -> network.aroundSnapshotDone.accept(() -> done.accept(false)));
             return;
         }
         to.delivery.execute(() -> {
@@ -115,9 +123,9 @@ final class LocalTransport implements Transport {
                     }
                 }
                 to.inbound.onSnapshot(groupId, m, file);
-                done.accept(true);
+                network.aroundSnapshotDone.accept(() -> done.accept(true));
             } catch (IOException e) {
-                done.accept(false);
+                network.aroundSnapshotDone.accept(() -> done.accept(false));
             }
         });
     }

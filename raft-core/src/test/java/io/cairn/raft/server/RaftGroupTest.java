@@ -127,6 +127,34 @@ class RaftGroupTest {
         }
     }
 
+    /**
+     * Regression (robustness row 17): a failed snapshot stream was reported to the raft loop with a refusable
+     * submit; with the loop's queue full at that moment the report was lost and the leader waited for the
+     * stream's end forever, so the learner never caught up.
+     */
+    @Test
+    void aFailedSnapshotStreamIsRetriedEvenWhenTheLeadersQueueIsFull() throws Exception {
+        CrowdedEnvironment env = new CrowdedEnvironment();
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> b.snapshotThresholdEntries(20).snapshotRetainEntries(0),
+                env)) {
+            long leader = c.awaitLeader();
+            RaftGroup g = c.groups.get(leader);
+            for (int i = 0; i < 60; i++) {
+                g.propose(put("k" + i, "v" + i)).get(5, TimeUnit.SECONDS);
+            }
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> java.nio.file.Files.list(c.dir.resolve("m" + leader).resolve("snapshots").resolve("1"))
+                            .anyMatch(p -> p.getFileName().toString().startsWith("snap-")));
+            c.network.failSnapshots.set(1);
+            c.network.aroundSnapshotDone = env::crowded;
+            c.start(4, new long[0]);
+            g.addLearner(4).get(5, TimeUnit.SECONDS);
+            ReplicatedMap learner = c.maps.get(4L);
+            await().atMost(Duration.ofSeconds(10)).until(() -> learner.size() == 60);
+            assertThat(c.network.failSnapshots.get()).as("the first stream failed").isZero();
+        }
+    }
+
     @Test
     void leadershipMovesToTheMemberAsked() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3, b -> { })) {

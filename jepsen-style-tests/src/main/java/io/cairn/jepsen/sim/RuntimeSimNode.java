@@ -1,0 +1,388 @@
+package io.cairn.jepsen.sim;
+
+import io.cairn.raft.core.Message;
+import io.cairn.raft.core.RaftConfig;
+import io.cairn.raft.core.RaftNode;
+import io.cairn.raft.core.Ready;
+import io.cairn.raft.core.Role;
+import io.cairn.raft.core.Tracer;
+import io.cairn.raft.core.confchange.ConfigChange;
+import io.cairn.raft.log.SegmentedLog;
+import io.cairn.raft.server.RaftException;
+import io.cairn.raft.server.RaftGroup;
+import io.cairn.raft.server.RaftServer;
+import io.cairn.raft.server.ReadyObserver;
+import io.cairn.raft.server.StateMachine;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * A simulated member running the real runtime: {@link RaftServer} with its raft loop, group-commit log writer
+ * and apply loop as events in virtual time ({@link SimRuntimeEnvironment}), the real {@link SegmentedLog} on a
+ * simulated disk ({@link SimFileIO}, whose crashes lose unsynced bytes and tear the last write), and a
+ * simulated transport. The simulator's safety checks watch every Ready through the runtime's observer hook and
+ * the log's durability through {@link ObservedLogStorage}.
+ *
+ * <p>A crash stops the runtime's events and cuts the disk back to its durable image (torn); a restart opens a
+ * new runtime on that disk, whose recovery must cut the torn tail.
+ */
+final class RuntimeSimNode implements SimMember {
+    static final long GROUP = 1;
+    private static final Path DATA = Path.of("/sim");
+
+    private final int id;
+    private final Simulation sim;
+    private final RaftConfig config;
+    private final SplittableRandom random;
+    private final SimFileIO disk = new SimFileIO();
+    private SimRuntimeEnvironment env;
+    private RaftServer server;
+    private RaftGroup group;
+    private ObservedLogStorage log;
+    private RaftNode core;
+    private final Registers registers = new Registers();
+    private boolean up;
+    private boolean paused;
+    private boolean started;
+    private boolean removed;
+    private int incarnation;
+    private long commitSeen;
+    private long firstCommitTerm;
+
+    RuntimeSimNode(int id, Simulation sim, RaftConfig config, SplittableRandom random) {
+        this.id = id;
+        this.sim = sim;
+        this.config = config;
+        this.random = random;
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public boolean up() {
+        return up;
+    }
+
+    @Override
+    public boolean paused() {
+        return paused;
+    }
+
+    @Override
+    public boolean started() {
+        return started;
+    }
+
+    @Override
+    public boolean removed() {
+        return removed;
+    }
+
+    @Override
+    public int incarnation() {
+        return incarnation;
+    }
+
+    @Override
+    public RaftNode core() {
+        return up ? core : null;
+    }
+
+    @Override
+    public long applied() {
+        return up ? group.status().appliedIndex() : 0;
+    }
+
+    @Override
+    public long durableLastIndex() {
+        return log == null ? 0 : log.lastIndex();
+    }
+
+    @Override
+    public boolean durablyHolds(long index, long term) {
+        return log != null && log.holds(index, term);
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Life cycle
+    // ---------------------------------------------------------------------------------------------------
+
+    @Override
+    public void start() {
+        if (removed) {
+            return;
+        }
+        started = true;
+        incarnation++;
+        up = true;
+        paused = false;
+        commitSeen = 0;
+        env = new SimRuntimeEnvironment(sim.events(), random.split(), sim.params().tickMicros[id - 1],
+                sim::fsyncLatency);
+        try {
+            SegmentedLog segmented = SegmentedLog.open(DATA.resolve("log"), disk,
+                    SegmentedLog.Options.defaults().withSegmentSizeBytes(32 << 10).withPreallocate(false));
+            if (segmented.recoveryReport().tornTailCut()) {
+                sim.count("torn-tail-cut");
+                sim.trace("n" + id + " recovery cut a torn tail: " + segmented.recoveryReport());
+            }
+            log = new ObservedLogStorage(segmented, GROUP);
+            SimTransport transport = new SimTransport(sim, this);
+            ReadyObserver observer = new ReadyObserver() {
+                @Override
+                public void onReady(long groupId, RaftNode node, Ready ready) {
+                    observe(groupId, node, ready);
+                }
+
+                @Override
+                public void onOpen(long groupId, RaftNode node) {
+                    core = node;
+                }
+
+                @Override
+                public Tracer tracer(long groupId) {
+                    return sim.tracerFor(id);
+                }
+            };
+            server = RaftServer.start(RaftServer.Options.defaults(id, DATA, disk)
+                    .withTickNanos(10_000_000L).withInjectedBugs(config.injectedBugs).withObserver(observer),
+                    log, transport, env, new SimpleMeterRegistry());
+            registers.clear();
+            group = server.openGroup(GROUP, config, registers);
+            var r = log.recovered();
+            sim.checker().onStart(id, r.snapshot() == null ? 0 : r.snapshot().index(), r.entries(),
+                    r.hardState().commit());
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("n" + id + " could not start: " + e, e);
+        }
+    }
+
+    @Override
+    public void crash() {
+        if (!up) {
+            return;
+        }
+        incarnation++;
+        up = false;
+        paused = false;
+        env.stop();
+        int torn = disk.crash(random, true);
+        sim.trace("n" + id + " crashed; " + torn + " files torn");
+        server = null;
+        group = null;
+        core = null;
+    }
+
+    @Override
+    public void pause() {
+        if (up) {
+            paused = true;
+            env.pause();
+        }
+    }
+
+    @Override
+    public void resume() {
+        if (up && paused) {
+            paused = false;
+            env.resume();
+        }
+    }
+
+    @Override
+    public void decommission() {
+        removed = true;
+        crash();
+    }
+
+    /** Runs {@code action} on this member later (as its runtime would, on one of its threads). */
+    void later(Runnable action) {
+        int inc = incarnation;
+        sim.events().after(1, () -> {
+            if (inc == incarnation && up) {
+                action.run();
+            }
+        });
+    }
+
+    void receive(long groupId, Message m) {
+        if (up) {
+            ((SimTransport) server.transport()).inbound().onMessage(groupId, m);
+        }
+    }
+
+    void receiveSnapshot(long groupId, Message m, byte[] data, long file) {
+        if (!up) {
+            return;
+        }
+        Path path = SimTransport.incomingFile(DATA, m.from(), file * 1000 + incarnation);
+        try (var h = disk.open(path, true)) {
+            h.write(ByteBuffer.wrap(data), 0);
+            h.force();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ((SimTransport) server.transport()).inbound().onSnapshot(groupId, m, path);
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // The checks, through the runtime's Ready observer
+    // ---------------------------------------------------------------------------------------------------
+
+    private void observe(long groupId, RaftNode node, Ready r) {
+        core = node;
+        if (r.snapshot != null) {
+            sim.checker().onSnapshotInstalled(id, r.snapshot.index());
+        }
+        sim.checker().onEntries(id, r.entries);
+        if (r.softState != null) {
+            sim.onSoftState(this, r.softState);
+        }
+        boolean leader = node.role() == Role.LEADER;
+        long commit = node.log().committed();
+        sim.checker().onCommit(id, commit, leader, node.term(), node.configuration(), sim.durableCount());
+        if (leader && commit > commitSeen && firstCommitTerm != node.term()) {
+            firstCommitTerm = node.term();
+            sim.onLeaderFirstCommit(this);
+        }
+        commitSeen = commit;
+        sim.afterReady();
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Clients and the operator
+    // ---------------------------------------------------------------------------------------------------
+
+    @Override
+    public void clientWrite(long opId, int key, long value, Consumer<Reply> reply) {
+        if (!up) {
+            reply.accept(Reply.of(Reply.Outcome.UNAVAILABLE));
+            return;
+        }
+        group.propose(SimNode.encode(opId, key, value)).whenComplete((r, error) -> {
+            if (error == null) {
+                reply.accept(Reply.of(Reply.Outcome.OK));
+                return;
+            }
+            Throwable cause = error.getCause() != null ? error.getCause() : error;
+            if (!(cause instanceof RaftException e)) {
+                reply.accept(Reply.of(Reply.Outcome.UNKNOWN));
+                return;
+            }
+            switch (e.reason()) {
+                case NOT_LEADER, OVERLOADED, TRANSFERRING, TOO_LARGE ->
+                        reply.accept(new Reply(Reply.Outcome.NOT_LEADER, null, e.leaderHint()));
+                case LOST -> reply.accept(Reply.of(Reply.Outcome.LOST));
+                default -> reply.accept(Reply.of(Reply.Outcome.UNKNOWN));
+            }
+        });
+    }
+
+    @Override
+    public void clientRead(int key, Consumer<Reply> reply) {
+        if (!up) {
+            reply.accept(Reply.of(Reply.Outcome.UNAVAILABLE));
+            return;
+        }
+        group.read(() -> registers.get(key)).whenComplete((v, error) -> reply.accept(
+                error == null ? new Reply(Reply.Outcome.OK, v, 0) : Reply.of(Reply.Outcome.RETRY)));
+    }
+
+    @Override
+    public boolean proposeBarrier(long barrierOpId) {
+        if (!up || paused) {
+            return false;
+        }
+        group.propose(SimNode.encode(barrierOpId, 0, 0));
+        return true;
+    }
+
+    @Override
+    public void transferLeadership(long to) {
+        if (up) {
+            group.transferLeadership(to);
+        }
+    }
+
+    @Override
+    public void changeMembership(ConfigChange change, Consumer<String> outcome) {
+        if (up) {
+            group.changeMembership(change).whenComplete((r, e) -> outcome.accept(e == null ? "applied"
+                    : "refused: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())));
+        }
+    }
+
+    @Override
+    public void leaveJoint(Consumer<String> outcome) {
+        if (up) {
+            group.leaveJoint().whenComplete((r, e) -> outcome.accept(e == null ? "applied" : "refused"));
+        }
+    }
+
+    /** The registers as a state machine of the real runtime; snapshots through its files. */
+    private final class Registers implements StateMachine {
+        private final Map<Integer, Long> values = new TreeMap<>();
+
+        Long get(int key) {
+            return values.get(key);
+        }
+
+        void clear() {
+            values.clear();
+        }
+
+        @Override
+        public List<Object> apply(List<Command> commands) {
+            List<Object> results = new ArrayList<>(commands.size());
+            for (Command c : commands) {
+                ByteBuffer b = ByteBuffer.wrap(c.data());
+                long opId = b.getLong();
+                int key = b.get();
+                long value = b.getLong();
+                if (opId >= 0) {
+                    values.put(key, value);
+                }
+                sim.onAppliedOp(opId);
+                results.add(null);
+            }
+            return results;
+        }
+
+        @Override
+        public void writeSnapshot(OutputStream out) throws IOException {
+            DataOutputStream d = new DataOutputStream(out);
+            d.writeInt(values.size());
+            for (Map.Entry<Integer, Long> e : values.entrySet()) {
+                d.writeInt(e.getKey());
+                d.writeLong(e.getValue());
+            }
+            d.flush();
+        }
+
+        @Override
+        public void restoreSnapshot(InputStream in) throws IOException {
+            DataInputStream d = new DataInputStream(in);
+            int n = d.readInt();
+            values.clear();
+            for (int i = 0; i < n; i++) {
+                values.put(d.readInt(), d.readLong());
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.cairn.jepsen.sim;
+
+import io.cairn.raft.core.RaftNode;
+import io.cairn.raft.core.confchange.ConfigChange;
+import java.util.function.Consumer;
+
+/**
+ * A simulated member as the simulator's clients, nemesis and checks see it. Two implementations: {@link SimNode}
+ * (the pure core with a minimal simulated runtime, fast, for most seeds) and {@link RuntimeSimNode} (the real
+ * runtime, the real segmented log over a simulated disk, and a simulated transport).
+ */
+interface SimMember {
+    int id();
+
+    boolean up();
+
+    boolean paused();
+
+    boolean started();
+
+    boolean removed();
+
+    /** Changes at every crash and restart. */
+    int incarnation();
+
+    /** The member's core, for observation only (role, term, log, configuration); null while down. */
+    RaftNode core();
+
+    /** The index up to which the state machine has applied. */
+    long applied();
+
+    /** The last log index durable on the member's disk. */
+    long durableLastIndex();
+
+    /** Whether entry {@code (index, term)} is on the member's disk. */
+    boolean durablyHolds(long index, long term);
+
+    void start();
+
+    void crash();
+
+    void pause();
+
+    void resume();
+
+    /** Removed from the group: stopped for good. */
+    void decommission();
+
+    void clientWrite(long opId, int key, long value, Consumer<Reply> reply);
+
+    void clientRead(int key, Consumer<Reply> reply);
+
+    /** Proposes the barrier command with id {@code barrierOpId} (negative); false if refused at once. */
+    boolean proposeBarrier(long barrierOpId);
+
+    void transferLeadership(long to);
+
+    /** Proposes a membership change; {@code outcome} gets a one-line description for the trace. */
+    void changeMembership(ConfigChange change, Consumer<String> outcome);
+
+    void leaveJoint(Consumer<String> outcome);
+}
