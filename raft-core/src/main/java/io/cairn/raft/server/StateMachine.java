@@ -13,6 +13,9 @@ import java.util.List;
  * {@link #VOLATILE}: after a restart it is rebuilt from the latest snapshot and the log) or keeps its state
  * durably ({@link #durableAppliedIndex()} tells up to which index): the log then keeps every entry above that
  * index, and a restart replays only those.
+ *
+ * <p>Snapshots are a stream here; a state machine whose snapshot is a directory of files (a RocksDB checkpoint)
+ * implements {@link FileSnapshotStateMachine} instead.
  */
 public interface StateMachine {
     /** Returned by {@link #durableAppliedIndex()} by a state machine that keeps nothing durable itself. */

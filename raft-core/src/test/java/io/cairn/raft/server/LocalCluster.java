@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 /** Members of one group in one JVM, with real runtimes over in-memory logs and a local transport. */
@@ -26,15 +27,23 @@ final class LocalCluster implements AutoCloseable {
     private final long[] voters;
     private final Consumer<RaftConfig.Builder> tweak;
     private final RuntimeEnvironment env;
+    /** The state machine each member runs around its map (the map itself by default). */
+    private final BiFunction<Long, ReplicatedMap, StateMachine> wrap;
 
     LocalCluster(Path dir, int size, Consumer<RaftConfig.Builder> tweak) throws Exception {
-        this(dir, size, tweak, RuntimeEnvironment.production());
+        this(dir, size, tweak, RuntimeEnvironment.production(), (id, m) -> m);
     }
 
     LocalCluster(Path dir, int size, Consumer<RaftConfig.Builder> tweak, RuntimeEnvironment env) throws Exception {
+        this(dir, size, tweak, env, (id, m) -> m);
+    }
+
+    LocalCluster(Path dir, int size, Consumer<RaftConfig.Builder> tweak, RuntimeEnvironment env,
+            BiFunction<Long, ReplicatedMap, StateMachine> wrap) throws Exception {
         this.dir = dir;
         this.tweak = tweak;
         this.env = env;
+        this.wrap = wrap;
         this.voters = new long[size];
         for (int i = 0; i < size; i++) {
             voters[i] = i + 1;
@@ -54,7 +63,7 @@ final class LocalCluster implements AutoCloseable {
         RaftConfig.Builder b = RaftConfig.builder(id, bootstrap).electionTicks(10).heartbeatTicks(1);
         tweak.accept(b);
         ReplicatedMap map = new ReplicatedMap();
-        RaftGroup g = s.openGroup(GROUP, b.build(), map);
+        RaftGroup g = s.openGroup(GROUP, b.build(), wrap.apply(id, map));
         servers.put(id, s);
         groups.put(id, g);
         maps.put(id, map);

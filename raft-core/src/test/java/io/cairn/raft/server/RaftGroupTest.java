@@ -155,6 +155,69 @@ class RaftGroupTest {
         }
     }
 
+    /**
+     * A state machine whose snapshots are directories (as a RocksDB checkpoint): the runtime packs them into its
+     * snapshot file, streams it to a new learner and unpacks it there before the restore.
+     */
+    @Test
+    void aLearnerCatchesUpFromADirectorySnapshot() throws Exception {
+        List<Path> restoredFrom = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> b.snapshotThresholdEntries(20).snapshotRetainEntries(0),
+                RuntimeEnvironment.production(), (id, map) -> new DirectorySnapshots(map,
+                        dir.resolve("scratch-" + id), restoredFrom))) {
+            long leader = c.awaitLeader();
+            RaftGroup g = c.groups.get(leader);
+            for (int i = 0; i < 50; i++) {
+                g.propose(put("k" + i, "v" + i)).get(5, TimeUnit.SECONDS);
+            }
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> java.nio.file.Files.list(c.dir.resolve("m" + leader).resolve("snapshots").resolve("1"))
+                            .anyMatch(p -> p.getFileName().toString().startsWith("snap-")));
+            c.start(4, new long[0]);
+            g.addLearner(4).get(5, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.maps.get(4L).size() == 50);
+            assertThat(str(c.maps.get(4L).get("k7"))).isEqualTo("v7");
+            assertThat(restoredFrom).as("the learner restored from an unpacked directory").isNotEmpty();
+            assertThat(restoredFrom.get(0).resolve("meta/count")).doesNotExist(); // scratch removed afterwards
+        }
+    }
+
+    /** The map's state as two files in two directories. */
+    private record DirectorySnapshots(ReplicatedMap map, Path scratch, List<Path> restoredFrom)
+            implements FileSnapshotStateMachine {
+        @Override
+        public List<Object> apply(List<Command> commands) {
+            return map.apply(commands);
+        }
+
+        @Override
+        public Path snapshotScratch() {
+            return scratch;
+        }
+
+        @Override
+        public void writeSnapshot(Path dir) throws java.io.IOException {
+            java.nio.file.Files.createDirectories(dir.resolve("data"));
+            java.nio.file.Files.createDirectories(dir.resolve("meta"));
+            try (var out = java.nio.file.Files.newOutputStream(dir.resolve("data/map"))) {
+                map.writeSnapshot(out);
+            }
+            java.nio.file.Files.writeString(dir.resolve("meta/count"), Integer.toString(map.size()));
+        }
+
+        @Override
+        public void restoreSnapshot(Path dir) throws java.io.IOException {
+            try (var in = java.nio.file.Files.newInputStream(dir.resolve("data/map"))) {
+                map.restoreSnapshot(in);
+            }
+            int count = Integer.parseInt(java.nio.file.Files.readString(dir.resolve("meta/count")));
+            if (count != map.size()) {
+                throw new java.io.IOException("restored " + map.size() + " keys, snapshot said " + count);
+            }
+            restoredFrom.add(dir);
+        }
+    }
+
     @Test
     void leadershipMovesToTheMemberAsked() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3, b -> { })) {
