@@ -146,6 +146,15 @@ public final class NettyTransport implements Transport {
                     }
                 });
         ChannelFuture bound = b.bind(config.listenAddress).await();
+        // A member restarted at once may find its port still held for a moment (a peer's dial that connected
+        // to itself, or a socket the old process left): retry for a while before giving up.
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.bindRetryMillis);
+        while (!bound.isSuccess() && System.nanoTime() < deadline && !closed) {
+            LOG.warn("n{}: cannot listen on {} yet ({}); retrying", config.memberId, config.listenAddress,
+                    bound.cause().getMessage());
+            Thread.sleep(200);
+            bound = b.bind(config.listenAddress).await();
+        }
         if (!bound.isSuccess()) {
             throw new IllegalStateException("n" + config.memberId + " cannot listen on " + config.listenAddress
                     + ": " + bound.cause().getMessage() + " (is another process using the address?)", bound.cause());

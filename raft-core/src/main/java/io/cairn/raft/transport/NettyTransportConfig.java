@@ -48,6 +48,8 @@ public final class NettyTransportConfig {
     public final long reconnectBackoffMaxMillis;
     /** A dial that has not connected after this long fails (and is retried with backoff). */
     public final int connectTimeoutMillis;
+    /** How long start keeps retrying to listen on an address that is in use before it fails. */
+    public final long bindRetryMillis;
     /** An inbound connection that has not sent a valid Hello within this long is closed. */
     public final long helloTimeoutMillis;
     /** With native epoll: unacknowledged data older than this aborts the connection (TCP_USER_TIMEOUT). */
@@ -87,6 +89,7 @@ public final class NettyTransportConfig {
         this.reconnectBackoffMinMillis = b.reconnectBackoffMinMillis;
         this.reconnectBackoffMaxMillis = b.reconnectBackoffMaxMillis;
         this.connectTimeoutMillis = b.connectTimeoutMillis;
+        this.bindRetryMillis = b.bindRetryMillis;
         this.helloTimeoutMillis = b.helloTimeoutMillis;
         this.tcpUserTimeoutMillis = b.tcpUserTimeoutMillis;
         this.writeBufferHighBytes = b.writeBufferHighBytes;
@@ -130,6 +133,7 @@ public final class NettyTransportConfig {
         require(reconnectBackoffMaxMillis >= reconnectBackoffMinMillis,
                 "reconnectBackoffMaxMillis must be at least reconnectBackoffMinMillis");
         require(connectTimeoutMillis > 0, "connectTimeoutMillis must be positive");
+        require(bindRetryMillis >= 0, "bindRetryMillis must not be negative");
         require(helloTimeoutMillis > 0, "helloTimeoutMillis must be positive");
         require(tcpUserTimeoutMillis >= 0, "tcpUserTimeoutMillis must not be negative (0: kernel default)");
         require(writeBufferLowBytes > 0 && writeBufferHighBytes >= writeBufferLowBytes,
@@ -165,6 +169,7 @@ public final class NettyTransportConfig {
         private long reconnectBackoffMinMillis = 50;
         private long reconnectBackoffMaxMillis = 2000;
         private int connectTimeoutMillis = 2000;
+        private long bindRetryMillis = 10_000;
         private long helloTimeoutMillis = 5000;
         private int tcpUserTimeoutMillis = 15_000;
         private int writeBufferHighBytes = 4 << 20;
@@ -213,6 +218,11 @@ public final class NettyTransportConfig {
 
         public Builder connectTimeoutMillis(int v) {
             connectTimeoutMillis = v;
+            return this;
+        }
+
+        public Builder bindRetryMillis(long v) {
+            bindRetryMillis = v;
             return this;
         }
 

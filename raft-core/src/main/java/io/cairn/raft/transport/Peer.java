@@ -242,6 +242,14 @@ final class Peer {
             ch.close();
             return;
         }
+        if (ch.localAddress() != null && ch.localAddress().equals(ch.remoteAddress())) {
+            // TCP simultaneous open: with the peer down, the kernel picked the peer's own port as our source
+            // port and connected the socket to itself. Holding it would keep the peer from listening again.
+            LOG.info("n{}: the dial to n{} at {} connected to itself; closing it", config.memberId, id, target);
+            ch.close();
+            scheduleRedial();
+            return;
+        }
         ch.writeAndFlush(WireCodec.hello(config.memberId, id, config.cluster), ch.voidPromise());
         channel = ch;
         connectedAtNanos = System.nanoTime();

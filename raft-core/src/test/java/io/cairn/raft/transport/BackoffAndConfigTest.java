@@ -59,10 +59,36 @@ class BackoffAndConfigTest {
         try (NettyTransport first = new NettyTransport(NettyTransportConfig.builder(1, ANY).ioThreads(1).build())) {
             first.start(new RecordingInbound());
             try (NettyTransport second = new NettyTransport(
-                    NettyTransportConfig.builder(2, first.localAddress()).ioThreads(1).build())) {
+                    NettyTransportConfig.builder(2, first.localAddress()).ioThreads(1).bindRetryMillis(300).build())) {
                 assertThatThrownBy(() -> second.start(new RecordingInbound())).isInstanceOf(IllegalStateException.class)
                         .hasMessageContaining("cannot listen on");
             }
+        }
+    }
+
+    /**
+     * Regression (robustness row 20): a member restarted at once after {@code kill -9} found its peer port held
+     * for a moment and exited. It now keeps trying to listen for {@code bindRetryMillis}.
+     */
+    @Test
+    void aPortHeldForAMomentIsListenedOnOnceFree() throws Exception {
+        java.net.ServerSocket holder = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        InetSocketAddress address = (InetSocketAddress) holder.getLocalSocketAddress();
+        Thread release = new Thread(() -> {
+            try {
+                Thread.sleep(600);
+                holder.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        release.start();
+        try (NettyTransport t = new NettyTransport(NettyTransportConfig.builder(1, address).ioThreads(1)
+                .bindRetryMillis(10_000).build())) {
+            t.start(new RecordingInbound());
+            org.assertj.core.api.Assertions.assertThat(t.localAddress()).isEqualTo(address);
+        } finally {
+            release.join();
         }
     }
 }
