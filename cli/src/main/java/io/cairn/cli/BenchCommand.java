@@ -35,13 +35,21 @@ final class BenchCommand implements Runnable {
         @Option(names = "--warmup", defaultValue = "5", description = "Warm-up seconds, not measured (default 5).")
         int warmup;
 
+        @Option(names = "--upper", description = "The ceiling: members without fsync and with a no-op state machine.")
+        boolean upper;
+
+        @Option(names = "--key-space", defaultValue = "100000",
+                description = "Distinct keys the puts cycle through (default 100000), so the state stays bounded.")
+        long keySpace;
+
         @Override
         public Integer call() throws Exception {
-            if (members < 1 || seconds < 1 || clients < 1 || valueSize < 0) {
+            if (members < 1 || seconds < 1 || clients < 1 || valueSize < 0 || keySpace < 1) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                        "--members, --seconds and --clients must be positive, --value-size not negative");
+                        "--members, --seconds, --clients and --key-space must be positive, --value-size not negative");
             }
-            return RaftBench.run(new RaftBench.Options(members, seconds, valueSize, clients, warmup, List.of()),
+            return RaftBench.run(new RaftBench.Options(members, seconds, valueSize, clients, warmup, keySpace,
+                    upper ? List.of("--unsafe-no-fsync", "true", "--state-machine", "noop") : List.of()),
                     System.out, System.err);
         }
     }

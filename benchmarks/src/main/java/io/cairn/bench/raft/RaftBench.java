@@ -15,21 +15,22 @@ import org.HdrHistogram.Recorder;
 
 /**
  * {@code cairn bench raft}: three {@code cairn raft member} processes on loopback and C closed-loop clients in
- * this JVM, each with one proposal outstanding at a time (a put of a fresh key with a B-byte value), for S
+ * this JVM, each with one proposal outstanding at a time (a put of the next of K keys, round robin, with a
+ * B-byte value), for S
  * seconds after a warm-up. Prints the acknowledged proposals per second and the latency percentiles as the
  * summary line of shared/CLI.md. Only acknowledged (applied) proposals count.
  */
 public final class RaftBench {
     /** What to run. */
     public record Options(int members, int seconds, int valueBytes, int clients, int warmupSeconds,
-            List<String> memberArgs) {}
+            long keySpace, List<String> memberArgs) {}
 
     private RaftBench() {}
 
     /** Runs the benchmark and prints its summary line on {@code out}; returns the exit status. */
     public static int run(Options o, PrintStream out, PrintStream progress) throws Exception {
         Path dir = Files.createTempDirectory("cairn-bench-raft");
-        try (MemberProcesses procs = new MemberProcesses(dir, o.members(), List.of("-Xms512m", "-Xmx2g"))) {
+        try (MemberProcesses procs = new MemberProcesses(dir, o.members(), memberJvmOptions())) {
             procs.startAll(o.memberArgs().toArray(String[]::new));
             progress.println("bench raft: " + o.members() + " members started in " + dir + "; waiting for a leader");
             try (MemberClient client = new MemberClient(procs.clientAddresses(), 2)) {
@@ -44,13 +45,14 @@ public final class RaftBench {
                 AtomicLong keys = new AtomicLong();
                 for (int c = 0; c < o.clients(); c++) {
                     loops[c] = new CompletableFuture<>();
-                    next(client, keys, value, warmupEnd, end, latencies, acked, failed, loops[c]);
+                    next(client, keys, o.keySpace(), value, warmupEnd, end, latencies, acked, failed, loops[c]);
                 }
                 CompletableFuture.allOf(loops).get(o.warmupSeconds() + o.seconds() + 60L, TimeUnit.SECONDS);
                 var h = latencies.getIntervalHistogram();
                 long n = acked.get() / Math.max(1, o.seconds());
                 out.println(String.format(Locale.ROOT,
-                        "bench raft: %d proposals/s p50=%.2fms p99=%.2fms p99.9=%.2fms clients=%d", n,
+                        "bench %s: %d proposals/s p50=%.2fms p99=%.2fms p99.9=%.2fms clients=%d",
+                        o.memberArgs().contains("--unsafe-no-fsync") ? "raft-upper" : "raft", n,
                         h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
                         h.getValueAtPercentile(99.9) / 1e6, o.clients()));
                 progress.println("bench raft: " + acked.get() + " acknowledged, " + failed.get()
@@ -69,14 +71,28 @@ public final class RaftBench {
         }
     }
 
-    private static void next(MemberClient client, AtomicLong keys, byte[] value, long warmupEnd, long end,
+    /**
+     * The member JVMs' options; {@code CAIRN_BENCH_MEMBER_JAVA_OPTS} adds to them (a profiler, say:
+     * {@code -XX:StartFlightRecording=filename=/tmp/m{member}.jfr,settings=profile}; {member} is the member id).
+     */
+    private static List<String> memberJvmOptions() {
+        List<String> options = new java.util.ArrayList<>(List.of("-Xms512m", "-Xmx2g"));
+        String extra = System.getenv("CAIRN_BENCH_MEMBER_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            options.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        return options;
+    }
+
+    private static void next(MemberClient client, AtomicLong keys, long keySpace, byte[] value, long warmupEnd,
+            long end,
             Recorder latencies, AtomicLong acked, AtomicLong failed, CompletableFuture<?> done) {
         long start = System.nanoTime();
         if (start >= end) {
             done.complete(null);
             return;
         }
-        client.put("k" + keys.incrementAndGet(), value, 10_000).whenComplete((outcome, error) -> {
+        client.put("k" + keys.getAndIncrement() % keySpace, value, 10_000).whenComplete((outcome, error) -> {
             long now = System.nanoTime();
             if (start >= warmupEnd && now <= end) {
                 if (error == null && outcome.status() == MemberStatus.OK) {
@@ -86,7 +102,7 @@ public final class RaftBench {
                     failed.incrementAndGet();
                 }
             }
-            next(client, keys, value, warmupEnd, end, latencies, acked, failed, done);
+            next(client, keys, keySpace, value, warmupEnd, end, latencies, acked, failed, done);
         });
     }
 

@@ -94,7 +94,9 @@ public final class MemberProcesses implements AutoCloseable {
     public void start(long id, String... extraArgs) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmOptions);
+        for (String option : jvmOptions) {
+            cmd.add(option.replace("{member}", Long.toString(id))); // per-member file names (a profile, say)
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.cairn.raft.member.MemberMain");

@@ -366,13 +366,22 @@ final class RuntimeSimNode implements SimMember {
 
         @Override
         public void writeSnapshot(OutputStream out) throws IOException {
-            DataOutputStream d = new DataOutputStream(out);
-            d.writeInt(values.size());
-            for (Map.Entry<Integer, Long> e : values.entrySet()) {
-                d.writeInt(e.getKey());
-                d.writeLong(e.getValue());
-            }
-            d.flush();
+            captureSnapshot().writeTo(out);
+        }
+
+        /** A copy, written on the runtime's snapshot thread while applies go on (its asynchronous path). */
+        @Override
+        public SnapshotWriter captureSnapshot() {
+            Map<Integer, Long> copy = new TreeMap<>(values);
+            return out -> {
+                DataOutputStream d = new DataOutputStream(out);
+                d.writeInt(copy.size());
+                for (Map.Entry<Integer, Long> e : copy.entrySet()) {
+                    d.writeInt(e.getKey());
+                    d.writeLong(e.getValue());
+                }
+                d.flush();
+            };
         }
 
         @Override

@@ -21,9 +21,14 @@ import io.netty.handler.codec.protobuf.ProtobufVarint32FrameDecoder;
 import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
 import com.google.protobuf.ByteString;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,10 +76,23 @@ public final class ClientPort implements AutoCloseable {
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
 
+    /**
+     * One connection. Puts and deletes read in one burst are proposed together ({@link RaftGroup#proposeAll}) when
+     * the burst ends; answers, completed on the apply thread, queue up and leave in one write and one flush per
+     * drain of the queue on the connection's event loop.
+     */
     private static final class Handler extends SimpleChannelInboundHandler<MemberRequest> {
+        /** Writes gathered from one read burst; a burst is bounded by the channel's read buffer. */
+        private static final int BATCH_MAX = 1024;
+
         private final RaftGroup raft;
         private final ReplicatedMap map;
         private final LongFunction<String> clientAddressOf;
+        private final List<MemberRequest> writes = new ArrayList<>();
+        private final List<byte[]> commands = new ArrayList<>();
+        private final Queue<MemberResponse> answers = new ConcurrentLinkedQueue<>();
+        private final AtomicBoolean drainScheduled = new AtomicBoolean();
+        private ChannelHandlerContext ctx;
 
         Handler(RaftGroup raft, ReplicatedMap map, LongFunction<String> clientAddressOf) {
             this.raft = raft;
@@ -83,25 +101,80 @@ public final class ClientPort implements AutoCloseable {
         }
 
         @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
         protected void channelRead0(ChannelHandlerContext ctx, MemberRequest req) {
-            CompletableFuture<MemberResponse> answer = switch (req.getOpCase()) {
-                case PUT -> raft.propose(ReplicatedMap.put(req.getPut().getKey(), req.getPut().getValue().toByteArray()))
-                        .thenApply(prev -> ok(req.getId()).build());
-                case DELETE -> raft.propose(ReplicatedMap.delete(req.getDelete().getKey()))
-                        .thenApply(prev -> ok(req.getId()).build());
+            switch (req.getOpCase()) {
+                case PUT -> {
+                    writes.add(req);
+                    commands.add(ReplicatedMap.put(req.getPut().getKey(), req.getPut().getValue().toByteArray()));
+                }
+                case DELETE -> {
+                    writes.add(req);
+                    commands.add(ReplicatedMap.delete(req.getDelete().getKey()));
+                }
                 case GET -> (req.getGet().getSerializable()
                         ? CompletableFuture.completedFuture(map.get(req.getGet().getKey()))
-                        : raft.read(() -> map.get(req.getGet().getKey()))).thenApply(v -> {
+                        : raft.read(() -> map.get(req.getGet().getKey()))).whenComplete((v, error) -> {
+                            if (error != null) {
+                                answer(failure(req.getId(), error));
+                                return;
+                            }
                             MemberResponse.Builder r = ok(req.getId()).setFound(v != null);
-                            return (v == null ? r : r.setValue(ByteString.copyFrom(v))).build();
+                            answer((v == null ? r : r.setValue(ByteString.copyFrom(v))).build());
                         });
-                case DIGEST -> CompletableFuture.completedFuture(ok(req.getId()).setSize(map.size())
+                case DIGEST -> answer(ok(req.getId()).setSize(map.size())
                         .setAppliedIndex(raft.status().appliedIndex()).setLeaderId(raft.status().leader())
                         .setValue(ByteString.copyFrom(map.digest())).build());
-                case OP_NOT_SET -> CompletableFuture.completedFuture(MemberResponse.newBuilder().setId(req.getId())
+                case OP_NOT_SET -> answer(MemberResponse.newBuilder().setId(req.getId())
                         .setStatus(MemberStatus.ERROR).setError("a request needs an operation").build());
-            };
-            answer.whenComplete((r, error) -> ctx.writeAndFlush(r != null ? r : failure(req.getId(), error)));
+            }
+            if (writes.size() >= BATCH_MAX) {
+                proposeWrites();
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            proposeWrites();
+            ctx.fireChannelReadComplete();
+        }
+
+        private void proposeWrites() {
+            if (writes.isEmpty()) {
+                return;
+            }
+            List<CompletableFuture<Object>> results = raft.proposeAll(new ArrayList<>(commands));
+            for (int i = 0; i < results.size(); i++) {
+                long id = writes.get(i).getId();
+                results.get(i).whenComplete((prev, error) -> answer(error == null ? ok(id).build() : failure(id, error)));
+            }
+            writes.clear();
+            commands.clear();
+        }
+
+        /** Queues an answer (from any thread); the first one queued schedules a drain on the event loop. */
+        private void answer(MemberResponse r) {
+            answers.add(r);
+            if (drainScheduled.compareAndSet(false, true)) {
+                ctx.channel().eventLoop().execute(this::drain);
+            }
+        }
+
+        private void drain() {
+            drainScheduled.set(false);
+            MemberResponse r;
+            boolean wrote = false;
+            while ((r = answers.poll()) != null) {
+                ctx.write(r, ctx.voidPromise());
+                wrote = true;
+            }
+            if (wrote) {
+                ctx.flush();
+            }
         }
 
         private static MemberResponse.Builder ok(long id) {

@@ -42,8 +42,13 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class MemberClient implements AutoCloseable {
     private final EventLoopGroup group;
     private final List<InetSocketAddress> members;
-    private final Map<String, Channel> channels = new ConcurrentHashMap<>();
-    private final Map<Long, CompletableFuture<MemberResponse>> pending = new ConcurrentHashMap<>();
+    /** One connection per member: the connect in flight or done, shared by every request that needs it. */
+    private final Map<String, CompletableFuture<Channel>> channels = new ConcurrentHashMap<>();
+    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    /** One timer sweeps every request's deadline, instead of one scheduled task per request. */
+    private final io.netty.util.concurrent.ScheduledFuture<?> sweeper;
+
+    private record Pending(CompletableFuture<MemberResponse> future, long deadlineNanos, InetSocketAddress member) {}
     private final AtomicLong ids = new AtomicLong();
     private volatile InetSocketAddress leaderGuess;
 
@@ -51,6 +56,16 @@ public final class MemberClient implements AutoCloseable {
         this.members = List.copyOf(members);
         this.group = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
         this.leaderGuess = members.get(0);
+        this.sweeper = group.scheduleAtFixedRate(this::expire, 50, 50, TimeUnit.MILLISECONDS);
+    }
+
+    private void expire() {
+        long now = System.nanoTime();
+        for (Pending p : pending.values()) {
+            if (now - p.deadlineNanos() >= 0) {
+                p.future().completeExceptionally(new TimeoutException("no answer from " + p.member()));
+            }
+        }
     }
 
     /** Sends one request to {@code member}; fails after {@code timeoutMillis} without an answer. */
@@ -59,7 +74,7 @@ public final class MemberClient implements AutoCloseable {
         long id = ids.incrementAndGet();
         MemberRequest req = request.setId(id).build();
         CompletableFuture<MemberResponse> f = new CompletableFuture<>();
-        pending.put(id, f);
+        pending.put(id, new Pending(f, System.nanoTime() + timeoutMillis * 1_000_000L, member));
         f.whenComplete((r, e) -> pending.remove(id));
         channel(member).whenComplete((ch, error) -> {
             if (error != null) {
@@ -71,8 +86,6 @@ public final class MemberClient implements AutoCloseable {
                     f.completeExceptionally(w.cause());
                 }
             });
-            ch.eventLoop().schedule(() -> f.completeExceptionally(new TimeoutException("no answer from " + member)),
-                    timeoutMillis, TimeUnit.MILLISECONDS);
         });
         return f;
     }
@@ -157,44 +170,55 @@ public final class MemberClient implements AutoCloseable {
         return send(member, MemberRequest.newBuilder().setDigest(DigestOp.getDefaultInstance()), 5_000);
     }
 
+    /**
+     * The member's connection, dialling it once if there is none: requests sent while it connects wait for that
+     * same connection (each dialling its own would close the others' when it won the race, losing requests).
+     */
     private CompletableFuture<Channel> channel(InetSocketAddress member) {
         String key = member.toString();
-        Channel ch = channels.get(key);
-        if (ch != null && ch.isActive()) {
-            return CompletableFuture.completedFuture(ch);
+        while (true) {
+            CompletableFuture<Channel> current = channels.get(key);
+            if (current != null && (!current.isDone()
+                    || (!current.isCompletedExceptionally() && current.join().isActive()))) {
+                return current;
+            }
+            CompletableFuture<Channel> fresh = new CompletableFuture<>();
+            if (current == null ? channels.putIfAbsent(key, fresh) == null : channels.replace(key, current, fresh)) {
+                connect(member, fresh);
+                return fresh;
+            }
         }
-        CompletableFuture<Channel> f = new CompletableFuture<>();
+    }
+
+    private void connect(InetSocketAddress member, CompletableFuture<Channel> f) {
         ChannelFuture connect = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 1_000)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel c) {
-                        c.pipeline().addLast(new ProtobufVarint32FrameDecoder(),
+                        // requests sent while answers are being read (a closed loop's next request) leave in
+                        // one flush when the read ends
+                        c.pipeline().addLast(new io.netty.handler.flush.FlushConsolidationHandler(256, false),
+                                new ProtobufVarint32FrameDecoder(),
                                 new ProtobufDecoder(MemberResponse.getDefaultInstance()),
                                 new ProtobufVarint32LengthFieldPrepender(), new ProtobufEncoder(), new Responses());
                     }
                 }).connect(member);
         connect.addListener(c -> {
             if (c.isSuccess()) {
-                Channel fresh = connect.channel();
-                Channel raced = channels.put(key, fresh);
-                if (raced != null && raced != fresh) {
-                    raced.close();
-                }
-                f.complete(fresh);
+                f.complete(connect.channel());
             } else {
                 f.completeExceptionally(c.cause());
             }
         });
-        return f;
     }
 
     private final class Responses extends SimpleChannelInboundHandler<MemberResponse> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, MemberResponse r) {
-            CompletableFuture<MemberResponse> f = pending.get(r.getId());
-            if (f != null) {
-                f.complete(r);
+            Pending p = pending.get(r.getId());
+            if (p != null) {
+                p.future().complete(r);
             }
         }
 
@@ -206,7 +230,8 @@ public final class MemberClient implements AutoCloseable {
 
     @Override
     public void close() {
-        channels.values().forEach(Channel::close);
+        sweeper.cancel(false);
+        channels.values().forEach(f -> f.thenAccept(Channel::close));
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }

@@ -27,7 +27,9 @@ import java.util.concurrent.CountDownLatch;
  * MemberMain --id 1 --peers 1=127.0.0.1:7001:7101,2=127.0.0.1:7002:7102,3=127.0.0.1:7003:7103 --data-dir d1
  * </pre>
  * Each peer is {@code id=host:peerPort[:clientPort]}; {@code --client-port} overrides this member's client port.
- * Options: {@code --tick-ms} (100), {@code --election-ticks} (10), {@code --snapshot-entries} (10000).
+ * Options: {@code --tick-ms} (100), {@code --election-ticks} (10), {@code --snapshot-entries} (100000, as
+ * etcd's {@code --snapshot-count}); for measuring ceilings only, {@code --unsafe-no-fsync true} and
+ * {@code --state-machine noop}.
  */
 public final class MemberMain {
     /** The group id every member of {@code cairn raft member} uses. */
@@ -46,9 +48,14 @@ public final class MemberMain {
         String[] self = peers.get(id);
         int clientPort = opts.containsKey("client-port") ? Integer.parseInt(opts.get("client-port"))
                 : self.length == 3 ? Integer.parseInt(self[2]) : 0;
+        String stateMachine = opts.getOrDefault("state-machine", "map");
+        if (!stateMachine.equals("map") && !stateMachine.equals("noop")) {
+            throw new IllegalArgumentException("--state-machine is map or noop, not '" + stateMachine + "'");
+        }
+        boolean noFsync = Boolean.parseBoolean(opts.getOrDefault("unsafe-no-fsync", "false"));
         Member m = start(id, peers, dataDir, clientPort, Long.parseLong(opts.getOrDefault("tick-ms", "100")),
                 Integer.parseInt(opts.getOrDefault("election-ticks", "10")),
-                Long.parseLong(opts.getOrDefault("snapshot-entries", "10000")));
+                Long.parseLong(opts.getOrDefault("snapshot-entries", "100000")), noFsync, stateMachine.equals("noop"));
         System.err.println("member " + id + " ready: peer " + m.server.transport().localAddress() + ", client "
                 + m.clientPort.localAddress() + ", data " + dataDir);
         CountDownLatch stop = new CountDownLatch(1);
@@ -72,8 +79,21 @@ public final class MemberMain {
     /** Starts member {@code id} of the group whose members are {@code peers} (id to host, peer port, client port). */
     public static Member start(long id, Map<Long, String[]> peers, Path dataDir, int clientPort, long tickMillis,
             int electionTicks, long snapshotEntries) throws Exception {
+        return start(id, peers, dataDir, clientPort, tickMillis, electionTicks, snapshotEntries, false, false);
+    }
+
+    /**
+     * As above; {@code noFsync} makes syncs no-ops and {@code noopStateMachine} applies nothing (the ceiling
+     * {@code cairn bench raft --upper} measures; never for real data).
+     */
+    public static Member start(long id, Map<Long, String[]> peers, Path dataDir, int clientPort, long tickMillis,
+            int electionTicks, long snapshotEntries, boolean noFsync, boolean noopStateMachine) throws Exception {
         Files.createDirectories(dataDir);
         FileIO files = FileIOs.fromSystemProperties();
+        if (noFsync) {
+            System.err.println("member " + id + ": --unsafe-no-fsync: nothing is synced; a power cut loses data");
+            files = new io.cairn.raft.log.NoSyncFileIO(files);
+        }
         SegmentedLog log = SegmentedLog.open(dataDir.resolve("log"), files);
         String[] self = peers.get(id);
         InetSocketAddress listen = new InetSocketAddress(self[0], Integer.parseInt(self[1]));
@@ -99,7 +119,7 @@ public final class MemberMain {
         ReplicatedMap map = new ReplicatedMap();
         RaftConfig config = RaftConfig.builder(id, voters).electionTicks(electionTicks).heartbeatTicks(1)
                 .snapshotThresholdEntries(snapshotEntries).build();
-        RaftGroup group = server.openGroup(GROUP, config, map);
+        RaftGroup group = server.openGroup(GROUP, config, noopStateMachine ? new NoopStateMachine() : map);
         ClientPort port = new ClientPort(new InetSocketAddress(self[0], clientPort), group, map,
                 clientAddresses::get);
         return new Member(server, group, map, port);
@@ -107,7 +127,8 @@ public final class MemberMain {
 
     /**
      * Every 10 s, one line on stderr with what this member did since the last: proposals, data syncs, entries
-     * per proposal batch, and the mean sync latency (the figures a benchmark needs to see its fsync limit).
+     * per proposal batch, and the mean sync and commit (proposal to applied) latencies since start (the figures
+     * a benchmark needs to see its fsync limit and where its latency goes).
      */
     private static void startStatsLine(long id, SimpleMeterRegistry metrics) {
         Thread t = new Thread(() -> {
@@ -125,11 +146,14 @@ public final class MemberMain {
                         .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
                 var batch = metrics.find("cairn.raft.batch.size").summary();
                 var sync = metrics.find("cairn.raft.fsync.latency").timer();
+                var commit = metrics.find("cairn.raft.commit.latency").timer();
                 System.err.printf(java.util.Locale.ROOT,
-                        "member %d stats: %.0f proposals/s, %.0f fsyncs/s, %.1f commands per batch, fsync mean %.2f ms%n",
+                        "member %d stats: %.0f proposals/s, %.0f fsyncs/s, %.1f commands per batch, fsync mean %.2f ms,"
+                                + " commit mean %.2f ms%n",
                         id, (proposals - lastProposals) / 10, (fsyncs - lastFsyncs) / 10,
                         batch == null ? 0.0 : batch.mean(),
-                        sync == null ? 0.0 : sync.mean(java.util.concurrent.TimeUnit.MILLISECONDS));
+                        sync == null ? 0.0 : sync.mean(java.util.concurrent.TimeUnit.MILLISECONDS),
+                        commit == null ? 0.0 : commit.mean(java.util.concurrent.TimeUnit.MILLISECONDS));
                 lastProposals = proposals;
                 lastFsyncs = fsyncs;
             }
@@ -163,5 +187,21 @@ public final class MemberMain {
             throw new IllegalArgumentException("--" + name + " is required");
         }
         return v;
+    }
+
+    /** Applies nothing: every command's result is null, snapshots are empty. */
+    private static final class NoopStateMachine implements io.cairn.raft.server.StateMachine {
+        @Override
+        public java.util.List<Object> apply(java.util.List<Command> commands) {
+            return java.util.Arrays.asList(new Object[commands.size()]);
+        }
+
+        @Override
+        public void writeSnapshot(java.io.OutputStream out) {
+        }
+
+        @Override
+        public void restoreSnapshot(java.io.InputStream in) {
+        }
     }
 }

@@ -109,15 +109,30 @@ public final class ReplicatedMap implements StateMachine {
 
     @Override
     public void writeSnapshot(OutputStream out) throws IOException {
-        DataOutputStream d = new DataOutputStream(out);
-        Map<String, byte[]> sorted = new java.util.TreeMap<>(map);
-        d.writeInt(sorted.size());
-        for (Map.Entry<String, byte[]> e : sorted.entrySet()) {
-            d.writeUTF(e.getKey());
-            d.writeInt(e.getValue().length);
-            d.write(e.getValue());
+        captureSnapshot().writeTo(out);
+    }
+
+    /**
+     * The entries as they are now (values are never changed in place, so copying the references is a
+     * consistent capture); sorting and writing happen on the snapshot thread.
+     */
+    @Override
+    public SnapshotWriter captureSnapshot() {
+        List<Map.Entry<String, byte[]>> entries = new ArrayList<>(map.size());
+        for (Map.Entry<String, byte[]> e : map.entrySet()) {
+            entries.add(Map.entry(e.getKey(), e.getValue()));
         }
-        d.flush();
+        return out -> {
+            entries.sort(Map.Entry.comparingByKey());
+            DataOutputStream d = new DataOutputStream(out);
+            d.writeInt(entries.size());
+            for (Map.Entry<String, byte[]> e : entries) {
+                d.writeUTF(e.getKey());
+                d.writeInt(e.getValue().length);
+                d.write(e.getValue());
+            }
+            d.flush();
+        };
     }
 
     @Override

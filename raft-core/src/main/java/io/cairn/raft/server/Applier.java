@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -45,6 +46,8 @@ final class Applier {
 
     private final StateMachine stateMachine;
     private final SerialExecutor executor;
+    /** Writes captured snapshots out while the apply thread goes on. */
+    private final SerialExecutor snapshotExecutor;
     private final Path snapshotDir;
     private final FileIO files;
     private final GroupMetrics metrics;
@@ -57,6 +60,7 @@ final class Applier {
         this.stateMachine = stateMachine;
         this.files = files;
         this.executor = env.newExecutor(name, capacity, null);
+        this.snapshotExecutor = env.newExecutor(name + "-snapshot", 4, null);
         this.snapshotDir = snapshotDir;
         this.metrics = metrics;
         this.clock = env.clock();
@@ -158,28 +162,46 @@ final class Applier {
      * Writes a snapshot of the state machine as of {@code meta} (which must be the applied index) to its file,
      * durably, and hands the metadata on.
      */
-    void takeSnapshot(SnapshotMeta meta, Consumer<SnapshotMeta> taken) {
+    void takeSnapshot(SnapshotMeta meta, BiConsumer<SnapshotMeta, Long> taken) {
         submit(() -> {
             Invariants.check(meta.index() == applied, "snapshot at %d requested, but %d applied", meta.index(),
                     applied);
+            long durableApplied = stateMachine.durableAppliedIndex();
             try {
-                Path file = snapshotFile(meta);
-                Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-                files.createDirectories(snapshotDir);
-                try (FileHandle h = files.open(tmp, true)) {
-                    h.truncate(0);
-                    try (OutputStream out = new BufferedOutputStream(new HandleOutputStream(h), 1 << 16)) {
-                        stateMachine.writeSnapshot(out);
-                    }
-                    h.force();
+                StateMachine.SnapshotWriter captured = stateMachine.captureSnapshot();
+                if (captured == null) {
+                    writeSnapshotFile(meta, stateMachine::writeSnapshot);
+                    taken.accept(meta, durableApplied);
+                    return;
                 }
-                files.rename(tmp, file);
-                files.syncDirectory(snapshotDir);
-                taken.accept(meta);
+                snapshotExecutor.submitInternal(() -> {
+                    try {
+                        writeSnapshotFile(meta, captured);
+                        taken.accept(meta, durableApplied);
+                    } catch (IOException e) {
+                        LOG.error("snapshot at {} failed; the log is kept", meta.index(), e);
+                    }
+                });
             } catch (IOException e) {
                 LOG.error("snapshot at {} failed; the log is kept", meta.index(), e);
             }
         });
+    }
+
+    /** Writes a snapshot file durably: to a temporary name, synced, renamed, directory synced. */
+    private void writeSnapshotFile(SnapshotMeta meta, StateMachine.SnapshotWriter writer) throws IOException {
+        Path file = snapshotFile(meta);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        files.createDirectories(snapshotDir);
+        try (FileHandle h = files.open(tmp, true)) {
+            h.truncate(0);
+            try (OutputStream out = new BufferedOutputStream(new HandleOutputStream(h), 1 << 16)) {
+                writer.writeTo(out);
+            }
+            h.force();
+        }
+        files.rename(tmp, file);
+        files.syncDirectory(snapshotDir);
     }
 
     /**
@@ -305,5 +327,6 @@ final class Applier {
 
     void shutdown() {
         executor.shutdown();
+        snapshotExecutor.shutdown();
     }
 }

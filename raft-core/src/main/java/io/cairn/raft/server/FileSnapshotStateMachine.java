@@ -43,6 +43,26 @@ public interface FileSnapshotStateMachine extends StateMachine {
         }
     }
 
+    /** Writes the directory on the apply thread (a checkpoint is quick); packs it on the snapshot thread. */
+    @Override
+    default SnapshotWriter captureSnapshot() throws IOException {
+        Files.createDirectories(snapshotScratch());
+        Path dir = Files.createTempDirectory(snapshotScratch(), "out-");
+        try {
+            writeSnapshot(dir);
+        } catch (IOException | RuntimeException e) {
+            SnapshotArchive.deleteTree(dir);
+            throw e;
+        }
+        return out -> {
+            try {
+                SnapshotArchive.pack(dir, out);
+            } finally {
+                SnapshotArchive.deleteTree(dir);
+            }
+        };
+    }
+
     @Override
     default void restoreSnapshot(InputStream in) throws IOException {
         Files.createDirectories(snapshotScratch());

@@ -138,6 +138,36 @@ final class GroupRuntime {
         return f;
     }
 
+    /** One trip through the loop for all of {@code commands}: consecutive entries, one future each. */
+    List<CompletableFuture<Object>> proposeAll(List<byte[]> commands, boolean waitIfFull) {
+        List<CompletableFuture<Object>> futures = new ArrayList<>(commands.size());
+        for (int i = 0; i < commands.size(); i++) {
+            futures.add(new CompletableFuture<>());
+        }
+        if (commands.isEmpty()) {
+            return futures;
+        }
+        long proposedAt = clock.nanoTime();
+        CompletableFuture<Object> first = futures.get(0);
+        submit(() -> {
+            ProposeResult r = core.propose(commands);
+            if (!r.accepted()) {
+                RaftException refused = refusal(r);
+                futures.forEach(f -> f.completeExceptionally(refused));
+                return;
+            }
+            metrics.proposed(commands.size());
+            for (int i = 0; i < futures.size(); i++) {
+                long index = r.firstIndex() + i;
+                pendingProposals.put(index, new Applier.Pending(index, r.term(), futures.get(i), proposedAt));
+            }
+        }, first, waitIfFull);
+        if (first.isCompletedExceptionally()) { // refused before the loop saw it (closed, or a full queue)
+            first.whenComplete((v, e) -> futures.forEach(f -> f.completeExceptionally(e)));
+        }
+        return futures;
+    }
+
     CompletableFuture<Object> proposeConfigChange(ConfigChange change) {
         CompletableFuture<Object> f = new CompletableFuture<>();
         long proposedAt = clock.nanoTime();
@@ -380,8 +410,7 @@ final class GroupRuntime {
     }
 
     private void takeSnapshot(SnapshotMeta request) {
-        applier.takeSnapshot(request, taken -> {
-            long stateDurable = stateMachine.durableAppliedIndex(); // on the apply thread
+        applier.takeSnapshot(request, (taken, stateDurable) -> {
             long compactTo = stateDurable == StateMachine.VOLATILE ? taken.index()
                     : Math.min(taken.index(), stateDurable);
             writer.submit(groupId, new LogWriter.Write(groupId, null, List.of(), taken, false, List.of(),

@@ -1,6 +1,7 @@
 package io.cairn.raft.server;
 
 import io.cairn.raft.core.confchange.ConfigChange;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -34,6 +35,16 @@ public final class RaftGroup {
      */
     public CompletableFuture<Object> propose(byte[] command) {
         return runtime.propose(command, false);
+    }
+
+    /**
+     * Proposes {@code commands} together: one trip through the group's input queue and consecutive entries in
+     * the log, which costs far less per command than as many {@link #propose} calls. One future per command,
+     * in order, each completing as {@link #propose}'s would; a refusal (not the leader, overloaded, too large
+     * together) fails them all.
+     */
+    public List<CompletableFuture<Object>> proposeAll(List<byte[]> commands) {
+        return runtime.proposeAll(commands, false);
     }
 
     /** Like {@link #propose}, but waits for room in the input queue instead of failing. */

@@ -37,9 +37,26 @@ public interface StateMachine {
 
     /**
      * Writes the state as of the last command applied to {@code out} (a stream: a snapshot is never one byte
-     * array). Called on the apply thread, between two {@link #apply} calls.
+     * array). Called on the apply thread, between two {@link #apply} calls, unless {@link #captureSnapshot}
+     * captures the state instead.
      */
     void writeSnapshot(OutputStream out) throws IOException;
+
+    /** A state captured on the apply thread, written out later on the group's snapshot thread. */
+    @FunctionalInterface
+    interface SnapshotWriter {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Captures the state as of the last command applied, on the apply thread, and returns what writes it out:
+     * the runtime runs the writer on a snapshot thread while commands keep being applied, so the capture must
+     * not change with them (a copy, an immutable version, a RocksDB checkpoint). The default returns null, and
+     * {@link #writeSnapshot(OutputStream)} runs on the apply thread instead, holding applies up meanwhile.
+     */
+    default SnapshotWriter captureSnapshot() throws IOException {
+        return null;
+    }
 
     /** Replaces the whole state with the snapshot read from {@code in}. Called on the apply thread. */
     void restoreSnapshot(InputStream in) throws IOException;

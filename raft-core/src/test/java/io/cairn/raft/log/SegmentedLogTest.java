@@ -453,82 +453,24 @@ class SegmentedLogTest {
     }
 
     /** Succeeds until the log is open, then every data sync fails (as a dying disk's would). */
-    private static final class FailingForceFileIO implements FileIO {
-        private final FileIO delegate;
-
+    private static final class FailingForceFileIO extends ForwardingFileIO {
         FailingForceFileIO(FileIO delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
-        public FileHandle open(Path path, boolean create) throws IOException {
-            FileHandle h = delegate.open(path, create);
-            return new FileHandle() {
+        protected FileHandle wrap(Path path, FileHandle opened) {
+            return new Handle(opened) {
                 private int forces;
-
-                @Override
-                public int write(ByteBuffer src, long position) throws IOException {
-                    return h.write(src, position);
-                }
-
-                @Override
-                public int read(ByteBuffer dst, long position) throws IOException {
-                    return h.read(dst, position);
-                }
 
                 @Override
                 public void force() throws IOException {
                     if (++forces > 1) {
                         throw new IOException("injected fsync failure");
                     }
-                    h.force();
-                }
-
-                @Override
-                public long size() throws IOException {
-                    return h.size();
-                }
-
-                @Override
-                public void truncate(long size) throws IOException {
-                    h.truncate(size);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    h.close();
+                    base.force();
                 }
             };
-        }
-
-        @Override
-        public List<Path> list(Path d) throws IOException {
-            return delegate.list(d);
-        }
-
-        @Override
-        public boolean exists(Path path) {
-            return delegate.exists(path);
-        }
-
-        @Override
-        public void delete(Path path) throws IOException {
-            delegate.delete(path);
-        }
-
-        @Override
-        public void rename(Path from, Path to) throws IOException {
-            delegate.rename(from, to);
-        }
-
-        @Override
-        public void createDirectories(Path d) throws IOException {
-            delegate.createDirectories(d);
-        }
-
-        @Override
-        public void syncDirectory(Path d) throws IOException {
-            delegate.syncDirectory(d);
         }
     }
 }

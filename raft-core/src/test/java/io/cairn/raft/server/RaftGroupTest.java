@@ -63,6 +63,32 @@ class RaftGroupTest {
     }
 
     @Test
+    void proposeAllGivesEachCommandItsOwnEntryAndResultInOrder() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> { })) {
+            long leader = c.awaitLeader();
+            RaftGroup g = c.groups.get(leader);
+            g.propose(put("a", "old")).get(5, TimeUnit.SECONDS);
+            List<CompletableFuture<Object>> results = g.proposeAll(List.of(put("a", "new"), put("b", "1"),
+                    put("a", "newer")));
+            assertThat(results).hasSize(3);
+            assertThat(str((byte[]) results.get(0).get(5, TimeUnit.SECONDS))).isEqualTo("old");
+            assertThat(results.get(1).get(5, TimeUnit.SECONDS)).isNull();
+            assertThat(str((byte[]) results.get(2).get(5, TimeUnit.SECONDS))).isEqualTo("new");
+            for (long id = 1; id <= 3; id++) {
+                ReplicatedMap m = c.maps.get(id);
+                await().atMost(Duration.ofSeconds(5)).until(() -> "newer".equals(str(m.get("a")))
+                        && "1".equals(str(m.get("b"))));
+            }
+            long follower = leader == 1 ? 2 : 1;
+            await().until(() -> c.groups.get(follower).status().leader() == leader);
+            for (CompletableFuture<Object> f : c.groups.get(follower).proposeAll(List.of(put("x", "1"), put("y", "2")))) {
+                assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(RaftException.class)
+                        .matches(e -> ((RaftException) e).reason() == RaftException.Reason.NOT_LEADER);
+            }
+        }
+    }
+
+    @Test
     void followerReadsAreLinearizable() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3, b -> { })) {
             long leader = c.awaitLeader();

@@ -1,0 +1,117 @@
+package io.cairn.raft.member;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.cairn.raft.core.Role;
+import io.cairn.raft.member.proto.MemberRequest;
+import io.cairn.raft.member.proto.MemberResponse;
+import io.cairn.raft.member.proto.MemberStatus;
+import io.cairn.raft.member.proto.PutOp;
+import com.google.protobuf.ByteString;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The member's client port as the benchmark and the process tests use it: three members in this JVM (real log,
+ * real Netty transport), reached through {@link MemberClient}.
+ */
+class ClientPortTest {
+    @TempDir
+    Path dir;
+
+    private final List<MemberMain.Member> members = new ArrayList<>();
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private List<InetSocketAddress> startThree() throws Exception {
+        Map<Long, String[]> peers = new TreeMap<>();
+        for (long id = 1; id <= 3; id++) {
+            peers.put(id, new String[] {"127.0.0.1", Integer.toString(freePort()), Integer.toString(freePort())});
+        }
+        List<InetSocketAddress> clients = new ArrayList<>();
+        for (long id = 1; id <= 3; id++) {
+            members.add(MemberMain.start(id, peers, dir.resolve("m" + id), Integer.parseInt(peers.get(id)[2]), 20, 10,
+                    100_000));
+            clients.add(new InetSocketAddress("127.0.0.1", Integer.parseInt(peers.get(id)[2])));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> members.stream()
+                .anyMatch(m -> m.group().status().role() == Role.LEADER));
+        return clients;
+    }
+
+    @AfterEach
+    void stop() {
+        members.forEach(MemberMain.Member::close);
+    }
+
+    /** Puts pipelined on one connection are proposed in batches; each answer must belong to its own request. */
+    @Test
+    void pipelinedPutsEachGetTheirOwnAnswerAndValue() throws Exception {
+        List<InetSocketAddress> clients = startThree();
+        try (MemberClient client = new MemberClient(clients, 1)) {
+            List<CompletableFuture<MemberClient.Outcome>> puts = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                puts.add(client.put("k" + i, ("v" + i).getBytes(StandardCharsets.UTF_8), 10_000));
+            }
+            for (CompletableFuture<MemberClient.Outcome> p : puts) {
+                assertThat(p.get(15, TimeUnit.SECONDS).status()).isEqualTo(MemberStatus.OK);
+            }
+            for (int i = 0; i < 500; i += 37) {
+                MemberResponse r = client.get(clients.get(i % 3), "k" + i).get(5, TimeUnit.SECONDS);
+                assertThat(r.getFound()).isTrue();
+                assertThat(r.getValue().toStringUtf8()).isEqualTo("v" + i);
+            }
+        }
+    }
+
+    @Test
+    void aFollowerAnswersEveryPutOfABatchWithTheLeadersAddress() throws Exception {
+        List<InetSocketAddress> clients = startThree();
+        int follower = members.get(0).group().status().role() == Role.LEADER ? 1 : 0;
+        long leader = members.stream().filter(m -> m.group().status().role() == Role.LEADER).findFirst()
+                .orElseThrow().group().status().leader();
+        await().until(() -> members.get(follower).group().status().leader() == leader);
+        try (MemberClient client = new MemberClient(clients, 1)) {
+            List<CompletableFuture<MemberResponse>> answers = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                answers.add(client.send(clients.get(follower), MemberRequest.newBuilder()
+                        .setPut(PutOp.newBuilder().setKey("f" + i).setValue(ByteString.copyFromUtf8("x"))), 5_000));
+            }
+            for (CompletableFuture<MemberResponse> a : answers) {
+                MemberResponse r = a.get(5, TimeUnit.SECONDS);
+                assertThat(r.getStatus()).isEqualTo(MemberStatus.NOT_LEADER);
+                assertThat(r.getLeaderAddress()).isEqualTo("127.0.0.1:" + clients.get((int) leader - 1).getPort());
+            }
+        }
+    }
+
+    @Test
+    void aRequestThatIsNeverAnsweredTimesOut() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress());
+                MemberClient client = new MemberClient(List.of((InetSocketAddress) silent.getLocalSocketAddress()), 1)) {
+            CompletableFuture<MemberResponse> f = client.digest((InetSocketAddress) silent.getLocalSocketAddress());
+            assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(TimeoutException.class);
+        }
+    }
+}
