@@ -112,24 +112,40 @@ public final class ReplicatedMap implements StateMachine {
         captureSnapshot().writeTo(out);
     }
 
+    /** Snapshot format: this byte, the entry count, then per entry key length, key (UTF-8), value length, value. */
+    private static final byte SNAPSHOT_FORMAT = 2;
+
     /**
      * The entries as they are now (values are never changed in place, so copying the references is a
-     * consistent capture); sorting and writing happen on the snapshot thread.
+     * consistent capture); writing happens on the snapshot thread, in the map's own order (a restore does not
+     * care about order, and sorting a large map is the costliest part of a snapshot).
      */
     @Override
     public SnapshotWriter captureSnapshot() {
-        List<Map.Entry<String, byte[]>> entries = new ArrayList<>(map.size());
+        String[] keys = new String[map.size() + 16];
+        byte[][] values = new byte[keys.length][];
+        int n = 0;
         for (Map.Entry<String, byte[]> e : map.entrySet()) {
-            entries.add(Map.entry(e.getKey(), e.getValue()));
+            if (n == keys.length) { // the map grew meanwhile (gets from other threads never add; be safe)
+                keys = java.util.Arrays.copyOf(keys, n * 2);
+                values = java.util.Arrays.copyOf(values, n * 2);
+            }
+            keys[n] = e.getKey();
+            values[n++] = e.getValue();
         }
+        String[] capturedKeys = keys;
+        byte[][] capturedValues = values;
+        int count = n;
         return out -> {
-            entries.sort(Map.Entry.comparingByKey());
             DataOutputStream d = new DataOutputStream(out);
-            d.writeInt(entries.size());
-            for (Map.Entry<String, byte[]> e : entries) {
-                d.writeUTF(e.getKey());
-                d.writeInt(e.getValue().length);
-                d.write(e.getValue());
+            d.writeByte(SNAPSHOT_FORMAT);
+            d.writeInt(count);
+            for (int i = 0; i < count; i++) {
+                byte[] k = capturedKeys[i].getBytes(StandardCharsets.UTF_8);
+                d.writeInt(k.length);
+                d.write(k);
+                d.writeInt(capturedValues[i].length);
+                d.write(capturedValues[i]);
             }
             d.flush();
         };
@@ -138,13 +154,21 @@ public final class ReplicatedMap implements StateMachine {
     @Override
     public void restoreSnapshot(InputStream in) throws IOException {
         DataInputStream d = new DataInputStream(in);
+        byte format = d.readByte();
+        if (format != SNAPSHOT_FORMAT) {
+            throw new IOException("replicated map snapshot format " + format + " is not " + SNAPSHOT_FORMAT);
+        }
         int n = d.readInt();
+        if (n < 0) {
+            throw new IOException("replicated map snapshot damaged: " + n + " entries");
+        }
         Map<String, byte[]> restored = new java.util.HashMap<>();
         for (int i = 0; i < n; i++) {
-            String k = d.readUTF();
+            byte[] k = new byte[d.readInt()];
+            d.readFully(k);
             byte[] v = new byte[d.readInt()];
             d.readFully(v);
-            restored.put(k, v);
+            restored.put(new String(k, StandardCharsets.UTF_8), v);
         }
         map.clear();
         map.putAll(restored);
