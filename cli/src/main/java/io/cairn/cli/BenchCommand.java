@@ -38,6 +38,9 @@ final class BenchCommand implements Runnable {
         @Option(names = "--upper", description = "The ceiling: members without fsync and with a no-op state machine.")
         boolean upper;
 
+        @Option(names = "--tls", description = "Mutual TLS between the members (test certificates made with openssl).")
+        boolean tls;
+
         @Option(names = "--key-space", defaultValue = "100000",
                 description = "Distinct keys the puts cycle through (default 100000), so the state stays bounded.")
         long keySpace;
@@ -48,7 +51,7 @@ final class BenchCommand implements Runnable {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                         "--members, --seconds, --clients and --key-space must be positive, --value-size not negative");
             }
-            return RaftBench.run(new RaftBench.Options(members, seconds, valueSize, clients, warmup, keySpace,
+            return RaftBench.run(new RaftBench.Options(members, seconds, valueSize, clients, warmup, keySpace, tls,
                     upper ? List.of("--unsafe-no-fsync", "true", "--state-machine", "noop") : List.of()),
                     System.out, System.err);
         }

@@ -23,7 +23,7 @@ import org.HdrHistogram.Recorder;
 public final class RaftBench {
     /** What to run. */
     public record Options(int members, int seconds, int valueBytes, int clients, int warmupSeconds,
-            long keySpace, List<String> memberArgs) {}
+            long keySpace, boolean tls, List<String> memberArgs) {}
 
     private RaftBench() {}
 
@@ -31,7 +31,12 @@ public final class RaftBench {
     public static int run(Options o, PrintStream out, PrintStream progress) throws Exception {
         Path dir = Files.createTempDirectory("cairn-bench-raft");
         try (MemberProcesses procs = new MemberProcesses(dir, o.members(), memberJvmOptions())) {
-            procs.startAll(o.memberArgs().toArray(String[]::new));
+            List<String> memberArgs = new java.util.ArrayList<>(o.memberArgs());
+            if (o.tls()) {
+                memberArgs.addAll(TestCertificates.create(dir.resolve("tls")));
+                progress.println("bench raft: members talk mutual TLS (certificates in " + dir.resolve("tls") + ")");
+            }
+            procs.startAll(memberArgs.toArray(String[]::new));
             progress.println("bench raft: " + o.members() + " members started in " + dir + "; waiting for a leader");
             try (MemberClient client = new MemberClient(procs.clientAddresses(), 2)) {
                 awaitLeader(client);

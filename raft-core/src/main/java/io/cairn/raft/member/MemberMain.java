@@ -9,6 +9,7 @@ import io.cairn.raft.server.RaftServer;
 import io.cairn.raft.server.RuntimeEnvironment;
 import io.cairn.raft.transport.NettyTransport;
 import io.cairn.raft.transport.NettyTransportConfig;
+import io.cairn.raft.transport.PeerTls;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -29,7 +30,8 @@ import java.util.concurrent.CountDownLatch;
  * Each peer is {@code id=host:peerPort[:clientPort]}; {@code --client-port} overrides this member's client port.
  * Options: {@code --tick-ms} (100), {@code --election-ticks} (10), {@code --snapshot-entries} (100000, as
  * etcd's {@code --snapshot-count}); for measuring ceilings only, {@code --unsafe-no-fsync true} and
- * {@code --state-machine noop}.
+ * {@code --state-machine noop}. Mutual TLS between members with etcd's flag names: {@code --peer-cert-file},
+ * {@code --peer-key-file} (PKCS#8 PEM) and {@code --peer-trusted-ca-file}.
  */
 public final class MemberMain {
     /** The group id every member of {@code cairn raft member} uses. */
@@ -53,9 +55,17 @@ public final class MemberMain {
             throw new IllegalArgumentException("--state-machine is map or noop, not '" + stateMachine + "'");
         }
         boolean noFsync = Boolean.parseBoolean(opts.getOrDefault("unsafe-no-fsync", "false"));
-        Member m = start(id, peers, dataDir, clientPort, Long.parseLong(opts.getOrDefault("tick-ms", "100")),
+        PeerTls tls = null;
+        if (opts.containsKey("peer-cert-file") || opts.containsKey("peer-key-file")
+                || opts.containsKey("peer-trusted-ca-file")) {
+            tls = new PeerTls(Path.of(require(opts, "peer-cert-file")), Path.of(require(opts, "peer-key-file")),
+                    Path.of(require(opts, "peer-trusted-ca-file")));
+        }
+        Member m = start(id, peers, dataDir, clientPort, new Settings(
+                Long.parseLong(opts.getOrDefault("tick-ms", "100")),
                 Integer.parseInt(opts.getOrDefault("election-ticks", "10")),
-                Long.parseLong(opts.getOrDefault("snapshot-entries", "100000")), noFsync, stateMachine.equals("noop"));
+                Long.parseLong(opts.getOrDefault("snapshot-entries", "100000")), noFsync, stateMachine.equals("noop"),
+                tls));
         System.err.println("member " + id + " ready: peer " + m.server.transport().localAddress() + ", client "
                 + m.clientPort.localAddress() + ", data " + dataDir);
         CountDownLatch stop = new CountDownLatch(1);
@@ -77,17 +87,23 @@ public final class MemberMain {
     }
 
     /** Starts member {@code id} of the group whose members are {@code peers} (id to host, peer port, client port). */
-    public static Member start(long id, Map<Long, String[]> peers, Path dataDir, int clientPort, long tickMillis,
-            int electionTicks, long snapshotEntries) throws Exception {
-        return start(id, peers, dataDir, clientPort, tickMillis, electionTicks, snapshotEntries, false, false);
+    /**
+     * How a member runs: tick length, election timeout in ticks, snapshot threshold; {@code noFsync} makes syncs
+     * no-ops and {@code noopStateMachine} applies nothing (the ceiling {@code cairn bench raft --upper}
+     * measures; never for real data); {@code tls} is mutual TLS between members, or null.
+     */
+    public record Settings(long tickMillis, int electionTicks, long snapshotEntries, boolean noFsync,
+            boolean noopStateMachine, PeerTls tls) {
+        /** The command's defaults with ticks of {@code tickMillis}. */
+        public static Settings defaults(long tickMillis) {
+            return new Settings(tickMillis, 10, 100_000, false, false, null);
+        }
     }
 
-    /**
-     * As above; {@code noFsync} makes syncs no-ops and {@code noopStateMachine} applies nothing (the ceiling
-     * {@code cairn bench raft --upper} measures; never for real data).
-     */
-    public static Member start(long id, Map<Long, String[]> peers, Path dataDir, int clientPort, long tickMillis,
-            int electionTicks, long snapshotEntries, boolean noFsync, boolean noopStateMachine) throws Exception {
+    public static Member start(long id, Map<Long, String[]> peers, Path dataDir, int clientPort, Settings settings)
+            throws Exception {
+        long tickMillis = settings.tickMillis();
+        boolean noFsync = settings.noFsync();
         Files.createDirectories(dataDir);
         FileIO files = FileIOs.fromSystemProperties();
         if (noFsync) {
@@ -100,7 +116,7 @@ public final class MemberMain {
         Path incoming = dataDir.resolve("incoming");
         Files.createDirectories(incoming);
         NettyTransport transport = new NettyTransport(
-                NettyTransportConfig.builder(id, listen).snapshotDirectory(incoming).build());
+                NettyTransportConfig.builder(id, listen).snapshotDirectory(incoming).tls(settings.tls()).build());
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         RaftServer server = RaftServer.start(RaftServer.Options.defaults(id, dataDir, files)
                 .withTickNanos(tickMillis * 1_000_000L), log, transport, RuntimeEnvironment.production(), metrics);
@@ -117,9 +133,9 @@ public final class MemberMain {
             }
         }
         ReplicatedMap map = new ReplicatedMap();
-        RaftConfig config = RaftConfig.builder(id, voters).electionTicks(electionTicks).heartbeatTicks(1)
-                .snapshotThresholdEntries(snapshotEntries).build();
-        RaftGroup group = server.openGroup(GROUP, config, noopStateMachine ? new NoopStateMachine() : map);
+        RaftConfig config = RaftConfig.builder(id, voters).electionTicks(settings.electionTicks()).heartbeatTicks(1)
+                .snapshotThresholdEntries(settings.snapshotEntries()).build();
+        RaftGroup group = server.openGroup(GROUP, config, settings.noopStateMachine() ? new NoopStateMachine() : map);
         ClientPort port = new ClientPort(new InetSocketAddress(self[0], clientPort), group, map,
                 clientAddresses::get);
         return new Member(server, group, map, port);

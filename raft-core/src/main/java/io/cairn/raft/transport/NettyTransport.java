@@ -88,6 +88,8 @@ public final class NettyTransport implements Transport {
     private final AtomicInteger receivingStreams = new AtomicInteger();
     private final AtomicLong streamIds = new AtomicLong();
 
+    /** The TLS contexts, or null for plain TCP. */
+    private final PeerTls.Contexts tls;
     private volatile Inbound inbound;
     private volatile Channel serverChannel;
     private volatile boolean closed;
@@ -95,6 +97,7 @@ public final class NettyTransport implements Transport {
     /** Creates the transport; no thread runs and nothing listens until {@link #start}. */
     public NettyTransport(NettyTransportConfig config) {
         this.config = config;
+        this.tls = config.tls == null ? null : config.tls.contexts();
         this.io = IoFlavor.choose(config.preferEpoll);
         this.ioGroup = new MultiThreadIoEventLoopGroup(config.ioThreads,
                 new DefaultThreadFactory("cairn-n" + config.memberId + "-io", true), io.ioHandlerFactory());
@@ -349,6 +352,10 @@ public final class NettyTransport implements Transport {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.client().newHandler(ch.alloc(),
+                                    target.getHostString(), target.getPort()));
+                        }
                         ch.pipeline()
                                 .addLast("decoder", new FrameDecoder(NettyTransportConfig.HELLO_FRAME_BYTES_MAX, counters))
                                 .addLast("encoder", new FrameEncoder(config.frameBytesMax, counters))
@@ -372,6 +379,9 @@ public final class NettyTransport implements Transport {
         inboundChannels.add(ch);
         ch.closeFuture().addListener(f -> inboundChannels.remove(ch));
         FrameDecoder decoder = new FrameDecoder(NettyTransportConfig.HELLO_FRAME_BYTES_MAX, counters);
+        if (tls != null) {
+            ch.pipeline().addLast("tls", tls.server().newHandler(ch.alloc()));
+        }
         ch.pipeline()
                 .addLast("decoder", decoder)
                 .addLast("encoder", new FrameEncoder(config.frameBytesMax, counters))

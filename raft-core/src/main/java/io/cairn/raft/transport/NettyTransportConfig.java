@@ -78,6 +78,8 @@ public final class NettyTransportConfig {
     public final int snapshotIoThreads;
     /** Use native epoll when the platform has it (NIO otherwise); false forces NIO. */
     public final boolean preferEpoll;
+    /** Mutual TLS between members, or null for plain TCP. */
+    public final PeerTls tls;
 
     private NettyTransportConfig(Builder b) {
         this.memberId = b.memberId;
@@ -104,6 +106,7 @@ public final class NettyTransportConfig {
         this.ioThreads = b.ioThreads;
         this.snapshotIoThreads = b.snapshotIoThreads;
         this.preferEpoll = b.preferEpoll;
+        this.tls = b.tls;
         validate();
     }
 
@@ -184,6 +187,7 @@ public final class NettyTransportConfig {
         private int ioThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
         private int snapshotIoThreads = 1;
         private boolean preferEpoll = true;
+        private PeerTls tls;
 
         private Builder(long memberId, InetSocketAddress listenAddress) {
             this.memberId = memberId;
@@ -284,6 +288,12 @@ public final class NettyTransportConfig {
 
         public Builder snapshotIoThreads(int v) {
             snapshotIoThreads = v;
+            return this;
+        }
+
+        /** Mutual TLS between members (null: plain TCP, the default). */
+        public Builder tls(PeerTls v) {
+            tls = v;
             return this;
         }
 

@@ -32,8 +32,11 @@ final class PeerErrors {
 
     /** Handles an exception that reached the end of a connection's pipeline. */
     static void caught(Channel ch, Throwable cause, long localId, long peerId, Counters counters) {
+        javax.net.ssl.SSLException tls = sslCause(cause);
         if (cause instanceof PeerViolation) {
             badPeer(ch, localId, peerId, cause.getMessage(), counters);
+        } else if (tls != null) {
+            badPeer(ch, localId, peerId, "TLS handshake failed: " + tls.getMessage(), counters);
         } else if (cause instanceof IOException) {
             LOG.debug("n{}: connection {} ({}) failed: {}", localId, address(ch), member(peerId), cause.toString());
             ch.close();
@@ -44,6 +47,15 @@ final class PeerErrors {
         } else {
             ch.close();
         }
+    }
+
+    private static javax.net.ssl.SSLException sslCause(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLException e) {
+                return e;
+            }
+        }
+        return null;
     }
 
     static String member(long peerId) {

@@ -44,14 +44,19 @@ class ClientPortTest {
     }
 
     private List<InetSocketAddress> startThree() throws Exception {
+        return startThree(id -> MemberMain.Settings.defaults(20));
+    }
+
+    private List<InetSocketAddress> startThree(java.util.function.LongFunction<MemberMain.Settings> settings)
+            throws Exception {
         Map<Long, String[]> peers = new TreeMap<>();
         for (long id = 1; id <= 3; id++) {
             peers.put(id, new String[] {"127.0.0.1", Integer.toString(freePort()), Integer.toString(freePort())});
         }
         List<InetSocketAddress> clients = new ArrayList<>();
         for (long id = 1; id <= 3; id++) {
-            members.add(MemberMain.start(id, peers, dir.resolve("m" + id), Integer.parseInt(peers.get(id)[2]), 20, 10,
-                    100_000));
+            members.add(MemberMain.start(id, peers, dir.resolve("m" + id), Integer.parseInt(peers.get(id)[2]),
+                    settings.apply(id)));
             clients.add(new InetSocketAddress("127.0.0.1", Integer.parseInt(peers.get(id)[2])));
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> members.stream()
@@ -102,6 +107,34 @@ class ClientPortTest {
                 assertThat(r.getStatus()).isEqualTo(MemberStatus.NOT_LEADER);
                 assertThat(r.getLeaderAddress()).isEqualTo("127.0.0.1:" + clients.get((int) leader - 1).getPort());
             }
+        }
+    }
+
+    /** The members' peer traffic over mutual TLS (etcd's --peer-cert-file and friends): the group commits. */
+    @Test
+    void membersTalkingMutualTlsCommitPuts() throws Exception {
+        List<InetSocketAddress> clients = startThree(id -> {
+            MemberMain.Settings d = MemberMain.Settings.defaults(20);
+            return new MemberMain.Settings(d.tickMillis(), d.electionTicks(), d.snapshotEntries(), false, false,
+                    new io.cairn.raft.transport.PeerTls(resource("member" + id + ".pem"),
+                            resource("member" + id + ".key"), resource("ca.pem")));
+        });
+        try (MemberClient client = new MemberClient(clients, 1)) {
+            for (int i = 0; i < 20; i++) {
+                assertThat(client.put("t" + i, new byte[] {1}, 10_000).get(15, TimeUnit.SECONDS).status())
+                        .isEqualTo(MemberStatus.OK);
+            }
+        }
+        for (MemberMain.Member m : members) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> m.map().size() == 20);
+        }
+    }
+
+    private static Path resource(String name) {
+        try {
+            return Path.of(ClientPortTest.class.getResource("/tls/" + name).toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
         }
     }
 
