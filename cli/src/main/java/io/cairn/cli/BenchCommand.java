@@ -38,6 +38,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--upper", description = "The ceiling: members without fsync and with a no-op state machine.")
         boolean upper;
 
+        @Option(names = "--groups", defaultValue = "1",
+                description = "Raft groups on the same member processes (default 1); clients spread over them.")
+        int groups;
+
         @Option(names = "--tls", description = "Mutual TLS between the members (test certificates made with openssl).")
         boolean tls;
 
@@ -47,11 +51,11 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (members < 1 || seconds < 1 || clients < 1 || valueSize < 0 || keySpace < 1) {
+            if (members < 1 || seconds < 1 || clients < 1 || valueSize < 0 || keySpace < 1 || groups < 1) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                        "--members, --seconds, --clients and --key-space must be positive, --value-size not negative");
+                        "--members, --seconds, --clients, --groups and --key-space must be positive, --value-size not negative");
             }
-            return RaftBench.run(new RaftBench.Options(members, seconds, valueSize, clients, warmup, keySpace, tls,
+            return RaftBench.run(new RaftBench.Options(members, seconds, valueSize, clients, warmup, keySpace, tls, groups,
                     upper ? List.of("--unsafe-no-fsync", "true", "--state-machine", "noop") : List.of()),
                     System.out, System.err);
         }

@@ -23,7 +23,7 @@ import org.HdrHistogram.Recorder;
 public final class RaftBench {
     /** What to run. */
     public record Options(int members, int seconds, int valueBytes, int clients, int warmupSeconds,
-            long keySpace, boolean tls, List<String> memberArgs) {}
+            long keySpace, boolean tls, int groups, List<String> memberArgs) {}
 
     private RaftBench() {}
 
@@ -36,10 +36,15 @@ public final class RaftBench {
                 memberArgs.addAll(TestCertificates.create(dir.resolve("tls")));
                 progress.println("bench raft: members talk mutual TLS (certificates in " + dir.resolve("tls") + ")");
             }
+            if (o.groups() > 1) {
+                memberArgs.addAll(List.of("--groups", Integer.toString(o.groups())));
+            }
             procs.startAll(memberArgs.toArray(String[]::new));
             progress.println("bench raft: " + o.members() + " members started in " + dir + "; waiting for a leader");
             try (MemberClient client = new MemberClient(procs.clientAddresses(), 2)) {
-                awaitLeader(client);
+                for (long g = 1; g <= o.groups(); g++) {
+                    awaitLeader(client, g);
+                }
                 Recorder latencies = new Recorder(3);
                 AtomicLong acked = new AtomicLong();
                 AtomicLong failed = new AtomicLong();
@@ -50,16 +55,32 @@ public final class RaftBench {
                 AtomicLong keys = new AtomicLong();
                 for (int c = 0; c < o.clients(); c++) {
                     loops[c] = new CompletableFuture<>();
-                    next(client, keys, o.keySpace(), value, warmupEnd, end, latencies, acked, failed, loops[c]);
+                    next(client, 1 + c % o.groups(), keys, o.keySpace(), value, warmupEnd, end, latencies, acked,
+                            failed, loops[c]);
                 }
+                Thread.sleep(Math.max(0, (warmupEnd - System.nanoTime()) / 1_000_000L));
+                long[] syncsBefore = syncs(client, procs);
                 CompletableFuture.allOf(loops).get(o.warmupSeconds() + o.seconds() + 60L, TimeUnit.SECONDS);
+                long[] syncsAfter = syncs(client, procs);
                 var h = latencies.getIntervalHistogram();
                 long n = acked.get() / Math.max(1, o.seconds());
-                out.println(String.format(Locale.ROOT,
-                        "bench %s: %d proposals/s p50=%.2fms p99=%.2fms p99.9=%.2fms clients=%d",
-                        o.memberArgs().contains("--unsafe-no-fsync") ? "raft-upper" : "raft", n,
-                        h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
-                        h.getValueAtPercentile(99.9) / 1e6, o.clients()));
+                long fsyncs = syncsAfter[0] - syncsBefore[0];
+                long shared = syncsAfter[1] - syncsBefore[1];
+                if (o.groups() > 1) {
+                    out.println(String.format(Locale.ROOT,
+                            "bench raft-groups: %d proposals/s groups=%d fsyncs-shared=%d p50=%.2fms p99=%.2fms"
+                                    + " p99.9=%.2fms clients=%d", n, o.groups(), shared,
+                            h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
+                            h.getValueAtPercentile(99.9) / 1e6, o.clients()));
+                } else {
+                    out.println(String.format(Locale.ROOT,
+                            "bench %s: %d proposals/s p50=%.2fms p99=%.2fms p99.9=%.2fms clients=%d",
+                            o.memberArgs().contains("--unsafe-no-fsync") ? "raft-upper" : "raft", n,
+                            h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
+                            h.getValueAtPercentile(99.9) / 1e6, o.clients()));
+                }
+                progress.println("bench raft: " + fsyncs + " fsyncs on all members in the measured window, " + shared
+                        + " of them covering more than one group");
                 progress.println("bench raft: " + acked.get() + " acknowledged, " + failed.get()
                         + " failed or unknown in " + o.seconds() + " s");
                 for (long id : procs.ids()) {
@@ -89,15 +110,26 @@ public final class RaftBench {
         return options;
     }
 
-    private static void next(MemberClient client, AtomicLong keys, long keySpace, byte[] value, long warmupEnd,
-            long end,
+    /** The members' data syncs so far, summed: all, and those shared by more than one group. */
+    private static long[] syncs(MemberClient client, MemberProcesses procs) throws Exception {
+        long[] sum = new long[2];
+        for (long id : procs.ids()) {
+            var r = client.stats(procs.clientAddress(id)).get(10, TimeUnit.SECONDS);
+            sum[0] += r.getFsyncs();
+            sum[1] += r.getFsyncsShared();
+        }
+        return sum;
+    }
+
+    private static void next(MemberClient client, long group, AtomicLong keys, long keySpace, byte[] value,
+            long warmupEnd, long end,
             Recorder latencies, AtomicLong acked, AtomicLong failed, CompletableFuture<?> done) {
         long start = System.nanoTime();
         if (start >= end) {
             done.complete(null);
             return;
         }
-        client.put("k" + keys.getAndIncrement() % keySpace, value, 10_000).whenComplete((outcome, error) -> {
+        client.put(group, "k" + keys.getAndIncrement() % keySpace, value, 10_000).whenComplete((outcome, error) -> {
             long now = System.nanoTime();
             if (start >= warmupEnd && now <= end) {
                 if (error == null && outcome.status() == MemberStatus.OK) {
@@ -107,14 +139,14 @@ public final class RaftBench {
                     failed.incrementAndGet();
                 }
             }
-            next(client, keys, keySpace, value, warmupEnd, end, latencies, acked, failed, done);
+            next(client, group, keys, keySpace, value, warmupEnd, end, latencies, acked, failed, done);
         });
     }
 
-    private static void awaitLeader(MemberClient client) throws Exception {
+    private static void awaitLeader(MemberClient client, long group) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() < deadline) {
-            var o = client.put("bench-warm", new byte[1], 5_000).get(10, TimeUnit.SECONDS);
+            var o = client.put(group, "bench-warm", new byte[1], 5_000).get(10, TimeUnit.SECONDS);
             if (o.status() == MemberStatus.OK) {
                 return;
             }

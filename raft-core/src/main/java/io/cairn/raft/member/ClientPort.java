@@ -30,6 +30,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongFunction;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,12 +48,16 @@ public final class ClientPort implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel channel;
 
+    /** The groups a member serves (each with its map), and its log writer's counters for the stats request. */
+    public record Served(Map<Long, RaftGroup> groups, Map<Long, ReplicatedMap> maps, LongSupplier fsyncs,
+            LongSupplier fsyncsShared) {}
+
     /**
-     * Listens on {@code address}, serving {@code raft} and reading {@code map}; {@code clientAddressOf} gives the
-     * client address of a member (for NOT_LEADER answers).
+     * Listens on {@code address}, serving the groups of {@code served}; {@code clientAddressOf} gives the client
+     * address of a member (for NOT_LEADER answers).
      */
-    public ClientPort(InetSocketAddress address, RaftGroup raft, ReplicatedMap map,
-            LongFunction<String> clientAddressOf) throws InterruptedException {
+    public ClientPort(InetSocketAddress address, Served served, LongFunction<String> clientAddressOf)
+            throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -60,7 +65,7 @@ public final class ClientPort implements AutoCloseable {
                         ch.pipeline().addLast(new ProtobufVarint32FrameDecoder(),
                                 new ProtobufDecoder(MemberRequest.getDefaultInstance()),
                                 new ProtobufVarint32LengthFieldPrepender(), new ProtobufEncoder(),
-                                new Handler(raft, map, clientAddressOf));
+                                new Handler(served, clientAddressOf));
                     }
                 });
         this.channel = b.bind(address).sync().channel();
@@ -77,27 +82,33 @@ public final class ClientPort implements AutoCloseable {
     }
 
     /**
-     * One connection. Puts and deletes read in one burst are proposed together ({@link RaftGroup#proposeAll}) when
-     * the burst ends; answers, completed on the apply thread, queue up and leave in one write and one flush per
-     * drain of the queue on the connection's event loop.
+     * One connection. Puts and deletes read in one burst are proposed together, per group
+     * ({@link RaftGroup#proposeAll}), when the burst ends; answers, completed on the apply threads, queue up and
+     * leave in one write and one flush per drain of the queue on the connection's event loop.
      */
     private static final class Handler extends SimpleChannelInboundHandler<MemberRequest> {
         /** Writes gathered from one read burst; a burst is bounded by the channel's read buffer. */
         private static final int BATCH_MAX = 1024;
 
-        private final RaftGroup raft;
-        private final ReplicatedMap map;
+        private final Served served;
         private final LongFunction<String> clientAddressOf;
-        private final List<MemberRequest> writes = new ArrayList<>();
-        private final List<byte[]> commands = new ArrayList<>();
+        /** Per group, the writes of this burst and their commands. */
+        private final Map<Long, List<MemberRequest>> writes = new java.util.HashMap<>();
+        private final Map<Long, List<byte[]>> commands = new java.util.HashMap<>();
+        private int pendingWrites;
         private final Queue<MemberResponse> answers = new ConcurrentLinkedQueue<>();
         private final AtomicBoolean drainScheduled = new AtomicBoolean();
         private ChannelHandlerContext ctx;
 
-        Handler(RaftGroup raft, ReplicatedMap map, LongFunction<String> clientAddressOf) {
-            this.raft = raft;
-            this.map = map;
+        Handler(Served served, LongFunction<String> clientAddressOf) {
+            this.served = served;
             this.clientAddressOf = clientAddressOf;
+        }
+
+        private void write(long groupId, MemberRequest req, byte[] command) {
+            writes.computeIfAbsent(groupId, g -> new ArrayList<>()).add(req);
+            commands.computeIfAbsent(groupId, g -> new ArrayList<>()).add(command);
+            pendingWrites++;
         }
 
         @Override
@@ -107,15 +118,20 @@ public final class ClientPort implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, MemberRequest req) {
+            long groupId = req.getGroup() == 0 ? 1 : req.getGroup();
+            RaftGroup raft = served.groups().get(groupId);
+            ReplicatedMap map = served.maps().get(groupId);
+            if (raft == null && req.getOpCase() != MemberRequest.OpCase.STATS) {
+                answer(MemberResponse.newBuilder().setId(req.getId()).setStatus(MemberStatus.ERROR)
+                        .setError("this member serves no group " + Long.toUnsignedString(groupId)).build());
+                return;
+            }
             switch (req.getOpCase()) {
-                case PUT -> {
-                    writes.add(req);
-                    commands.add(ReplicatedMap.put(req.getPut().getKey(), req.getPut().getValue().toByteArray()));
-                }
-                case DELETE -> {
-                    writes.add(req);
-                    commands.add(ReplicatedMap.delete(req.getDelete().getKey()));
-                }
+                case PUT -> write(groupId, req,
+                        ReplicatedMap.put(req.getPut().getKey(), req.getPut().getValue().toByteArray()));
+                case DELETE -> write(groupId, req, ReplicatedMap.delete(req.getDelete().getKey()));
+                case STATS -> answer(ok(req.getId()).setFsyncs(served.fsyncs().getAsLong())
+                        .setFsyncsShared(served.fsyncsShared().getAsLong()).build());
                 case GET -> (req.getGet().getSerializable()
                         ? CompletableFuture.completedFuture(map.get(req.getGet().getKey()))
                         : raft.read(() -> map.get(req.getGet().getKey()))).whenComplete((v, error) -> {
@@ -132,7 +148,7 @@ public final class ClientPort implements AutoCloseable {
                 case OP_NOT_SET -> answer(MemberResponse.newBuilder().setId(req.getId())
                         .setStatus(MemberStatus.ERROR).setError("a request needs an operation").build());
             }
-            if (writes.size() >= BATCH_MAX) {
+            if (pendingWrites >= BATCH_MAX) {
                 proposeWrites();
             }
         }
@@ -144,16 +160,22 @@ public final class ClientPort implements AutoCloseable {
         }
 
         private void proposeWrites() {
-            if (writes.isEmpty()) {
+            if (pendingWrites == 0) {
                 return;
             }
-            List<CompletableFuture<Object>> results = raft.proposeAll(new ArrayList<>(commands));
-            for (int i = 0; i < results.size(); i++) {
-                long id = writes.get(i).getId();
-                results.get(i).whenComplete((prev, error) -> answer(error == null ? ok(id).build() : failure(id, error)));
+            for (Map.Entry<Long, List<MemberRequest>> e : writes.entrySet()) {
+                List<MemberRequest> requests = e.getValue();
+                List<CompletableFuture<Object>> results = served.groups().get(e.getKey())
+                        .proposeAll(commands.get(e.getKey()));
+                for (int i = 0; i < results.size(); i++) {
+                    long id = requests.get(i).getId();
+                    results.get(i).whenComplete((prev, error) -> answer(error == null ? ok(id).build()
+                            : failure(id, error)));
+                }
             }
             writes.clear();
             commands.clear();
+            pendingWrites = 0;
         }
 
         /** Queues an answer (from any thread); the first one queued schedules a drain on the event loop. */

@@ -50,12 +50,12 @@ public final class MemberClient implements AutoCloseable {
 
     private record Pending(CompletableFuture<MemberResponse> future, long deadlineNanos, InetSocketAddress member) {}
     private final AtomicLong ids = new AtomicLong();
-    private volatile InetSocketAddress leaderGuess;
+    /** Per group, the member that answered the last put there. */
+    private final Map<Long, InetSocketAddress> leaderGuess = new ConcurrentHashMap<>();
 
     public MemberClient(List<InetSocketAddress> members, int ioThreads) {
         this.members = List.copyOf(members);
         this.group = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
-        this.leaderGuess = members.get(0);
         this.sweeper = group.scheduleAtFixedRate(this::expire, 50, 50, TimeUnit.MILLISECONDS);
     }
 
@@ -99,11 +99,23 @@ public final class MemberClient implements AutoCloseable {
      * a leader and no answer came.
      */
     public CompletableFuture<Outcome> put(String key, byte[] value, long deadlineMillis) {
-        MemberRequest.Builder req = MemberRequest.newBuilder()
+        return put(1, key, value, deadlineMillis);
+    }
+
+    /** {@link #put(String, byte[], long)} into Raft group {@code group} of the members. */
+    public CompletableFuture<Outcome> put(long group, String key, byte[] value, long deadlineMillis) {
+        MemberRequest.Builder req = MemberRequest.newBuilder().setGroup(group)
                 .setPut(PutOp.newBuilder().setKey(key).setValue(ByteString.copyFrom(value)));
         CompletableFuture<Outcome> result = new CompletableFuture<>();
-        attempt(req, System.nanoTime() + deadlineMillis * 1_000_000L, leaderGuess, false, result);
+        attempt(req, System.nanoTime() + deadlineMillis * 1_000_000L,
+                leaderGuess.getOrDefault(group, members.get(0)), false, result);
         return result;
+    }
+
+    /** The member's log writer counters: data syncs, and those shared by more than one group. */
+    public CompletableFuture<MemberResponse> stats(InetSocketAddress member) {
+        return send(member, MemberRequest.newBuilder().setStats(io.cairn.raft.member.proto.StatsOp.getDefaultInstance()),
+                5_000);
     }
 
     private void attempt(MemberRequest.Builder req, long deadlineNanos, InetSocketAddress target, boolean maybeSent,
@@ -123,7 +135,7 @@ public final class MemberClient implements AutoCloseable {
             }
             switch (r.getStatus()) {
                 case OK -> {
-                    leaderGuess = target;
+                    leaderGuess.put(req.getGroup() == 0 ? 1 : req.getGroup(), target);
                     result.complete(new Outcome(MemberStatus.OK, ""));
                 }
                 case NOT_LEADER, OVERLOADED -> retryLater(req, deadlineNanos, r.getLeaderAddress().isEmpty() ? next(target)

@@ -31,7 +31,8 @@ import java.util.concurrent.CountDownLatch;
  * Options: {@code --tick-ms} (100), {@code --election-ticks} (10), {@code --snapshot-entries} (100000, as
  * etcd's {@code --snapshot-count}); for measuring ceilings only, {@code --unsafe-no-fsync true} and
  * {@code --state-machine noop}. Mutual TLS between members with etcd's flag names: {@code --peer-cert-file},
- * {@code --peer-key-file} (PKCS#8 PEM) and {@code --peer-trusted-ca-file}.
+ * {@code --peer-key-file} (PKCS#8 PEM) and {@code --peer-trusted-ca-file}. {@code --groups G} (1) serves Raft
+ * groups 1..G, each its own map, sharing the log writer's fsyncs and the peer connections.
  */
 public final class MemberMain {
     /** The group id every member of {@code cairn raft member} uses. */
@@ -65,7 +66,7 @@ public final class MemberMain {
                 Long.parseLong(opts.getOrDefault("tick-ms", "100")),
                 Integer.parseInt(opts.getOrDefault("election-ticks", "10")),
                 Long.parseLong(opts.getOrDefault("snapshot-entries", "100000")), noFsync, stateMachine.equals("noop"),
-                tls));
+                tls, Integer.parseInt(opts.getOrDefault("groups", "1"))));
         System.err.println("member " + id + " ready: peer " + m.server.transport().localAddress() + ", client "
                 + m.clientPort.localAddress() + ", data " + dataDir);
         CountDownLatch stop = new CountDownLatch(1);
@@ -76,9 +77,19 @@ public final class MemberMain {
         stop.await();
     }
 
-    /** A running member: its server, group, map and client port. */
-    public record Member(RaftServer server, RaftGroup group, ReplicatedMap map, ClientPort clientPort)
-            implements AutoCloseable {
+    /** A running member: its server, its groups (ids 1..G) with their maps, and its client port. */
+    public record Member(RaftServer server, Map<Long, RaftGroup> groups, Map<Long, ReplicatedMap> maps,
+            ClientPort clientPort) implements AutoCloseable {
+        /** Group 1. */
+        public RaftGroup group() {
+            return groups.get(GROUP);
+        }
+
+        /** Group 1's map. */
+        public ReplicatedMap map() {
+            return maps.get(GROUP);
+        }
+
         @Override
         public void close() {
             clientPort.close();
@@ -86,20 +97,34 @@ public final class MemberMain {
         }
     }
 
-    /** Starts member {@code id} of the group whose members are {@code peers} (id to host, peer port, client port). */
     /**
      * How a member runs: tick length, election timeout in ticks, snapshot threshold; {@code noFsync} makes syncs
      * no-ops and {@code noopStateMachine} applies nothing (the ceiling {@code cairn bench raft --upper}
-     * measures; never for real data); {@code tls} is mutual TLS between members, or null.
+     * measures; never for real data); {@code tls} is mutual TLS between members, or null; {@code groups} Raft
+     * groups (ids 1..groups, each with its own map) share the member's log writer and connections.
      */
     public record Settings(long tickMillis, int electionTicks, long snapshotEntries, boolean noFsync,
-            boolean noopStateMachine, PeerTls tls) {
+            boolean noopStateMachine, PeerTls tls, int groups) {
+        public Settings {
+            if (groups < 1) {
+                throw new IllegalArgumentException("a member serves at least one group, not " + groups);
+            }
+        }
+
         /** The command's defaults with ticks of {@code tickMillis}. */
         public static Settings defaults(long tickMillis) {
-            return new Settings(tickMillis, 10, 100_000, false, false, null);
+            return new Settings(tickMillis, 10, 100_000, false, false, null, 1);
+        }
+
+        public Settings withTls(PeerTls v) {
+            return new Settings(tickMillis, electionTicks, snapshotEntries, noFsync, noopStateMachine, v, groups);
         }
     }
 
+    /**
+     * Starts member {@code id} of the groups whose members are {@code peers} (id to host, peer port, client
+     * port).
+     */
     public static Member start(long id, Map<Long, String[]> peers, Path dataDir, int clientPort, Settings settings)
             throws Exception {
         long tickMillis = settings.tickMillis();
@@ -132,13 +157,25 @@ public final class MemberMain {
                 clientAddresses.put(p.getKey(), hp[0] + ":" + hp[2]);
             }
         }
-        ReplicatedMap map = new ReplicatedMap();
-        RaftConfig config = RaftConfig.builder(id, voters).electionTicks(settings.electionTicks()).heartbeatTicks(1)
-                .snapshotThresholdEntries(settings.snapshotEntries()).build();
-        RaftGroup group = server.openGroup(GROUP, config, settings.noopStateMachine() ? new NoopStateMachine() : map);
-        ClientPort port = new ClientPort(new InetSocketAddress(self[0], clientPort), group, map,
+        Map<Long, RaftGroup> groups = new java.util.TreeMap<>();
+        Map<Long, ReplicatedMap> maps = new java.util.TreeMap<>();
+        for (long g = 1; g <= settings.groups(); g++) {
+            ReplicatedMap map = new ReplicatedMap();
+            RaftConfig config = RaftConfig.builder(id, voters).electionTicks(settings.electionTicks())
+                    .heartbeatTicks(1).snapshotThresholdEntries(settings.snapshotEntries()).build();
+            groups.put(g, server.openGroup(g, config, settings.noopStateMachine() ? new NoopStateMachine() : map));
+            maps.put(g, map);
+        }
+        ClientPort port = new ClientPort(new InetSocketAddress(self[0], clientPort), new ClientPort.Served(
+                java.util.Collections.unmodifiableMap(groups), java.util.Collections.unmodifiableMap(maps),
+                () -> count(metrics, "cairn.raft.fsyncs"), () -> count(metrics, "cairn.raft.fsyncs.shared")),
                 clientAddresses::get);
-        return new Member(server, group, map, port);
+        return new Member(server, groups, maps, port);
+    }
+
+    private static long count(SimpleMeterRegistry metrics, String name) {
+        return (long) metrics.find(name).counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }
 
     /**

@@ -43,6 +43,10 @@ final class LogWriter {
     private final SerialExecutor executor;
     private final Timer fsyncLatency;
     private final io.micrometer.core.instrument.Counter fsyncs;
+    private final io.micrometer.core.instrument.Counter fsyncsShared;
+    /** The group of the first write since the last sync (-1: none), and whether another group wrote too. */
+    private long batchGroup = -1;
+    private boolean batchShared;
     private final List<Write> pending = new ArrayList<>();
     /** Whether anything was appended since the last sync. */
     private boolean unsynced;
@@ -58,6 +62,8 @@ final class LogWriter {
                 .register(metrics);
         this.fsyncs = io.micrometer.core.instrument.Counter.builder("cairn.raft.fsyncs")
                 .description("data syncs of the log, each shared by every group's writes").register(metrics);
+        this.fsyncsShared = io.micrometer.core.instrument.Counter.builder("cairn.raft.fsyncs.shared")
+                .description("data syncs that made entries of more than one group durable at once").register(metrics);
     }
 
     /** Injected bug for the simulator's teeth: acknowledge writes before the sync that makes them durable. */
@@ -100,6 +106,11 @@ final class LogWriter {
             return;
         }
         unsynced = true;
+        if (batchGroup == -1) {
+            batchGroup = w.groupId();
+        } else if (batchGroup != w.groupId()) {
+            batchShared = true;
+        }
         if (ackBeforeFsync) {
             release(w); // the injected bug: acknowledge before the sync (which still follows)
             return;
@@ -131,7 +142,12 @@ final class LogWriter {
         }
         fsyncLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         fsyncs.increment();
+        if (batchShared) {
+            fsyncsShared.increment();
+        }
         unsynced = false;
+        batchGroup = -1;
+        batchShared = false;
         for (Write w : pending) {
             release(w);
         }

@@ -114,10 +114,8 @@ class ClientPortTest {
     @Test
     void membersTalkingMutualTlsCommitPuts() throws Exception {
         List<InetSocketAddress> clients = startThree(id -> {
-            MemberMain.Settings d = MemberMain.Settings.defaults(20);
-            return new MemberMain.Settings(d.tickMillis(), d.electionTicks(), d.snapshotEntries(), false, false,
-                    new io.cairn.raft.transport.PeerTls(resource("member" + id + ".pem"),
-                            resource("member" + id + ".key"), resource("ca.pem")));
+            return MemberMain.Settings.defaults(20).withTls(new io.cairn.raft.transport.PeerTls(
+                    resource("member" + id + ".pem"), resource("member" + id + ".key"), resource("ca.pem")));
         });
         try (MemberClient client = new MemberClient(clients, 1)) {
             for (int i = 0; i < 20; i++) {
@@ -135,6 +133,44 @@ class ClientPortTest {
             return Path.of(ClientPortTest.class.getResource("/tls/" + name).toURI());
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Each group is its own replicated map; the member's stats report the syncs its groups shared. */
+    @Test
+    void groupsOfOneMemberAreSeparateMapsSharingTheLogWriter() throws Exception {
+        List<InetSocketAddress> clients = startThree(id -> {
+            MemberMain.Settings d = MemberMain.Settings.defaults(20);
+            return new MemberMain.Settings(d.tickMillis(), d.electionTicks(), d.snapshotEntries(), false, false, null,
+                    3);
+        });
+        try (MemberClient client = new MemberClient(clients, 1)) {
+            List<CompletableFuture<MemberClient.Outcome>> puts = new ArrayList<>();
+            for (int round = 0; round < 50; round++) {
+                for (long g = 1; g <= 3; g++) {
+                    puts.add(client.put(g, "same-key", ("group " + g + " round " + round).getBytes(StandardCharsets.UTF_8),
+                            10_000));
+                }
+            }
+            for (CompletableFuture<MemberClient.Outcome> p : puts) {
+                assertThat(p.get(15, TimeUnit.SECONDS).status()).isEqualTo(MemberStatus.OK);
+            }
+            for (MemberMain.Member m : members) {
+                for (long g = 1; g <= 3; g++) {
+                    ReplicatedMap map = m.maps().get(g);
+                    long group = g;
+                    await().atMost(Duration.ofSeconds(10)).until(() -> map.get("same-key") != null
+                            && new String(map.get("same-key"), StandardCharsets.UTF_8).startsWith("group " + group + " "));
+                }
+            }
+            MemberResponse stats = client.stats(clients.get(0)).get(5, TimeUnit.SECONDS);
+            assertThat(stats.getFsyncs()).isPositive();
+            assertThat(stats.getFsyncsShared()).isBetween(0L, stats.getFsyncs());
+            MemberResponse unknown = client.send(clients.get(0), MemberRequest.newBuilder().setGroup(9)
+                    .setPut(PutOp.newBuilder().setKey("k").setValue(ByteString.copyFromUtf8("v"))), 5_000)
+                    .get(5, TimeUnit.SECONDS);
+            assertThat(unknown.getStatus()).isEqualTo(MemberStatus.ERROR);
+            assertThat(unknown.getError()).contains("no group 9");
         }
     }
 
