@@ -231,8 +231,9 @@ final class RuntimeSimNode implements SimMember {
         if (!up) {
             return;
         }
-        Path path = SimTransport.incomingFile(DATA, m.from(), file * 1000 + incarnation);
+        Path path = SimTransport.incomingFile(DATA, m.from(), file, incarnation);
         try (var h = disk.open(path, true)) {
+            h.truncate(0);
             h.write(ByteBuffer.wrap(data), 0);
             h.force();
         } catch (IOException e) {

@@ -13,8 +13,9 @@ import java.util.function.Consumer;
 /**
  * The real runtime's {@link Transport}, over the simulated network: Raft messages travel with the seed's
  * latency, loss, duplication and partitions (and die with a crashed sender, like any other message); a
- * snapshot's bytes are read from the sender's disk, travel as one message after the transfer time of their
- * size, and land as a file on the receiver's simulated disk before its runtime is told.
+ * snapshot's bytes are read from the sender's disk, travel as one message with the network's latency, and land
+ * as a file on the receiver's simulated disk before its runtime is told; a stream whose message is lost ends
+ * as failed after an acknowledgement timeout, as the Netty transport's does.
  */
 final class SimTransport implements Transport {
     private static final long SNAPSHOT_ACK_TIMEOUT_MICROS = 2_000_000;
@@ -86,7 +87,7 @@ final class SimTransport implements Transport {
             return;
         }
         sim.count("snapshot-streams");
-        long file = nextFile++;
+        long file = (long) incarnation << 32 | nextFile++; // unique per sender across its restarts
         // Like the Netty transport's acknowledgement timeout: a stream lost on the way ends as failed, so the
         // leader probes again instead of waiting forever.
         boolean[] ended = {false};
@@ -116,7 +117,7 @@ final class SimTransport implements Transport {
     public void close() {
     }
 
-    static Path incomingFile(Path dir, long sender, long file) {
-        return dir.resolve("incoming-" + sender + "-" + file + ".snap");
+    static Path incomingFile(Path dir, long sender, long file, int receiverIncarnation) {
+        return dir.resolve("incoming-" + sender + "-" + file + "-" + receiverIncarnation + ".snap");
     }
 }

@@ -165,17 +165,31 @@ public final class ClientPort implements AutoCloseable {
             }
             for (Map.Entry<Long, List<MemberRequest>> e : writes.entrySet()) {
                 List<MemberRequest> requests = e.getValue();
-                List<CompletableFuture<Object>> results = served.groups().get(e.getKey())
-                        .proposeAll(commands.get(e.getKey()));
+                List<byte[]> batch = commands.get(e.getKey());
+                RaftGroup raft = served.groups().get(e.getKey());
+                List<CompletableFuture<Object>> results = raft.proposeAll(batch);
                 for (int i = 0; i < results.size(); i++) {
                     long id = requests.get(i).getId();
-                    results.get(i).whenComplete((prev, error) -> answer(error == null ? ok(id).build()
-                            : failure(id, error)));
+                    byte[] command = batch.get(i);
+                    results.get(i).whenComplete((prev, error) -> {
+                        if (error != null && batch.size() > 1 && tooLarge(error)) {
+                            // Too large together: alone, only a command that is itself too large fails.
+                            raft.propose(command).whenComplete((p, alone) -> answer(alone == null ? ok(id).build()
+                                    : failure(id, alone)));
+                            return;
+                        }
+                        answer(error == null ? ok(id).build() : failure(id, error));
+                    });
                 }
             }
             writes.clear();
             commands.clear();
             pendingWrites = 0;
+        }
+
+        private static boolean tooLarge(Throwable error) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            return cause instanceof RaftException re && re.reason() == RaftException.Reason.TOO_LARGE;
         }
 
         /** Queues an answer (from any thread); the first one queued schedules a drain on the event loop. */
@@ -188,6 +202,10 @@ public final class ClientPort implements AutoCloseable {
 
         private void drain() {
             drainScheduled.set(false);
+            if (!ctx.channel().isActive()) {
+                answers.clear(); // the client is gone: nobody to answer
+                return;
+            }
             MemberResponse r;
             boolean wrote = false;
             while ((r = answers.poll()) != null) {

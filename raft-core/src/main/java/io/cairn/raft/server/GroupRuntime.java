@@ -409,17 +409,27 @@ final class GroupRuntime {
         }
     }
 
+    /**
+     * Asks the applier for a snapshot; once its file is written (on the snapshot thread, possibly much later),
+     * the loop records it in the log, unless a snapshot at least as new was installed meanwhile (one from the
+     * leader): recording an older one then would go backwards.
+     */
     private void takeSnapshot(SnapshotMeta request) {
-        applier.takeSnapshot(request, (taken, stateDurable) -> {
+        applier.takeSnapshot(request, (taken, stateDurable) -> loop.submitInternal(() -> {
+            if (taken.index() <= core.log().snapshotIndex()) {
+                LOG.debug("group {}: snapshot at {} finished after one at {} was installed; dropped", groupId,
+                        taken.index(), core.log().snapshotIndex());
+                return;
+            }
             long compactTo = stateDurable == StateMachine.VOLATILE ? taken.index()
                     : Math.min(taken.index(), stateDurable);
-            writer.submit(groupId, new LogWriter.Write(groupId, null, List.of(), taken, false, List.of(),
+            submitWrite(new LogWriter.Write(groupId, null, List.of(), taken, false, List.of(),
                     done -> loop.submitInternal(() -> {
                         core.snapshotTaken(taken);
                         writer.submitTask(() -> compact(compactTo));
                         applier.deleteSnapshotsBefore(taken);
                     })));
-        });
+        }));
     }
 
     private void compact(long index) {

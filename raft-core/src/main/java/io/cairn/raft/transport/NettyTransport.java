@@ -152,9 +152,13 @@ public final class NettyTransport implements Transport {
         // A member restarted at once may find its port still held for a moment (a peer's dial that connected
         // to itself, or a socket the old process left): retry for a while before giving up.
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.bindRetryMillis);
-        while (!bound.isSuccess() && System.nanoTime() < deadline && !closed) {
-            LOG.warn("n{}: cannot listen on {} yet ({}); retrying", config.memberId, config.listenAddress,
-                    bound.cause().getMessage());
+        boolean warned = false;
+        while (!bound.isSuccess() && addressInUse(bound.cause()) && System.nanoTime() < deadline && !closed) {
+            if (!warned) {
+                LOG.warn("n{}: cannot listen on {} yet ({}); retrying for up to {} ms", config.memberId,
+                        config.listenAddress, bound.cause().getMessage(), config.bindRetryMillis);
+                warned = true;
+            }
             Thread.sleep(200);
             bound = b.bind(config.listenAddress).await();
         }
@@ -165,6 +169,11 @@ public final class NettyTransport implements Transport {
         serverChannel = bound.channel();
         LOG.info("n{}: listening for peers on {} ({})", config.memberId, serverChannel.localAddress(),
                 io.name());
+    }
+
+    private static boolean addressInUse(Throwable cause) {
+        return cause instanceof java.net.BindException
+                || (cause != null && String.valueOf(cause.getMessage()).contains("Address already in use"));
     }
 
     /** Creates the snapshot directory if needed and deletes this member's partial files left by a crash. */

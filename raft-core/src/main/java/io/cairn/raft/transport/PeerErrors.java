@@ -49,10 +49,11 @@ final class PeerErrors {
         }
     }
 
+    /** The handshake failure behind {@code t} (a certificate refused, or no TLS at all), or null. */
     private static javax.net.ssl.SSLException sslCause(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof javax.net.ssl.SSLException e) {
-                return e;
+            if (c instanceof javax.net.ssl.SSLHandshakeException || c instanceof io.netty.handler.ssl.NotSslRecordException) {
+                return (javax.net.ssl.SSLException) c;
             }
         }
         return null;

@@ -174,6 +174,32 @@ class ClientPortTest {
         }
     }
 
+    /**
+     * Regression (robustness row 23): writes read in one burst are proposed together; one command too large
+     * for a message made the whole batch fail. Only that command may fail.
+     */
+    @Test
+    void aTooLargePutFailsAloneAmongTheWritesOfItsBurst() throws Exception {
+        List<InetSocketAddress> clients = startThree();
+        long leader = members.stream().filter(m -> m.group().status().role() == Role.LEADER).findFirst()
+                .orElseThrow().group().status().leader();
+        InetSocketAddress at = clients.get((int) leader - 1);
+        try (MemberClient client = new MemberClient(clients, 1)) {
+            client.digest(at).get(5, TimeUnit.SECONDS); // connected, so the next three leave together
+            byte[] huge = new byte[3 << 19]; // 1.5 MiB: over the 1 MiB a Raft message may carry
+            List<CompletableFuture<MemberResponse>> answers = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                answers.add(client.send(at, MemberRequest.newBuilder().setPut(PutOp.newBuilder().setKey("p" + i)
+                        .setValue(ByteString.copyFrom(i == 1 ? huge : new byte[] {1}))), 10_000));
+            }
+            assertThat(answers.get(0).get(15, TimeUnit.SECONDS).getStatus()).isEqualTo(MemberStatus.OK);
+            assertThat(answers.get(2).get(15, TimeUnit.SECONDS).getStatus()).isEqualTo(MemberStatus.OK);
+            MemberResponse refused = answers.get(1).get(15, TimeUnit.SECONDS);
+            assertThat(refused.getStatus()).isEqualTo(MemberStatus.ERROR);
+            assertThat(refused.getError()).isNotEmpty();
+        }
+    }
+
     @Test
     void aRequestThatIsNeverAnsweredTimesOut() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress());

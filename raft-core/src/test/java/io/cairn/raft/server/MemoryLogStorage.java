@@ -58,6 +58,10 @@ final class MemoryLogStorage implements LogStorage {
     @Override
     public synchronized void saveSnapshot(long groupId, SnapshotMeta snapshot, boolean replaceLog) {
         Group g = current.computeIfAbsent(groupId, k -> new Group());
+        // the contract SegmentedLog enforces: a recorded snapshot never goes back
+        io.cairn.raft.core.Invariants.check(g.snapshot == null || snapshot.index() >= g.snapshot.index(),
+                "group %d: snapshot at %d is older than the one at %d", groupId, snapshot.index(),
+                g.snapshot == null ? 0 : g.snapshot.index());
         g.snapshot = snapshot;
         if (replaceLog) {
             g.entries.clear();

@@ -244,6 +244,76 @@ class RaftGroupTest {
         }
     }
 
+    /**
+     * Regression (robustness row 22): a follower's own snapshot, written on the snapshot thread, finished after
+     * a newer snapshot from the leader had been installed; recording the older one went backwards in the log,
+     * failed an invariant and stopped the member's log writer, so the follower never persisted again.
+     */
+    @Test
+    void aSlowSnapshotFinishingAfterTheLeadersSnapshotIsInstalledIsDropped() throws Exception {
+        java.util.concurrent.atomic.AtomicLong slowMember = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> b.snapshotThresholdEntries(20).snapshotRetainEntries(0),
+                RuntimeEnvironment.production(), (id, map) -> new SlowSnapshots(id, map, slowMember, release))) {
+            long leader = c.awaitLeader();
+            long follower = leader == 1 ? 2 : 1;
+            slowMember.set(follower);
+            RaftGroup g = c.groups.get(leader);
+            for (int i = 0; i < 30; i++) {
+                g.propose(put("a" + i, "v")).get(5, TimeUnit.SECONDS);
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.maps.get(follower).size() == 30);
+            c.network.isolate(follower);
+            for (int i = 0; i < 100; i++) {
+                g.propose(put("b" + i, "v")).get(5, TimeUnit.SECONDS);
+            }
+            c.network.heal();
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.maps.get(follower).size() == 130); // installed
+            release.countDown(); // now the follower's own, older snapshot finishes
+            for (int i = 0; i < 20; i++) {
+                g.propose(put("c" + i, "v")).get(5, TimeUnit.SECONDS);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.maps.get(follower).size() == 150);
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.groups.get(follower).status().appliedIndex()
+                    == c.groups.get(leader).status().appliedIndex());
+        }
+    }
+
+    /** The map's snapshots; on the member named by {@code slowMember}, writing one waits for {@code release}. */
+    private record SlowSnapshots(long id, ReplicatedMap map, java.util.concurrent.atomic.AtomicLong slowMember,
+            java.util.concurrent.CountDownLatch release) implements StateMachine {
+        @Override
+        public List<Object> apply(List<Command> commands) {
+            return map.apply(commands);
+        }
+
+        @Override
+        public void writeSnapshot(java.io.OutputStream out) throws java.io.IOException {
+            captureSnapshot().writeTo(out);
+        }
+
+        @Override
+        public SnapshotWriter captureSnapshot() {
+            SnapshotWriter captured = map.captureSnapshot();
+            if (slowMember.get() != id) {
+                return captured;
+            }
+            return out -> {
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                captured.writeTo(out);
+            };
+        }
+
+        @Override
+        public void restoreSnapshot(java.io.InputStream in) throws java.io.IOException {
+            map.restoreSnapshot(in);
+        }
+    }
+
     @Test
     void leadershipMovesToTheMemberAsked() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3, b -> { })) {
