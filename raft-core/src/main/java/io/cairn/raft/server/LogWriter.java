@@ -94,6 +94,7 @@ final class LogWriter {
         if (failure != null) {
             return; // the log is broken: nothing more becomes durable, nothing more is acknowledged
         }
+        boolean writes = w.snapshot() != null || w.hardState() != null || !w.entries().isEmpty();
         try {
             if (w.snapshot() != null) {
                 storage.saveSnapshot(w.groupId(), w.snapshot(), w.replaceLog());
@@ -105,11 +106,13 @@ final class LogWriter {
             fail(e);
             return;
         }
-        unsynced = true;
-        if (batchGroup == -1) {
-            batchGroup = w.groupId();
-        } else if (batchGroup != w.groupId()) {
-            batchShared = true;
+        if (writes) { // a write of messages only waits for the sync of what came before it, not for its own
+            unsynced = true;
+            if (batchGroup == -1) {
+                batchGroup = w.groupId();
+            } else if (batchGroup != w.groupId()) {
+                batchShared = true;
+            }
         }
         if (ackBeforeFsync) {
             release(w); // the injected bug: acknowledge before the sync (which still follows)
@@ -130,20 +133,22 @@ final class LogWriter {
     }
 
     private void syncBatch() {
-        if (!unsynced || failure != null) {
+        if (failure != null || (!unsynced && pending.isEmpty())) {
             return;
         }
-        long start = System.nanoTime();
-        try {
-            storage.sync();
-        } catch (IOException e) {
-            fail(e);
-            return;
-        }
-        fsyncLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-        fsyncs.increment();
-        if (batchShared) {
-            fsyncsShared.increment();
+        if (unsynced) {
+            long start = System.nanoTime();
+            try {
+                storage.sync();
+            } catch (IOException e) {
+                fail(e);
+                return;
+            }
+            fsyncLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            fsyncs.increment();
+            if (batchShared) {
+                fsyncsShared.increment();
+            }
         }
         unsynced = false;
         batchGroup = -1;

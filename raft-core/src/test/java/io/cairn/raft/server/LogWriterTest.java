@@ -99,4 +99,20 @@ class LogWriterTest {
         assertThat(metrics.counter("cairn.raft.fsyncs.shared").count()).as("only the first covered two groups")
                 .isEqualTo(1);
     }
+
+    /** A write that only carries messages (they wait for earlier writes) is released without a sync of its own. */
+    @Test
+    void aWriteOfMessagesOnlyIsReleasedWithoutASync() {
+        ManualEnvironment env = new ManualEnvironment();
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        LogWriter writer = new LogWriter(new MemoryLogStorage(), new LocalTransport(1, new LocalTransport.Network(),
+                null), env, 100, metrics);
+        List<Long> durable = new ArrayList<>();
+        writer.submit(1, write(1, 1, durable));
+        env.runBatch();
+        writer.submit(1, new LogWriter.Write(1, null, List.of(), null, false, List.of(), w -> durable.add(-1L)));
+        env.runBatch();
+        assertThat(durable).containsExactly(1001L, -1L);
+        assertThat(metrics.counter("cairn.raft.fsyncs").count()).isEqualTo(1);
+    }
 }
