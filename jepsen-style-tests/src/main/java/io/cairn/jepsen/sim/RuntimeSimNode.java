@@ -39,11 +39,10 @@ import java.util.function.Consumer;
  * <p>A crash stops the runtime's events and cuts the disk back to its durable image (torn); a restart opens a
  * new runtime on that disk, whose recovery must cut the torn tail.
  */
-final class RuntimeSimNode implements SimMember {
+final class RuntimeSimNode extends MemberLife {
     static final long GROUP = 1;
     private static final Path DATA = Path.of("/sim");
 
-    private final int id;
     private final Simulation sim;
     private final RaftConfig config;
     private final SplittableRandom random;
@@ -54,50 +53,21 @@ final class RuntimeSimNode implements SimMember {
     private ObservedLogStorage log;
     private RaftNode core;
     private final Registers registers = new Registers();
-    private boolean up;
-    private boolean paused;
-    private boolean started;
-    private boolean removed;
-    private int incarnation;
     private long commitSeen;
     private long firstCommitTerm;
 
     RuntimeSimNode(int id, Simulation sim, RaftConfig config, SplittableRandom random) {
-        this.id = id;
+        super(id);
         this.sim = sim;
         this.config = config;
         this.random = random;
     }
 
-    @Override
-    public int id() {
-        return id;
-    }
 
-    @Override
-    public boolean up() {
-        return up;
-    }
 
-    @Override
-    public boolean paused() {
-        return paused;
-    }
 
-    @Override
-    public boolean started() {
-        return started;
-    }
 
-    @Override
-    public boolean removed() {
-        return removed;
-    }
 
-    @Override
-    public int incarnation() {
-        return incarnation;
-    }
 
     @Override
     public RaftNode core() {

@@ -38,7 +38,7 @@ import java.util.function.Consumer;
  *
  * <p>Commands are 17 bytes: the client operation id (8), the key (1) and the value written (8).
  */
-final class SimNode implements SimMember {
+final class SimNode extends MemberLife {
     private record PendingWrite(long opId, long term, Consumer<Reply> reply) {}
 
     private record PendingRead(int key, Consumer<Reply> reply) {}
@@ -51,20 +51,12 @@ final class SimNode implements SimMember {
     /** Peer messages and client requests beyond this many per queue are dropped while paused (full buffers). */
     private static final int DEFERRED_MAX = 50_000;
 
-    final int id;
 
-    @Override
-    public int id() {
-        return id;
-    }
     private final Simulation sim;
     private final RaftConfig config;
     private final SplittableRandom random;
     private final SimDisk disk = new SimDisk();
     private RaftNode core;
-    private boolean up;
-    private boolean paused;
-    private int incarnation;
     private final Map<Integer, Long> registers = new HashMap<>();
     private long applied;
     /** By log index; one index may hold several, when this member led in several terms (only one can apply). */
@@ -75,39 +67,19 @@ final class SimNode implements SimMember {
     private long nextReadId = 1;
     private long commitSeen;
     private long firstCommitTerm;
-    private boolean started;
-    private boolean removed;
     /** Snapshot data that arrived complete, by snapshot index, waiting for the core to decide to install it. */
     private final TreeMap<Long, Map<Integer, Long>> receivedSnapshots = new TreeMap<>();
 
     SimNode(int id, Simulation sim, RaftConfig config, SplittableRandom random) {
-        this.id = id;
+        super(id);
         this.sim = sim;
         this.config = config;
         this.random = random;
     }
 
-    @Override
-    public boolean up() {
-        return up;
-    }
 
-    @Override
-    public boolean paused() {
-        return paused;
-    }
 
-    /** Whether the member was ever started (joining members start when they are added). */
-    @Override
-    public boolean started() {
-        return started;
-    }
 
-    /** Whether the member was removed from the group (it is stopped for good). */
-    @Override
-    public boolean removed() {
-        return removed;
-    }
 
     /** The member was removed from the group: it shuts down and never comes back. */
     @Override
@@ -116,11 +88,6 @@ final class SimNode implements SimMember {
         crash();
     }
 
-    /** Changes at every crash and restart; messages sent by an earlier incarnation die with it. */
-    @Override
-    public int incarnation() {
-        return incarnation;
-    }
 
     @Override
     public RaftNode core() {

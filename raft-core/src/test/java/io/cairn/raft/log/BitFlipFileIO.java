@@ -3,26 +3,24 @@ package io.cairn.raft.log;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * A {@link FileIO} whose storage flips bits: {@link #flipNow} flips one bit of a file at rest (media decay, a bad
  * sector), {@link #flipOnWrite} arms a flip that corrupts the next write covering an offset (a bad cable, a buggy
  * controller) and is then persisted like any other byte.
  */
-final class BitFlipFileIO implements FileIO {
-    private final FileIO delegate;
+final class BitFlipFileIO extends ForwardingFileIO {
     private String armedName;
     private long armedOffset;
     private int armedBit;
 
     BitFlipFileIO(FileIO delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     /** Flips bit {@code bit} (0-7) of the byte at {@code offset} of {@code file}, durably. */
     void flipNow(Path file, long offset, int bit) throws IOException {
-        try (FileHandle h = delegate.open(file, false)) {
+        try (FileHandle h = base.open(file, false)) {
             ByteBuffer one = ByteBuffer.allocate(1);
             if (h.read(one, offset) != 1) {
                 throw new IOException("no byte at " + offset + " in " + file);
@@ -61,69 +59,12 @@ final class BitFlipFileIO implements FileIO {
     }
 
     @Override
-    public FileHandle open(Path path, boolean create) throws IOException {
-        FileHandle inner = delegate.open(path, create);
-        return new FileHandle() {
+    protected FileHandle wrap(Path path, FileHandle opened) {
+        return new Handle(opened) {
             @Override
             public int write(ByteBuffer src, long position) throws IOException {
-                ByteBuffer actual = maybeFlip(path, src, position);
-                return inner.write(actual, position);
-            }
-
-            @Override
-            public int read(ByteBuffer dst, long position) throws IOException {
-                return inner.read(dst, position);
-            }
-
-            @Override
-            public void force() throws IOException {
-                inner.force();
-            }
-
-            @Override
-            public long size() throws IOException {
-                return inner.size();
-            }
-
-            @Override
-            public void truncate(long size) throws IOException {
-                inner.truncate(size);
-            }
-
-            @Override
-            public void close() throws IOException {
-                inner.close();
+                return base.write(maybeFlip(path, src, position), position);
             }
         };
-    }
-
-    @Override
-    public List<Path> list(Path dir) throws IOException {
-        return delegate.list(dir);
-    }
-
-    @Override
-    public boolean exists(Path path) {
-        return delegate.exists(path);
-    }
-
-    @Override
-    public void delete(Path path) throws IOException {
-        delegate.delete(path);
-    }
-
-    @Override
-    public void rename(Path from, Path to) throws IOException {
-        delegate.rename(from, to);
-    }
-
-    @Override
-    public void createDirectories(Path dir) throws IOException {
-        delegate.createDirectories(dir);
-    }
-
-    @Override
-    public void syncDirectory(Path dir) throws IOException {
-        delegate.syncDirectory(dir);
     }
 }

@@ -57,7 +57,7 @@ final class LocalCluster implements AutoCloseable {
     RaftGroup start(long id, long[] bootstrap) throws InterruptedException, IOException {
         MemoryLogStorage log = logs.computeIfAbsent(id, k -> new MemoryLogStorage());
         Path memberDir = dir.resolve("m" + id);
-        RaftServer s = RaftServer.start(RaftServer.Options.defaults(id, memberDir, new PlainFileIO()).withTickNanos(10_000_000L), log,
+        RaftServer s = RaftServer.start(RaftServer.Options.defaults(id, memberDir, new io.cairn.raft.log.NioFileIO()).withTickNanos(10_000_000L), log,
                 new LocalTransport(id, network, memberDir.resolve("incoming")), env,
                 new SimpleMeterRegistry());
         RaftConfig.Builder b = RaftConfig.builder(id, bootstrap).electionTicks(10).heartbeatTicks(1);
