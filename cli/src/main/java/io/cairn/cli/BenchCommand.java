@@ -32,7 +32,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--clients", defaultValue = "256", description = "Closed-loop clients (default 256).")
         int clients;
 
-        @Option(names = "--warmup", defaultValue = "5", description = "Warm-up seconds, not measured (default 5).")
+        @Option(names = "--warmup", defaultValue = "30", description = "Warm-up seconds, not measured (default 30: the"
+                + " members' JIT compilers take most of that on 2 shared cores).")
         int warmup;
 
         @Option(names = "--upper", description = "The ceiling: members without fsync and with a no-op state machine.")

@@ -12,8 +12,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * {@link Options#segmentSizeBytes()}, so that a data sync normally has no file size to update. A segment starts with
  * a header record holding every group's hard state, snapshot and last index at that moment; records follow (an
  * entry, a hard state, a snapshot; the layout is in {@link RecordFormat}). A record that does not fit the rest of
- * the segment starts a new one ("rolling"): the full segment is forced, the next one created, pre-allocated, given
- * its header, forced, and its directory synced.
+ * the segment starts a new one ("rolling"): the full segment is forced, the next one (pre-allocated ahead, off the
+ * writer: {@link SpareSegment}) renamed into place, given its header, forced, and its directory synced.
  *
  * <h2>Semantics</h2>
  * Replay order is the truth. An entry at index {@code i} cuts the group's entries at {@code i} and after (a
@@ -74,8 +76,10 @@ public final class SegmentedLog implements LogStorage {
      *        is written in several calls (still one data sync), and a single larger record grows it
      * @param preallocate whether to fill new segments with zeros up front (faster data syncs later)
      * @param entryBytesMax the largest entry payload accepted
+     * @param preallocator runs the zero-filling of the next segment ahead of its roll ({@link SpareSegment})
      */
-    public record Options(long segmentSizeBytes, int writeBufferBytes, boolean preallocate, int entryBytesMax) {
+    public record Options(long segmentSizeBytes, int writeBufferBytes, boolean preallocate, int entryBytesMax,
+            Executor preallocator) {
         /** Default segment size: 64 MiB. */
         public static final long DEFAULT_SEGMENT_SIZE_BYTES = 64L << 20;
         /** Default write buffer: 1 MiB. */
@@ -90,26 +94,37 @@ public final class SegmentedLog implements LogStorage {
                     "writeBufferBytes must be between 4 KiB and 256 MiB, got %d", writeBufferBytes);
             Invariants.check(entryBytesMax > 0 && entryBytesMax <= RecordFormat.PAYLOAD_BYTES_LIMIT - 1024,
                     "entryBytesMax must be positive and below 1 GiB, got %d", entryBytesMax);
+            Objects.requireNonNull(preallocator, "preallocator");
         }
 
+        /** 64 MiB segments, pre-allocated ahead on a shared background thread. */
         public static Options defaults() {
-            return new Options(DEFAULT_SEGMENT_SIZE_BYTES, DEFAULT_WRITE_BUFFER_BYTES, true, DEFAULT_ENTRY_BYTES_MAX);
+            return new Options(DEFAULT_SEGMENT_SIZE_BYTES, DEFAULT_WRITE_BUFFER_BYTES, true, DEFAULT_ENTRY_BYTES_MAX,
+                    SpareSegment.BACKGROUND);
         }
 
         public Options withSegmentSizeBytes(long bytes) {
-            return new Options(bytes, writeBufferBytes, preallocate, entryBytesMax);
+            return new Options(bytes, writeBufferBytes, preallocate, entryBytesMax, preallocator);
         }
 
         public Options withWriteBufferBytes(int bytes) {
-            return new Options(segmentSizeBytes, bytes, preallocate, entryBytesMax);
+            return new Options(segmentSizeBytes, bytes, preallocate, entryBytesMax, preallocator);
         }
 
         public Options withPreallocate(boolean on) {
-            return new Options(segmentSizeBytes, writeBufferBytes, on, entryBytesMax);
+            return new Options(segmentSizeBytes, writeBufferBytes, on, entryBytesMax, preallocator);
         }
 
         public Options withEntryBytesMax(int bytes) {
-            return new Options(segmentSizeBytes, writeBufferBytes, preallocate, bytes);
+            return new Options(segmentSizeBytes, writeBufferBytes, preallocate, bytes, preallocator);
+        }
+
+        /**
+         * Where the next segment is zero-filled while the current one is written: a background thread by default;
+         * {@code Runnable::run} does it on the writer right after each roll (one thread, for deterministic tests).
+         */
+        public Options withPreallocator(Executor executor) {
+            return new Options(segmentSizeBytes, writeBufferBytes, preallocate, entryBytesMax, executor);
         }
     }
 
@@ -120,6 +135,8 @@ public final class SegmentedLog implements LogStorage {
     private final Map<Long, GroupState> groups;
     private final List<Segment> segments;
     private final RecordEncoder encoder;
+    /** The next segment, pre-allocated ahead (only with {@link Options#preallocate()}). */
+    private final SpareSegment spare;
     /** What open found, per group, until the group is first written; read by {@link #recover} on any thread. */
     private final Map<Long, Recovered> recoveredAtOpen = new ConcurrentHashMap<>();
     /** Groups written since open, for {@link #recover} on any thread. */
@@ -147,6 +164,7 @@ public final class SegmentedLog implements LogStorage {
         this.groups = recovered.groups;
         this.segments = recovered.segments;
         this.encoder = new RecordEncoder(options.writeBufferBytes());
+        this.spare = new SpareSegment(io, dir, options.segmentSizeBytes(), options.preallocator());
         this.active = recovered.activeHandle;
         this.activeSeq = recovered.lastSeq;
         this.writePos = recovered.activeEnd;
@@ -178,11 +196,23 @@ public final class SegmentedLog implements LogStorage {
             throw e;
         }
         SegmentedLog log = new SegmentedLog(dir, io, options, recovery);
+        try {
+            log.spare.deleteLeftover();
+        } catch (IOException e) {
+            if (recovery.activeHandle != null) {
+                recovery.activeHandle.close();
+            }
+            throw e;
+        }
+        if (log.options.preallocate()) {
+            log.spare.prepare();
+        }
         if (log.active == null) {
             try {
                 log.roll();
             } catch (IOException | RuntimeException e) {
                 log.closed = true;
+                log.spare.quiesce();
                 if (log.active != null) {
                     log.active.close();
                 }
@@ -352,6 +382,7 @@ public final class SegmentedLog implements LogStorage {
             }
         } finally {
             closed = true;
+            spare.quiesce();
             if (active != null) {
                 active.close();
             }
@@ -424,8 +455,9 @@ public final class SegmentedLog implements LogStorage {
     }
 
     /**
-     * Ends the active segment (written and forced completely) and starts the next: created, headed with every
-     * group's state, pre-allocated, forced, and its directory synced, before any record goes into it.
+     * Ends the active segment (written and forced completely) and starts the next: the pre-allocated spare renamed
+     * to it (or a new empty file), headed with every group's state, forced, and its directory synced, before any
+     * record goes into it; then the next spare is started.
      */
     private void roll() throws IOException {
         if (active != null) {
@@ -436,8 +468,11 @@ public final class SegmentedLog implements LogStorage {
         }
         long seq = activeSeq + 1;
         Path path = dir.resolve(RecordFormat.segmentName(seq));
+        if (options.preallocate()) {
+            spare.moveTo(path); // zero-filled and forced ahead; the directory sync below makes the name durable
+        }
         FileHandle file = io.open(path, true);
-        if (file.size() > 0) {
+        if (!options.preallocate() && file.size() > 0) {
             file.truncate(0); // left over from a start that crashed before its header was durable
         }
         active = file;
@@ -452,12 +487,12 @@ public final class SegmentedLog implements LogStorage {
         encoder.finish(start, seq, 0);
         writeBuffered();
         headerEnd = writePos;
-        if (options.preallocate()) {
-            Zeros.fill(file, writePos, options.segmentSizeBytes());
-        }
         file.force();
         io.syncDirectory(dir);
         forcedPos = writePos;
+        if (options.preallocate()) {
+            spare.prepare();
+        }
         segments.add(new Segment(seq, path));
         compactionPending = true;
         LOG.debug("log {}: started segment {}", dir, path.getFileName());

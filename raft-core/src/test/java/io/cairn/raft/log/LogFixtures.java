@@ -43,7 +43,8 @@ final class LogFixtures {
     }
 
     static SegmentedLog.Options small(long segmentBytes) {
-        return SegmentedLog.Options.defaults().withSegmentSizeBytes(segmentBytes).withWriteBufferBytes(4096);
+        return SegmentedLog.Options.defaults().withSegmentSizeBytes(segmentBytes).withWriteBufferBytes(4096)
+                .withPreallocator(Runnable::run);
     }
 
     /** The valid records at the start of {@code file}, up to the first offset that does not hold one. */

@@ -123,6 +123,42 @@ class SegmentedLogTest {
     }
 
     @Test
+    void rollingTakesTheSegmentPreparedAheadInTheBackground() throws IOException {
+        Path spare = dir.resolve(SpareSegment.FILE_NAME);
+        SegmentedLog.Options options = SegmentedLog.Options.defaults().withSegmentSizeBytes(4096);
+        try (SegmentedLog log = open(nio, options)) {
+            for (int i = 0; i < 30; i++) {
+                log.append(1, new HardState(1, 1, i), entries(1, 1 + i * 5L, 5, 100));
+                log.sync();
+            }
+            assertThat(log.segmentPaths()).hasSizeGreaterThan(4);
+            for (Path p : log.segmentPaths()) {
+                assertThat(Files.size(p)).as(p.toString()).isEqualTo(4096);
+            }
+        }
+        // Closing waited for the next spare: full size, nothing but zeros.
+        assertThat(Files.readAllBytes(spare)).hasSize(4096).containsOnly(0);
+        try (SegmentedLog log = open(nio, options)) {
+            assertThat(log.recover(1).entries()).isEqualTo(entries(1, 1, 150, 100));
+            assertThat(log.recover(1).hardState()).isEqualTo(new HardState(1, 1, 29));
+        }
+    }
+
+    @Test
+    void aSpareLeftByACrashIsDeletedAtOpen() throws IOException {
+        try (SegmentedLog log = open(nio, small(4096).withPreallocate(false))) {
+            log.append(1, null, entries(1, 1, 5, 100));
+            log.sync();
+        }
+        Path spare = dir.resolve(SpareSegment.FILE_NAME);
+        Files.write(spare, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}); // half prepared when the process died
+        try (SegmentedLog log = open(nio, small(4096).withPreallocate(false))) {
+            assertThat(log.recover(1).entries()).isEqualTo(entries(1, 1, 5, 100));
+            assertThat(spare).doesNotExist();
+        }
+    }
+
+    @Test
     void anEntryLargerThanASegmentGrowsItsSegment() throws IOException {
         try (SegmentedLog log = open(nio, small(4096))) {
             log.append(1, null, entries(1, 1, 1, 100));
@@ -180,7 +216,8 @@ class SegmentedLogTest {
             log.compact(2, 60);
             assertThat(log.segmentPaths()).hasSizeLessThan(before);
             assertThat(Files.exists(oldest)).isFalse();
-            assertThat(nio.list(dir)).hasSameSizeAs(log.segmentPaths());
+            assertThat(nio.list(dir)).filteredOn(p -> !p.endsWith(SpareSegment.FILE_NAME))
+                    .hasSameSizeAs(log.segmentPaths());
             log.append(1, null, entries(2, 101, 1, 10));
             log.sync();
         }
@@ -343,7 +380,7 @@ class SegmentedLogTest {
     @Test
     void oneSyncIsOneDataSyncHoweverManyGroupsWrote() throws IOException {
         TearingFileIO io = new TearingFileIO(nio);
-        try (SegmentedLog log = open(io, SegmentedLog.Options.defaults())) {
+        try (SegmentedLog log = open(io, SegmentedLog.Options.defaults().withPreallocator(Runnable::run))) {
             long before = io.forces();
             for (long g = 1; g <= 8; g++) {
                 log.append(g, new HardState(1, g, 0), entries(1, 1, 10, 64));
@@ -358,7 +395,8 @@ class SegmentedLogTest {
     @Test
     void aBatchLargerThanTheWriteBufferIsStillOneDataSync() throws IOException {
         TearingFileIO io = new TearingFileIO(nio);
-        try (SegmentedLog log = open(io, SegmentedLog.Options.defaults().withWriteBufferBytes(4096))) {
+        try (SegmentedLog log = open(io, SegmentedLog.Options.defaults().withWriteBufferBytes(4096)
+                .withPreallocator(Runnable::run))) {
             long before = io.forces();
             log.append(1, null, entries(1, 1, 100, 500));
             log.sync();
