@@ -64,6 +64,8 @@ public final class SimParams {
     /** Run the real runtime and the real log (over a simulated disk) instead of the core's minimal runtime. */
     public final boolean realRuntime;
     public final long meanOperationGapMicros;
+    /** Ticks of idleness after which a leader quiesces its group (0: never). */
+    public final int quiesceTicks;
 
     public SimParams(long seed) {
         this(seed, -1);
@@ -127,6 +129,8 @@ public final class SimParams {
             tickMicros[i] = Math.round(10_000 * (1 + (r.nextDouble() * 2 - 1) * drift));
         }
         realRuntime = r.nextInt(10) < 3;
+        // Drawn last, so that every other parameter of a seed stays what it was before quiescing existed.
+        quiesceTicks = r.nextInt(2) == 0 ? 0 : electionTicks * (2 + r.nextInt(4));
     }
 
     /** The highest member id a run can use. */
@@ -152,7 +156,7 @@ public final class SimParams {
                 + " keys=" + keys + " target=" + okOpsTarget + " spares=" + spares
                 + " membership=" + membershipChanges + " transfers=" + transfers + " snapshot="
                 + snapshotThresholdEntries + "/" + snapshotRetainEntries + " reads=" + (leaseReads ? "lease" : "read-index")
-                + " runtime=" + (realRuntime ? "real" : "core") + " check-quorum=" + checkQuorum + " pre-vote=" + preVote + " survive-crash="
+                + " runtime=" + (realRuntime ? "real" : "core") + " quiesce=" + quiesceTicks + " check-quorum=" + checkQuorum + " pre-vote=" + preVote + " survive-crash="
                 + String.format(Locale.ROOT, "%.2f", messageSurvivesCrashProbability);
     }
 }

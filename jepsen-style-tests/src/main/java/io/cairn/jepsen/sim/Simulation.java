@@ -51,7 +51,8 @@ public final class Simulation {
             RaftEvent.INFLIGHT_LIMIT_REACHED.counterName(), "leader-change-during-joint",
             RaftEvent.SNAPSHOT_SENT.counterName(), RaftEvent.TRANSFER_COMPLETED.counterName(),
             RaftEvent.LEARNER_PROMOTED.counterName(), RaftEvent.REMOVED_LEADER_STEPPED_DOWN.counterName(),
-            RaftEvent.LEASE_READ_SERVED.counterName(), "torn-tail-cut");
+            RaftEvent.LEASE_READ_SERVED.counterName(), "torn-tail-cut", RaftEvent.QUIESCED.counterName(),
+            RaftEvent.WOKE.counterName());
 
     private static final long CONVERGE_LIMIT_MICROS = 10_000_000;
     private static final long WORKLOAD_LIMIT_MICROS = 60_000_000;
@@ -129,6 +130,7 @@ public final class Simulation {
                     .readMode(params.leaseReads ? ReadMode.LEASE : ReadMode.READ_INDEX)
                     .checkQuorum(params.checkQuorum)
                     .preVote(params.preVote)
+                    .quiesceTicks(params.quiesceTicks)
                     .injectedBugs(bugs)
                     .build();
             nodes[i] = params.realRuntime ? new RuntimeSimNode(i, this, config, root.split())

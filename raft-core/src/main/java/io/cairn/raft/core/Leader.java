@@ -49,6 +49,8 @@ final class Leader {
     private long ticks;
     private long heartbeatRound;
     private final long[] roundSentTick = new long[ROUND_HISTORY];
+    /** Rounds up to this one vouch for no lease: they were sent before the leader last slept (quiesced). */
+    private long leaseFloorRound;
 
     Leader(RaftNode node, long lastRoundAcrossTerms) {
         this.node = node;
@@ -291,6 +293,46 @@ final class Leader {
 
     private boolean quorumActive() {
         return node.quorum().voteResult(v -> v == id || progress.get(v).recentActive() ? 1 : 0) == VoteResult.WON;
+    }
+
+    /**
+     * Whether the group may quiesce: nothing to send, no read or transfer pending, everything committed, and every
+     * member replicating with the whole log.
+     */
+    boolean quiet() {
+        if (hasWorkToFlush() || reads.size() > 0 || transferee != RaftNode.NONE
+                || log.committed() != log.lastIndex()) {
+            return false;
+        }
+        for (int i = 0; i < progress.size(); i++) {
+            if (progress.idAt(i) != id && (progress.at(i).state() != ProgressState.REPLICATE
+                    || progress.at(i).match() != log.lastIndex())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Tells every member the group is quiet (each checks that its log ends where ours does). */
+    void broadcastQuiesce() {
+        for (int i = 0; i < progress.size(); i++) {
+            long to = progress.idAt(i);
+            if (to != id) {
+                node.send(Message.quiesce(id, to, term, log.lastTerm(), log.lastIndex(), log.committed()));
+            }
+        }
+    }
+
+    /**
+     * Back from quiescence: no earlier heartbeat round vouches for a lease (our tick clock stood still while
+     * asleep), every member counts as heard from for the next check-quorum, and a heartbeat round goes out now.
+     */
+    void wake() {
+        leaseFloorRound = heartbeatRound;
+        for (int i = 0; i < progress.size(); i++) {
+            progress.at(i).setRecentActive(true);
+        }
+        broadcastHeartbeat();
     }
 
     /** Sends a heartbeat round to every member: keeps followers from campaigning, confirms reads and leases. */
@@ -596,7 +638,7 @@ final class Leader {
     }
 
     private long sentTickOf(long round) {
-        if (round <= 0 || heartbeatRound - round >= ROUND_HISTORY) {
+        if (round <= leaseFloorRound || round <= 0 || heartbeatRound - round >= ROUND_HISTORY) {
             return Long.MIN_VALUE;
         }
         return roundSentTick[(int) (round % ROUND_HISTORY)];

@@ -11,7 +11,9 @@ import java.util.List;
  *       PRE_VOTE the candidate's last entry; for an accepted APPEND_RESPONSE {@code index} is the highest index
  *       now known to match; for a rejected one it is the rejected prevLogIndex and {@code logTerm, rejectHint}
  *       carry the fast back-off hint; for READ_INDEX_RESPONSE {@code index} is the read index.</li>
- *   <li>{@code commit}: the sender's commit index (APPEND, HEARTBEAT).</li>
+ *   <li>{@code commit}: the sender's commit index (APPEND, HEARTBEAT, QUIESCE).</li>
+ *   <li>QUIESCE carries the leader's last entry in {@code logTerm, index}: a follower whose log ends elsewhere
+ *       stays awake.</li>
  *   <li>{@code context}: the read round (HEARTBEAT and its response), the request id (READ_INDEX and its
  *       response), or {@link #CAMPAIGN_TRANSFER} on a VOTE sent because of a leadership transfer.</li>
  *   <li>{@code snapshot}: the snapshot's metadata (SNAPSHOT only).</li>
@@ -90,6 +92,15 @@ public record Message(
 
     public static Message heartbeatResponse(long from, long to, long term, long readRound) {
         return new Message(MessageType.HEARTBEAT_RESPONSE, from, to, term, 0, 0, null, 0, false, 0, readRound);
+    }
+
+    /** The leader's group is quiet: its last entry is {@code lastTerm/lastIndex}, all of it committed. */
+    public static Message quiesce(long from, long to, long term, long lastTerm, long lastIndex, long commit) {
+        return new Message(MessageType.QUIESCE, from, to, term, lastTerm, lastIndex, null, commit, false, 0, 0);
+    }
+
+    public static Message wake(long from, long to, long term) {
+        return new Message(MessageType.WAKE, from, to, term, 0, 0, null, 0, false, 0, 0);
     }
 
     public static Message readIndex(long from, long to, long term, long requestId) {

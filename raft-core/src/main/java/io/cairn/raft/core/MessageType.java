@@ -24,7 +24,11 @@ public enum MessageType {
      * metadata; the runtime streams the data beside it in chunks and steps this message into the follower's
      * core once all of it has arrived. Answered with an APPEND_RESPONSE.
      */
-    SNAPSHOT;
+    SNAPSHOT,
+    /** Leader to follower: the group is quiet; stop counting the election timeout until anything else arrives. */
+    QUIESCE,
+    /** Follower to leader: something happened here while the group was quiet; send heartbeats again. */
+    WAKE;
 
     private static final MessageType[] VALUES = values();
 

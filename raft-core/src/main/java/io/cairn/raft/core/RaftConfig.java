@@ -54,6 +54,12 @@ public final class RaftConfig {
     /** After a snapshot, the log keeps this many entries below it, so slightly lagging followers need no
      * snapshot. */
     public final long snapshotRetainEntries;
+    /**
+     * A leader whose group saw no proposal, read or change for this many ticks, with every member caught up,
+     * quiesces: no heartbeats, and its followers stop their election timers, until anything happens (0: never;
+     * otherwise more than {@link #electionTicks}). Dragonboat's quiesce: idle groups cost no CPU.
+     */
+    public final int quiesceTicks;
     /** Deliberately broken rules, for testing the testers; empty in production. */
     public final Set<InjectedBug> injectedBugs;
 
@@ -73,6 +79,7 @@ public final class RaftConfig {
         this.readRequestsMax = b.readRequestsMax;
         this.readMode = b.readMode;
         this.leaseMarginTicks = b.leaseMarginTicks;
+        this.quiesceTicks = b.quiesceTicks;
         this.proposalBytesMax = b.proposalBytesMax;
         this.snapshotThresholdEntries = b.snapshotThresholdEntries;
         this.snapshotRetainEntries = b.snapshotRetainEntries;
@@ -103,6 +110,8 @@ public final class RaftConfig {
         require(applyBatchBytesMax > 0, "applyBatchBytesMax must be positive");
         require(readRequestsMax > 0, "readRequestsMax must be positive");
         require(readMode != ReadMode.LEASE || checkQuorum, "lease reads need checkQuorum (thesis §6.4.1)");
+        require(quiesceTicks == 0 || quiesceTicks > electionTicks,
+                "quiesceTicks (" + quiesceTicks + ") must be 0 (never) or exceed electionTicks (" + electionTicks + ")");
         require(leaseMarginTicks >= 0 && leaseMarginTicks < electionTicks,
                 "leaseMarginTicks (" + leaseMarginTicks + ") must be in [0, electionTicks)");
         require(proposalBytesMax >= messageBytesMax,
@@ -139,6 +148,7 @@ public final class RaftConfig {
         b.readRequestsMax = readRequestsMax;
         b.readMode = readMode;
         b.leaseMarginTicks = leaseMarginTicks;
+        b.quiesceTicks = quiesceTicks;
         b.proposalBytesMax = proposalBytesMax;
         b.snapshotThresholdEntries = snapshotThresholdEntries;
         b.snapshotRetainEntries = snapshotRetainEntries;
@@ -162,6 +172,7 @@ public final class RaftConfig {
         private int readRequestsMax = 65536;
         private ReadMode readMode = ReadMode.READ_INDEX;
         private int leaseMarginTicks = 2;
+        private int quiesceTicks;
         private long proposalBytesMax = 8L << 20;
         private long snapshotThresholdEntries = 10_000;
         private long snapshotRetainEntries = 5_000;
@@ -224,6 +235,11 @@ public final class RaftConfig {
 
         public Builder readMode(ReadMode v) {
             readMode = v;
+            return this;
+        }
+
+        public Builder quiesceTicks(int v) {
+            quiesceTicks = v;
             return this;
         }
 

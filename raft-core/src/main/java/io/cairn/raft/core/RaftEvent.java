@@ -38,7 +38,11 @@ public enum RaftEvent {
     /** A leader sent a snapshot to a follower whose next entry was compacted away. */
     SNAPSHOT_SENT("snapshot-sent"),
     /** A follower replaced its log by a snapshot from the leader. */
-    SNAPSHOT_INSTALLED("snapshot-installed");
+    SNAPSHOT_INSTALLED("snapshot-installed"),
+    /** A leader found its group quiet and stopped heartbeats (its followers stop their election timers). */
+    QUIESCED("quiesced"),
+    /** A quiesced member woke up: a proposal, a read, or a message arrived. */
+    WOKE("woke");
 
     private final String counterName;
 

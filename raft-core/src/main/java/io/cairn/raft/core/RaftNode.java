@@ -65,6 +65,13 @@ public final class RaftNode {
      */
     private int leaderContactElapsed;
     private int randomizedElectionTimeout;
+    /**
+     * The group is quiet ({@link RaftConfig#quiesceTicks}): ticks do nothing (no heartbeats, no election timer,
+     * no lease clock) until a proposal, a read or a message wakes this member.
+     */
+    private boolean quiesced;
+    /** Leader: ticks since the last proposal, read, change or message that was not an answer to a heartbeat. */
+    private int idleTicks;
     /** Votes received in the current election: id to granted; only meaningful while campaigning. */
     private final TreeMap<Long, Boolean> votes = new TreeMap<>();
     /** This candidacy was started by the leader's TimeoutNow (thesis §3.10). */
@@ -179,6 +186,9 @@ public final class RaftNode {
 
     /** Advances logical time by one tick: elections for followers and candidates, heartbeats for leaders. */
     public void tick() {
+        if (quiesced) {
+            return;
+        }
         if (leaderContactElapsed < Integer.MAX_VALUE) {
             leaderContactElapsed++;
         }
@@ -192,6 +202,7 @@ public final class RaftNode {
 
     /** Starts an election now, as if the election timeout had elapsed (no-op on a leader or a non-voter). */
     public void campaign() {
+        activity();
         if (leader != null || !configuration.isVoter(id)) {
             return;
         }
@@ -207,6 +218,7 @@ public final class RaftNode {
      * out together at the next {@link #ready()}.
      */
     public ProposeResult propose(List<byte[]> commands) {
+        activity();
         if (commands.isEmpty()) {
             return ProposeResult.rejected(ProposeResult.Rejection.EMPTY, lead, "no commands");
         }
@@ -227,6 +239,7 @@ public final class RaftNode {
      * up; {@link ProposeResult#detail()} says why.
      */
     public ProposeResult proposeConfigChange(ConfigChange change) {
+        activity();
         if (leader == null) {
             return ProposeResult.rejected(ProposeResult.Rejection.NOT_LEADER, lead);
         }
@@ -235,6 +248,7 @@ public final class RaftNode {
 
     /** Leaves the current joint configuration (needed only for changes made with an explicit leave). */
     public ProposeResult proposeLeaveJoint() {
+        activity();
         if (leader == null) {
             return ProposeResult.rejected(ProposeResult.Rejection.NOT_LEADER, lead);
         }
@@ -246,6 +260,7 @@ public final class RaftNode {
      * once. Proposals are refused meanwhile; the transfer is abandoned after an election timeout.
      */
     public TransferResult transferLeadership(long to) {
+        activity();
         return leader == null ? TransferResult.NOT_LEADER : leader.transferLeadership(to);
     }
 
@@ -256,6 +271,7 @@ public final class RaftNode {
      * entry is written.
      */
     public void readIndex(long requestId) {
+        activity();
         if (leader != null) {
             leader.readIndex(requestId, id);
         } else if (lead == NONE) {
@@ -321,6 +337,12 @@ public final class RaftNode {
     /** Handles one message from another member. */
     public void step(Message m) {
         Invariants.check(m.to() == id, "message for %d delivered to %d", m.to(), id);
+        if (m.type() != MessageType.QUIESCE && !(leader != null && isAnswerToLeader(m))) {
+            idleTicks = 0;
+            if (quiesced) {
+                wake("a " + m.type() + " from " + idString(m.from()), false);
+            }
+        }
         if (m.term() > term) {
             if (!onHigherTerm(m)) {
                 return;
@@ -417,7 +439,7 @@ public final class RaftNode {
             return true; // a granted pre-vote carries the term we will campaign in, not a newer leader's term
         }
         boolean fromLeader = m.type() == MessageType.APPEND || m.type() == MessageType.HEARTBEAT
-                || m.type() == MessageType.SNAPSHOT;
+                || m.type() == MessageType.SNAPSHOT || m.type() == MessageType.QUIESCE;
         if (tracing()) {
             trace("%s from %s has term %d > our %d: become follower", m.type(), idString(m.from()), m.term(), term);
         }
@@ -427,7 +449,8 @@ public final class RaftNode {
 
     /** §5.1: a message with a lower term is stale; some are answered so that their sender learns our term. */
     private void onLowerTerm(Message m) {
-        boolean fromLeader = m.type() == MessageType.APPEND || m.type() == MessageType.HEARTBEAT;
+        boolean fromLeader = m.type() == MessageType.APPEND || m.type() == MessageType.HEARTBEAT
+                || m.type() == MessageType.QUIESCE;
         if (fromLeader && (config.checkQuorum || config.preVote)) {
             // A stale leader that cannot reach a quorum would otherwise never learn the new term: with pre-vote
             // or check-quorum our higher term might not come back to it through a vote request (thesis §9.6).
@@ -512,6 +535,10 @@ public final class RaftNode {
                 onSnapshot(m);
             }
             case TIMEOUT_NOW -> onTimeoutNow(m);
+            case QUIESCE -> {
+                heardFromLeader(m.from());
+                onQuiesce(m);
+            }
             case READ_INDEX -> send(Message.readIndexResponse(id, m.from(), term, m.context(), 0, true));
             case READ_INDEX_RESPONSE -> onReadIndexResponse(m);
             default -> {
@@ -581,6 +608,21 @@ public final class RaftNode {
                     hintIndex);
         }
         send(Message.appendRejected(id, m.from(), term, m.index(), hintIndex, hintTerm));
+    }
+
+    /**
+     * The leader's group is quiet. Sleep only if our log ends where the leader's does (everything committed);
+     * otherwise stay awake: our election timer will, at worst, wake the leader with a pre-vote.
+     */
+    private void onQuiesce(Message m) {
+        if (log.lastIndex() != m.index() || log.lastTerm() != m.logTerm()) {
+            trace("stay awake: leader %s quiesced at %d/%d but our log ends at %d/%d", idString(m.from()),
+                    m.logTerm(), m.index(), log.lastTerm(), log.lastIndex());
+            return;
+        }
+        commitTo(Math.min(m.commit(), log.lastIndex()), "quiesce from leader ", m.from());
+        quiesced = true;
+        trace("quiesce with leader %s at %d", idString(m.from()), m.index());
     }
 
     private void onHeartbeat(Message m) {
@@ -751,6 +793,11 @@ public final class RaftNode {
                 heardFromLeader(m.from());
                 onSnapshot(m);
             }
+            case QUIESCE -> {
+                becomeFollower(m.term(), m.from());
+                heardFromLeader(m.from());
+                onQuiesce(m);
+            }
             case READ_INDEX -> send(Message.readIndexResponse(id, m.from(), term, m.context(), 0, true));
             default -> {
                 if (m.type() == ourResponses) {
@@ -866,6 +913,55 @@ public final class RaftNode {
             heartbeatElapsed = 0;
             leader.broadcastHeartbeat();
         }
+        if (config.quiesceTicks > 0 && ++idleTicks >= config.quiesceTicks) {
+            if (leader.quiet()) {
+                quiesced = true;
+                tracer.event(id, RaftEvent.QUIESCED);
+                trace("quiesce: no activity for %d ticks and every member holds %d, all committed", idleTicks,
+                        log.lastIndex());
+                leader.broadcastQuiesce();
+            } else {
+                idleTicks = 0;
+            }
+        }
+    }
+
+    /** A heartbeat's or an append's answer: the leader's own traffic coming back, not activity. */
+    private static boolean isAnswerToLeader(Message m) {
+        return m.type() == MessageType.HEARTBEAT_RESPONSE || m.type() == MessageType.APPEND_RESPONSE;
+    }
+
+    /** A proposal, read, change or campaign here: activity that keeps (or makes) the group awake. */
+    private void activity() {
+        idleTicks = 0;
+        if (quiesced) {
+            wake("a local request", true);
+        }
+    }
+
+    /**
+     * Leaves quiescence with fresh timers. A leader sends a heartbeat round at once (waking its followers) and
+     * forgets its lease (its tick clock stood still, so no earlier round may vouch for now); a follower woken by
+     * a local request tells its leader, which may still be asleep, so that heartbeats resume before its election
+     * timer (which counts from now) runs out.
+     */
+    private void wake(String why, boolean local) {
+        quiesced = false;
+        idleTicks = 0;
+        electionElapsed = 0;
+        heartbeatElapsed = 0;
+        tracer.event(id, RaftEvent.WOKE);
+        trace("wake up: %s", why);
+        if (leader != null) {
+            leader.wake();
+        } else if (local && lead != NONE) {
+            send(Message.wake(id, lead, term));
+        }
+    }
+
+    /** Whether this member is quiesced (its ticks do nothing until something wakes it). */
+    public boolean quiesced() {
+        return quiesced;
     }
 
     /** The leader steps down within its term (check-quorum, or removed from the configuration). */
@@ -892,6 +988,8 @@ public final class RaftNode {
         lead = NONE;
         electionElapsed = 0;
         heartbeatElapsed = 0;
+        quiesced = false;
+        idleTicks = 0;
         resetRandomizedElectionTimeout();
         votes.clear();
         campaignForTransfer = false;

@@ -32,11 +32,14 @@ import java.util.concurrent.CountDownLatch;
  * etcd's {@code --snapshot-count}); for measuring ceilings only, {@code --unsafe-no-fsync true} and
  * {@code --state-machine noop}. Mutual TLS between members with etcd's flag names: {@code --peer-cert-file},
  * {@code --peer-key-file} (PKCS#8 PEM) and {@code --peer-trusted-ca-file}. {@code --groups G} (1) serves Raft
- * groups 1..G, each its own map, sharing the log writer's fsyncs and the peer connections.
+ * groups 1..G, each its own map, sharing the log writer's fsyncs and the peer connections. {@code --quiesce-ticks}
+ * (10 election timeouts; 0: never): a group idle that long stops ticking and heartbeating until used again.
  */
 public final class MemberMain {
     /** The group id every member of {@code cairn raft member} uses. */
     public static final long GROUP = 1;
+    /** A group idle for this many election timeouts quiesces (as Dragonboat's default). */
+    public static final int QUIESCE_ELECTION_TIMEOUTS = 10;
 
     private MemberMain() {}
 
@@ -66,7 +69,9 @@ public final class MemberMain {
                 Long.parseLong(opts.getOrDefault("tick-ms", "100")),
                 Integer.parseInt(opts.getOrDefault("election-ticks", "10")),
                 Long.parseLong(opts.getOrDefault("snapshot-entries", "100000")), noFsync, stateMachine.equals("noop"),
-                tls, Integer.parseInt(opts.getOrDefault("groups", "1"))));
+                tls, Integer.parseInt(opts.getOrDefault("groups", "1")),
+                Integer.parseInt(opts.getOrDefault("quiesce-ticks", Integer.toString(QUIESCE_ELECTION_TIMEOUTS
+                        * Integer.parseInt(opts.getOrDefault("election-ticks", "10")))))));
         System.err.println("member " + id + " ready: peer " + m.server.transport().localAddress() + ", client "
                 + m.clientPort.localAddress() + ", data " + dataDir);
         CountDownLatch stop = new CountDownLatch(1);
@@ -101,10 +106,11 @@ public final class MemberMain {
      * How a member runs: tick length, election timeout in ticks, snapshot threshold; {@code noFsync} makes syncs
      * no-ops and {@code noopStateMachine} applies nothing (the ceiling {@code cairn bench raft --upper}
      * measures; never for real data); {@code tls} is mutual TLS between members, or null; {@code groups} Raft
-     * groups (ids 1..groups, each with its own map) share the member's log writer and connections.
+     * groups (ids 1..groups, each with its own map) share the member's log writer and connections; a group idle
+     * for {@code quiesceTicks} quiesces (0: never).
      */
     public record Settings(long tickMillis, int electionTicks, long snapshotEntries, boolean noFsync,
-            boolean noopStateMachine, PeerTls tls, int groups) {
+            boolean noopStateMachine, PeerTls tls, int groups, int quiesceTicks) {
         public Settings {
             if (groups < 1) {
                 throw new IllegalArgumentException("a member serves at least one group, not " + groups);
@@ -113,11 +119,12 @@ public final class MemberMain {
 
         /** The command's defaults with ticks of {@code tickMillis}. */
         public static Settings defaults(long tickMillis) {
-            return new Settings(tickMillis, 10, 100_000, false, false, null, 1);
+            return new Settings(tickMillis, 10, 100_000, false, false, null, 1, QUIESCE_ELECTION_TIMEOUTS * 10);
         }
 
         public Settings withTls(PeerTls v) {
-            return new Settings(tickMillis, electionTicks, snapshotEntries, noFsync, noopStateMachine, v, groups);
+            return new Settings(tickMillis, electionTicks, snapshotEntries, noFsync, noopStateMachine, v, groups,
+                    quiesceTicks);
         }
     }
 
@@ -162,7 +169,8 @@ public final class MemberMain {
         for (long g = 1; g <= settings.groups(); g++) {
             ReplicatedMap map = new ReplicatedMap();
             RaftConfig config = RaftConfig.builder(id, voters).electionTicks(settings.electionTicks())
-                    .heartbeatTicks(1).snapshotThresholdEntries(settings.snapshotEntries()).build();
+                    .heartbeatTicks(1).snapshotThresholdEntries(settings.snapshotEntries())
+                    .quiesceTicks(settings.quiesceTicks()).build();
             groups.put(g, server.openGroup(g, config, settings.noopStateMachine() ? new NoopStateMachine() : map));
             maps.put(g, map);
         }

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The meters of one group, tagged with its id: proposals and batch sizes, commit latency (proposal to applied),
- * apply lag (committed minus applied), leader changes, and the bytes in flight to followers. The log writer
+ * apply lag (committed minus applied), leader changes, the bytes in flight to followers, and whether the group
+ * is quiesced. The log writer
  * registers the shared fsync meters.
  */
 final class GroupMetrics {
@@ -22,6 +23,7 @@ final class GroupMetrics {
     private final AtomicLong committed = new AtomicLong();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong inflightBytes = new AtomicLong();
+    private final AtomicLong quiesced = new AtomicLong();
 
     GroupMetrics(MeterRegistry registry, long groupId) {
         Tags tags = Tags.of("group", Long.toString(groupId));
@@ -38,6 +40,12 @@ final class GroupMetrics {
         Gauge.builder("cairn.raft.applied.index", applied, AtomicLong::get).tags(tags).register(registry);
         Gauge.builder("cairn.raft.inflight.bytes", inflightBytes, AtomicLong::get).tags(tags)
                 .description("entry bytes sent to followers and not yet acknowledged").register(registry);
+        Gauge.builder("cairn.raft.quiesced", quiesced, AtomicLong::get).tags(tags)
+                .description("1 while the group is quiesced (idle: no ticks, no heartbeats)").register(registry);
+    }
+
+    void quiesced(boolean on) {
+        quiesced.set(on ? 1 : 0);
     }
 
     void proposed(int commands) {

@@ -59,6 +59,8 @@ final class GroupRuntime {
     private final long tickNanos;
     private long lastTickNanos;
     private final AutoCloseable ticker;
+    /** The core was quiesced at the end of the last batch: the ticker leaves this group alone (no CPU at all). */
+    private volatile boolean sleeping;
 
     private final TreeMap<Long, Applier.Pending> pendingProposals = new TreeMap<>();
     private final Map<Long, CompletableFuture<Void>> pendingReads = new HashMap<>();
@@ -93,7 +95,11 @@ final class GroupRuntime {
         this.loop = env.newExecutor("cairn-raft-" + groupId, inboxCapacity, this::drainReady);
         this.lastTickNanos = clock.nanoTime();
         this.status = statusNow();
-        this.ticker = env.every(tickNanos, () -> loop.trySubmit(this::catchUpTicks));
+        this.ticker = env.every(tickNanos, () -> {
+            if (!sleeping) {
+                loop.trySubmit(this::catchUpTicks);
+            }
+        });
     }
 
     long groupId() {
@@ -281,6 +287,12 @@ final class GroupRuntime {
     /** Ticks the core once per elapsed tick interval (catching up after a stall, capped). */
     private void catchUpTicks() {
         long now = clock.nanoTime();
+        if (sleeping) {
+            // Quiesced, or woken by a task of this very batch: ticks slept through are owed to nobody (a woken core
+            // starts its timers afresh), and catching them up would fire a follower's election timeout at once.
+            lastTickNanos = now;
+            return;
+        }
         long due = (now - lastTickNanos) / tickNanos;
         if (due <= 0) {
             return;
@@ -316,6 +328,14 @@ final class GroupRuntime {
             }
         }
         metrics.committed(core.log().committed());
+        boolean quiesced = core.quiesced();
+        if (quiesced != sleeping) {
+            if (!quiesced) {
+                lastTickNanos = clock.nanoTime(); // count ticks from the wake-up, not from when it fell asleep
+            }
+            sleeping = quiesced;
+            metrics.quiesced(quiesced);
+        }
         status = statusNow();
     }
 
@@ -465,7 +485,7 @@ final class GroupRuntime {
 
     private GroupStatus statusNow() {
         return new GroupStatus(groupId, config.id, core.role(), core.term(), core.leader(), core.log().committed(),
-                applier.applied(), core.log().lastIndex(), core.configuration());
+                applier.applied(), core.log().lastIndex(), core.configuration(), core.quiesced());
     }
 
     void close() {

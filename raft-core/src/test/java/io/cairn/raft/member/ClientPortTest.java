@@ -142,7 +142,7 @@ class ClientPortTest {
         List<InetSocketAddress> clients = startThree(id -> {
             MemberMain.Settings d = MemberMain.Settings.defaults(20);
             return new MemberMain.Settings(d.tickMillis(), d.electionTicks(), d.snapshotEntries(), false, false, null,
-                    3);
+                    3, d.quiesceTicks());
         });
         try (MemberClient client = new MemberClient(clients, 1)) {
             List<CompletableFuture<MemberClient.Outcome>> puts = new ArrayList<>();

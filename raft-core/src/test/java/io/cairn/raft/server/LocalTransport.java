@@ -27,6 +27,8 @@ final class LocalTransport implements Transport {
     static final class Network {
         final Map<Long, LocalTransport> members = new ConcurrentHashMap<>();
         final Set<String> cut = ConcurrentHashMap.newKeySet();
+        /** Messages sent (delivered or not). */
+        final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
         /** How many of the next snapshot streams fail before sending anything. */
         final java.util.concurrent.atomic.AtomicInteger failSnapshots = new java.util.concurrent.atomic.AtomicInteger();
         /** Runs each snapshot stream's end report (a test may wrap it). */
@@ -86,6 +88,7 @@ final class LocalTransport implements Transport {
 
     @Override
     public void send(long groupId, Message m) {
+        network.sent.incrementAndGet();
         LocalTransport to = network.members.get(m.to());
         if (closed || to == null || to.closed || !network.open(id, m.to())) {
             return;

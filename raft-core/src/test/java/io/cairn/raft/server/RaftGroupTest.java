@@ -88,6 +88,52 @@ class RaftGroupTest {
         }
     }
 
+    private static void awaitQuiesced(LocalCluster c) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> c.groups.values().stream()
+                .allMatch(g -> g.status().quiesced()));
+    }
+
+    /** Quiescing with real threads and clocks: an idle group sends nothing, and the next proposal just works. */
+    @Test
+    void anIdleGroupGoesQuietAndTheNextProposalWakesIt() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> b.quiesceTicks(30))) { // 10 ms ticks: quiet after 0.3 s
+            long leader = c.awaitLeader();
+            long term = c.groups.get(leader).status().term();
+            c.groups.get(leader).propose(put("k", "v1")).get(5, TimeUnit.SECONDS);
+            awaitQuiesced(c);
+            long before = c.network.sent.get();
+            Thread.sleep(1_000); // ten election timeouts
+            assertThat(c.network.sent.get() - before).as("messages sent while quiet").isZero();
+
+            long follower = leader == 1 ? 2 : 1;
+            assertThatThrownBy(() -> c.groups.get(follower).propose(put("k", "v2")).get(5, TimeUnit.SECONDS))
+                    .cause().matches(e -> ((RaftException) e).reason() == RaftException.Reason.NOT_LEADER);
+            assertThat(str((byte[]) c.groups.get(leader).propose(put("k", "v2")).get(5, TimeUnit.SECONDS)))
+                    .isEqualTo("v1");
+            Thread.sleep(300); // three election timeouts awake: no election was started meanwhile
+            assertThat(c.groups.get(leader).status().role()).isEqualTo(Role.LEADER);
+            assertThat(c.groups.get(follower).status().term()).isEqualTo(term);
+        }
+    }
+
+    /** The leader dies while the group is quiet; asking a follower wakes it, and a new leader is elected. */
+    @Test
+    void aLeaderLostWhileTheGroupIsQuietIsReplacedOnceAFollowerIsAsked() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> b.quiesceTicks(30))) {
+            long leader = c.awaitLeader();
+            c.groups.get(leader).propose(put("k", "v1")).get(5, TimeUnit.SECONDS);
+            awaitQuiesced(c);
+            c.stop(leader);
+            long follower = leader == 1 ? 2 : 1;
+            assertThatThrownBy(() -> c.groups.get(follower).propose(put("k", "v2")).get(5, TimeUnit.SECONDS))
+                    .cause().matches(e -> ((RaftException) e).reason() == RaftException.Reason.NOT_LEADER);
+            long next = c.awaitLeader();
+            assertThat(next).isNotEqualTo(leader);
+            assertThat(str((byte[]) c.groups.get(next).propose(put("k", "v2")).get(5, TimeUnit.SECONDS)))
+                    .isEqualTo("v1");
+        }
+    }
+
     @Test
     void followerReadsAreLinearizable() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3, b -> { })) {
