@@ -58,8 +58,7 @@ final class GroupRuntime {
     private final Clock clock;
     private final long tickNanos;
     private long lastTickNanos;
-    private final AutoCloseable ticker;
-    /** The core was quiesced at the end of the last batch: the ticker leaves this group alone (no CPU at all). */
+    /** The core was quiesced at the end of the last batch: the server's ticker leaves this group alone. */
     private volatile boolean sleeping;
 
     private final TreeMap<Long, Applier.Pending> pendingProposals = new TreeMap<>();
@@ -95,11 +94,6 @@ final class GroupRuntime {
         this.loop = env.newExecutor("cairn-raft-" + groupId, inboxCapacity, this::drainReady);
         this.lastTickNanos = clock.nanoTime();
         this.status = statusNow();
-        this.ticker = env.every(tickNanos, () -> {
-            if (!sleeping) {
-                loop.trySubmit(this::catchUpTicks);
-            }
-        });
     }
 
     long groupId() {
@@ -113,6 +107,16 @@ final class GroupRuntime {
     // ---------------------------------------------------------------------------------------------------
     // Inputs (any thread)
     // ---------------------------------------------------------------------------------------------------
+
+    /**
+     * The server's tick, every tick interval (one timer for all groups): wakes the raft loop to count the ticks
+     * that elapsed, unless the group is quiesced, which then costs nothing at all.
+     */
+    void onTick() {
+        if (!sleeping && !closed) {
+            loop.trySubmit(this::catchUpTicks);
+        }
+    }
 
     /** A message from the transport; dropped if the loop's queue is full (Raft retransmits). */
     void deliver(Message m) {
@@ -490,11 +494,6 @@ final class GroupRuntime {
 
     void close() {
         closed = true;
-        try {
-            ticker.close();
-        } catch (Exception e) {
-            LOG.debug("closing the ticker", e);
-        }
         loop.shutdown();
         for (Applier.Pending p : pendingProposals.values()) {
             p.future().completeExceptionally(new RaftException(RaftException.Reason.CLOSED, "group closed", 0));

@@ -76,6 +76,8 @@ public final class RaftServer implements AutoCloseable {
     private final Map<Long, GroupRuntime> groups = new ConcurrentHashMap<>();
     private final Map<Long, Applier> appliers = new ConcurrentHashMap<>();
     private final Map<RaftEvent, Counter> eventCounters = new EnumMap<>(RaftEvent.class);
+    /** One timer for every group: a process with many quiet groups wakes once per tick, not once per group. */
+    private final AutoCloseable ticker;
 
     private RaftServer(Options options, LogStorage log, Transport transport, RuntimeEnvironment env,
             MeterRegistry metrics) {
@@ -86,6 +88,11 @@ public final class RaftServer implements AutoCloseable {
         this.metrics = metrics;
         this.writer = new LogWriter(log, transport, env, options.writerCapacity(), metrics);
         this.writer.injectBug(options.injectedBugs());
+        this.ticker = env.every(options.tickNanos(), () -> {
+            for (GroupRuntime g : groups.values()) {
+                g.onTick();
+            }
+        });
         for (RaftEvent e : RaftEvent.values()) {
             eventCounters.put(e, Counter.builder("cairn.raft.events").tag("event", e.counterName()).register(metrics));
         }
@@ -169,6 +176,11 @@ public final class RaftServer implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            ticker.close();
+        } catch (Exception e) {
+            LOG.debug("closing the ticker", e);
+        }
         for (GroupRuntime g : groups.values()) {
             g.close();
         }
