@@ -32,6 +32,11 @@ public final class RaftBench {
         Path dir = Files.createTempDirectory("cairn-bench-raft");
         try (MemberProcesses procs = new MemberProcesses(dir, o.members(), memberJvmOptions())) {
             List<String> memberArgs = new java.util.ArrayList<>(o.memberArgs());
+            String extraArgs = System.getenv("CAIRN_BENCH_MEMBER_ARGS"); // experiments only: results say so
+            if (extraArgs != null && !extraArgs.isBlank()) {
+                memberArgs.addAll(List.of(extraArgs.trim().split("\\s+")));
+                progress.println("bench raft: members also get " + extraArgs.trim() + " (CAIRN_BENCH_MEMBER_ARGS)");
+            }
             if (o.tls()) {
                 memberArgs.addAll(TestCertificates.create(dir.resolve("tls")));
                 progress.println("bench raft: members talk mutual TLS (certificates in " + dir.resolve("tls") + ")");
