@@ -5,6 +5,7 @@ import io.cairn.raft.member.proto.MemberResponse;
 import io.cairn.raft.member.proto.MemberStatus;
 import io.cairn.raft.server.RaftException;
 import io.cairn.raft.server.RaftGroup;
+import io.cairn.raft.transport.IoFlavor;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -12,13 +13,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.protobuf.ProtobufDecoder;
-import io.netty.handler.codec.protobuf.ProtobufEncoder;
-import io.netty.handler.codec.protobuf.ProtobufVarint32FrameDecoder;
-import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
 import com.google.protobuf.ByteString;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -45,7 +40,8 @@ public final class ClientPort implements AutoCloseable {
     /** Client frames are small; anything larger is refused. */
     static final int FRAME_MAX_BYTES = 4 << 20;
 
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private static final IoFlavor IO = IoFlavor.choose(true);
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, IO.ioHandlerFactory());
     private final Channel channel;
 
     /** The groups a member serves (each with its map), and its log writer's counters for the stats request. */
@@ -58,13 +54,12 @@ public final class ClientPort implements AutoCloseable {
      */
     public ClientPort(InetSocketAddress address, Served served, LongFunction<String> clientAddressOf)
             throws InterruptedException {
-        ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        ServerBootstrap b = new ServerBootstrap().group(group).channel(IO.serverChannelClass())
+                .childOption(io.netty.channel.ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new ProtobufVarint32FrameDecoder(),
-                                new ProtobufDecoder(MemberRequest.getDefaultInstance()),
-                                new ProtobufVarint32LengthFieldPrepender(), new ProtobufEncoder(),
+                        ch.pipeline().addLast(new ProtoFrames.Decoder<>(MemberRequest.parser(), FRAME_MAX_BYTES),
                                 new Handler(served, clientAddressOf));
                     }
                 });
@@ -84,7 +79,8 @@ public final class ClientPort implements AutoCloseable {
     /**
      * One connection. Puts and deletes read in one burst are proposed together, per group
      * ({@link RaftGroup#proposeAll}), when the burst ends; answers, completed on the apply threads, queue up and
-     * leave in one write and one flush per drain of the queue on the connection's event loop.
+     * leave encoded in one buffer, with one write and one flush, per drain of the queue on the connection's event
+     * loop.
      */
     private static final class Handler extends SimpleChannelInboundHandler<MemberRequest> {
         /** Writes gathered from one read burst; a burst is bounded by the channel's read buffer. */
@@ -118,6 +114,15 @@ public final class ClientPort implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, MemberRequest req) {
+            try {
+                serve(req);
+            } catch (IllegalArgumentException e) { // a key too long for a command
+                answer(MemberResponse.newBuilder().setId(req.getId()).setStatus(MemberStatus.ERROR)
+                        .setError(e.getMessage()).build());
+            }
+        }
+
+        private void serve(MemberRequest req) {
             long groupId = req.getGroup() == 0 ? 1 : req.getGroup();
             RaftGroup raft = served.groups().get(groupId);
             ReplicatedMap map = served.maps().get(groupId);
@@ -127,8 +132,7 @@ public final class ClientPort implements AutoCloseable {
                 return;
             }
             switch (req.getOpCase()) {
-                case PUT -> write(groupId, req,
-                        ReplicatedMap.put(req.getPut().getKey(), req.getPut().getValue().toByteArray()));
+                case PUT -> write(groupId, req, ReplicatedMap.put(req.getPut().getKey(), req.getPut().getValue()));
                 case DELETE -> write(groupId, req, ReplicatedMap.delete(req.getDelete().getKey()));
                 case STATS -> answer(ok(req.getId()).setFsyncs(served.fsyncs().getAsLong())
                         .setFsyncsShared(served.fsyncsShared().getAsLong()).build());
@@ -206,14 +210,13 @@ public final class ClientPort implements AutoCloseable {
                 answers.clear(); // the client is gone: nobody to answer
                 return;
             }
+            List<MemberResponse> out = new ArrayList<>();
             MemberResponse r;
-            boolean wrote = false;
             while ((r = answers.poll()) != null) {
-                ctx.write(r, ctx.voidPromise());
-                wrote = true;
+                out.add(r);
             }
-            if (wrote) {
-                ctx.flush();
+            if (!out.isEmpty()) {
+                ctx.writeAndFlush(ProtoFrames.encodeAll(ctx.alloc(), out), ctx.voidPromise());
             }
         }
 

@@ -17,13 +17,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.protobuf.ProtobufDecoder;
-import io.netty.handler.codec.protobuf.ProtobufEncoder;
-import io.netty.handler.codec.protobuf.ProtobufVarint32FrameDecoder;
-import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Thread-safe.
  */
 public final class MemberClient implements AutoCloseable {
+    private static final io.cairn.raft.transport.IoFlavor IO = io.cairn.raft.transport.IoFlavor.choose(true);
     private final EventLoopGroup group;
     private final List<InetSocketAddress> members;
     /** One connection per member: the connect in flight or done, shared by every request that needs it. */
@@ -55,7 +50,7 @@ public final class MemberClient implements AutoCloseable {
 
     public MemberClient(List<InetSocketAddress> members, int ioThreads) {
         this.members = List.copyOf(members);
-        this.group = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
+        this.group = new MultiThreadIoEventLoopGroup(ioThreads, IO.ioHandlerFactory());
         this.sweeper = group.scheduleAtFixedRate(this::expire, 50, 50, TimeUnit.MILLISECONDS);
     }
 
@@ -81,11 +76,7 @@ public final class MemberClient implements AutoCloseable {
                 f.completeExceptionally(error);
                 return;
             }
-            ch.writeAndFlush(req).addListener(w -> {
-                if (!w.isSuccess()) {
-                    f.completeExceptionally(w.cause());
-                }
-            });
+            outbox(ch).send(req, f);
         });
         return f;
     }
@@ -203,17 +194,15 @@ public final class MemberClient implements AutoCloseable {
     }
 
     private void connect(InetSocketAddress member, CompletableFuture<Channel> f) {
-        ChannelFuture connect = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        ChannelFuture connect = new Bootstrap().group(group).channel(IO.socketChannelClass())
                 .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 1_000)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel c) {
                         // requests sent while answers are being read (a closed loop's next request) leave in
                         // one flush when the read ends
-                        c.pipeline().addLast(new io.netty.handler.flush.FlushConsolidationHandler(256, false),
-                                new ProtobufVarint32FrameDecoder(),
-                                new ProtobufDecoder(MemberResponse.getDefaultInstance()),
-                                new ProtobufVarint32LengthFieldPrepender(), new ProtobufEncoder(), new Responses());
+                        c.pipeline().addLast(new ProtoFrames.Decoder<>(MemberResponse.parser(),
+                                ClientPort.FRAME_MAX_BYTES), new Responses());
                     }
                 }).connect(member);
         connect.addListener(c -> {
@@ -223,6 +212,60 @@ public final class MemberClient implements AutoCloseable {
                 f.completeExceptionally(c.cause());
             }
         });
+    }
+
+    private static final io.netty.util.AttributeKey<Outbox> OUTBOX = io.netty.util.AttributeKey.valueOf("cairn.outbox");
+
+    private static Outbox outbox(Channel ch) {
+        Outbox o = ch.attr(OUTBOX).get();
+        if (o == null) {
+            Outbox fresh = new Outbox(ch);
+            o = ch.attr(OUTBOX).setIfAbsent(fresh);
+            o = o == null ? fresh : o;
+        }
+        return o;
+    }
+
+    /**
+     * A connection's requests waiting for the next write: whatever was sent meanwhile (a closed loop's next
+     * requests, sent from the callbacks of the answers just read) leaves in one buffer with one flush.
+     */
+    private static final class Outbox {
+        private final Channel ch;
+        private record Queued(MemberRequest request, CompletableFuture<MemberResponse> future) {}
+
+        private final java.util.Queue<Queued> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final java.util.concurrent.atomic.AtomicBoolean scheduled = new java.util.concurrent.atomic.AtomicBoolean();
+
+        Outbox(Channel ch) {
+            this.ch = ch;
+        }
+
+        void send(MemberRequest req, CompletableFuture<MemberResponse> f) {
+            queue.add(new Queued(req, f));
+            if (scheduled.compareAndSet(false, true)) {
+                ch.eventLoop().execute(this::flush);
+            }
+        }
+
+        private void flush() {
+            scheduled.set(false);
+            List<MemberRequest> out = new java.util.ArrayList<>();
+            List<CompletableFuture<MemberResponse>> futures = new java.util.ArrayList<>();
+            Queued q;
+            while ((q = queue.poll()) != null) {
+                out.add(q.request());
+                futures.add(q.future());
+            }
+            if (out.isEmpty()) {
+                return;
+            }
+            ch.writeAndFlush(ProtoFrames.encodeAll(ch.alloc(), out)).addListener(w -> {
+                if (!w.isSuccess()) {
+                    futures.forEach(f -> f.completeExceptionally(w.cause()));
+                }
+            });
+        }
     }
 
     private final class Responses extends SimpleChannelInboundHandler<MemberResponse> {

@@ -27,8 +27,19 @@ public final class ReplicatedMap implements StateMachine {
     private final Map<String, byte[]> map = new ConcurrentHashMap<>();
     private volatile long appliedIndex;
 
-    public static byte[] put(String key, byte[] value) {
+    /** The longest key a command can carry (its length field has two bytes). */
+    public static final int KEY_BYTES_MAX = 0xFFFF;
+
+    private static byte[] keyBytes(String key) {
         byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        if (k.length > KEY_BYTES_MAX) {
+            throw new IllegalArgumentException("a key of " + k.length + " bytes is over the limit of " + KEY_BYTES_MAX);
+        }
+        return k;
+    }
+
+    public static byte[] put(String key, byte[] value) {
+        byte[] k = keyBytes(key);
         byte[] out = new byte[3 + k.length + value.length];
         out[0] = PUT;
         out[1] = (byte) (k.length >>> 8);
@@ -38,8 +49,20 @@ public final class ReplicatedMap implements StateMachine {
         return out;
     }
 
+    /** {@link #put(String, byte[])} with the value copied once, straight out of a received message. */
+    public static byte[] put(String key, com.google.protobuf.ByteString value) {
+        byte[] k = keyBytes(key);
+        byte[] out = new byte[3 + k.length + value.size()];
+        out[0] = PUT;
+        out[1] = (byte) (k.length >>> 8);
+        out[2] = (byte) k.length;
+        System.arraycopy(k, 0, out, 3, k.length);
+        value.copyTo(out, 3 + k.length);
+        return out;
+    }
+
     public static byte[] delete(String key) {
-        byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        byte[] k = keyBytes(key);
         byte[] out = new byte[3 + k.length];
         out[0] = DELETE;
         out[1] = (byte) (k.length >>> 8);

@@ -1,15 +1,17 @@
 package io.cairn.raft.transport;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.cairn.raft.transport.proto.PbFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
  * Cuts the byte stream of a connection into frames (a 4-byte big-endian length, then that many bytes) and
- * parses each as a {@link PbFrame}.
+ * parses each: a frame of one batch of Raft messages straight into a {@link BatchCodec.Batch} (the hot path),
+ * any other as a {@link PbFrame}.
  *
  * <p>The limit is checked as soon as a length prefix is read, before any of the frame is buffered, so a peer
  * can make this connection hold at most one frame of the current limit. The limit starts small (a Hello is
@@ -55,13 +57,17 @@ final class FrameDecoder extends ByteToMessageDecoder {
         }
         in.skipBytes(LENGTH_BYTES);
         ByteBuf payload = in.readSlice((int) length);
-        PbFrame frame;
+        Object frame;
         try {
-            frame = PbFrame.parseFrom(payload.nioBuffer());
-        } catch (InvalidProtocolBufferException e) {
+            ByteBuffer bytes = payload.nioBuffer();
+            BatchCodec.Batch batch = BatchCodec.decodeBatchFrame(bytes.duplicate());
+            frame = batch != null ? batch : PbFrame.parseFrom(bytes);
+        } catch (WireCodec.WireFormatException e) {
+            throw fail(in, "bad message: " + e.getMessage());
+        } catch (IOException e) {
             throw fail(in, "bytes do not parse as a frame (" + e.getMessage() + ")");
         }
-        if (frame.getBodyCase() == PbFrame.BodyCase.BODY_NOT_SET) {
+        if (frame instanceof PbFrame pb && pb.getBodyCase() == PbFrame.BodyCase.BODY_NOT_SET) {
             throw fail(in, "frame of " + length + " bytes has no body we know");
         }
         counters.bytesReceived.add(LENGTH_BYTES + length);

@@ -71,10 +71,18 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        PbFrame frame = (PbFrame) msg;
         if (!ctx.channel().isActive()) {
             return; // closed as a bad peer: ignore what was decoded from the same read
         }
+        if (msg instanceof BatchCodec.Batch batch) {
+            if (peerId == 0) {
+                badPeer(ctx, "first frame is BATCH, not a Hello");
+            } else {
+                deliver(ctx, batch.groupId(), batch.messages());
+            }
+            return;
+        }
+        PbFrame frame = (PbFrame) msg;
         if (peerId == 0) {
             hello(ctx, frame);
             return;
@@ -105,24 +113,30 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         owner.inboundGreeted(peerId, ctx.channel());
     }
 
+    /** A batch the generated parser read (a frame of an unusual shape): converted, then as any other. */
     private void deliver(ChannelHandlerContext ctx, PbBatch batch) {
         List<Message> messages = new ArrayList<>(batch.getMessagesCount());
         for (int i = 0; i < batch.getMessagesCount(); i++) {
-            Message m;
             try {
-                m = WireCodec.fromPb(batch.getMessages(i));
+                messages.add(WireCodec.fromPb(batch.getMessages(i)));
             } catch (WireCodec.WireFormatException e) {
                 badPeer(ctx, "bad message: " + e.getMessage());
                 return;
             }
+        }
+        deliver(ctx, batch.getGroupId(), messages);
+    }
+
+    /** Delivers a batch, once every message in it is checked to come from the peer and to be meant for us. */
+    private void deliver(ChannelHandlerContext ctx, long groupId, List<Message> messages) {
+        for (int i = 0; i < messages.size(); i++) {
+            Message m = messages.get(i);
             if (m.from() != peerId || m.to() != config.memberId) {
                 badPeer(ctx, "message from n" + Long.toUnsignedString(m.from()) + " to n"
                         + Long.toUnsignedString(m.to()) + " on the connection of n" + peerId);
                 return;
             }
-            messages.add(m);
         }
-        long groupId = batch.getGroupId();
         for (Message m : messages) {
             counters.messagesReceived.increment();
             try {

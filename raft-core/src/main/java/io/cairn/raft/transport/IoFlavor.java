@@ -18,12 +18,13 @@ import org.slf4j.LoggerFactory;
  * artifact at run time only (the Netty BOM scopes it so), and a member on a platform without it (macOS,
  * aarch64 without the jar) must still start. When anything about epoll cannot be loaded, NIO it is.
  */
-record IoFlavor(String name, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannelClass,
+public record IoFlavor(String name, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannelClass,
         Class<? extends SocketChannel> socketChannelClass, ChannelOption<Integer> tcpUserTimeout) {
     private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
     private static final String EPOLL = "io.netty.channel.epoll.";
 
-    static IoFlavor choose(boolean preferEpoll) {
+    /** Native epoll if {@code preferEpoll} and the platform has it, NIO otherwise. */
+    public static IoFlavor choose(boolean preferEpoll) {
         if (preferEpoll) {
             IoFlavor epoll = epoll();
             if (epoll != null) {

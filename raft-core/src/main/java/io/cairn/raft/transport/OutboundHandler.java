@@ -26,13 +26,13 @@ final class OutboundHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        PbFrame frame = (PbFrame) msg;
         if (!ctx.channel().isActive()) {
             return;
         }
-        if (!frame.hasSnapshotAck()) {
+        if (!(msg instanceof PbFrame frame) || !frame.hasSnapshotAck()) {
+            String what = msg instanceof PbFrame f ? f.getBodyCase().toString() : "BATCH";
             PeerErrors.badPeer(ctx.channel(), config.memberId, peer.id,
-                    "unexpected " + frame.getBodyCase() + " frame on a connection we dialed", counters);
+                    "unexpected " + what + " frame on a connection we dialed", counters);
             return;
         }
         PbSnapshotAck ack = frame.getSnapshotAck();

@@ -1,7 +1,9 @@
 package io.cairn.raft.transport;
 
 import io.cairn.raft.core.Message;
-import io.cairn.raft.transport.proto.PbMessage;
+import io.cairn.raft.core.Invariants;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
@@ -168,39 +170,85 @@ final class Peer {
             return; // channelWritabilityChanged schedules the next flush
         }
         int frameRoom = config.frameBytesMax - NettyTransportConfig.FRAME_OVERHEAD_BYTES;
-        Map<Long, List<PbMessage>> batches = new LinkedHashMap<>();
-        Map<Long, Long> batchBytes = new LinkedHashMap<>();
+        Map<Long, OpenBatch> open = new LinkedHashMap<>(); // one per group; nearly always a single one
+        List<OpenBatch> frames = new ArrayList<>();
         int written = 0;
         Queued q;
         while ((q = queue.poll()) != null) {
             queuedCount.decrementAndGet();
             queuedBytes.addAndGet(-q.bytes);
-            PbMessage pb = WireCodec.toPb(q.message);
-            long size = pb.getSerializedSize() + 6L; // field tag and length prefix
-            if (size > frameRoom) {
+            int size = BatchCodec.messageSize(q.message);
+            long accounted = size + 6L; // field tag and length prefix
+            if (accounted > frameRoom) {
                 counters.messagesDroppedOversize.increment();
                 LOG.warn("n{}: dropping a message of {} bytes to n{}: over the frame limit of {} ({})",
-                        config.memberId, size, id, config.frameBytesMax, q.message.type());
+                        config.memberId, accounted, id, config.frameBytesMax, q.message.type());
                 continue;
             }
-            long used = batchBytes.getOrDefault(q.groupId, 0L);
-            if (used + size > frameRoom) {
-                ch.write(WireCodec.batch(q.groupId, batches.remove(q.groupId)), ch.voidPromise());
-                used = 0;
+            OpenBatch b = open.get(q.groupId);
+            if (b != null && b.bytes + accounted > frameRoom) {
+                frames.add(b); // full: goes out ahead of the rest of its group
+                b = null;
             }
-            batches.computeIfAbsent(q.groupId, g -> new ArrayList<>()).add(pb);
-            batchBytes.put(q.groupId, used + size);
+            if (b == null) {
+                b = new OpenBatch(q.groupId);
+                open.put(q.groupId, b);
+            }
+            b.add(q.message, size, accounted);
             written++;
         }
         if (written == 0) {
             return;
         }
-        for (Map.Entry<Long, List<PbMessage>> e : batches.entrySet()) {
-            ch.write(WireCodec.batch(e.getKey(), e.getValue()), ch.voidPromise());
-        }
-        ch.flush();
+        frames.addAll(open.values());
+        writeFrames(ch, frames);
         counters.flushes.increment();
         counters.messagesSent.add(written);
+    }
+
+    /** Encodes every frame of this flush into one buffer, written and flushed at once. */
+    private void writeFrames(Channel ch, List<OpenBatch> frames) {
+        int total = 0;
+        for (OpenBatch b : frames) {
+            b.batchSize = BatchCodec.batchSize(b.groupId, b.sizes, b.messages.size());
+            Invariants.check(BatchCodec.frameWireSize(b.batchSize) - FrameDecoder.LENGTH_BYTES <= config.frameBytesMax,
+                    "batch frame of %d bytes over the limit of %d", b.batchSize, config.frameBytesMax);
+            total += BatchCodec.frameWireSize(b.batchSize);
+        }
+        ByteBuf buf = ch.alloc().ioBuffer(total);
+        try {
+            for (OpenBatch b : frames) {
+                BatchCodec.writeBatchFrame(buf, b.groupId, b.messages, b.sizes, b.messages.size(), b.batchSize);
+            }
+        } catch (IOException | RuntimeException e) {
+            buf.release();
+            throw new IllegalStateException("n" + config.memberId + ": encoding a batch to n" + id + " failed", e);
+        }
+        ch.writeAndFlush(buf, ch.voidPromise());
+        counters.bytesSent.add(total);
+        counters.framesSent.add(frames.size());
+    }
+
+    /** The messages of one group gathered for one frame, with their encoded sizes. */
+    private static final class OpenBatch {
+        final long groupId;
+        final List<Message> messages = new ArrayList<>();
+        int[] sizes = new int[8];
+        long bytes;
+        int batchSize;
+
+        OpenBatch(long groupId) {
+            this.groupId = groupId;
+        }
+
+        void add(Message m, int size, long accounted) {
+            if (messages.size() == sizes.length) {
+                sizes = java.util.Arrays.copyOf(sizes, sizes.length * 2);
+            }
+            sizes[messages.size()] = size;
+            messages.add(m);
+            bytes += accounted;
+        }
     }
 
     private void dropQueued() {
