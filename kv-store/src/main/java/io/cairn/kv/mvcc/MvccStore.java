@@ -304,6 +304,28 @@ public final class MvccStore implements AutoCloseable {
         }
     }
 
+    /** How many entries a column family holds (tests of compaction; scans the whole family). */
+    long countEntries(String family) {
+        openLock.readLock().lock();
+        try (KvSource.AtSnapshot snapshot = snapshot()) {
+            org.rocksdb.ColumnFamilyHandle cf = switch (family) {
+                case Columns.CURRENT -> columns.current;
+                case Columns.HISTORY -> columns.history;
+                case Columns.REVLOG -> columns.revlog;
+                default -> columns.meta;
+            };
+            long n = 0;
+            try (org.rocksdb.RocksIterator it = snapshot.iterator(cf)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    n++;
+                }
+            }
+            return n;
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
     public Path directory() {
         return dir;
     }
