@@ -49,8 +49,15 @@ final class Columns implements AutoCloseable {
         RocksDB.loadLibrary();
     }
 
+    /** How RocksDB's own WAL is used: OFF is the design; the others exist to measure it (decision 0009). */
+    enum Wal {
+        OFF,
+        ON_NO_SYNC,
+        ON_SYNC
+    }
+
     private Columns(RocksDB db, List<ColumnFamilyHandle> handles, DBOptions dbOptions,
-            ColumnFamilyOptions familyOptions) {
+            ColumnFamilyOptions familyOptions, Wal wal) {
         this.db = db;
         this.defaultFamily = handles.get(0);
         this.meta = handles.get(1);
@@ -60,10 +67,14 @@ final class Columns implements AutoCloseable {
         this.all = List.copyOf(handles);
         this.dbOptions = dbOptions;
         this.familyOptions = familyOptions;
-        this.writeOptions = new WriteOptions().setDisableWAL(true);
+        this.writeOptions = new WriteOptions().setDisableWAL(wal == Wal.OFF).setSync(wal == Wal.ON_SYNC);
     }
 
     static Columns open(Path dir) throws RocksDBException {
+        return open(dir, Wal.OFF);
+    }
+
+    static Columns open(Path dir, Wal wal) throws RocksDBException {
         try {
             Files.createDirectories(dir);
         } catch (java.io.IOException e) {
@@ -84,7 +95,7 @@ final class Columns implements AutoCloseable {
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
         Invariants.check(handles.size() == 5, "expected 5 column families, got %s", handles.size());
-        return new Columns(db, handles, dbOptions, familyOptions);
+        return new Columns(db, handles, dbOptions, familyOptions, wal);
     }
 
     /** Persists every column family's memtable at one point (atomic flush) and waits for it. */

@@ -75,9 +75,14 @@ public final class MvccStore implements AutoCloseable {
 
     /** Opens (or creates) the store in {@code dir}; a checkpoint directory opens as the store it was taken of. */
     public static MvccStore open(Path dir, KvLimits limits) {
+        return open(dir, limits, Columns.Wal.OFF);
+    }
+
+    /** With RocksDB's WAL in another mode than the design's: only to measure decision 0009. */
+    static MvccStore open(Path dir, KvLimits limits, Columns.Wal wal) {
         Columns columns = null;
         try {
-            columns = Columns.open(dir);
+            columns = Columns.open(dir, wal);
             StoredMeta meta = StoredMeta.readOrInit(columns, FORMAT);
             log.info("kv store {} open: revision {}, compacted {}, applied index {}", dir, meta.revision(),
                     meta.compactedRevision(), meta.appliedIndex());
