@@ -30,7 +30,7 @@ import net.jqwik.api.Provide;
  *
  * <p>Tries: jqwik's default, set by {@code -Dkv.model.tries=N} through the pom (100 here, a few seconds).
  */
-class MvccModelProperties {
+class MvccModelTest {
     private static final List<String> KEYS = List.of("a", "b", "c", "a/1", "a/2", "b/1", "ab", "a\0", "\u00ff");
     private static final List<String> VALUES = List.of("", "x", "y", "zz");
     private static final KvLimits LIMITS = KvLimits.DEFAULTS.withFlushIntervalMillis(0).withCompactionBatchKeysMax(3);
