@@ -174,6 +174,7 @@ final class Compactor implements AutoCloseable {
         return null;
     }
 
+    /** Stops the thread (an unfinished compaction resumes at the next open); waiters fail as UNAVAILABLE. */
     @Override
     public void close() {
         closed = true;
@@ -184,6 +185,12 @@ final class Compactor implements AutoCloseable {
             thread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        synchronized (lock) {
+            KvException stopped = new KvException(KvException.Code.UNAVAILABLE,
+                    "cairn: the kv store closed before the compaction finished; it resumes when the store reopens");
+            waiters.values().forEach(w -> w.completeExceptionally(stopped));
+            waiters.clear();
         }
     }
 }

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.cairn.kv.proto.KvCommand;
 import io.cairn.kv.proto.etcd.RangeRequest;
 import io.cairn.kv.proto.etcd.RangeResponse;
+import io.cairn.kv.proto.mvcc.Event;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -238,6 +239,32 @@ public final class MvccStore implements AutoCloseable {
             StoredMeta meta = StoredMeta.read(snapshot, columns);
             return new DirectoryLister(snapshot, columns, new KvSource.Steps(), prefix, limit)
                     .list(startAfter, meta.revision());
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * The events of revisions {@code fromRevision} (0: the current one) and later, in order, at most
+     * {@code eventsMax} of them, so the last revision returned may be cut (a watcher fragments or asks again):
+     * the revision log that watchers catch up from. PUT events carry the new kv, DELETE events the key and the
+     * delete's mod_revision. Refused below the compacted revision and above the current one, as a Range is.
+     */
+    public List<Event> events(long fromRevision, int eventsMax) {
+        Invariants.check(eventsMax >= 1, "eventsMax must be >= 1: %s", eventsMax);
+        openLock.readLock().lock();
+        try (KvSource.AtSnapshot snapshot = snapshot();
+                org.rocksdb.RocksIterator it = snapshot.iterator(columns.revlog)) {
+            StoredMeta meta = StoredMeta.read(snapshot, columns);
+            long from = RangeExecutor.readRevision(fromRevision, meta.revision(), meta.compactedRevision());
+            List<Event> out = new ArrayList<>();
+            for (it.seek(Keys.revlogStart(from)); it.isValid() && out.size() < eventsMax; it.next()) {
+                out.add(Event.parseFrom(it.value()));
+            }
+            Scanner.checkStatus(it);
+            return out;
+        } catch (InvalidProtocolBufferException e) {
+            throw new StorageException("bad event in the revision log", e);
         } finally {
             openLock.readLock().unlock();
         }

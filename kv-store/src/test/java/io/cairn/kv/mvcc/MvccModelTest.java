@@ -20,6 +20,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.RandomDistribution;
 
 /**
  * Model-based test: random sequences of Put, DeleteRange, Txn (nested, with compares), Compact and Range at random
@@ -28,7 +29,7 @@ import net.jqwik.api.Provide;
  * points, then a replay of already-applied commands that must be skipped) and across checkpoints: a checkpoint
  * restored into a fresh directory, with the log after it replayed, must give back every recorded result.
  *
- * <p>Tries: jqwik's default, set by {@code -Dkv.model.tries=N} through the pom (100 here, a few seconds).
+ * <p>Tries: jqwik's default, set by {@code -Dkv.model.tries=N} through the pom (50 per property by default: about 15 s for both).
  */
 class MvccModelTest {
     private static final List<String> KEYS = List.of("a", "b", "c", "a/1", "a/2", "b/1", "ab", "a\0", "\u00ff");
@@ -52,10 +53,26 @@ class MvccModelTest {
     /** Raw random choices from which a command or request is built. */
     record Gen(long seed) {}
 
+    /**
+     * Small limits: Txns of at most 3 ops per list, 1 KiB requests, write batches cut every few commands, one
+     * history delete per compaction batch.
+     */
+    private static final KvLimits SMALL = new KvLimits(3, 1024, 1 << 20, 4096, 1, 0);
+
     @Property
     void storeMatchesModel(@ForAll("runs") List<Step> steps) throws Exception {
-        try (ModelRun run = new ModelRun(LIMITS)) {
+        run(steps, LIMITS);
+    }
+
+    @Property
+    void storeMatchesModelWithSmallLimits(@ForAll("runs") List<Step> steps) throws Exception {
+        run(steps, SMALL);
+    }
+
+    private static void run(List<Step> steps, KvLimits limits) throws Exception {
+        try (ModelRun run = new ModelRun(limits)) {
             for (Step s : steps) {
+                net.jqwik.api.statistics.Statistics.label("step").collect(s.getClass().getSimpleName());
                 run.step(s);
             }
             run.flushWrites();
@@ -74,7 +91,7 @@ class MvccModelTest {
                 net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(0, 3).map(Restart::new)),
                 net.jqwik.api.Tuple.of(1, Arbitraries.just(new Checkpoint())),
                 net.jqwik.api.Tuple.of(1, Arbitraries.just(new Rewind())));
-        return step.list().ofMinSize(5).ofMaxSize(60);
+        return step.list().ofMinSize(10).ofMaxSize(70).withSizeDistribution(RandomDistribution.uniform());
     }
 
     /** Runs steps against the store and the model side by side. */
@@ -190,7 +207,7 @@ class MvccModelTest {
                 return;
             }
             f.store.close();
-            f.store = MvccStore.restore(checkpointDir, f.nextDir(), LIMITS);
+            f.store = MvccStore.restore(checkpointDir, f.nextDir(), f.store.limits());
             checkpointDir = null;
             assertThat(f.store.appliedIndex()).isEqualTo(checkpointIndex);
             int from = (int) log.stream().filter(a -> a.index() <= checkpointIndex).count();

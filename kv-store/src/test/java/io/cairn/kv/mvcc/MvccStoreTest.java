@@ -11,6 +11,7 @@ import io.cairn.kv.proto.etcd.PutResponse;
 import io.cairn.kv.proto.etcd.RangeRequest;
 import io.cairn.kv.proto.etcd.RangeResponse;
 import io.cairn.kv.proto.etcd.TxnResponse;
+import io.cairn.kv.proto.mvcc.Event;
 import io.cairn.kv.proto.mvcc.KeyValue;
 import java.util.ArrayList;
 import java.util.List;
@@ -194,6 +195,23 @@ class MvccStoreTest {
         }
         assertThat(f.store.physicalCompactedRevision()).isEqualTo(201);
         assertThat(f.store.countEntries(Columns.HISTORY)).isEqualTo(20);
+    }
+
+    @Test
+    void theRevisionLogHoldsEveryEventOfEachRevisionInOrder() {
+        f.apply(cmd(Req.put("a", "1"))); // 2
+        f.apply(cmd(Req.txn(List.of(), List.of(op(Req.put("b", "2")), op(Req.delete("a", ""))), List.of()))); // 3
+        List<Event> events = f.store.events(2, 100);
+        assertThat(events).extracting(Event::getType)
+                .containsExactly(Event.EventType.PUT, Event.EventType.PUT, Event.EventType.DELETE);
+        assertThat(events.get(1).getKv()).isEqualTo(only("b"));
+        assertThat(events.get(2).getKv()).isEqualTo(KeyValue.newBuilder().setKey(bs("a")).setModRevision(3).build());
+        assertThat(f.store.events(3, 1)).hasSize(1);
+        f.apply(Req.compact(3, false));
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> f.store.events(2, 10)))
+                .isEqualTo(KvErrors.compacted());
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> f.store.events(4, 10)))
+                .isEqualTo(KvErrors.futureRevision());
     }
 
     @Test
