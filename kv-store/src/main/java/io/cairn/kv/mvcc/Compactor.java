@@ -97,6 +97,8 @@ final class Compactor implements AutoCloseable {
                 }
             } catch (RocksDBException | RuntimeException e) {
                 log.error("compaction to revision {} failed; it resumes at the next open", t, e);
+                failWaiters(new KvException(KvException.Code.INTERNAL,
+                        "cairn: physical compaction failed (" + e + "); it resumes when the store reopens"));
                 return;
             }
         }
@@ -186,10 +188,13 @@ final class Compactor implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        failWaiters(new KvException(KvException.Code.UNAVAILABLE,
+                "cairn: the kv store closed before the compaction finished; it resumes when the store reopens"));
+    }
+
+    private void failWaiters(KvException why) {
         synchronized (lock) {
-            KvException stopped = new KvException(KvException.Code.UNAVAILABLE,
-                    "cairn: the kv store closed before the compaction finished; it resumes when the store reopens");
-            waiters.values().forEach(w -> w.completeExceptionally(stopped));
+            waiters.values().forEach(w -> w.completeExceptionally(why));
             waiters.clear();
         }
     }

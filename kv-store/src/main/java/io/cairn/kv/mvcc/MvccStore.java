@@ -319,16 +319,25 @@ public final class MvccStore implements AutoCloseable {
 
     /**
      * Writes a RocksDB checkpoint of the state as of the last applied command into {@code target}, which must
-     * not exist (its parent must); {@link #open} on it, or {@link #restore}, gives that state back. Apply thread,
-     * between two {@link #apply} calls.
+     * not exist or be an empty directory (as a {@code FileSnapshotStateMachine} hands over); {@link #open} on it,
+     * or {@link #restore}, gives that state back. SST files are hard links when on the same file system. Apply
+     * thread, between two {@link #apply} calls.
      */
     public void checkpoint(Path target) {
         openLock.readLock().lock();
         try {
             ensureOpen();
+            if (Files.isDirectory(target)) {
+                try (var entries = Files.list(target)) {
+                    Invariants.check(entries.findAny().isEmpty(), "checkpoint target %s is not empty", target);
+                }
+                Files.delete(target); // RocksDB creates the directory itself
+            }
             try (Checkpoint checkpoint = Checkpoint.create(columns.db)) {
                 checkpoint.createCheckpoint(target.toString());
             }
+        } catch (IOException e) {
+            throw new StorageException("checkpoint into " + target + " failed", e);
         } catch (RocksDBException e) {
             throw new StorageException("checkpoint into " + target + " failed", e);
         } finally {

@@ -10,6 +10,7 @@ import io.cairn.kv.proto.etcd.DeleteRangeResponse;
 import io.cairn.kv.proto.etcd.PutResponse;
 import io.cairn.kv.proto.etcd.RangeRequest;
 import io.cairn.kv.proto.etcd.RangeResponse;
+import io.cairn.kv.proto.etcd.TxnRequest;
 import io.cairn.kv.proto.etcd.TxnResponse;
 import io.cairn.kv.proto.mvcc.Event;
 import io.cairn.kv.proto.mvcc.KeyValue;
@@ -251,6 +252,30 @@ class MvccStoreTest {
             assertThat(restored.range(Req.get("a")).getKvs(0).getValue()).isEqualTo(bs("1"));
         }
         assertThat(only("a").getValue()).isEqualTo(bs("2"));
+        // Into an existing empty directory too, as FileSnapshotStateMachine hands one over.
+        var empty = java.nio.file.Files.createDirectory(f.nextDir());
+        f.store.checkpoint(empty);
+        try (MvccStore reopened = MvccStore.open(empty, KvLimits.DEFAULTS)) {
+            assertThat(reopened.range(Req.get("a")).getKvs(0).getValue()).isEqualTo(bs("2"));
+        }
+    }
+
+    @Test
+    void aPutInAnEarlierNestedTxnAndADeleteInALaterOneBothRunAsInEtcd() {
+        // etcd's overlap check does not look at a later sibling's deletes, so this Txn is accepted: a is put and
+        // then deleted, both at revision 2.
+        TxnRequest putA = Req.txn(List.of(), List.of(op(Req.put("a", "1"))), List.of());
+        TxnRequest deleteA = Req.txn(List.of(), List.of(op(Req.delete("a", ""))), List.of());
+        KvResult r = f.apply(cmd(Req.txn(List.of(), List.of(op(putA), op(deleteA)), List.of())));
+        assertThat(r.isError()).as("%s", r).isFalse();
+        assertThat(r.response(TxnResponse.class).getResponses(1).getResponseTxn().getResponses(0)
+                .getResponseDeleteRange().getDeleted()).isEqualTo(1);
+        assertThat(f.store.revision()).isEqualTo(2);
+        assertThat(f.store.range(Req.get("a")).getKvsCount()).isZero();
+        assertThat(f.store.events(2, 10)).extracting(Event::getType)
+                .containsExactly(Event.EventType.PUT, Event.EventType.DELETE);
+        f.apply(cmd(Req.put("a", "2")));
+        assertThat(only("a").getVersion()).isEqualTo(1);
     }
 
     @Test
