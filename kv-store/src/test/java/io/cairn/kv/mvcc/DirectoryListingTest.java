@@ -42,6 +42,22 @@ class DirectoryListingTest {
                 startAfter == null ? null : startAfter.getBytes(StandardCharsets.UTF_8), limit);
     }
 
+    /** Every child, asking {@code pageSize} at a time and going on after the last name of each page. */
+    private List<Child> listPaged(String prefix, int pageSize) {
+        List<Child> paged = new ArrayList<>();
+        String after = null;
+        for (int pages = 0; pages < 1000; pages++) {
+            DirectoryListing page = list(prefix, after, pageSize);
+            assertThat(page.children()).hasSizeLessThanOrEqualTo(pageSize);
+            paged.addAll(page.children());
+            if (!page.more()) {
+                return paged;
+            }
+            after = page.children().get(page.children().size() - 1).name().toStringUtf8();
+        }
+        throw new AssertionError("listing of " + prefix + " does not end");
+    }
+
     private static Child child(String name, boolean isKey, boolean hasChildren) {
         return new Child(bs(name), isKey, hasChildren);
     }
@@ -72,17 +88,7 @@ class DirectoryListingTest {
     void paginatesWithStartAfterAndLimit() {
         put("/d/ns1", "/d/ns1-a", "/d/ns1-a/x", "/d/ns1.b", "/d/ns1/x", "/d/ns2/y", "/d/ns3");
         List<Child> all = list("/d/", null, 100).children();
-        List<Child> paged = new ArrayList<>();
-        String after = null;
-        for (int pages = 0; pages < 10; pages++) {
-            DirectoryListing page = list("/d/", after, 2);
-            paged.addAll(page.children());
-            if (!page.more()) {
-                break;
-            }
-            after = page.children().get(page.children().size() - 1).name().toStringUtf8();
-        }
-        assertThat(paged).isEqualTo(all);
+        assertThat(listPaged("/d/", 2)).isEqualTo(all);
         assertThat(all).hasSize(5);
     }
 
@@ -133,17 +139,7 @@ class DirectoryListingTest {
         List<Child> want = new ArrayList<>();
         expected.forEach((name, fl) -> want.add(child(name, fl[0], fl[1])));
         assertThat(list("/p/", null, 1000).children()).isEqualTo(want);
-        List<Child> paged = new ArrayList<>();
-        String after = null;
-        while (true) {
-            DirectoryListing page = list("/p/", after, 3);
-            paged.addAll(page.children());
-            if (!page.more()) {
-                break;
-            }
-            after = page.children().get(page.children().size() - 1).name().toStringUtf8();
-        }
-        assertThat(paged).isEqualTo(want);
+        assertThat(listPaged("/p/", 3)).isEqualTo(want);
     }
 
     @Test
