@@ -1,0 +1,218 @@
+package io.cairn.kv.mvcc;
+
+import com.google.protobuf.Message;
+import io.cairn.kv.proto.KvCommand;
+import io.cairn.kv.proto.etcd.CompactionRequest;
+import io.cairn.kv.proto.etcd.CompactionResponse;
+import io.cairn.kv.proto.etcd.DeleteRangeRequest;
+import io.cairn.kv.proto.etcd.DeleteRangeResponse;
+import io.cairn.kv.proto.etcd.PutRequest;
+import io.cairn.kv.proto.etcd.PutResponse;
+import io.cairn.kv.proto.etcd.RequestOp;
+import io.cairn.kv.proto.etcd.ResponseHeader;
+import io.cairn.kv.proto.etcd.ResponseOp;
+import io.cairn.kv.proto.etcd.TxnRequest;
+import io.cairn.kv.proto.etcd.TxnResponse;
+import io.cairn.kv.proto.mvcc.KeyValue;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.WriteBatchWithIndex;
+
+/**
+ * Applies one {@link KvCommand} to the open write batch, with etcd's apply semantics, and says what it did.
+ *
+ * <p>Every state-dependent check of a command (revisions compacted or in the future, ignore_value or ignore_lease
+ * on an absent key, a lease that does not exist) runs before its first write, so a refused command changes
+ * nothing; the caller also rolls the batch back to the command's save point on any {@link KvException}. The
+ * decisions depend only on the state and the command, so every replica decides the same.
+ *
+ * <p>Txn, as etcd runs it: the compares of the Txn and of every nested Txn on the chosen path are evaluated first,
+ * against the store as the Txn found it (so a nested Txn's compares do not see the writes of the ops before it);
+ * then the ops of the chosen path are checked; then they run in order, each seeing the writes of those before it,
+ * all at one new revision. A nested Txn's response carries an empty header, as in etcd.
+ *
+ * <p>There is no lease service yet: every nonzero lease is unknown ("requested lease not found").
+ *
+ * <p>Apply thread only; one instance per write batch.
+ */
+final class CommandExecutor {
+    /** What one command did: its response and the store's revisions after it. */
+    record Outcome(Message response, long revision, long compactedRevision, boolean physicalCompaction,
+            long bytesWritten) {}
+
+    /** The branch a Txn takes, and those of the nested Txns on it ({@code nested[i]} for op i, else null). */
+    private record Path(boolean succeeded, Path[] nested) {
+        List<RequestOp> ops(TxnRequest t) {
+            return succeeded ? t.getSuccessList() : t.getFailureList();
+        }
+    }
+
+    private final Columns columns;
+    private final WriteBatchWithIndex batch;
+    private final Scanner scanner;
+    private final RangeExecutor ranges;
+    private final KvLimits limits;
+
+    CommandExecutor(Columns columns, WriteBatchWithIndex batch, Scanner scanner, KvLimits limits) {
+        this.columns = columns;
+        this.batch = batch;
+        this.scanner = scanner;
+        this.ranges = new RangeExecutor(scanner, limits);
+        this.limits = limits;
+    }
+
+    Outcome execute(KvCommand command, long revision, long compactedRevision) {
+        Validation.checkCommand(command, limits);
+        WriteTxn w = new WriteTxn(columns, batch, scanner, revision);
+        Message response = switch (command.getOpCase()) {
+            case PUT -> {
+                checkLease(command.getPut().getLease());
+                yield put(w, command.getPut());
+            }
+            case DELETE_RANGE -> deleteRange(w, command.getDeleteRange());
+            case TXN -> txn(w, command.getTxn(), compactedRevision);
+            case COMPACTION -> {
+                CompactionRequest c = command.getCompaction();
+                checkCompaction(c.getRevision(), revision, compactedRevision);
+                yield CompactionResponse.newBuilder().setHeader(header(revision)).build();
+            }
+            case OP_NOT_SET -> throw KvErrors.malformedCommand("no operation");
+        };
+        boolean compaction = command.hasCompaction();
+        long compacted = compaction ? command.getCompaction().getRevision() : compactedRevision;
+        Invariants.check(w.revision() == revision + (w.changed() ? 1 : 0), "revision moved by more than one");
+        return new Outcome(response, w.revision(), compacted,
+                compaction && command.getCompaction().getPhysical(), w.bytesWritten());
+    }
+
+    /** etcd's {@code Compact}: a revision at or below the compacted one, or above the current one, is refused. */
+    static void checkCompaction(long requested, long current, long compacted) {
+        if (requested <= compacted) {
+            throw KvErrors.compacted();
+        }
+        if (requested > current) {
+            throw KvErrors.futureRevision();
+        }
+    }
+
+    private static void checkLease(long lease) {
+        if (lease != 0) {
+            throw KvErrors.leaseNotFound();
+        }
+    }
+
+    private static ResponseHeader header(long revision) {
+        return ResponseHeader.newBuilder().setRevision(revision).build();
+    }
+
+    private PutResponse put(WriteTxn w, PutRequest p) {
+        byte[] key = p.getKey().toByteArray();
+        StoredKv prev = scanner.current(key);
+        if ((p.getIgnoreValue() || p.getIgnoreLease()) && prev == null) {
+            throw KvErrors.keyNotFound();
+        }
+        byte[] value = p.getIgnoreValue() ? prev.value() : p.getValue().toByteArray();
+        long lease = p.getIgnoreLease() ? prev.lease() : p.getLease();
+        PutResponse.Builder out = PutResponse.newBuilder();
+        if (p.getPrevKv() && prev != null) {
+            out.setPrevKv(prev.toKeyValue(key));
+        }
+        return out.setHeader(header(w.put(key, prev, value, lease))).build();
+    }
+
+    private DeleteRangeResponse deleteRange(WriteTxn w, DeleteRangeRequest d) {
+        List<byte[]> keys = new ArrayList<>();
+        List<KeyValue> prevs = new ArrayList<>();
+        long[] bytes = {0};
+        long now = w.revision();
+        scanner.scan(KeyInterval.of(d.getKey(), d.getRangeEnd()), now, now, (key, kv) -> {
+            bytes[0] += key.length + (d.getPrevKv() ? kv.value().length : 0);
+            if (bytes[0] > limits.rangeResponseBytesMax()) {
+                throw KvErrors.rangeTooLarge(limits.rangeResponseBytesMax());
+            }
+            keys.add(key);
+            if (d.getPrevKv()) {
+                prevs.add(kv.toKeyValue(key));
+            }
+            return true;
+        });
+        for (byte[] key : keys) {
+            w.delete(key);
+        }
+        return DeleteRangeResponse.newBuilder()
+                .setHeader(header(w.revision()))
+                .setDeleted(keys.size())
+                .addAllPrevKvs(prevs)
+                .build();
+    }
+
+    private TxnResponse txn(WriteTxn w, TxnRequest t, long compactedRevision) {
+        Path path = pathOf(t, w.beginRevision);
+        check(t, path, w.beginRevision, compactedRevision);
+        TxnResponse.Builder out = run(w, t, path, compactedRevision);
+        return out.setHeader(header(w.revision())).build();
+    }
+
+    /** etcd's {@code compareToPath}: every compare on the path, against the state before any op runs. */
+    private Path pathOf(TxnRequest t, long revision) {
+        boolean succeeded = Compares.all(t.getCompareList(), scanner, revision);
+        List<RequestOp> ops = succeeded ? t.getSuccessList() : t.getFailureList();
+        Path[] nested = new Path[ops.size()];
+        for (int i = 0; i < ops.size(); i++) {
+            if (ops.get(i).hasRequestTxn()) {
+                nested[i] = pathOf(ops.get(i).getRequestTxn(), revision);
+            }
+        }
+        return new Path(succeeded, nested);
+    }
+
+    /** etcd's {@code checkTxn}: the state-dependent checks of every op on the path, in order, before any runs. */
+    private void check(TxnRequest t, Path path, long revision, long compactedRevision) {
+        List<RequestOp> ops = path.ops(t);
+        for (int i = 0; i < ops.size(); i++) {
+            RequestOp op = ops.get(i);
+            switch (op.getRequestCase()) {
+                case REQUEST_RANGE -> {
+                    long r = op.getRequestRange().getRevision();
+                    if (r != 0 && r > revision) {
+                        throw KvErrors.futureRevision();
+                    }
+                    if (r != 0 && r < compactedRevision) {
+                        throw KvErrors.compacted();
+                    }
+                }
+                case REQUEST_PUT -> {
+                    PutRequest p = op.getRequestPut();
+                    if ((p.getIgnoreValue() || p.getIgnoreLease())
+                            && scanner.current(p.getKey().toByteArray()) == null) {
+                        throw KvErrors.keyNotFound();
+                    }
+                    checkLease(p.getLease());
+                }
+                case REQUEST_TXN -> check(op.getRequestTxn(), path.nested()[i], revision, compactedRevision);
+                case REQUEST_DELETE_RANGE, REQUEST_NOT_SET -> { }
+            }
+        }
+    }
+
+    private TxnResponse.Builder run(WriteTxn w, TxnRequest t, Path path, long compactedRevision) {
+        TxnResponse.Builder out = TxnResponse.newBuilder().setSucceeded(path.succeeded());
+        List<RequestOp> ops = path.ops(t);
+        for (int i = 0; i < ops.size(); i++) {
+            RequestOp op = ops.get(i);
+            ResponseOp.Builder r = ResponseOp.newBuilder();
+            switch (op.getRequestCase()) {
+                case REQUEST_RANGE -> r.setResponseRange(
+                        ranges.execute(op.getRequestRange(), w.revision(), compactedRevision));
+                case REQUEST_PUT -> r.setResponsePut(put(w, op.getRequestPut()));
+                case REQUEST_DELETE_RANGE -> r.setResponseDeleteRange(deleteRange(w, op.getRequestDeleteRange()));
+                case REQUEST_TXN -> r.setResponseTxn(
+                        run(w, op.getRequestTxn(), path.nested()[i], compactedRevision)
+                                .setHeader(ResponseHeader.getDefaultInstance()));
+                case REQUEST_NOT_SET -> { }
+            }
+            out.addResponses(r);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,201 @@
+package io.cairn.kv.mvcc;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes compacted history in the background: the physical half of etcd's Compact.
+ *
+ * <p>A Compact(c) takes effect logically when it is applied (reads below c are refused from then on); this thread
+ * then removes, in batches of at most {@link KvLimits#compactionBatchKeysMax()} deletes, every history entry below
+ * c except each key's newest version at or below c when that is a live value (tombstones at or below c go too),
+ * removes the revision log below c (one range delete), and records c as the physically compacted revision. Applies
+ * never wait for it: its writes are small batches of their own, and they touch only entries that no read at or
+ * above c needs, so no reader and no apply can observe a difference.
+ *
+ * <p>Restart: a compaction interrupted by close or crash is resumed at open (meta holds both revisions); removing
+ * an entry twice is harmless.
+ *
+ * <p>Threads: one daemon thread owns the work; {@link #request} is called by the apply thread; waiters complete on
+ * the compactor thread. At most {@link #WAITERS_MAX} waiters are kept: beyond that the oldest is chained onto the
+ * newest (a later compaction covers an earlier one).
+ */
+final class Compactor implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Compactor.class);
+
+    /** The most physical-compaction waiters kept apart. */
+    static final int WAITERS_MAX = 1024;
+
+    private final Columns columns;
+    private final KvLimits limits;
+    private final Thread thread;
+    private final Object lock = new Object();
+    private final TreeMap<Long, CompletableFuture<Void>> waiters = new TreeMap<>(); // guarded by lock
+    private long target; // guarded by lock
+    private volatile long done;
+    private volatile boolean closed;
+
+    Compactor(Columns columns, KvLimits limits, long physicalCompactedRevision, long compactedRevision, String name) {
+        this.columns = columns;
+        this.limits = limits;
+        this.done = physicalCompactedRevision;
+        this.target = compactedRevision;
+        this.thread = new Thread(this::loop, name);
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** Asks for history below {@code revision} to be removed; {@code waiter} (may be null) completes after. */
+    void request(long revision, CompletableFuture<Void> waiter) {
+        synchronized (lock) {
+            target = Math.max(target, revision);
+            if (waiter != null) {
+                if (waiters.size() >= WAITERS_MAX) {
+                    Map.Entry<Long, CompletableFuture<Void>> oldest = waiters.pollFirstEntry();
+                    waiter.thenRun(() -> oldest.getValue().complete(null));
+                }
+                CompletableFuture<Void> same = waiters.putIfAbsent(revision, waiter);
+                if (same != null) {
+                    same.thenRun(() -> waiter.complete(null));
+                }
+            }
+            lock.notifyAll();
+        }
+    }
+
+    /** The revision below which history is physically gone. */
+    long physicalCompactedRevision() {
+        return done;
+    }
+
+    private void loop() {
+        while (!closed) {
+            long t;
+            synchronized (lock) {
+                while (!closed && target <= done) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                t = target;
+            }
+            if (closed) {
+                return;
+            }
+            try {
+                if (compactTo(t)) {
+                    finish(t);
+                }
+            } catch (RocksDBException | RuntimeException e) {
+                log.error("compaction to revision {} failed; it resumes at the next open", t, e);
+                failWaiters(new KvException(KvException.Code.INTERNAL,
+                        "cairn: physical compaction failed (" + e + "); it resumes when the store reopens"));
+                return;
+            }
+        }
+    }
+
+    private void finish(long t) throws RocksDBException {
+        columns.db.put(columns.meta, columns.writeOptions, Keys.META_PHYSICAL_COMPACTED_REVISION, Keys.longBytes(t));
+        done = t;
+        synchronized (lock) {
+            while (!waiters.isEmpty() && waiters.firstKey() <= t) {
+                waiters.pollFirstEntry().getValue().complete(null);
+            }
+        }
+        log.debug("history below revision {} removed", t);
+    }
+
+    /** Removes the history below {@code t}; false if stopped by close. */
+    private boolean compactTo(long t) throws RocksDBException {
+        byte[] resume = null;
+        do {
+            if (closed) {
+                return false;
+            }
+            try (WriteBatch batch = new WriteBatch()) {
+                resume = compactSome(t, resume, batch);
+                if (batch.count() > 0) {
+                    columns.db.write(columns.writeOptions, batch);
+                }
+            }
+        } while (resume != null);
+        columns.db.deleteRange(columns.revlog, columns.writeOptions, Keys.revlogStart(0), Keys.revlogStart(t));
+        return true;
+    }
+
+    /** One batch of deletes from {@code resume} (null: the start); returns where to go on, or null at the end. */
+    private byte[] compactSome(long t, byte[] resume, WriteBatch batch) throws RocksDBException {
+        int deletes = 0;
+        try (RocksIterator it = columns.db.newIterator(columns.history)) {
+            if (resume == null) {
+                it.seekToFirst();
+            } else {
+                it.seek(resume);
+            }
+            while (it.isValid()) {
+                byte[] entry = it.key();
+                byte[] prefix = java.util.Arrays.copyOf(entry, entry.length - 8);
+                byte[] newest = null;
+                boolean newestDead = false;
+                while (it.isValid() && Keys.isHistoryOf(entry = it.key(), prefix)
+                        && Keys.decodeHistoryRevision(entry) <= t) {
+                    if (newest != null) {
+                        if (deletes >= limits.compactionBatchKeysMax()) {
+                            return newest; // resume at the key's newest version so far, kept until then
+                        }
+                        batch.delete(columns.history, newest);
+                        deletes++;
+                    }
+                    newest = entry;
+                    newestDead = StoredKv.isTombstone(it.value());
+                    it.next();
+                }
+                if (newest != null && newestDead) {
+                    batch.delete(columns.history, newest);
+                    deletes++;
+                }
+                if (it.isValid() && Keys.isHistoryOf(it.key(), prefix)) {
+                    it.seek(Keys.historyPrefixEnd(prefix));
+                }
+                if (deletes >= limits.compactionBatchKeysMax()) {
+                    return it.isValid() ? it.key() : null;
+                }
+            }
+            Scanner.checkStatus(it);
+        }
+        return null;
+    }
+
+    /** Stops the thread (an unfinished compaction resumes at the next open); waiters fail as UNAVAILABLE. */
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failWaiters(new KvException(KvException.Code.UNAVAILABLE,
+                "cairn: the kv store closed before the compaction finished; it resumes when the store reopens"));
+    }
+
+    private void failWaiters(KvException why) {
+        synchronized (lock) {
+            waiters.values().forEach(w -> w.completeExceptionally(why));
+            waiters.clear();
+        }
+    }
+}

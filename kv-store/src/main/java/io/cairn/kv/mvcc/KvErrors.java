@@ -1,0 +1,83 @@
+package io.cairn.kv.mvcc;
+
+import io.cairn.kv.mvcc.KvException.Code;
+
+/**
+ * etcd's KV error answers, with etcd's gRPC codes and exact texts (etcd {@code api/v3rpc/rpctypes}), so that
+ * etcdctl and jetcd recognise them. Cairn's own errors (no etcd counterpart) start with "cairn:" and say what to do.
+ */
+public final class KvErrors {
+    private KvErrors() {}
+
+    public static final String EMPTY_KEY = "etcdserver: key is not provided";
+    public static final String KEY_NOT_FOUND = "etcdserver: key not found";
+    public static final String VALUE_PROVIDED = "etcdserver: value is provided";
+    public static final String LEASE_PROVIDED = "etcdserver: lease is provided";
+    public static final String TOO_MANY_OPS = "etcdserver: too many operations in txn request";
+    public static final String DUPLICATE_KEY = "etcdserver: duplicate key given in txn request";
+    public static final String REQUEST_TOO_LARGE = "etcdserver: request is too large";
+    public static final String INVALID_SORT_OPTION = "etcdserver: invalid sort option";
+    public static final String COMPACTED = "etcdserver: mvcc: required revision has been compacted";
+    public static final String FUTURE_REVISION = "etcdserver: mvcc: required revision is a future revision";
+    public static final String LEASE_NOT_FOUND = "etcdserver: requested lease not found";
+
+    public static KvException emptyKey() {
+        return new KvException(Code.INVALID_ARGUMENT, EMPTY_KEY);
+    }
+
+    public static KvException keyNotFound() {
+        return new KvException(Code.INVALID_ARGUMENT, KEY_NOT_FOUND);
+    }
+
+    public static KvException valueProvided() {
+        return new KvException(Code.INVALID_ARGUMENT, VALUE_PROVIDED);
+    }
+
+    public static KvException leaseProvided() {
+        return new KvException(Code.INVALID_ARGUMENT, LEASE_PROVIDED);
+    }
+
+    public static KvException tooManyOps() {
+        return new KvException(Code.INVALID_ARGUMENT, TOO_MANY_OPS);
+    }
+
+    public static KvException duplicateKey() {
+        return new KvException(Code.INVALID_ARGUMENT, DUPLICATE_KEY);
+    }
+
+    public static KvException requestTooLarge() {
+        return new KvException(Code.INVALID_ARGUMENT, REQUEST_TOO_LARGE);
+    }
+
+    public static KvException invalidSortOption() {
+        return new KvException(Code.INVALID_ARGUMENT, INVALID_SORT_OPTION);
+    }
+
+    public static KvException compacted() {
+        return new KvException(Code.OUT_OF_RANGE, COMPACTED);
+    }
+
+    public static KvException futureRevision() {
+        return new KvException(Code.OUT_OF_RANGE, FUTURE_REVISION);
+    }
+
+    public static KvException leaseNotFound() {
+        return new KvException(Code.NOT_FOUND, LEASE_NOT_FOUND);
+    }
+
+    /** A command whose bytes are not a {@code KvCommand} (or carry no operation). */
+    public static KvException malformedCommand(String why) {
+        return new KvException(Code.INVALID_ARGUMENT, "cairn: malformed KV command: " + why);
+    }
+
+    /** A Range whose answer would pass {@link KvLimits#rangeResponseBytesMax()}. */
+    public static KvException rangeTooLarge(long bytesMax) {
+        return new KvException(Code.RESOURCE_EXHAUSTED,
+                "cairn: range response larger than " + bytesMax + " bytes; narrow the range or set a limit");
+    }
+
+    /** A directory listing whose prefix does not end with the separator. */
+    public static KvException badDirectoryPrefix() {
+        return new KvException(Code.INVALID_ARGUMENT, "cairn: directory prefix must be non-empty and end with '/'");
+    }
+}

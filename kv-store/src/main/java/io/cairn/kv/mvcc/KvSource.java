@@ -1,0 +1,96 @@
+package io.cairn.kv.mvcc;
+
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
+import org.rocksdb.WriteBatchWithIndex;
+
+/**
+ * Where a reader gets its bytes: either a RocksDB snapshot (a reader thread: one consistent committed state) or
+ * the apply thread's open write batch on top of the database (so a later command of a batch, and a later op of a
+ * Txn, sees what earlier ones wrote before it is committed).
+ *
+ * <p>Every iterator handed out must be closed by the caller. A source is used by one thread.
+ */
+interface KvSource {
+    /** The value of {@code key} in column family {@code cf}, or null. */
+    byte[] get(ColumnFamilyHandle cf, byte[] key);
+
+    RocksIterator iterator(ColumnFamilyHandle cf);
+
+    /** Counts the iterator seeks and steps of one operation, for tests of how much a read touches. */
+    final class Steps {
+        long count;
+
+        void add(long n) {
+            count += n;
+        }
+
+        long count() {
+            return count;
+        }
+    }
+
+    /** A committed, consistent state: a RocksDB snapshot (released by {@link #close()}). */
+    final class AtSnapshot implements KvSource, AutoCloseable {
+        private final Columns columns;
+        private final Snapshot snapshot;
+        private final ReadOptions readOptions;
+
+        AtSnapshot(Columns columns) {
+            this.columns = columns;
+            this.snapshot = columns.db.getSnapshot();
+            this.readOptions = new ReadOptions().setSnapshot(snapshot);
+        }
+
+        @Override
+        public byte[] get(ColumnFamilyHandle cf, byte[] key) {
+            try {
+                return columns.db.get(cf, readOptions, key);
+            } catch (RocksDBException e) {
+                throw new StorageException("read failed", e);
+            }
+        }
+
+        @Override
+        public RocksIterator iterator(ColumnFamilyHandle cf) {
+            return columns.db.newIterator(cf, readOptions);
+        }
+
+        @Override
+        public void close() {
+            readOptions.close();
+            columns.db.releaseSnapshot(snapshot);
+            snapshot.close();
+        }
+    }
+
+    /** The apply thread's view: the uncommitted write batch over the latest committed state. */
+    final class ThroughBatch implements KvSource {
+        private final Columns columns;
+        private final WriteBatchWithIndex batch;
+        private final ReadOptions readOptions;
+
+        ThroughBatch(Columns columns, WriteBatchWithIndex batch, ReadOptions readOptions) {
+            this.columns = columns;
+            this.batch = batch;
+            this.readOptions = readOptions;
+        }
+
+        @Override
+        public byte[] get(ColumnFamilyHandle cf, byte[] key) {
+            try {
+                return batch.getFromBatchAndDB(columns.db, cf, readOptions, key);
+            } catch (RocksDBException e) {
+                throw new StorageException("read failed", e);
+            }
+        }
+
+        @Override
+        public RocksIterator iterator(ColumnFamilyHandle cf) {
+            return batch.newIteratorWithBase(cf, columns.db.newIterator(cf, readOptions), readOptions);
+        }
+    }
+}

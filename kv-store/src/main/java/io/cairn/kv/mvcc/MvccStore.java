@@ -1,0 +1,399 @@
+package io.cairn.kv.mvcc;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.cairn.kv.proto.KvCommand;
+import io.cairn.kv.proto.etcd.RangeRequest;
+import io.cairn.kv.proto.etcd.RangeResponse;
+import io.cairn.kv.proto.mvcc.Event;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatchWithIndex;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The etcd v3 data model as a local MVCC store on RocksDB, shaped to be the state machine of a Raft group.
+ *
+ * <p>Writes arrive only through {@link #apply}: committed Raft entries, in log order, on one thread (the apply
+ * thread). Each call is one RocksDB write batch (cut at {@link KvLimits#applyBatchBytesMax()} between commands)
+ * holding every change of its commands together with the new applied index, revision and compacted revision, so
+ * the database is always at a command boundary. A command at or below the applied index is skipped: replaying the
+ * log above {@link #durableAppliedIndex()} after a restart is idempotent.
+ *
+ * <p>Reads ({@link #range}, {@link #listChildren}) run on any thread, concurrently with applies, each on a RocksDB
+ * snapshot whose meta tells the revision it shows. Revision numbers and indexes read through the accessors are
+ * those of the last committed batch.
+ *
+ * <p>Durability (docs/decisions/0009-kv-durability.md): RocksDB's WAL is off; the Raft log is the write-ahead log.
+ * {@link #durableAppliedIndex()} is the highest applied index known to be on disk (after a flush); the Raft log
+ * must keep every entry above it. {@link #close()} flushes, so a clean close loses nothing.
+ *
+ * <p>Invariants (checked): indexes of applied commands ascend; the revision moves by at most one per command;
+ * {@code compactedRevision <= revision}; meta read at open passes the same checks.
+ *
+ * <p>Threads: {@link #apply}, {@link #checkpoint} and {@link #close} on the apply thread; reads anywhere. A
+ * compactor thread and a flusher thread run in the background; {@link #close} stops both.
+ */
+public final class MvccStore implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MvccStore.class);
+    private static final long FORMAT = 1;
+
+    private final Path dir;
+    private final KvLimits limits;
+    private final Columns columns;
+    private final Compactor compactor;
+    private final Durability durability;
+    private final ReentrantReadWriteLock openLock = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+    private volatile long revision;
+    private volatile long compactedRevision;
+    private volatile long appliedIndex;
+
+    private MvccStore(Path dir, KvLimits limits, Columns columns, StoredMeta meta) {
+        this.dir = dir;
+        this.limits = limits;
+        this.columns = columns;
+        this.revision = meta.revision();
+        this.compactedRevision = meta.compactedRevision();
+        this.appliedIndex = meta.appliedIndex();
+        this.compactor = new Compactor(columns, limits, meta.physicalCompactedRevision(), meta.compactedRevision(),
+                "kv-compactor-" + dir.getFileName());
+        this.durability = new Durability(columns, () -> appliedIndex, meta.appliedIndex(),
+                limits.flushIntervalMillis(), "kv-flusher-" + dir.getFileName());
+    }
+
+    public static MvccStore open(Path dir) {
+        return open(dir, KvLimits.DEFAULTS);
+    }
+
+    /** Opens (or creates) the store in {@code dir}; a checkpoint directory opens as the store it was taken of. */
+    public static MvccStore open(Path dir, KvLimits limits) {
+        return open(dir, limits, Columns.Wal.OFF);
+    }
+
+    /** With RocksDB's WAL in another mode than the design's: only to measure decision 0009. */
+    static MvccStore open(Path dir, KvLimits limits, Columns.Wal wal) {
+        Columns columns = null;
+        try {
+            columns = Columns.open(dir, wal);
+            StoredMeta meta = StoredMeta.readOrInit(columns, FORMAT);
+            log.info("kv store {} open: revision {}, compacted {}, applied index {}", dir, meta.revision(),
+                    meta.compactedRevision(), meta.appliedIndex());
+            return new MvccStore(dir, limits, columns, meta);
+        } catch (RocksDBException | RuntimeException e) {
+            if (columns != null) {
+                columns.close();
+            }
+            throw e instanceof RuntimeException r ? r : new StorageException("cannot open " + dir, e);
+        }
+    }
+
+    /**
+     * Replaces whatever is in {@code dataDir} with the checkpoint in {@code checkpointDir} (which is moved, or
+     * copied when it lives on another file system) and opens it.
+     */
+    public static MvccStore restore(Path checkpointDir, Path dataDir, KvLimits limits) throws IOException {
+        Files.createDirectories(dataDir.toAbsolutePath().getParent());
+        FileTrees.deleteTree(dataDir);
+        FileTrees.moveOrCopy(checkpointDir, dataDir);
+        return open(dataDir, limits);
+    }
+
+    /** Applies committed commands in log order; one result per command, in order. Apply thread only. */
+    public List<KvResult> apply(List<Applied> commands) {
+        List<KvResult> results = new ArrayList<>(commands.size());
+        openLock.readLock().lock();
+        try {
+            ensureOpen();
+            int next = 0;
+            while (next < commands.size()) {
+                next = applyBatch(commands, next, results);
+            }
+        } finally {
+            openLock.readLock().unlock();
+        }
+        return results;
+    }
+
+    /** Applies commands from {@code from} into one write batch and commits it; returns the next to apply. */
+    private int applyBatch(List<Applied> commands, int from, List<KvResult> results) {
+        BatchState state = new BatchState(revision, compactedRevision, appliedIndex);
+        int i = from;
+        try (WriteBatchWithIndex batch = new WriteBatchWithIndex(true); ReadOptions readOptions = new ReadOptions()) {
+            KvSource view = new KvSource.ThroughBatch(columns, batch, readOptions);
+            CommandExecutor executor = new CommandExecutor(columns, batch,
+                    new Scanner(view, columns, new KvSource.Steps()), limits);
+            long bytes = 0;
+            while (i < commands.size() && bytes < limits.applyBatchBytesMax()) {
+                Applied a = commands.get(i++);
+                if (a.index() <= state.appliedIndex) {
+                    results.add(KvResult.alreadyApplied(a.index()));
+                    continue;
+                }
+                batch.setSavePoint();
+                KvResult result = applyOne(executor, a, state);
+                if (result.isError()) {
+                    batch.rollbackToSavePoint();
+                } else {
+                    batch.popSavePoint();
+                }
+                bytes += state.lastBytes;
+                state.appliedIndex = a.index();
+                results.add(result);
+            }
+            if (state.appliedIndex != appliedIndex) {
+                commit(batch, state);
+            }
+        } catch (RocksDBException e) {
+            throw new StorageException("apply failed", e);
+        }
+        for (PendingCompaction c : state.compactions) {
+            compactor.request(c.revision(), c.waiter());
+        }
+        return i;
+    }
+
+    /** The revisions and index as the open batch leaves them. */
+    private static final class BatchState {
+        long revision;
+        long compactedRevision;
+        long appliedIndex;
+        long lastBytes;
+        final List<PendingCompaction> compactions = new ArrayList<>();
+
+        BatchState(long revision, long compactedRevision, long appliedIndex) {
+            this.revision = revision;
+            this.compactedRevision = compactedRevision;
+            this.appliedIndex = appliedIndex;
+        }
+    }
+
+    private record PendingCompaction(long revision, CompletableFuture<Void> waiter) {}
+
+    private KvResult applyOne(CommandExecutor executor, Applied a, BatchState state) {
+        state.lastBytes = a.command().length;
+        try {
+            Validation.checkSize(a.command().length, limits);
+            KvCommand command = KvCommand.parseFrom(a.command());
+            CommandExecutor.Outcome o = executor.execute(command, state.revision, state.compactedRevision);
+            Invariants.check(o.revision() == state.revision || o.revision() == state.revision + 1,
+                    "command %s moved the revision from %s to %s", a.index(), state.revision, o.revision());
+            state.revision = o.revision();
+            state.lastBytes += o.bytesWritten();
+            if (o.compactedRevision() != state.compactedRevision) {
+                state.compactedRevision = o.compactedRevision();
+                CompletableFuture<Void> waiter = o.physicalCompaction() ? new CompletableFuture<>() : null;
+                state.compactions.add(new PendingCompaction(o.compactedRevision(), waiter));
+                if (waiter != null) {
+                    return KvResult.ok(a.index(), o.response(), waiter);
+                }
+            }
+            return KvResult.ok(a.index(), o.response());
+        } catch (InvalidProtocolBufferException e) {
+            return KvResult.refused(a.index(), KvErrors.malformedCommand(e.getMessage()));
+        } catch (KvException e) {
+            return KvResult.refused(a.index(), e);
+        }
+    }
+
+    private void commit(WriteBatchWithIndex batch, BatchState state) throws RocksDBException {
+        Invariants.check(state.appliedIndex > appliedIndex, "applied index must grow: %s -> %s", appliedIndex,
+                state.appliedIndex);
+        Invariants.check(state.compactedRevision <= state.revision, "compacted %s above revision %s",
+                state.compactedRevision, state.revision);
+        StoredMeta.write(batch, columns, state.appliedIndex, state.revision, state.compactedRevision);
+        columns.db.write(columns.writeOptions, batch);
+        revision = state.revision;
+        compactedRevision = state.compactedRevision;
+        appliedIndex = state.appliedIndex;
+    }
+
+    /** etcd's Range, on a consistent snapshot; any thread. Header revision filled, other header fields not. */
+    public RangeResponse range(RangeRequest request) {
+        Validation.checkRange(request);
+        openLock.readLock().lock();
+        try (KvSource.AtSnapshot snapshot = snapshot()) {
+            StoredMeta meta = StoredMeta.read(snapshot, columns);
+            Scanner scanner = new Scanner(snapshot, columns, new KvSource.Steps());
+            return new RangeExecutor(scanner, limits).execute(request, meta.revision(), meta.compactedRevision());
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * The immediate children of {@code prefix} (non-empty, ending with '/') at the current revision: at most
+     * {@code limit} of them, starting after the child named {@code startAfter} (null: from the first). Any thread.
+     */
+    public DirectoryListing listChildren(byte[] prefix, byte[] startAfter, int limit) {
+        openLock.readLock().lock();
+        try (KvSource.AtSnapshot snapshot = snapshot()) {
+            StoredMeta meta = StoredMeta.read(snapshot, columns);
+            return new DirectoryLister(snapshot, columns, new KvSource.Steps(), prefix, limit)
+                    .list(startAfter, meta.revision());
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * The events of revisions {@code fromRevision} (0: the current one) and later, in order, at most
+     * {@code eventsMax} of them, so the last revision returned may be cut (a watcher fragments or asks again):
+     * the revision log that watchers catch up from. PUT events carry the new kv, DELETE events the key and the
+     * delete's mod_revision. Refused below the compacted revision and above the current one, as a Range is.
+     */
+    public List<Event> events(long fromRevision, int eventsMax) {
+        Invariants.check(eventsMax >= 1, "eventsMax must be >= 1: %s", eventsMax);
+        openLock.readLock().lock();
+        try (KvSource.AtSnapshot snapshot = snapshot();
+                org.rocksdb.RocksIterator it = snapshot.iterator(columns.revlog)) {
+            StoredMeta meta = StoredMeta.read(snapshot, columns);
+            long from = RangeExecutor.readRevision(fromRevision, meta.revision(), meta.compactedRevision());
+            List<Event> out = new ArrayList<>();
+            for (it.seek(Keys.revlogStart(from)); it.isValid() && out.size() < eventsMax; it.next()) {
+                out.add(Event.parseFrom(it.value()));
+            }
+            Scanner.checkStatus(it);
+            return out;
+        } catch (InvalidProtocolBufferException e) {
+            throw new StorageException("bad event in the revision log", e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    private KvSource.AtSnapshot snapshot() {
+        ensureOpen();
+        return new KvSource.AtSnapshot(columns);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new KvException(KvException.Code.UNAVAILABLE, "cairn: the kv store is closed");
+        }
+    }
+
+    /** The store revision after the last committed batch (1 for a fresh store). */
+    public long revision() {
+        return revision;
+    }
+
+    /** The revision at and above which reads are served (0 before the first Compact). */
+    public long compactedRevision() {
+        return compactedRevision;
+    }
+
+    /** The revision below which history is physically removed (trails {@link #compactedRevision()}). */
+    public long physicalCompactedRevision() {
+        return compactor.physicalCompactedRevision();
+    }
+
+    /** The Raft index of the last command applied (0 for a fresh store). */
+    public long appliedIndex() {
+        return appliedIndex;
+    }
+
+    /** The highest applied index known to be on disk: the Raft log must keep every entry above it. */
+    public long durableAppliedIndex() {
+        return durability.durableAppliedIndex();
+    }
+
+    /** Makes everything applied durable now (a RocksDB atomic flush); returns the durable applied index. */
+    public long flush() {
+        openLock.readLock().lock();
+        try {
+            ensureOpen();
+            return durability.flush();
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Writes a RocksDB checkpoint of the state as of the last applied command into {@code target}, which must
+     * not exist or be an empty directory (as a {@code FileSnapshotStateMachine} hands over); {@link #open} on it,
+     * or {@link #restore}, gives that state back. SST files are hard links when on the same file system. Apply
+     * thread, between two {@link #apply} calls.
+     */
+    public void checkpoint(Path target) {
+        openLock.readLock().lock();
+        try {
+            ensureOpen();
+            if (Files.isDirectory(target)) {
+                try (var entries = Files.list(target)) {
+                    Invariants.check(entries.findAny().isEmpty(), "checkpoint target %s is not empty", target);
+                }
+                Files.delete(target); // RocksDB creates the directory itself
+            }
+            try (Checkpoint checkpoint = Checkpoint.create(columns.db)) {
+                checkpoint.createCheckpoint(target.toString());
+            }
+        } catch (IOException e) {
+            throw new StorageException("checkpoint into " + target + " failed", e);
+        } catch (RocksDBException e) {
+            throw new StorageException("checkpoint into " + target + " failed", e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /** How many entries a column family holds (tests of compaction; scans the whole family). */
+    long countEntries(String family) {
+        openLock.readLock().lock();
+        try (KvSource.AtSnapshot snapshot = snapshot()) {
+            org.rocksdb.ColumnFamilyHandle cf = switch (family) {
+                case Columns.CURRENT -> columns.current;
+                case Columns.HISTORY -> columns.history;
+                case Columns.REVLOG -> columns.revlog;
+                default -> columns.meta;
+            };
+            long n = 0;
+            try (org.rocksdb.RocksIterator it = snapshot.iterator(cf)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    n++;
+                }
+            }
+            return n;
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public KvLimits limits() {
+        return limits;
+    }
+
+    /** Stops the background threads, flushes (nothing applied is lost) and closes RocksDB. Idempotent. */
+    @Override
+    public void close() {
+        openLock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            compactor.close();
+            durability.close();
+            try {
+                columns.flushAll();
+            } catch (RocksDBException e) {
+                log.warn("flush at close of {} failed; the Raft log replays what was lost", dir, e);
+            }
+            columns.close();
+        } finally {
+            openLock.writeLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.cairn.kv.mvcc;
+
+import io.cairn.kv.proto.mvcc.Event;
+import io.cairn.kv.proto.mvcc.KeyValue;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatchWithIndex;
+
+/**
+ * The writes of one command: every change it makes carries revision {@code beginRevision + 1}, and the revision
+ * moves only if something changed (etcd's {@code storeTxnWrite}).
+ *
+ * <p>A put writes the key's new version to {@code current} and to {@code history} at the new revision, and a PUT
+ * event to {@code revlog}; a delete removes the key from {@code current}, writes a tombstone to {@code history}
+ * and a DELETE event (key and mod_revision only, as etcd's watchers see it). Events of one revision are numbered
+ * in order ({@code sub}).
+ *
+ * <p>Invariant: {@link #revision()} is {@code beginRevision} until the first change, {@code beginRevision + 1}
+ * after. Apply thread only.
+ */
+final class WriteTxn {
+    private final Columns columns;
+    private final WriteBatchWithIndex batch;
+    private final Scanner scanner;
+    final long beginRevision;
+    private int changes;
+    private long bytesWritten;
+
+    WriteTxn(Columns columns, WriteBatchWithIndex batch, Scanner scanner, long beginRevision) {
+        this.columns = columns;
+        this.batch = batch;
+        this.scanner = scanner;
+        this.beginRevision = beginRevision;
+    }
+
+    /** The revision a read inside this command sees as current. */
+    long revision() {
+        return changes > 0 ? beginRevision + 1 : beginRevision;
+    }
+
+    boolean changed() {
+        return changes > 0;
+    }
+
+    /** Bytes of keys and values this command put into the batch. */
+    long bytesWritten() {
+        return bytesWritten;
+    }
+
+    /** Writes {@code key}'s next version (its previous one is {@code prev}, null if absent); returns the revision. */
+    long put(byte[] key, StoredKv prev, byte[] value, long lease) {
+        long rev = beginRevision + 1;
+        StoredKv next = prev == null
+                ? StoredKv.live(rev, rev, 1, lease, value)
+                : StoredKv.live(prev.createRevision(), rev, prev.version() + 1, lease, value);
+        byte[] encoded = next.encode();
+        write(columns.current, key, encoded);
+        write(columns.history, Keys.historyKey(key, rev), encoded);
+        event(Event.newBuilder().setType(Event.EventType.PUT).setKv(next.toKeyValue(key)).build());
+        return rev;
+    }
+
+    /** Deletes the live key {@code key}. */
+    void delete(byte[] key) {
+        long rev = beginRevision + 1;
+        try {
+            batch.delete(columns.current, key);
+        } catch (RocksDBException e) {
+            throw new StorageException("batch delete failed", e);
+        }
+        bytesWritten += key.length;
+        write(columns.history, Keys.historyKey(key, rev), StoredKv.tombstoneAt(rev).encode());
+        KeyValue kv = KeyValue.newBuilder().setKey(StoredKv.wrap(key)).setModRevision(rev).build();
+        event(Event.newBuilder().setType(Event.EventType.DELETE).setKv(kv).build());
+    }
+
+    private void event(Event e) {
+        write(columns.revlog, Keys.revlogKey(beginRevision + 1, changes), e.toByteArray());
+        changes++;
+        Invariants.check(changes > 0, "event count overflow in revision %s", beginRevision + 1);
+    }
+
+    private void write(ColumnFamilyHandle cf, byte[] key, byte[] value) {
+        try {
+            batch.put(cf, key, value);
+        } catch (RocksDBException e) {
+            throw new StorageException("batch put failed", e);
+        }
+        bytesWritten += key.length + value.length;
+    }
+
+    Scanner scanner() {
+        return scanner;
+    }
+}
