@@ -8,6 +8,7 @@ import io.cairn.raft.core.progress.ProgressState;
 import io.cairn.raft.core.progress.ProgressTracker;
 import io.cairn.raft.core.read.ReadRequests;
 import io.cairn.raft.core.quorum.VoteResult;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 
@@ -365,12 +366,31 @@ final class Leader {
             case APPEND_RESPONSE -> onAppendResponse(m, pr);
             case HEARTBEAT_RESPONSE -> onHeartbeatResponse(m, pr);
             case READ_INDEX -> readIndex(m.context(), m.from());
+            case FORWARD -> onForward(m);
             case APPEND, HEARTBEAT, SNAPSHOT -> {
                 // Another leader of our term would break election safety (§5.2); the simulator's checks catch it.
                 node.trace("leader of term %d ignores %s from another leader", term, m);
             }
             default -> { } // late vote answers, stray TimeoutNow: of no use to a leader
         }
+    }
+
+    /** A follower's client proposal: appended as if proposed here, and the follower told where (or why not). */
+    private void onForward(Message m) {
+        List<byte[]> commands = new ArrayList<>(m.entries().size());
+        for (int i = 0; i < m.entries().size(); i++) {
+            commands.add(m.entries().get(i).data());
+        }
+        ProposeResult r = commands.isEmpty()
+                ? ProposeResult.rejected(ProposeResult.Rejection.EMPTY, id, "no commands") : propose(commands);
+        if (node.tracing()) {
+            node.trace("forwarded proposal %d of %s: %s", m.context(), RaftNode.idString(m.from()), r);
+        }
+        if (r.accepted()) {
+            node.tracer().event(id, RaftEvent.PROPOSAL_FORWARDED);
+        }
+        node.send(r.accepted() ? Message.forwardAccepted(id, m.from(), term, m.context(), r.firstIndex(), r.term())
+                : Message.forwardRefused(id, m.from(), term, m.context(), r.rejection(), r.leaderHint()));
     }
 
     private void onAppendResponse(Message m, Progress pr) {

@@ -112,6 +112,35 @@ public record Message(
         return new Message(MessageType.READ_INDEX_RESPONSE, from, to, term, 0, index, null, 0, reject, 0, requestId);
     }
 
+    /**
+     * A follower's proposal for its leader. Each command rides as an entry at a placeholder position (index
+     * {@code i + 1}, term 1): the leader appends only the data.
+     */
+    public static Message forward(long from, long to, long term, long context, List<byte[]> commands) {
+        List<Entry> entries = new java.util.ArrayList<>(commands.size());
+        for (int i = 0; i < commands.size(); i++) {
+            entries.add(Entry.command(1, i + 1, commands.get(i)));
+        }
+        return new Message(MessageType.FORWARD, from, to, term, 0, 0, entries, 0, false, 0, context);
+    }
+
+    /** The leader appended a forwarded proposal at {@code firstIndex} in {@code entryTerm}. */
+    public static Message forwardAccepted(long from, long to, long term, long context, long firstIndex,
+            long entryTerm) {
+        return new Message(MessageType.FORWARD_RESPONSE, from, to, term, entryTerm, firstIndex, null, 0, false, 0,
+                context);
+    }
+
+    /**
+     * A forwarded proposal was not appended: {@code rejectHint} is the {@link ProposeResult.Rejection}'s ordinal,
+     * {@code commit} the leader the refusing member knows of.
+     */
+    public static Message forwardRefused(long from, long to, long term, long context, ProposeResult.Rejection why,
+            long leaderHint) {
+        return new Message(MessageType.FORWARD_RESPONSE, from, to, term, 0, 0, null, leaderHint, true, why.ordinal(),
+                context);
+    }
+
     /** Bytes of entry payload carried, with framing overhead; used for in-flight byte limits. */
     public long entriesBytes() {
         long total = 0;
@@ -154,6 +183,11 @@ public record Message(
             case READ_INDEX -> b.append(" request=").append(context);
             case READ_INDEX_RESPONSE -> b.append(" request=").append(context)
                     .append(reject ? " rejected" : " index=" + index);
+            case FORWARD -> b.append(" request=").append(context).append(" commands=").append(entries.size());
+            case FORWARD_RESPONSE -> b.append(" request=").append(context).append(reject
+                    ? " refused " + (rejectHint >= 0 && rejectHint < ProposeResult.Rejection.values().length
+                            ? ProposeResult.Rejection.values()[(int) rejectHint] : rejectHint)
+                    : " at " + logTerm + "/" + index);
             default -> { }
         }
         return b.toString();

@@ -28,7 +28,14 @@ public enum MessageType {
     /** Leader to follower: the group is quiet; stop counting the election timeout until anything else arrives. */
     QUIESCE,
     /** Follower to leader: something happened here while the group was quiet; send heartbeats again. */
-    WAKE;
+    WAKE,
+    /**
+     * A follower hands its client's proposal to the leader: the commands travel as the message's entries (whose
+     * index and term mean nothing); {@code context} names the request.
+     */
+    FORWARD,
+    /** The leader's answer to a FORWARD: where it appended the commands, or why it did not. */
+    FORWARD_RESPONSE;
 
     private static final MessageType[] VALUES = values();
 

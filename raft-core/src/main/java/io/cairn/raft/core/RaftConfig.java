@@ -42,6 +42,8 @@ public final class RaftConfig {
     public final long applyBatchBytesMax;
     /** The leader holds at most this many ReadIndex requests waiting for confirmation; more are refused. */
     public final int readRequestsMax;
+    /** A follower waits for the leader's answer to at most this many forwarded proposals; more are refused. */
+    public final int forwardsMax;
     /** How linearizable reads are confirmed. */
     public final ReadMode readMode;
     /** With {@link ReadMode#LEASE}: the lease ends this many ticks before the election timeout (clock drift). */
@@ -77,6 +79,7 @@ public final class RaftConfig {
         this.uncommittedBytesMax = b.uncommittedBytesMax;
         this.applyBatchBytesMax = b.applyBatchBytesMax;
         this.readRequestsMax = b.readRequestsMax;
+        this.forwardsMax = b.forwardsMax;
         this.readMode = b.readMode;
         this.leaseMarginTicks = b.leaseMarginTicks;
         this.quiesceTicks = b.quiesceTicks;
@@ -109,6 +112,7 @@ public final class RaftConfig {
                 "uncommittedBytesMax (" + uncommittedBytesMax + ") must hold at least one message (" + messageBytesMax + ")");
         require(applyBatchBytesMax > 0, "applyBatchBytesMax must be positive");
         require(readRequestsMax > 0, "readRequestsMax must be positive");
+        require(forwardsMax > 0, "forwardsMax must be positive");
         require(readMode != ReadMode.LEASE || checkQuorum, "lease reads need checkQuorum (thesis §6.4.1)");
         require(quiesceTicks == 0 || quiesceTicks > electionTicks,
                 "quiesceTicks (" + quiesceTicks + ") must be 0 (never) or exceed electionTicks (" + electionTicks + ")");
@@ -146,6 +150,7 @@ public final class RaftConfig {
         b.uncommittedBytesMax = uncommittedBytesMax;
         b.applyBatchBytesMax = applyBatchBytesMax;
         b.readRequestsMax = readRequestsMax;
+        b.forwardsMax = forwardsMax;
         b.readMode = readMode;
         b.leaseMarginTicks = leaseMarginTicks;
         b.quiesceTicks = quiesceTicks;
@@ -170,6 +175,7 @@ public final class RaftConfig {
         private long uncommittedBytesMax = 64L << 20;
         private long applyBatchBytesMax = 16L << 20;
         private int readRequestsMax = 65536;
+        private int forwardsMax = 4096;
         private ReadMode readMode = ReadMode.READ_INDEX;
         private int leaseMarginTicks = 2;
         private int quiesceTicks;
@@ -230,6 +236,11 @@ public final class RaftConfig {
 
         public Builder readRequestsMax(int v) {
             readRequestsMax = v;
+            return this;
+        }
+
+        public Builder forwardsMax(int v) {
+            forwardsMax = v;
             return this;
         }
 

@@ -42,7 +42,11 @@ public enum RaftEvent {
     /** A leader found its group quiet and stopped heartbeats (its followers stop their election timers). */
     QUIESCED("quiesced"),
     /** A quiesced member woke up: a proposal, a read, or a message arrived. */
-    WOKE("woke");
+    WOKE("woke"),
+    /** A leader appended a proposal a follower forwarded to it. */
+    PROPOSAL_FORWARDED("proposal-forwarded"),
+    /** A follower could not learn what became of a proposal it forwarded (the leader changed or was silent). */
+    FORWARD_OUTCOME_UNKNOWN("forward-outcome-unknown");
 
     private final String counterName;
 

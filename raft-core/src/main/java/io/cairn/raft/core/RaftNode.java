@@ -86,6 +86,16 @@ public final class RaftNode {
      */
     private final TreeMap<Long, long[]> forwardedReads = new TreeMap<>();
     private long nextReadContext;
+    /**
+     * Proposals this follower forwarded to its leader, by the context it sent: {requestId, term, leader, tick
+     * sent}. As with reads, only that leader's answer in that term is believed; when the term or leader changes,
+     * or no answer comes within two election timeouts, each one's outcome is reported unknown (the leader may
+     * have appended it).
+     */
+    private final TreeMap<Long, long[]> forwardedProposals = new TreeMap<>();
+    private long nextForwardContext;
+    /** Ticks counted since start (not while quiesced): the clock of forwarded requests' deadlines. */
+    private long tickCount;
 
     private Configuration configuration;
     private JointConfig quorum;
@@ -101,6 +111,7 @@ public final class RaftNode {
     private List<Message> messages = new ArrayList<>();
     private List<Message> messagesAfterPersist = new ArrayList<>();
     private List<ReadState> readStates = new ArrayList<>();
+    private List<ForwardResult> forwardResults = new ArrayList<>();
     private SnapshotMeta snapshotToInstall;
     private HardState lastHardState;
     private SoftState lastSoftState;
@@ -189,6 +200,10 @@ public final class RaftNode {
         if (quiesced) {
             return;
         }
+        tickCount++;
+        if (!forwardedProposals.isEmpty() || !forwardedReads.isEmpty()) {
+            expireForwarded();
+        }
         if (leaderContactElapsed < Integer.MAX_VALUE) {
             leaderContactElapsed++;
         }
@@ -231,6 +246,35 @@ public final class RaftNode {
     /** Proposes one command. */
     public ProposeResult propose(byte[] command) {
         return propose(List.of(command));
+    }
+
+    /**
+     * Hands a proposal to the leader on behalf of this follower's client, as request {@code requestId} (unique
+     * among this member's forwarded proposals). The answer comes as a {@link ForwardResult} in a later
+     * {@link Ready}: where the leader appended the commands, or why it did not, or that nobody can tell. Refused
+     * at once when this member leads (propose instead), knows no leader, already waits for as many forwards as it
+     * may, or the commands would not fit one message ({@link RaftConfig#messageBytesMax}).
+     */
+    public void forward(long requestId, List<byte[]> commands) {
+        activity();
+        long bytes = 0;
+        for (int i = 0; i < commands.size(); i++) {
+            bytes += (long) commands.get(i).length + Entry.OVERHEAD_BYTES;
+        }
+        ProposeResult.Rejection refusal = commands.isEmpty() ? ProposeResult.Rejection.EMPTY
+                : leader != null || lead == NONE ? ProposeResult.Rejection.NOT_LEADER
+                : bytes > config.messageBytesMax ? ProposeResult.Rejection.TOO_LARGE
+                : forwardedProposals.size() >= config.forwardsMax ? ProposeResult.Rejection.OVERLOADED : null;
+        if (refusal != null) {
+            forwardResults.add(ForwardResult.refused(requestId, refusal, leader != null ? id : lead));
+            return;
+        }
+        if (nextForwardContext == 0) {
+            nextForwardContext = ((long) random.nextInt(Integer.MAX_VALUE) << 31) + 1; // as for reads
+        }
+        long context = nextForwardContext++;
+        forwardedProposals.put(context, new long[] {requestId, term, lead, tickCount});
+        send(Message.forward(id, lead, term, context, commands));
     }
 
     /**
@@ -283,7 +327,7 @@ public final class RaftNode {
                 nextReadContext = ((long) random.nextInt(Integer.MAX_VALUE) << 31) + 1; // first forwarded read
             }
             long context = nextReadContext++;
-            forwardedReads.put(context, new long[] {requestId, term, lead});
+            forwardedReads.put(context, new long[] {requestId, term, lead, tickCount});
             send(Message.readIndex(id, lead, term, context));
         }
     }
@@ -372,7 +416,8 @@ public final class RaftNode {
     /** Whether {@link #ready()} would return anything. */
     public boolean hasReady() {
         return log.hasUnstable() || !messages.isEmpty() || !messagesAfterPersist.isEmpty()
-                || log.hasNextCommitted() || !readStates.isEmpty() || snapshotToInstall != null
+                || log.hasNextCommitted() || !readStates.isEmpty() || !forwardResults.isEmpty()
+                || snapshotToInstall != null
                 || !hardState().equals(lastHardState) || !softState().equals(lastSoftState)
                 || (leader != null && leader.hasWorkToFlush()) || snapshotDue();
     }
@@ -389,11 +434,14 @@ public final class RaftNode {
         SoftState ssOut = ss.equals(lastSoftState) ? null : ss;
         lastSoftState = ss;
         List<Entry> committed = log.takeNextCommitted(config.applyBatchBytesMax);
-        Ready r = new Ready(hsOut, log.takeUnstable(), messages, messagesAfterPersist, committed, readStates, ssOut,
-                snapshotToInstall, snapshotDue() ? requestSnapshot() : null);
+        Ready r = new Ready(hsOut, log.takeUnstable(), messages, messagesAfterPersist, committed, readStates,
+                forwardResults, ssOut, snapshotToInstall, snapshotDue() ? requestSnapshot() : null);
         messages = new ArrayList<>();
         messagesAfterPersist = new ArrayList<>();
         readStates = new ArrayList<>();
+        if (!forwardResults.isEmpty()) {
+            forwardResults = new ArrayList<>();
+        }
         snapshotToInstall = null;
         return r;
     }
@@ -541,6 +589,9 @@ public final class RaftNode {
             }
             case READ_INDEX -> send(Message.readIndexResponse(id, m.from(), term, m.context(), 0, true));
             case READ_INDEX_RESPONSE -> onReadIndexResponse(m);
+            case FORWARD -> send(Message.forwardRefused(id, m.from(), term, m.context(),
+                    ProposeResult.Rejection.NOT_LEADER, lead));
+            case FORWARD_RESPONSE -> onForwardResponse(m);
             default -> {
                 if (tracing()) {
                     trace("follower ignores %s", m);
@@ -684,6 +735,45 @@ public final class RaftNode {
         }
     }
 
+    private void onForwardResponse(Message m) {
+        long[] asked = forwardedProposals.get(m.context());
+        if (asked == null || asked[1] != m.term() || asked[2] != m.from()) {
+            trace("ignore forward answer %d from %s: no such proposal is pending with it in term %d", m.context(),
+                    idString(m.from()), m.term());
+            return;
+        }
+        forwardedProposals.remove(m.context());
+        ProposeResult.Rejection[] reasons = ProposeResult.Rejection.values();
+        if (!m.reject()) {
+            forwardResults.add(ForwardResult.accepted(asked[0], m.index(), m.logTerm()));
+        } else if (m.rejectHint() >= 0 && m.rejectHint() < reasons.length) {
+            forwardResults.add(ForwardResult.refused(asked[0], reasons[(int) m.rejectHint()], m.commit()));
+        } else {
+            forwardResults.add(ForwardResult.unknown(asked[0])); // a refusal we cannot read: assume nothing
+        }
+    }
+
+    /** Forwarded requests unanswered for two election timeouts: reads refused, proposals of unknown outcome. */
+    private void expireForwarded() {
+        long deadline = tickCount - 2L * config.electionTicks;
+        forwardedProposals.values().removeIf(asked -> {
+            if (asked[3] > deadline) {
+                return false;
+            }
+            forwardResults.add(ForwardResult.unknown(asked[0]));
+            tracer.event(id, RaftEvent.FORWARD_OUTCOME_UNKNOWN);
+            return true;
+        });
+        forwardedReads.values().removeIf(asked -> {
+            if (asked.length < 4 || asked[3] > deadline) {
+                return false;
+            }
+            readStates.add(ReadState.rejected(asked[0], "no answer from leader " + idString(asked[2]) + " in "
+                    + 2 * config.electionTicks + " ticks"));
+            return true;
+        });
+    }
+
     private void commitTo(long index, String cause, long from) {
         if (index > log.committed()) {
             if (tracing()) {
@@ -799,6 +889,8 @@ public final class RaftNode {
                 onQuiesce(m);
             }
             case READ_INDEX -> send(Message.readIndexResponse(id, m.from(), term, m.context(), 0, true));
+            case FORWARD -> send(Message.forwardRefused(id, m.from(), term, m.context(),
+                    ProposeResult.Rejection.NOT_LEADER, NONE));
             default -> {
                 if (m.type() == ourResponses) {
                     onVoteResponse(m);
@@ -998,6 +1090,11 @@ public final class RaftNode {
                     + " is no longer followed"));
         }
         forwardedReads.clear();
+        for (long[] asked : forwardedProposals.values()) {
+            forwardResults.add(ForwardResult.unknown(asked[0])); // the old leader may have appended it
+            tracer.event(id, RaftEvent.FORWARD_OUTCOME_UNKNOWN);
+        }
+        forwardedProposals.clear();
         if (leader != null) {
             lastHeartbeatRound = leader.heartbeatRound();
             Leader ending = leader;

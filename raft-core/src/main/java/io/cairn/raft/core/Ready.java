@@ -27,6 +27,8 @@ import java.util.List;
  *       durable on a quorum, and they are already durable locally (the core hands out only entries at or below
  *       the locally persisted index). A runtime may apply them in parallel with the write of this Ready.</li>
  *   <li>{@link #readStates} tell which reads may be served once the state machine has applied their index.</li>
+ *   <li>{@link #forwardResults} tell where the leader put proposals this follower forwarded. A runtime handles
+ *       them before this Ready's {@link #committedEntries}, which may already hold them.</li>
  *   <li>{@link #snapshotRequest} (when not null) asks the runtime to snapshot its state machine once it has
  *       applied the request's index, to store the snapshot durably, and then to call
  *       {@link RaftNode#snapshotTaken}; the core then drops the log below it.</li>
@@ -46,6 +48,8 @@ public final class Ready {
     public final List<Entry> committedEntries;
     /** Read requests whose answer is now known. */
     public final List<ReadState> readStates;
+    /** Proposals forwarded to the leader whose fate is now known. */
+    public final List<ForwardResult> forwardResults;
     /** The role and leader when they changed since the last {@code Ready}, otherwise null. */
     public final SoftState softState;
     /** A snapshot from the leader to install before anything else in this Ready, or null. */
@@ -54,14 +58,15 @@ public final class Ready {
     public final SnapshotMeta snapshotRequest;
 
     Ready(HardState hardState, List<Entry> entries, List<Message> messages, List<Message> messagesAfterPersist,
-            List<Entry> committedEntries, List<ReadState> readStates, SoftState softState, SnapshotMeta snapshot,
-            SnapshotMeta snapshotRequest) {
+            List<Entry> committedEntries, List<ReadState> readStates, List<ForwardResult> forwardResults,
+            SoftState softState, SnapshotMeta snapshot, SnapshotMeta snapshotRequest) {
         this.hardState = hardState;
         this.entries = entries;
         this.messages = messages;
         this.messagesAfterPersist = messagesAfterPersist;
         this.committedEntries = committedEntries;
         this.readStates = readStates;
+        this.forwardResults = forwardResults;
         this.softState = softState;
         this.snapshot = snapshot;
         this.snapshotRequest = snapshotRequest;
@@ -86,7 +91,7 @@ public final class Ready {
     public String toString() {
         return "Ready{hs=" + hardState + " entries=" + entries.size() + " msgs=" + messages.size() + "+"
                 + messagesAfterPersist.size() + " committed=" + committedEntries.size() + " reads="
-                + readStates.size() + " soft=" + softState + (snapshot != null ? " install " + snapshot : "")
+                + readStates.size() + (forwardResults.isEmpty() ? "" : " forwarded=" + forwardResults.size()) + " soft=" + softState + (snapshot != null ? " install " + snapshot : "")
                 + (snapshotRequest != null ? " request " + snapshotRequest : "") + "}";
     }
 }

@@ -78,7 +78,8 @@ public final class ClientPort implements AutoCloseable {
 
     /**
      * One connection. Puts and deletes read in one burst are proposed together, per group
-     * ({@link RaftGroup#proposeAll}), when the burst ends; answers, completed on the apply threads, queue up and
+     * ({@link RaftGroup#proposeAllHere}: a follower answers NOT_LEADER with the leader's address), when the
+     * burst ends; answers, completed on the apply threads, queue up and
      * leave encoded in one buffer, with one write and one flush, per drain of the queue on the connection's event
      * loop.
      */
@@ -171,14 +172,14 @@ public final class ClientPort implements AutoCloseable {
                 List<MemberRequest> requests = e.getValue();
                 List<byte[]> batch = commands.get(e.getKey());
                 RaftGroup raft = served.groups().get(e.getKey());
-                List<CompletableFuture<Object>> results = raft.proposeAll(batch);
+                List<CompletableFuture<Object>> results = raft.proposeAllHere(batch);
                 for (int i = 0; i < results.size(); i++) {
                     long id = requests.get(i).getId();
                     byte[] command = batch.get(i);
                     results.get(i).whenComplete((prev, error) -> {
                         if (error != null && batch.size() > 1 && tooLarge(error)) {
                             // Too large together: alone, only a command that is itself too large fails.
-                            raft.propose(command).whenComplete((p, alone) -> answer(alone == null ? ok(id).build()
+                            raft.proposeHere(command).whenComplete((p, alone) -> answer(alone == null ? ok(id).build()
                                     : failure(id, alone)));
                             return;
                         }

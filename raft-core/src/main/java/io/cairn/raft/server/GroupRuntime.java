@@ -1,6 +1,7 @@
 package io.cairn.raft.server;
 
 import io.cairn.raft.core.Entry;
+import io.cairn.raft.core.ForwardResult;
 import io.cairn.raft.core.Message;
 import io.cairn.raft.core.MessageType;
 import io.cairn.raft.core.ProposeResult;
@@ -62,6 +63,17 @@ final class GroupRuntime {
     private volatile boolean sleeping;
 
     private final TreeMap<Long, Applier.Pending> pendingProposals = new TreeMap<>();
+    /** Proposals forwarded to the leader and not yet answered, by request id. */
+    private final Map<Long, Forwarding> forwards = new HashMap<>();
+    private long nextForwardId = 1;
+    /** The last index handed to the applier: a forwarded proposal answered at or below it came too late. */
+    private long handedOut;
+
+    private record Forwarding(List<CompletableFuture<Object>> futures, long proposedNanos) {
+        long proposedAt() {
+            return proposedNanos;
+        }
+    }
     private final Map<Long, CompletableFuture<Void>> pendingReads = new HashMap<>();
     private long nextReadId = 1;
     private final Map<Long, Path> receivedSnapshots = new HashMap<>();
@@ -138,18 +150,25 @@ final class GroupRuntime {
         }
     }
 
-    CompletableFuture<Object> propose(byte[] command, boolean waitIfFull) {
+    CompletableFuture<Object> propose(byte[] command, boolean waitIfFull, boolean forward) {
         CompletableFuture<Object> f = new CompletableFuture<>();
         long proposedAt = clock.nanoTime();
         submit(() -> {
+            if (forward && shouldForward()) {
+                forwardAll(List.of(command), List.of(f), proposedAt);
+                return;
+            }
             ProposeResult r = core.propose(command);
             accepted(r, f, proposedAt, 1);
         }, f, waitIfFull);
         return f;
     }
 
-    /** One trip through the loop for all of {@code commands}: consecutive entries, one future each. */
-    List<CompletableFuture<Object>> proposeAll(List<byte[]> commands, boolean waitIfFull) {
+    /**
+     * One trip through the loop for all of {@code commands}: consecutive entries, one future each. With
+     * {@code forward}, a follower hands them to its leader instead of refusing them.
+     */
+    List<CompletableFuture<Object>> proposeAll(List<byte[]> commands, boolean waitIfFull, boolean forward) {
         List<CompletableFuture<Object>> futures = new ArrayList<>(commands.size());
         for (int i = 0; i < commands.size(); i++) {
             futures.add(new CompletableFuture<>());
@@ -160,6 +179,10 @@ final class GroupRuntime {
         long proposedAt = clock.nanoTime();
         CompletableFuture<Object> first = futures.get(0);
         submit(() -> {
+            if (forward && shouldForward()) {
+                forwardAll(commands, futures, proposedAt);
+                return;
+            }
             ProposeResult r = core.propose(commands);
             if (!r.accepted()) {
                 RaftException refused = refusal(r);
@@ -176,6 +199,70 @@ final class GroupRuntime {
             first.whenComplete((v, e) -> futures.forEach(f -> f.completeExceptionally(e)));
         }
         return futures;
+    }
+
+    /** A follower that knows its leader forwards; one that knows none refuses at once (NOT_LEADER). */
+    private boolean shouldForward() {
+        return core.role() != Role.LEADER && core.leader() != RaftNode.NONE;
+    }
+
+    /**
+     * Forwards {@code commands} to the leader in as few requests as fit one message each; their futures wait in
+     * {@link #forwards} until the leader says where it appended them ({@link #onForwardResult}).
+     */
+    private void forwardAll(List<byte[]> commands, List<CompletableFuture<Object>> futures, long proposedAt) {
+        int from = 0;
+        long bytes = 0;
+        for (int i = 0; i < commands.size(); i++) {
+            long size = (long) commands.get(i).length + Entry.OVERHEAD_BYTES;
+            if (i > from && bytes + size > config.messageBytesMax) {
+                forwardChunk(commands.subList(from, i), futures.subList(from, i), proposedAt);
+                from = i;
+                bytes = 0;
+            }
+            bytes += size;
+        }
+        forwardChunk(commands.subList(from, commands.size()), futures.subList(from, futures.size()), proposedAt);
+    }
+
+    private void forwardChunk(List<byte[]> commands, List<CompletableFuture<Object>> futures, long proposedAt) {
+        long requestId = nextForwardId++;
+        forwards.put(requestId, new Forwarding(futures, proposedAt));
+        core.forward(requestId, commands);
+    }
+
+    /**
+     * The leader's answer to a forwarded proposal: its futures now wait for their indexes like local proposals
+     * (and fail as LOST if other entries are applied there). An answer that comes after its entries were already
+     * handed to the applier (it should not, since the leader answers before it replicates them) cannot be
+     * matched any more and is reported as an unknown outcome, never as a success.
+     */
+    private void onForwardResult(ForwardResult fr) {
+        Forwarding w = forwards.remove(fr.requestId());
+        if (w == null) {
+            return;
+        }
+        RaftException failure = null;
+        if (fr.unknown()) {
+            failure = new RaftException(RaftException.Reason.UNKNOWN_OUTCOME, "the leader changed or did not answer"
+                    + " before the forwarded proposal was known to be appended; it may or may not be applied",
+                    core.leader());
+        } else if (!fr.accepted()) {
+            failure = refusal(ProposeResult.rejected(fr.rejection(), fr.leaderHint()));
+        } else if (fr.firstIndex() <= handedOut) {
+            failure = new RaftException(RaftException.Reason.UNKNOWN_OUTCOME, "the forwarded proposal at "
+                    + fr.firstIndex() + " was applied before the leader's answer arrived", core.leader());
+        }
+        if (failure != null) {
+            for (CompletableFuture<Object> f : w.futures()) {
+                f.completeExceptionally(failure);
+            }
+            return;
+        }
+        for (int i = 0; i < w.futures().size(); i++) {
+            long index = fr.firstIndex() + i;
+            pendingProposals.put(index, new Applier.Pending(index, fr.term(), w.futures().get(i), w.proposedAt()));
+        }
     }
 
     CompletableFuture<Object> proposeConfigChange(ConfigChange change) {
@@ -320,6 +407,9 @@ final class GroupRuntime {
             for (Message m : r.messages) {
                 send(m);
             }
+            for (ForwardResult fr : r.forwardResults) {
+                onForwardResult(fr); // before committedEntries, which may hold these very entries
+            }
             persist(r);
             if (!r.committedEntries.isEmpty()) {
                 apply(r.committedEntries);
@@ -393,6 +483,7 @@ final class GroupRuntime {
         }
         receivedSnapshots.values().forEach(p -> p.toFile().delete());
         receivedSnapshots.clear();
+        failPendingCoveredBy(meta.index());
         holdingWrites = true;
         long index = r.persistIndex();
         long term = r.persistTerm();
@@ -411,9 +502,30 @@ final class GroupRuntime {
         }));
     }
 
+    /**
+     * A snapshot from the leader replaces the log up to {@code index}: proposals waiting at or below it will never
+     * see their entry applied one by one, so nobody can tell whether they made it. They fail with an unknown
+     * outcome instead of waiting forever (robustness row 24).
+     */
+    private void failPendingCoveredBy(long index) {
+        handedOut = Math.max(handedOut, index);
+        var covered = pendingProposals.headMap(index, true);
+        if (covered.isEmpty()) {
+            return;
+        }
+        RaftException unknown = new RaftException(RaftException.Reason.UNKNOWN_OUTCOME, "a snapshot from the leader"
+                + " replaced the log up to " + index + " before this proposal's entry was applied here; it may or"
+                + " may not be applied", core.leader());
+        for (Applier.Pending p : covered.values()) {
+            p.future().completeExceptionally(unknown);
+        }
+        covered.clear();
+    }
+
     private void apply(List<Entry> entries) {
         long first = entries.get(0).index();
         long last = entries.get(entries.size() - 1).index();
+        handedOut = last;
         List<Applier.Pending> pendings = new ArrayList<>();
         var range = pendingProposals.subMap(first, true, last, true);
         pendings.addAll(range.values());
@@ -500,6 +612,8 @@ final class GroupRuntime {
         }
         pendingReads.values().forEach(f -> f.completeExceptionally(
                 new RaftException(RaftException.Reason.CLOSED, "group closed", 0)));
+        forwards.values().forEach(w -> w.futures().forEach(f -> f.completeExceptionally(
+                new RaftException(RaftException.Reason.UNKNOWN_OUTCOME, "group closed while forwarding", 0))));
     }
 
     /** Counts the core's events into metrics and logs its decisions at debug level. */

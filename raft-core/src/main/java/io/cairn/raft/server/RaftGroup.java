@@ -29,12 +29,14 @@ public final class RaftGroup {
     }
 
     /**
-     * Proposes {@code command}; completes with the state machine's result once applied here. Fails with
-     * {@link RaftException.Reason#OVERLOADED} at once if the group's input queue is full, with NOT_LEADER (and
-     * the leader's id) on a follower.
+     * Proposes {@code command}; completes with the state machine's result once applied here. On a follower the
+     * proposal is forwarded to the leader and completes once this member applied it; it fails with NOT_LEADER
+     * when no leader is known, and with {@link RaftException.Reason#UNKNOWN_OUTCOME} when the leader changed
+     * before it said where it appended the command (it may or may not be applied: never a silent success).
+     * Fails with {@link RaftException.Reason#OVERLOADED} at once if the group's input queue is full.
      */
     public CompletableFuture<Object> propose(byte[] command) {
-        return runtime.propose(command, false);
+        return runtime.propose(command, false, true);
     }
 
     /**
@@ -44,12 +46,25 @@ public final class RaftGroup {
      * together) fails them all.
      */
     public List<CompletableFuture<Object>> proposeAll(List<byte[]> commands) {
-        return runtime.proposeAll(commands, false);
+        return runtime.proposeAll(commands, false, true);
+    }
+
+    /**
+     * {@link #proposeAll}, but only on the leader: a follower refuses with NOT_LEADER and the leader's id, for
+     * callers that send their clients to the leader themselves rather than forward.
+     */
+    public List<CompletableFuture<Object>> proposeAllHere(List<byte[]> commands) {
+        return runtime.proposeAll(commands, false, false);
     }
 
     /** Like {@link #propose}, but waits for room in the input queue instead of failing. */
     public CompletableFuture<Object> proposeWaiting(byte[] command) {
-        return runtime.propose(command, true);
+        return runtime.propose(command, true, true);
+    }
+
+    /** {@link #propose}, but only on the leader (NOT_LEADER with the leader's id on a follower). */
+    public CompletableFuture<Object> proposeHere(byte[] command) {
+        return runtime.propose(command, false, false);
     }
 
     /**

@@ -70,6 +70,8 @@ final class TestCluster {
     final Map<Long, List<ReadState>> readStates = new TreeMap<>();
     final Map<Long, RaftConfig> configs = new TreeMap<>();
     final List<Message> network = new ArrayList<>();
+    /** Every {@link ForwardResult} a handled Ready reported, in order. */
+    final List<ForwardResult> forwardResults = new ArrayList<>();
     final Set<Long> isolated = new HashSet<>();
     final Map<Long, Integer> eventCounts = new LinkedHashMap<>();
     /** Every message {@link #deliver} handed to a member, in delivery order (dropped ones are not here). */
@@ -187,6 +189,7 @@ final class TestCluster {
             return null;
         }
         Ready r = n.ready();
+        forwardResults.addAll(r.forwardResults);
         if (r.snapshot != null) {
             List<Entry> image = snapshots.get(key(r.snapshot));
             if (image == null) {

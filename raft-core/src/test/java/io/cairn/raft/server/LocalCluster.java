@@ -92,6 +92,21 @@ final class LocalCluster implements AutoCloseable {
         return leader[0];
     }
 
+    /** A leader other than {@code old} (which may still believe it leads, cut off from the rest). */
+    long awaitLeaderOtherThan(long old) {
+        long[] leader = new long[1];
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            for (Map.Entry<Long, RaftGroup> e : groups.entrySet()) {
+                if (e.getKey() != old && e.getValue().status().role() == Role.LEADER) {
+                    leader[0] = e.getKey();
+                    return true;
+                }
+            }
+            return false;
+        });
+        return leader[0];
+    }
+
     @Override
     public void close() {
         for (long id : new java.util.ArrayList<>(servers.keySet())) {

@@ -49,12 +49,12 @@ class RaftGroupTest {
     }
 
     @Test
-    void followerRefusesProposalsNamingTheLeader() throws Exception {
+    void followerRefusesProposalsNamingTheLeaderWhenAskedNotToForward() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3, b -> { })) {
             long leader = c.awaitLeader();
             long follower = leader == 1 ? 2 : 1;
             await().until(() -> c.groups.get(follower).status().leader() == leader);
-            CompletableFuture<Object> f = c.groups.get(follower).propose(put("k", "v"));
+            CompletableFuture<Object> f = c.groups.get(follower).proposeHere(put("k", "v"));
             assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                     .cause().isInstanceOf(RaftException.class)
                     .matches(e -> ((RaftException) e).reason() == RaftException.Reason.NOT_LEADER
@@ -81,7 +81,8 @@ class RaftGroupTest {
             }
             long follower = leader == 1 ? 2 : 1;
             await().until(() -> c.groups.get(follower).status().leader() == leader);
-            for (CompletableFuture<Object> f : c.groups.get(follower).proposeAll(List.of(put("x", "1"), put("y", "2")))) {
+            for (CompletableFuture<Object> f : c.groups.get(follower).proposeAllHere(List.of(put("x", "1"),
+                    put("y", "2")))) {
                 assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(RaftException.class)
                         .matches(e -> ((RaftException) e).reason() == RaftException.Reason.NOT_LEADER);
             }
@@ -106,10 +107,11 @@ class RaftGroupTest {
             assertThat(c.network.sent.get() - before).as("messages sent while quiet").isZero();
 
             long follower = leader == 1 ? 2 : 1;
-            assertThatThrownBy(() -> c.groups.get(follower).propose(put("k", "v2")).get(5, TimeUnit.SECONDS))
-                    .cause().matches(e -> ((RaftException) e).reason() == RaftException.Reason.NOT_LEADER);
-            assertThat(str((byte[]) c.groups.get(leader).propose(put("k", "v2")).get(5, TimeUnit.SECONDS)))
+            // a follower's proposal wakes the group, reaches the leader and applies
+            assertThat(str((byte[]) c.groups.get(follower).propose(put("k", "v2")).get(5, TimeUnit.SECONDS)))
                     .isEqualTo("v1");
+            assertThat(str((byte[]) c.groups.get(leader).propose(put("k", "v3")).get(5, TimeUnit.SECONDS)))
+                    .isEqualTo("v2");
             Thread.sleep(300); // three election timeouts awake: no election was started meanwhile
             assertThat(c.groups.get(leader).status().role()).isEqualTo(Role.LEADER);
             assertThat(c.groups.get(follower).status().term()).isEqualTo(term);
@@ -125,12 +127,110 @@ class RaftGroupTest {
             awaitQuiesced(c);
             c.stop(leader);
             long follower = leader == 1 ? 2 : 1;
-            assertThatThrownBy(() -> c.groups.get(follower).propose(put("k", "v2")).get(5, TimeUnit.SECONDS))
+            assertThatThrownBy(() -> c.groups.get(follower).proposeHere(put("k", "v2")).get(5, TimeUnit.SECONDS))
                     .cause().matches(e -> ((RaftException) e).reason() == RaftException.Reason.NOT_LEADER);
             long next = c.awaitLeader();
             assertThat(next).isNotEqualTo(leader);
             assertThat(str((byte[]) c.groups.get(next).propose(put("k", "v2")).get(5, TimeUnit.SECONDS)))
                     .isEqualTo("v1");
+        }
+    }
+
+    /** etcd's behaviour: a client may write through any member; the follower answers once it applied the write. */
+    @Test
+    void aFollowerForwardsProposalsAndAnswersWithTheResultAppliedThere() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> { })) {
+            long leader = c.awaitLeader();
+            long follower = leader == 1 ? 2 : 1;
+            await().until(() -> c.groups.get(follower).status().leader() == leader);
+            RaftGroup g = c.groups.get(follower);
+            assertThat(g.propose(put("k", "v1")).get(5, TimeUnit.SECONDS)).isNull();
+            assertThat(str((byte[]) g.propose(put("k", "v2")).get(5, TimeUnit.SECONDS))).isEqualTo("v1");
+            assertThat(str(c.maps.get(follower).get("k"))).as("applied here when it answers").isEqualTo("v2");
+            // more than one message's worth, split into several forwards, each command its own result in order
+            List<byte[]> many = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                many.add(ReplicatedMap.put("big" + i, new byte[100_000]));
+            }
+            List<CompletableFuture<Object>> results = g.proposeAll(many);
+            for (CompletableFuture<Object> f : results) {
+                assertThat(f.get(10, TimeUnit.SECONDS)).isNull();
+            }
+            assertThat(str((byte[]) g.proposeAll(List.of(put("k", "v3"))).get(0).get(5, TimeUnit.SECONDS)))
+                    .isEqualTo("v2");
+            for (long id = 1; id <= 3; id++) {
+                ReplicatedMap m = c.maps.get(id);
+                await().atMost(Duration.ofSeconds(5)).until(() -> "v3".equals(str(m.get("k"))) && m.size() == 41);
+            }
+        }
+    }
+
+    /**
+     * The leader dies while a follower's forwarded proposals are in flight: each one either completes, and then
+     * its write is in the new leader's state, or fails (unknown outcome or no leader) — never a success that was
+     * not committed, and never a wait without end.
+     */
+    @Test
+    void forwardedProposalsInFlightWhenTheLeaderDiesSucceedOnlyIfCommitted() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> { })) {
+            long leader = c.awaitLeader();
+            long follower = leader == 1 ? 2 : 1;
+            await().until(() -> c.groups.get(follower).status().leader() == leader);
+            RaftGroup g = c.groups.get(follower);
+            List<CompletableFuture<Object>> inFlight = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                inFlight.add(g.propose(put("w" + i, "x")));
+                if (i == 100) {
+                    c.stop(leader);
+                }
+            }
+            List<String> succeeded = new ArrayList<>();
+            for (int i = 0; i < inFlight.size(); i++) {
+                try {
+                    inFlight.get(i).get(10, TimeUnit.SECONDS);
+                    succeeded.add("w" + i);
+                } catch (ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(RaftException.class);
+                    assertThat(((RaftException) e.getCause()).reason()).isIn(RaftException.Reason.UNKNOWN_OUTCOME,
+                            RaftException.Reason.NOT_LEADER, RaftException.Reason.LOST);
+                }
+            }
+            long next = c.awaitLeader();
+            ReplicatedMap m = c.maps.get(next);
+            String marker = str((byte[]) c.groups.get(next).propose(put("marker", "m")).get(5, TimeUnit.SECONDS));
+            assertThat(marker).isNull();
+            for (String k : succeeded) {
+                assertThat(m.get(k)).as("acknowledged %s is in the new leader's state", k).isNotNull();
+            }
+        }
+    }
+
+    /**
+     * Regression (robustness row 24): a member's proposal waits for its entry; a snapshot from a new leader
+     * replaced its log past that index, so the entry was never applied one by one and the future waited forever.
+     * Now it fails with an unknown outcome.
+     */
+    @Test
+    void aProposalWhoseEntryAnInstalledSnapshotCoversFailsInsteadOfWaitingForever() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> b.snapshotThresholdEntries(20).snapshotRetainEntries(0))) {
+            long leader = c.awaitLeader();
+            c.groups.get(leader).propose(put("k", "v")).get(5, TimeUnit.SECONDS);
+            c.network.isolate(leader);
+            CompletableFuture<Object> stranded = c.groups.get(leader).propose(put("stranded", "x"));
+            long next = c.awaitLeaderOtherThan(leader);
+            for (int i = 0; i < 100; i++) {
+                c.groups.get(next).propose(put("k" + i, "v" + i)).get(5, TimeUnit.SECONDS);
+            }
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> java.nio.file.Files.list(c.dir.resolve("m" + next).resolve("snapshots").resolve("1"))
+                            .anyMatch(p -> p.getFileName().toString().startsWith("snap-")));
+            c.network.heal();
+            ReplicatedMap old = c.maps.get(leader);
+            await().atMost(Duration.ofSeconds(10)).until(() -> old.get("k99") != null);
+            assertThatThrownBy(() -> stranded.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().matches(e -> ((RaftException) e).reason() == RaftException.Reason.UNKNOWN_OUTCOME
+                            || ((RaftException) e).reason() == RaftException.Reason.LOST);
+            assertThat(old.get("stranded")).isNull();
         }
     }
 
