@@ -115,6 +115,30 @@ class ForwardTest {
         assertThat(settle(c)).singleElement().satisfies(r -> assertThat(r.unknown()).isTrue());
     }
 
+    /** Regression (robustness row 25): a forwarded read whose request was lost waited until the term changed. */
+    @Test
+    void anUnansweredForwardedReadIsRefusedAfterTwoElectionTimeouts() {
+        TestCluster c = new TestCluster(3, b -> b.electionTicks(ELECTION).checkQuorum(false).preVote(false));
+        c.elect(1);
+        c.stabilize();
+        c.node(2).readIndex(11);
+        c.processReady(2);
+        c.drop(m -> m.type() == MessageType.READ_INDEX);
+        for (int i = 0; i < 2 * ELECTION - 1; i++) {
+            c.tick(1, 1);
+            c.tick(2, 1);
+            c.stabilize();
+        }
+        assertThat(c.readStates.get(2L)).as("not yet").isEmpty();
+        c.tick(1, 1);
+        c.tick(2, 1);
+        c.stabilize();
+        assertThat(c.readStates.get(2L)).singleElement().satisfies(r -> {
+            assertThat(r.requestId()).isEqualTo(11);
+            assertThat(r.rejected()).isTrue();
+        });
+    }
+
     @Test
     void aProposalTooLargeForOneMessageIsRefusedOnTheFollower() {
         TestCluster c = new TestCluster(3, b -> b.electionTicks(ELECTION).messageBytesMax(1_000)
