@@ -1,0 +1,516 @@
+package io.cairn.kv;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import io.cairn.kv.mvcc.DirectoryListing;
+import io.cairn.kv.mvcc.KvException;
+import io.cairn.kv.mvcc.KvLimits;
+import io.cairn.kv.mvcc.KvResult;
+import io.cairn.kv.mvcc.Validation;
+import io.cairn.kv.proto.KvCommand;
+import io.cairn.kv.proto.etcd.CompactionRequest;
+import io.cairn.kv.proto.etcd.CompactionResponse;
+import io.cairn.kv.proto.etcd.DeleteRangeRequest;
+import io.cairn.kv.proto.etcd.DeleteRangeResponse;
+import io.cairn.kv.proto.etcd.PutRequest;
+import io.cairn.kv.proto.etcd.PutResponse;
+import io.cairn.kv.proto.etcd.RangeRequest;
+import io.cairn.kv.proto.etcd.RangeResponse;
+import io.cairn.kv.proto.etcd.ResponseHeader;
+import io.cairn.kv.proto.etcd.TxnRequest;
+import io.cairn.kv.proto.etcd.TxnResponse;
+import io.cairn.raft.core.RaftConfig;
+import io.cairn.raft.core.Role;
+import io.cairn.raft.log.FileIO;
+import io.cairn.raft.log.FileIOs;
+import io.cairn.raft.log.SegmentedLog;
+import io.cairn.raft.server.GroupStatus;
+import io.cairn.raft.server.RaftException;
+import io.cairn.raft.server.RaftGroup;
+import io.cairn.raft.server.RaftServer;
+import io.cairn.raft.server.RuntimeEnvironment;
+import io.cairn.raft.transport.NettyTransport;
+import io.cairn.raft.transport.NettyTransportConfig;
+import io.cairn.raft.transport.PeerTls;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * The etcd data model, replicated by Raft, as a program embeds it: one member of a Cairn KV cluster (or a cluster
+ * of one), answering etcd's KV requests ({@link KvService}) with etcd's semantics and errors.
+ *
+ * <pre>{@code
+ * try (KvStore kv = KvStore.open(Path.of("data"))) {            // a single member, in one line
+ *     kv.blocking().put("greeting", "hello");
+ *     String v = kv.blocking().get("greeting").orElseThrow().getValue().toStringUtf8();
+ * }
+ * }</pre>
+ *
+ * <p><b>Writes</b> (Put, DeleteRange, Txn, Compact) are checked ({@link Validation}: what needs no state), proposed
+ * as one {@code KvCommand} each and answered once this member has applied them; on a follower the proposal is
+ * forwarded to the leader and still answered from this member's own apply (decision 0010). A write fails with
+ * UNAVAILABLE ("etcdserver: leader changed", "etcdserver: request timed out") when its fate cannot be known; it
+ * never succeeds unless committed.
+ *
+ * <p><b>Reads</b> are linearizable by default: a read index from the leader (forwarded by a follower), then the
+ * range once this member has applied that far; {@code serializable} reads this member's state at once. Reads run
+ * on a small bounded pool, not on the apply thread. A Txn is proposed even when it only reads (it bumps nothing).
+ *
+ * <p><b>Durability</b>: the Raft log (segmented, fsynced) is the write-ahead log; the MVCC store on RocksDB is
+ * flushed every second and the log keeps what follows its last flush (decision 0009).
+ *
+ * <p>Data directory: {@code raft/} (log, snapshots, incoming snapshots), {@code kv/} (RocksDB), {@code kv-scratch/}
+ * (checkpoints being packed or unpacked).
+ */
+public final class KvStore implements KvService, AutoCloseable {
+    /** The Raft group the store lives in. */
+    static final long GROUP = 1;
+    /** etcd's default --snapshot-count. */
+    public static final long SNAPSHOT_ENTRIES_DEFAULT = 100_000;
+    /** etcd keeps 5,000 entries below a snapshot for followers that lag a little. */
+    public static final long SNAPSHOT_RETAIN_ENTRIES_DEFAULT = 5_000;
+    /** A request waits this long for its answer (etcd: 5 s plus two election timeouts). */
+    public static final long REQUEST_TIMEOUT_MILLIS = 7_000;
+    /** While no leader is known, a request tries again after this pause. */
+    static final long RETRY_PAUSE_MILLIS = 20;
+    /** Reads waiting for a read thread beyond this many are refused ("too many requests"). */
+    static final int READ_QUEUE_MAX = 10_000;
+
+    /**
+     * How to run a member.
+     *
+     * @param memberId this member's Raft id (non-zero), also the header's member_id
+     * @param clusterId the header's cluster_id
+     * @param dataDir where everything durable lives
+     * @param peers the Raft id and peer address of every member this one knows of, itself included
+     * @param listen where this member's peer transport listens
+     * @param join true for a member added to a running cluster: it starts with no configuration of its own and
+     *     waits for the leader; false for a member of a new cluster, whose voters are {@code peers}
+     * @param tls mutual TLS between members, or null
+     * @param snapshotEntries a snapshot (a RocksDB checkpoint) after this many applied entries
+     * @param snapshotRetainEntries entries kept below a snapshot for slightly lagging followers
+     */
+    public record Options(long memberId, long clusterId, Path dataDir, Map<Long, InetSocketAddress> peers,
+            InetSocketAddress listen, boolean join, PeerTls tls, KvLimits limits, long tickMillis, int electionTicks,
+            long snapshotEntries, long snapshotRetainEntries) {
+        public Options {
+            if (memberId == 0) {
+                throw new IllegalArgumentException("a member id must not be 0");
+            }
+            peers = Map.copyOf(peers);
+        }
+
+        /** A member of a new cluster with etcd's timings (100 ms heartbeat, 1 s election timeout) and limits. */
+        public static Options member(long memberId, long clusterId, Path dataDir, Map<Long, InetSocketAddress> peers,
+                InetSocketAddress listen) {
+            return new Options(memberId, clusterId, dataDir, peers, listen, false, null, KvLimits.DEFAULTS, 100, 10,
+                    SNAPSHOT_ENTRIES_DEFAULT, SNAPSHOT_RETAIN_ENTRIES_DEFAULT);
+        }
+
+        public Options withTls(PeerTls v) {
+            return new Options(memberId, clusterId, dataDir, peers, listen, join, v, limits, tickMillis,
+                    electionTicks, snapshotEntries, snapshotRetainEntries);
+        }
+
+        public Options joining(boolean v) {
+            return new Options(memberId, clusterId, dataDir, peers, listen, v, tls, limits, tickMillis,
+                    electionTicks, snapshotEntries, snapshotRetainEntries);
+        }
+
+        public Options withTiming(long tickMillisValue, int electionTicksValue) {
+            return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillisValue,
+                    electionTicksValue, snapshotEntries, snapshotRetainEntries);
+        }
+
+        public Options withSnapshots(long entries, long retainEntries) {
+            return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillis,
+                    electionTicks, entries, retainEntries);
+        }
+
+        public Options withLimits(KvLimits v) {
+            return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, v, tickMillis, electionTicks,
+                    snapshotEntries, snapshotRetainEntries);
+        }
+    }
+
+    private final Options options;
+    private final RaftServer server;
+    private final RaftGroup group;
+    private final KvStateMachine stateMachine;
+    private final ThreadPoolExecutor reads;
+    private final SimpleMeterRegistry metrics;
+    private volatile boolean closed;
+
+    private KvStore(Options options, RaftServer server, RaftGroup group, KvStateMachine stateMachine,
+            SimpleMeterRegistry metrics) {
+        this.options = options;
+        this.server = server;
+        this.group = group;
+        this.stateMachine = stateMachine;
+        this.metrics = metrics;
+        this.reads = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(READ_QUEUE_MAX),
+                r -> {
+                    Thread t = new Thread(r, "cairn-kv-read");
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    /** A single-member store in {@code dir} (created if new, reopened with its data if not). */
+    public static KvStore open(Path dir) throws IOException {
+        InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
+        return start(Options.member(1, 1, dir, Map.of(1L, loopback), loopback));
+    }
+
+    /** Starts a member: opens or creates its data, listens to its peers, joins or forms the group. */
+    public static KvStore start(Options o) throws IOException {
+        Path raftDir = o.dataDir().resolve("raft");
+        Files.createDirectories(raftDir.resolve("incoming"));
+        FileIO files = FileIOs.fromSystemProperties();
+        SegmentedLog log = SegmentedLog.open(raftDir.resolve("log"), files);
+        NettyTransport transport = new NettyTransport(NettyTransportConfig.builder(o.memberId(), o.listen())
+                .snapshotDirectory(raftDir.resolve("incoming")).tls(o.tls()).build());
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        RaftServer server;
+        try {
+            server = RaftServer.start(RaftServer.Options.defaults(o.memberId(), raftDir, files)
+                    .withTickNanos(o.tickMillis() * 1_000_000L), log, transport, RuntimeEnvironment.production(),
+                    metrics);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting member " + o.memberId(), e);
+        }
+        for (Map.Entry<Long, InetSocketAddress> p : o.peers().entrySet()) {
+            server.setPeer(p.getKey(), p.getValue());
+        }
+        KvStateMachine sm = null;
+        try {
+            sm = new KvStateMachine(o.dataDir().resolve("kv"), o.dataDir().resolve("kv-scratch"), o.limits());
+            long[] voters = o.join() ? new long[0]
+                    : o.peers().keySet().stream().mapToLong(Long::longValue).sorted().toArray();
+            RaftConfig config = RaftConfig.builder(o.memberId(), voters).electionTicks(o.electionTicks())
+                    .heartbeatTicks(1).snapshotThresholdEntries(o.snapshotEntries())
+                    .snapshotRetainEntries(o.snapshotRetainEntries()).build();
+            RaftGroup group = server.openGroup(GROUP, config, sm);
+            return new KvStore(o, server, group, sm, metrics);
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            if (sm != null) {
+                sm.close();
+            }
+            throw e;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // KvService
+
+    @Override
+    public CompletableFuture<RangeResponse> range(RangeRequest request) {
+        try {
+            Validation.checkRange(request);
+        } catch (KvException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return read(request.getSerializable(), () -> withHeader(stateMachine.read(s -> s.range(request))));
+    }
+
+    @Override
+    public CompletableFuture<PutResponse> put(PutRequest request) {
+        return write(KvCommand.newBuilder().setPut(request).build());
+    }
+
+    @Override
+    public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request) {
+        return write(KvCommand.newBuilder().setDeleteRange(request).build());
+    }
+
+    @Override
+    public CompletableFuture<TxnResponse> txn(TxnRequest request) {
+        return write(KvCommand.newBuilder().setTxn(request).build());
+    }
+
+    @Override
+    public CompletableFuture<CompactionResponse> compact(CompactionRequest request) {
+        return write(KvCommand.newBuilder().setCompaction(request).build());
+    }
+
+    /**
+     * The immediate children of {@code prefix} (ending with '/'): at most {@code limit}, after {@code startAfter}
+     * (null: from the first); linearizable unless {@code serializable}. A Cairn extension: etcd has no such read.
+     */
+    public CompletableFuture<DirectoryListing> listChildren(byte[] prefix, byte[] startAfter, int limit,
+            boolean serializable) {
+        return read(serializable, () -> stateMachine.read(s -> s.listChildren(prefix, startAfter, limit)));
+    }
+
+    /** This member's Raft view: role, term, leader, commit and applied indexes. */
+    public GroupStatus status() {
+        return group.status();
+    }
+
+    public long memberId() {
+        return options.memberId();
+    }
+
+    public long clusterId() {
+        return options.clusterId();
+    }
+
+    /** Where this member's peer transport listens (its actual port when it was given 0). */
+    public InetSocketAddress peerAddress() {
+        return server.transport().localAddress();
+    }
+
+    /** The store's current revision on this member (serializable). */
+    public long revision() {
+        return stateMachine.read(s -> s.revision());
+    }
+
+    /** The member's meters (Raft proposals, fsyncs, commit latency...). */
+    public MeterRegistry metrics() {
+        return metrics;
+    }
+
+    /** Tells this member where member {@code id} listens (a member added to the cluster, or one that moved). */
+    public void setPeer(long id, InetSocketAddress address) {
+        server.setPeer(id, address);
+    }
+
+    /**
+     * Adds member {@code id}, listening at {@code address}, as a learner: it receives the log (or a snapshot of the
+     * store) but does not vote until {@link #promote}d. Completes once the change is applied here.
+     */
+    public CompletableFuture<Object> addLearner(long id, InetSocketAddress address) {
+        server.setPeer(id, address);
+        return group.addLearner(id);
+    }
+
+    /** Makes a caught-up learner a voter (through joint consensus). */
+    public CompletableFuture<Object> promote(long id) {
+        return group.promote(id);
+    }
+
+    /** Removes a member from the cluster. */
+    public CompletableFuture<Object> remove(long id) {
+        return group.remove(id);
+    }
+
+    /** Hands Raft leadership to member {@code to}; completes once it leads. */
+    public CompletableFuture<Long> transferLeadership(long to) {
+        return group.transferLeadership(to);
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Paths
+
+    @SuppressWarnings("unchecked")
+    private <T extends Message> CompletableFuture<T> write(KvCommand command) {
+        try {
+            Validation.checkCommand(command, options.limits());
+        } catch (KvException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        byte[] bytes = command.toByteArray();
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        whenLeader(() -> group.propose(bytes), System.nanoTime()).whenComplete((result, error) -> {
+            if (error != null) {
+                answer.completeExceptionally(toKv(error));
+                return;
+            }
+            KvResult r = (KvResult) result;
+            if (r.isError()) {
+                answer.completeExceptionally(r.error());
+            } else if (r.skipped()) {
+                answer.completeExceptionally(new KvException(KvException.Code.INTERNAL,
+                        "cairn: the command was applied before this request (a replay); retry the read"));
+            } else {
+                r.completion().whenComplete((v, e) -> {
+                    if (e != null) {
+                        answer.completeExceptionally(toKv(e));
+                    } else {
+                        answer.complete((T) withHeader(r.response()));
+                    }
+                });
+            }
+        });
+        return timed(answer);
+    }
+
+    /**
+     * Runs {@code attempt} (a proposal or a read index), again after a pause while it fails because no leader is
+     * known yet (an election is on: certainly nothing was appended), until the request's time is up, as etcd
+     * holds requests while it elects.
+     */
+    private <T> CompletableFuture<T> whenLeader(Supplier<CompletableFuture<T>> attempt, long startNanos) {
+        return attempt.get().exceptionallyCompose(e -> {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            boolean noLeader = cause instanceof RaftException re && re.reason() == RaftException.Reason.NOT_LEADER;
+            long waitedMillis = (System.nanoTime() - startNanos) / 1_000_000L;
+            if (!noLeader || waitedMillis + RETRY_PAUSE_MILLIS >= REQUEST_TIMEOUT_MILLIS || closed) {
+                return CompletableFuture.failedFuture(cause);
+            }
+            return CompletableFuture.supplyAsync(() -> null,
+                    CompletableFuture.delayedExecutor(RETRY_PAUSE_MILLIS, TimeUnit.MILLISECONDS))
+                    .thenCompose(v -> whenLeader(attempt, startNanos));
+        });
+    }
+
+    private <T> CompletableFuture<T> read(boolean serializable, Supplier<T> query) {
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        CompletableFuture<Void> ready = serializable ? CompletableFuture.completedFuture(null)
+                : whenLeader(group::linearizableRead, System.nanoTime());
+        ready.whenComplete((v, error) -> {
+            if (error != null) {
+                answer.completeExceptionally(toKv(error));
+                return;
+            }
+            try {
+                reads.execute(() -> {
+                    try {
+                        answer.complete(query.get());
+                    } catch (RuntimeException e) {
+                        answer.completeExceptionally(toKv(e));
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                answer.completeExceptionally(toKv(e));
+            }
+        });
+        return timed(answer);
+    }
+
+    private <T> CompletableFuture<T> timed(CompletableFuture<T> f) {
+        return f.orTimeout(REQUEST_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).exceptionallyCompose(
+                e -> CompletableFuture.failedFuture(toKv(e)));
+    }
+
+    /** The response with a complete header: the store's revision and this member's cluster, id and term. */
+    @SuppressWarnings("unchecked")
+    private <T extends Message> T withHeader(T response) {
+        FieldDescriptor field = response.getDescriptorForType().findFieldByName("header");
+        ResponseHeader stored = (ResponseHeader) response.getField(field);
+        ResponseHeader full = stored.toBuilder().setClusterId(options.clusterId()).setMemberId(options.memberId())
+                .setRaftTerm(group.status().term()).build();
+        return (T) response.toBuilder().setField(field, full).build();
+    }
+
+    /** What a failure means to an etcd client: etcd's code and text (api/v3rpc/rpctypes). */
+    static KvException toKv(Throwable error) {
+        Throwable e = error;
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof KvException kv) {
+            return kv;
+        }
+        if (e instanceof TimeoutException) {
+            return new KvException(KvException.Code.UNAVAILABLE, "etcdserver: request timed out");
+        }
+        if (e instanceof RejectedExecutionException) {
+            return new KvException(KvException.Code.RESOURCE_EXHAUSTED, "etcdserver: too many requests");
+        }
+        if (e instanceof RaftException re) {
+            return switch (re.reason()) {
+                case NOT_LEADER -> new KvException(KvException.Code.UNAVAILABLE, "etcdserver: no leader");
+                case LOST, UNKNOWN_OUTCOME, TRANSFERRING -> new KvException(KvException.Code.UNAVAILABLE,
+                        "etcdserver: leader changed");
+                case OVERLOADED -> new KvException(KvException.Code.RESOURCE_EXHAUSTED, "etcdserver: too many requests");
+                case TOO_LARGE -> new KvException(KvException.Code.INVALID_ARGUMENT, "etcdserver: request is too large");
+                case CLOSED -> new KvException(KvException.Code.UNAVAILABLE, "etcdserver: server stopped");
+                default -> new KvException(KvException.Code.INTERNAL, "cairn: " + re.getMessage());
+            };
+        }
+        return new KvException(KvException.Code.INTERNAL, "cairn: " + e);
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Blocking form
+
+    /** The same requests, waiting for their answers; failures are thrown as {@link KvException}. */
+    public Blocking blocking() {
+        return new Blocking();
+    }
+
+    /** Blocking calls on this store, with a few conveniences for string keys. */
+    public final class Blocking {
+        private Blocking() {}
+
+        private <T> T await(CompletableFuture<T> f) {
+            try {
+                return f.get(REQUEST_TIMEOUT_MILLIS + 1_000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KvException(KvException.Code.UNAVAILABLE, "cairn: interrupted");
+            } catch (ExecutionException | TimeoutException e) {
+                throw toKv(e);
+            }
+        }
+
+        public RangeResponse range(RangeRequest r) {
+            return await(KvStore.this.range(r));
+        }
+
+        public PutResponse put(PutRequest r) {
+            return await(KvStore.this.put(r));
+        }
+
+        public DeleteRangeResponse deleteRange(DeleteRangeRequest r) {
+            return await(KvStore.this.deleteRange(r));
+        }
+
+        public TxnResponse txn(TxnRequest r) {
+            return await(KvStore.this.txn(r));
+        }
+
+        public CompactionResponse compact(CompactionRequest r) {
+            return await(KvStore.this.compact(r));
+        }
+
+        public PutResponse put(String key, String value) {
+            return put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(key))
+                    .setValue(ByteString.copyFromUtf8(value)).build());
+        }
+
+        /** The key's current value, linearizably. */
+        public java.util.Optional<io.cairn.kv.proto.mvcc.KeyValue> get(String key) {
+            RangeResponse r = range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).build());
+            return r.getKvsCount() == 0 ? java.util.Optional.empty() : java.util.Optional.of(r.getKvs(0));
+        }
+
+        /** Deletes one key; returns how many were deleted (0 or 1). */
+        public long delete(String key) {
+            return deleteRange(DeleteRangeRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).build())
+                    .getDeleted();
+        }
+    }
+
+    /** Whether this member leads the group right now. */
+    public boolean isLeader() {
+        return group.status().role() == Role.LEADER;
+    }
+
+    /** Stops serving, closes the member's Raft runtime and then the store (flushed). */
+    @Override
+    public void close() {
+        closed = true;
+        reads.shutdown();
+        server.close();
+        stateMachine.close();
+    }
+}

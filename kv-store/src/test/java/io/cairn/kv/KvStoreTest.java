@@ -1,0 +1,170 @@
+package io.cairn.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.cairn.kv.mvcc.KvException;
+import io.cairn.kv.proto.etcd.Compare;
+import io.cairn.kv.proto.etcd.PutRequest;
+import io.cairn.kv.proto.etcd.RangeRequest;
+import io.cairn.kv.proto.etcd.RequestOp;
+import io.cairn.kv.proto.etcd.TxnRequest;
+import io.cairn.kv.proto.etcd.TxnResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The embedded KV store as a program uses it: a single member opened in one line, and three members in one
+ * JVM (real logs, sockets and RocksDB) where any member serves any request.
+ */
+class KvStoreTest {
+    @TempDir
+    Path dir;
+
+    private static ByteString bs(String s) {
+        return ByteString.copyFromUtf8(s);
+    }
+
+    @Test
+    void aSingleMemberStoreKeepsItsDataAcrossARestart() throws Exception {
+        try (KvStore kv = KvStore.open(dir)) {
+            assertThat(kv.revision()).isEqualTo(1);
+            assertThat(kv.blocking().put("a", "1").getHeader().getRevision()).isEqualTo(2);
+            assertThat(kv.blocking().put("a", "2").getHeader().getRevision()).isEqualTo(3);
+            assertThat(kv.blocking().get("a").orElseThrow().getVersion()).isEqualTo(2);
+            assertThat(kv.blocking().delete("a")).isEqualTo(1);
+            assertThat(kv.blocking().put("b", "x").getHeader().getMemberId()).isEqualTo(1);
+        }
+        try (KvStore kv = KvStore.open(dir)) {
+            assertThat(kv.blocking().get("a")).isEmpty();
+            assertThat(kv.blocking().get("b").orElseThrow().getValue().toStringUtf8()).isEqualTo("x");
+            assertThat(kv.revision()).isEqualTo(5);
+            // a read at an old revision still sees the deleted key
+            var old = kv.blocking().range(RangeRequest.newBuilder().setKey(bs("a")).setRevision(3).build());
+            assertThat(old.getKvs(0).getValue().toStringUtf8()).isEqualTo("2");
+        }
+    }
+
+    @Test
+    void badInputGetsEtcdsErrorAndChangesNothing() throws Exception {
+        try (KvStore kv = KvStore.open(dir)) {
+            assertThatThrownBy(() -> kv.blocking().put("", "v")).isInstanceOf(KvException.class)
+                    .hasMessage("etcdserver: key is not provided");
+            TxnRequest duplicate = TxnRequest.newBuilder()
+                    .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(bs("k"))))
+                    .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(bs("k"))))
+                    .build();
+            assertThatThrownBy(() -> kv.blocking().txn(duplicate)).isInstanceOf(KvException.class)
+                    .hasMessage("etcdserver: duplicate key given in txn request");
+            assertThatThrownBy(() -> kv.blocking().range(RangeRequest.newBuilder().setKey(bs("k")).setRevision(99)
+                    .build())).isInstanceOf(KvException.class)
+                    .hasMessage("etcdserver: mvcc: required revision is a future revision")
+                    .matches(e -> ((KvException) e).code() == KvException.Code.OUT_OF_RANGE);
+            PutRequest huge = PutRequest.newBuilder().setKey(bs("big")).setValue(ByteString.copyFrom(new byte[2 << 20]))
+                    .build();
+            assertThatThrownBy(() -> kv.blocking().put(huge)).isInstanceOf(KvException.class)
+                    .hasMessage("etcdserver: request is too large");
+            assertThat(kv.revision()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anyMemberServesWritesAndLinearizableReads() throws Exception {
+        try (KvCluster c = new KvCluster(dir, 3, 20, 10, 1_000)) {
+            long leader = c.awaitLeader();
+            long follower = leader == 1 ? 2 : 1;
+            long other = 6 - leader - follower;
+            KvStore f = c.member(follower);
+            var put = f.blocking().put("k", "from a follower");
+            assertThat(put.getHeader().getMemberId()).isEqualTo(follower);
+            assertThat(put.getHeader().getClusterId()).isEqualTo(42);
+            assertThat(put.getHeader().getRaftTerm()).isPositive();
+            // the write is acknowledged: a linearizable read through any other member sees it
+            assertThat(c.member(other).blocking().get("k").orElseThrow().getValue().toStringUtf8())
+                    .isEqualTo("from a follower");
+            Compare absent = Compare.newBuilder().setKey(bs("lock")).setTarget(Compare.CompareTarget.CREATE)
+                    .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0).build();
+            TxnRequest grab = TxnRequest.newBuilder().addCompare(absent).addSuccess(RequestOp.newBuilder()
+                    .setRequestPut(PutRequest.newBuilder().setKey(bs("lock")).setValue(bs("owner")))).build();
+            TxnResponse first = c.member(other).blocking().txn(grab);
+            TxnResponse second = c.member(leader).blocking().txn(grab);
+            assertThat(first.getSucceeded()).isTrue();
+            assertThat(second.getSucceeded()).isFalse();
+        }
+    }
+
+    /**
+     * A client whose write is in flight when the leader dies gets its result or an error, never a silent success
+     * for something that was not committed: every write acknowledged through a follower is on the new leader.
+     */
+    @Test
+    void writesInFlightWhenTheLeaderDiesAreAcknowledgedOnlyIfCommitted() throws Exception {
+        try (KvCluster c = new KvCluster(dir, 3, 20, 10, 1_000)) {
+            long leader = c.awaitLeader();
+            long follower = leader == 1 ? 2 : 1;
+            KvStore f = c.member(follower);
+            f.blocking().put("warm", "up");
+            List<CompletableFuture<?>> writes = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                writes.add(f.put(PutRequest.newBuilder().setKey(bs("w" + i)).setValue(bs("v")).build()));
+                if (i == 150) {
+                    c.stop(leader);
+                }
+            }
+            List<String> acknowledged = new ArrayList<>();
+            for (int i = 0; i < writes.size(); i++) {
+                try {
+                    writes.get(i).get(20, TimeUnit.SECONDS);
+                    acknowledged.add("w" + i);
+                } catch (ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(KvException.class);
+                    assertThat(((KvException) e.getCause()).code()).isEqualTo(KvException.Code.UNAVAILABLE);
+                }
+            }
+            // a client that retries its unknown writes gets through once a new leader is elected
+            for (int i = 0; i < 20; i++) {
+                for (int attempt = 0; ; attempt++) {
+                    try {
+                        f.blocking().put("after" + i, "v");
+                        acknowledged.add("after" + i);
+                        break;
+                    } catch (KvException e) {
+                        assertThat(e.code()).isEqualTo(KvException.Code.UNAVAILABLE);
+                        assertThat(attempt).as("attempts of write %d", i).isLessThan(20);
+                    }
+                }
+            }
+            long next = c.awaitLeader();
+            for (String k : acknowledged) {
+                assertThat(c.member(next).blocking().get(k)).as(k).isPresent();
+            }
+        }
+    }
+
+    @Test
+    void aNewMemberCatchesUpFromASnapshotOfTheStore() throws Exception {
+        try (KvCluster c = new KvCluster(dir, 3, 20, 10, 50)) {
+            long leader = c.awaitLeader();
+            for (int i = 0; i < 300; i++) {
+                c.member(leader).blocking().put("k" + i, "v" + i);
+            }
+            Thread.sleep(1_500); // the store's flush, after which the log below the snapshot goes
+            c.member(leader).blocking().put("after", "flush");
+            KvStore fresh = c.addFresh(4);
+            c.awaitCaughtUp(4);
+            RangeRequest all = RangeRequest.newBuilder().setKey(bs("k")).setRangeEnd(bs("l")).setSerializable(true)
+                    .setCountOnly(true).build();
+            assertThat(fresh.blocking().range(all).getCount()).isEqualTo(300);
+            assertThat(java.nio.file.Files.list(dir.resolve("m4").resolve("raft").resolve("snapshots").resolve("1"))
+                    .anyMatch(p -> p.getFileName().toString().startsWith("snap-"))).as("installed a snapshot").isTrue();
+            assertThat(fresh.revision()).isEqualTo(c.member(leader).revision());
+        }
+    }
+}
