@@ -30,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * the thread that completed it, and the budget is given back. Errors are translated by {@link GrpcErrors}: a
  * {@link KvException} is sent as etcd sends it; anything else is a bug, logged and sent as INTERNAL.
  *
+ * <p>The budget is given back only when the KvService's future completes, not when the client gives up: the
+ * KvService still holds the request then. So the KvService must bound its own waits (the contract: a proposal that
+ * takes too long fails with UNAVAILABLE "etcdserver: request timed out"); a future that never completes keeps its
+ * share of the budget for good.
+ *
  * <p>Validation of the request's content (empty key, too many ops, duplicate keys) is the KvService's: it runs
  * {@link io.cairn.kv.mvcc.Validation} before proposing, in etcd's order.
  *

@@ -1,6 +1,10 @@
 package io.cairn.kv.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import io.cairn.kv.KvService;
+import io.cairn.kv.mvcc.KvException;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -13,6 +17,8 @@ import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -24,6 +30,13 @@ final class GrpcFixture implements AutoCloseable {
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
     private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+
+    /** The refusal a call failed with, after KvClient's translation; fails the test if it did not fail so. */
+    static KvException refusal(CompletableFuture<?> call) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> call.get(30, TimeUnit.SECONDS));
+        assertThat(e.getCause()).isInstanceOf(KvException.class);
+        return (KvException) e.getCause();
+    }
 
     static InetSocketAddress loopbackEphemeral() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);

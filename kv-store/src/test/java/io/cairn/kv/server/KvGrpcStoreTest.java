@@ -2,6 +2,7 @@ package io.cairn.kv.server;
 
 import static io.cairn.kv.server.Req.bs;
 import static io.cairn.kv.server.Req.keys;
+import static io.cairn.kv.server.GrpcFixture.refusal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,7 +23,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,14 +54,6 @@ class KvGrpcStoreTest {
 
     private static <T> T await(CompletableFuture<T> f) throws Exception {
         return f.get(30, TimeUnit.SECONDS);
-    }
-
-    /** The refusal a call failed with, after KvClient's translation. */
-    private static KvException refusal(CompletableFuture<?> f) {
-        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
-                () -> f.get(30, TimeUnit.SECONDS));
-        assertThat(e.getCause()).isInstanceOf(KvException.class);
-        return (KvException) e.getCause();
     }
 
     private void seed() throws Exception {
