@@ -83,19 +83,23 @@ final class GrpcFixture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        Exception first = null;
+    public void close() throws IOException {
+        IOException failure = null;
         while (!opened.isEmpty()) {
             try {
                 opened.pop().close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } catch (Exception e) {
-                if (first == null) {
-                    first = e;
+                if (failure == null) {
+                    failure = new IOException("closing a test resource failed", e);
+                } else {
+                    failure.addSuppressed(e);
                 }
             }
         }
-        if (first != null) {
-            throw first;
+        if (failure != null) {
+            throw failure;
         }
     }
 

@@ -110,8 +110,7 @@ class KvGrpcServerTest {
 
     @Test
     void closeLetsAdmittedCallsFinish() throws Exception {
-        KvGrpcServer server = KvGrpcServer.start(GrpcFixture.loopbackEphemeral(), held,
-                KvServerLimits.DEFAULTS.withShutdownGraceMillis(20_000));
+        KvGrpcServer server = fixture.server(held, KvServerLimits.DEFAULTS.withShutdownGraceMillis(20_000));
         KvClient client = fixture.client(server);
         CompletableFuture<PutResponse> admitted = client.put(Req.put("a", "1"));
         CompletableFuture<Message> inService = pending.poll(20, TimeUnit.SECONDS);
@@ -129,8 +128,7 @@ class KvGrpcServerTest {
 
     @Test
     void closeCancelsCallsStillOpenAfterTheGrace() throws Exception {
-        KvGrpcServer server = KvGrpcServer.start(GrpcFixture.loopbackEphemeral(), held,
-                KvServerLimits.DEFAULTS.withShutdownGraceMillis(200));
+        KvGrpcServer server = fixture.server(held, KvServerLimits.DEFAULTS.withShutdownGraceMillis(200));
         KvClient client = fixture.client(server);
         CompletableFuture<PutResponse> admitted = client.put(Req.put("a", "1"));
         pending.poll(20, TimeUnit.SECONDS);

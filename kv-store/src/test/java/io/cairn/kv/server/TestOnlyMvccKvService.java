@@ -23,8 +23,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -104,9 +106,13 @@ final class TestOnlyMvccKvService implements KvService, AutoCloseable {
 
     /** Closes the store on the apply thread (the store's rule), then stops the thread. */
     @Override
-    public void close() throws Exception {
-        CompletableFuture.runAsync(store::close, applyThread).get(30, TimeUnit.SECONDS);
-        applyThread.shutdown();
-        applyThread.awaitTermination(10, TimeUnit.SECONDS);
+    public void close() throws ExecutionException, TimeoutException {
+        try {
+            CompletableFuture.runAsync(store::close, applyThread).get(30, TimeUnit.SECONDS);
+            applyThread.shutdown();
+            applyThread.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
