@@ -1,0 +1,153 @@
+package io.cairn.kv.server;
+
+import io.cairn.kv.KvStore;
+import io.cairn.kv.mvcc.KvLimits;
+import io.cairn.raft.member.MemberMain;
+import io.cairn.raft.transport.PeerTls;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code cairn kv}: one member of an etcd-compatible KV cluster, started with etcd's flags ({@link EtcdFlags}).
+ * With no flags, a single member named {@code default}, clients on 127.0.0.1:2379, peers on 127.0.0.1:2380, data
+ * in {@code ./default.cairn}. A data directory that holds a member restarts it, and {@code --initial-cluster*} are
+ * ignored, as etcd ignores them.
+ *
+ * <p>Layout of the data directory: {@code member/identity.properties} ({@link MemberIdentity}) and the store's own
+ * directories ({@code member/raft}, {@code member/kv}; see {@link KvStore}).
+ *
+ * <p>Bad flags end the process with status 2 and one line saying what is wrong; a member that cannot start (a port
+ * in use, a damaged data directory) with status 1. Runs until stopped; SIGTERM closes it cleanly.
+ */
+public final class KvMain {
+    private KvMain() {}
+
+    public static void main(String[] args) throws Exception {
+        MemberMain.productionNetty();
+        if (EtcdFlags.wantsHelp(args)) {
+            System.out.print(EtcdFlags.usage());
+            return;
+        }
+        EtcdFlags flags;
+        try {
+            flags = EtcdFlags.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("cairn kv: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Running running;
+        try {
+            running = start(flags);
+        } catch (IllegalArgumentException e) {
+            System.err.println("cairn kv: " + e.getMessage());
+            System.exit(2);
+            return;
+        } catch (IOException | RuntimeException e) {
+            System.err.println("cairn kv: cannot start: " + e);
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(running::close, "cairn-kv-shutdown"));
+        Thread.currentThread().join();
+    }
+
+    /** A started member: its store and the gRPC server in front of it. */
+    record Running(KvStore store, KvGrpcServer grpc, MemberIdentity identity) implements AutoCloseable {
+        @Override
+        public void close() {
+            grpc.close();
+            store.close();
+        }
+    }
+
+    static Running start(EtcdFlags flags) throws IOException {
+        Path memberDir = Path.of(flags.get("data-dir")).resolve("member");
+        boolean restart = MemberIdentity.exists(memberDir);
+        MemberIdentity identity;
+        if (restart) {
+            identity = MemberIdentity.load(memberDir);
+            if (flags.isSet("initial-cluster") || flags.isSet("initial-cluster-state")) {
+                System.err.println("cairn kv: the data directory holds member " + identity.name() + " ("
+                        + MemberIdentity.hex(identity.memberId()) + "); --initial-cluster* are ignored");
+            }
+        } else {
+            identity = MemberIdentity.fromFlags(flags);
+        }
+        String state = flags.get("initial-cluster-state");
+        if (!state.equals("new") && !state.equals("existing")) {
+            throw new IllegalArgumentException("invalid value \"" + state + "\" for flag --initial-cluster-state:"
+                    + " new or existing");
+        }
+        if (!flags.get("listen-metrics-urls").isBlank()) {
+            System.err.println("cairn kv: --listen-metrics-urls is not served yet; ignored");
+        }
+        List<URI> peerListen = flags.urls("listen-peer-urls");
+        List<URI> clientListen = flags.urls("listen-client-urls");
+        if (peerListen.isEmpty() || clientListen.isEmpty()) {
+            throw new IllegalArgumentException("--listen-peer-urls and --listen-client-urls need a URL each");
+        }
+        long heartbeat = flags.getLong("heartbeat-interval");
+        long election = flags.getLong("election-timeout");
+        if (heartbeat <= 0 || election < 2 * heartbeat) {
+            throw new IllegalArgumentException("--election-timeout[" + election + "ms] should be at least as 2 times"
+                    + " as --heartbeat-interval[" + heartbeat + "ms]");
+        }
+        Map<Long, InetSocketAddress> peers = new TreeMap<>();
+        for (Map.Entry<Long, MemberIdentity.Member> m : identity.members().entrySet()) {
+            peers.put(m.getKey(), EtcdFlags.address(m.getValue().peerUrls().get(0)));
+        }
+        KvStore.Options o = KvStore.Options.member(identity.memberId(), identity.clusterId(), memberDir, peers,
+                EtcdFlags.address(peerListen.get(0)))
+                .withTiming(heartbeat, (int) (election / heartbeat))
+                .withSnapshots(flags.getLong("snapshot-count"), KvStore.SNAPSHOT_RETAIN_ENTRIES_DEFAULT)
+                .joining(!restart && state.equals("existing"))
+                .withTls(peerTls(flags));
+        if (!restart) {
+            identity.store(memberDir);
+        }
+        KvStore store = KvStore.start(o);
+        KvGrpcServer grpc;
+        try {
+            List<InetSocketAddress> clients = new ArrayList<>();
+            for (URI u : clientListen) {
+                clients.add(EtcdFlags.address(u));
+            }
+            grpc = KvGrpcServer.start(clients, store, KvServerLimits.forStore(KvLimits.DEFAULTS));
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        System.err.println("cairn kv: member " + identity.name() + " (" + MemberIdentity.hex(identity.memberId())
+                + ") of cluster " + MemberIdentity.hex(identity.clusterId()) + (restart ? " restarted" : " started")
+                + " in " + memberDir.getParent() + ": clients on " + grpc.addresses() + ", peers on "
+                + store.peerAddress());
+        return new Running(store, grpc, identity);
+    }
+
+    private static PeerTls peerTls(EtcdFlags flags) {
+        boolean any = flags.isSet("peer-cert-file") || flags.isSet("peer-key-file")
+                || flags.isSet("peer-trusted-ca-file");
+        if (!any) {
+            return null;
+        }
+        if (!flags.isSet("peer-cert-file") || !flags.isSet("peer-key-file") || !flags.isSet("peer-trusted-ca-file")) {
+            throw new IllegalArgumentException("mutual TLS between members needs --peer-cert-file, --peer-key-file"
+                    + " and --peer-trusted-ca-file together");
+        }
+        for (String f : List.of("peer-cert-file", "peer-key-file", "peer-trusted-ca-file")) {
+            if (!Files.isReadable(Path.of(flags.get(f)))) {
+                throw new IllegalArgumentException("--" + f + "=" + flags.get(f) + ": cannot read the file");
+            }
+        }
+        return new PeerTls(Path.of(flags.get("peer-cert-file")), Path.of(flags.get("peer-key-file")),
+                Path.of(flags.get("peer-trusted-ca-file")));
+    }
+}
