@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the real etcdctl (v3 API) against one endpoint, with bounded timeouts: etcdctl's own dial and command
+ * Runs the real etcdctl (v3 API) against one endpoint (or several), with bounded timeouts: etcdctl's own dial and command
  * timeouts, and a hard limit on the process after which it is killed and the test fails.
  */
 final class Etcdctl {
@@ -31,7 +31,12 @@ final class Etcdctl {
     private final Path scratch;
 
     Etcdctl(KvGrpcServer server, Path scratch) {
-        this.endpoint = "127.0.0.1:" + server.port();
+        this("127.0.0.1:" + server.port(), scratch);
+    }
+
+    /** etcdctl against {@code endpoints} (host:port, comma-separated). */
+    Etcdctl(String endpoints, Path scratch) {
+        this.endpoint = endpoints;
         this.scratch = scratch;
     }
 

@@ -1,0 +1,162 @@
+package io.cairn.kv.mvcc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Message;
+import io.cairn.kv.KvCluster;
+import io.cairn.kv.KvStore;
+import io.cairn.kv.proto.KvCommand;
+import io.cairn.kv.proto.etcd.RangeRequest;
+import io.cairn.kv.proto.etcd.ResponseHeader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
+
+/**
+ * The model-based test of {@link MvccModelTest}, through Raft: random Puts, DeleteRanges, Txns and Compacts sent
+ * through random members of a three-member {@link KvStore} cluster (a follower forwards them), linearizable Ranges
+ * at random revisions through random members, members restarted at random points (the leader too), and once per
+ * run a fresh member added that must catch up from a snapshot of the store (the others keep no log below their
+ * snapshots). Every answer must equal the reference model's; at the end every member, the fresh one included, must
+ * answer every key and prefix at every revision as the model does.
+ *
+ * <p>Writes are sequential, so the model knows the exact state at every step. A write that ends UNAVAILABLE (its
+ * fate unknown, which timing can cause) cannot be checked against the model: that try is discarded, not passed.
+ * Each try runs a real cluster (sockets, fsyncs, RocksDB), so there are only a few tries by default.
+ */
+class ReplicatedModelTest {
+    private static final KvLimits LIMITS = KvLimits.DEFAULTS;
+
+    sealed interface Step permits Write, Read, Restart, AddFresh {}
+
+    record Write(long seed, int via) implements Step {}
+
+    record Read(long seed, int via) implements Step {}
+
+    record Restart(int which) implements Step {}
+
+    record AddFresh() implements Step {}
+
+    @Property(tries = 4, shrinking = ShrinkingMode.OFF)
+    @net.jqwik.api.statistics.StatisticsReport(format = net.jqwik.api.statistics.Histogram.class)
+    void aReplicatedStoreAnswersAsTheModel(@ForAll("runs") List<Step> steps) throws Exception {
+        Path dir = Files.createTempDirectory("replicated-model");
+        try (KvCluster c = new KvCluster(dir, 3, 20, 15, 20)) {
+            RefModel model = new RefModel(LIMITS);
+            List<Long> ids = new ArrayList<>(List.of(1L, 2L, 3L));
+            c.awaitLeader();
+            for (Step s : steps) {
+                if (s instanceof Write w) {
+                    write(c.member(pick(ids, w.via())), model, new MvccModelTest.Builder(new Random(w.seed()), model)
+                            .command());
+                } else if (s instanceof Read r) {
+                    RangeRequest req = new MvccModelTest.Builder(new Random(r.seed()), model).range(0);
+                    assertThat(outcome(c.member(pick(ids, r.via())).range(req))).as("range %s", req)
+                            .isEqualTo(model.range(req));
+                } else if (s instanceof Restart r) {
+                    long id = pick(ids, r.which());
+                    c.stop(id);
+                    c.start(id);
+                } else if (s instanceof AddFresh && !ids.contains(4L)) {
+                    c.addFresh(4);
+                    ids.add(4L);
+                }
+            }
+            if (!ids.contains(4L)) { // every run ends with a fresh member, after the store's flush let the log go
+                Thread.sleep(1_200);
+                write(c.member(1), model, KvCommand.newBuilder().setPut(Req.put("a", "last")).build());
+                c.addFresh(4);
+                ids.add(4L);
+            }
+            for (long id : ids) {
+                c.awaitCaughtUp(id);
+                checkEverything(c.member(id), model);
+            }
+            boolean fromSnapshot;
+            try (var files = Files.list(dir.resolve("m4").resolve("raft").resolve("snapshots").resolve("1"))) {
+                fromSnapshot = files.anyMatch(p -> p.getFileName().toString().startsWith("snap-"));
+            }
+            net.jqwik.api.statistics.Statistics.label("fresh member caught up").collect(
+                    fromSnapshot ? "from a snapshot" : "from the log");
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private static long pick(List<Long> ids, int i) {
+        return ids.get(Math.floorMod(i, ids.size()));
+    }
+
+    private static void write(KvStore via, RefModel model, KvCommand command) throws Exception {
+        CompletableFuture<? extends Message> f = switch (command.getOpCase()) {
+            case PUT -> via.put(command.getPut());
+            case DELETE_RANGE -> via.deleteRange(command.getDeleteRange());
+            case TXN -> via.txn(command.getTxn());
+            case COMPACTION -> via.compact(command.getCompaction());
+            case OP_NOT_SET -> throw new AssertionError("no op");
+        };
+        Object actual = outcome(f);
+        Assume.that(!(actual instanceof KvException e && e.code() == KvException.Code.UNAVAILABLE));
+        assertThat(actual).as("write %s", command).isEqualTo(model.apply(command));
+    }
+
+    /** The response with its header cut to what the model knows (the revision), or the error. */
+    private static Object outcome(CompletableFuture<? extends Message> f) throws Exception {
+        try {
+            Message m = f.get(20, TimeUnit.SECONDS);
+            var field = m.getDescriptorForType().findFieldByName("header");
+            ResponseHeader h = (ResponseHeader) m.getField(field);
+            return m.toBuilder().setField(field, ResponseHeader.newBuilder().setRevision(h.getRevision()).build())
+                    .build();
+        } catch (ExecutionException e) {
+            return e.getCause();
+        }
+    }
+
+    /** Every key and the whole key space at every revision, read from this member's own state. */
+    private static void checkEverything(KvStore member, RefModel model) throws Exception {
+        for (long rev = model.compacted - 1; rev <= model.revision + 1; rev++) {
+            List<RangeRequest> reads = new ArrayList<>(List.of(RangeRequest.newBuilder().setKey(Req.bs("\0"))
+                    .setRangeEnd(Req.bs("\0")).setRevision(rev).setSerializable(true).build()));
+            for (String k : List.of("a", "b", "c", "a/1", "a/2", "b/1", "ab", "a\0", "\u00ff")) {
+                reads.add(RangeRequest.newBuilder().setKey(Req.bs(k)).setRevision(rev).setSerializable(true).build());
+            }
+            for (RangeRequest r : reads) {
+                RangeRequest asModel = r.toBuilder().setSerializable(false).build();
+                assertThat(outcome(member.range(r))).as("member %s: %s", member.memberId(), r)
+                        .isEqualTo(model.range(asModel));
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<List<Step>> runs() {
+        Arbitrary<Integer> via = Arbitraries.integers().between(0, 3);
+        Arbitrary<Step> write = net.jqwik.api.Combinators.combine(Arbitraries.longs(), via).as(Write::new);
+        Arbitrary<Step> read = net.jqwik.api.Combinators.combine(Arbitraries.longs(), via).as(Read::new);
+        Arbitrary<Step> step = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(12, write),
+                net.jqwik.api.Tuple.of(5, read),
+                net.jqwik.api.Tuple.of(1, via.map(Restart::new)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.just(new AddFresh())));
+        return step.list().ofMinSize(30).ofMaxSize(90);
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.cairn.kv.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real {@code etcdctl} (Debian's etcd-client 3.4) against three {@code cairn kv} processes started with etcd's
+ * own flags for a static cluster: every command through whichever member it reaches, put / get (prefix, from-key,
+ * rev, limit, sort, keys-only) / del / txn / compaction, etcd's error texts, a member killed with {@code kill -9}
+ * and started again on its data, and a restart that ignores {@code --initial-cluster}. {@code .ci/run} installs
+ * etcd-client; without /usr/bin/etcdctl the test is skipped.
+ */
+class EtcdctlClusterTest {
+    private static final Pattern REVISION = Pattern.compile("\"revision\":(\\d+)");
+
+    @TempDir
+    Path dir;
+
+    private static long revision(Etcdctl.Result r) {
+        Matcher m = REVISION.matcher(r.out());
+        assertThat(m.find()).as("a revision in %s", r.out()).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    /** Retries {@code args} until etcdctl exits 0 (a member just started, or a leader just lost), up to 30 s. */
+    private static Etcdctl.Result eventually(Etcdctl ctl, String... args) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        Etcdctl.Result r;
+        do {
+            r = ctl.run(args);
+            if (r.exitCode() == 0) {
+                return r;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("etcdctl " + List.of(args) + " kept failing: " + r.err());
+    }
+
+    @Test
+    void etcdctlDrivesAThreeMemberCluster() throws Exception {
+        assumeTrue(Etcdctl.installed(), "etcdctl is not installed (Debian's etcd-client)");
+        try (KvProcesses c = new KvProcesses(dir.resolve("cluster"), 3)) {
+            c.startAll();
+            List<Etcdctl> m = new ArrayList<>(List.of(new Etcdctl(c.endpoints(), dir)));
+            for (int i = 1; i <= 3; i++) {
+                m.add(new Etcdctl(c.endpoint(i), dir));
+            }
+            long first = revision(eventually(m.get(1), "put", "/registry/pods/a", "1", "-w", "json"));
+            m.get(2).expect("OK\n", "put", "/registry/pods/b", "2");
+            m.get(3).expect("OK\n", "put", "/registry/services/x", "3");
+
+            m.get(2).expect("/registry/pods/a\n1\n/registry/pods/b\n2\n", "get", "/registry/pods", "--prefix");
+            m.get(3).expect("/registry/pods/b\n\n/registry/services/x\n\n", "get", "/registry/pods/b", "--from-key",
+                    "--keys-only");
+            m.get(1).expect("/registry/pods/a\n1\n", "get", "/registry/pods", "--prefix", "--limit=1");
+            m.get(0).expect("/registry/services/x\n\n/registry/pods/b\n\n/registry/pods/a\n\n", "get", "/registry",
+                    "--prefix", "--sort-by=MODIFY", "--order=DESCEND", "--keys-only");
+            m.get(1).expect("OK\n", "put", "/registry/pods/a", "10");
+            m.get(2).expect("/registry/pods/a\n1\n", "get", "/registry/pods/a", "--rev=" + first);
+
+            m.get(3).expect("OK\n", "put", "/registry/services/y", "5");
+            m.get(2).expect("2\n/registry/pods/a\n10\n/registry/pods/b\n2\n", "del", "/registry/pods", "--prefix",
+                    "--prev-kv");
+            Etcdctl.Result txn = m.get(3).runWithInput(
+                    "value(\"/registry/services/x\") = \"3\"\n\nput /registry/services/x 4\n\nput /registry/services/x 0\n\n",
+                    "txn");
+            assertThat(txn.exitCode()).as(txn.err()).isZero();
+            assertThat(txn.out()).isEqualTo("SUCCESS\n\nOK\n");
+            m.get(1).expect("/registry/services/x\n4\n", "get", "/registry/services/x");
+
+            long now = revision(m.get(2).run("get", "/registry/services/x", "-w", "json"));
+            m.get(1).expect("compacted revision " + now + "\n", "compaction", Long.toString(now));
+            Etcdctl.Result compacted = m.get(3).run("get", "/registry/services/x", "--rev=" + first);
+            assertThat(compacted.exitCode()).isEqualTo(1);
+            assertThat(compacted.errorLine()).isEqualTo("Error: etcdserver: mvcc: required revision has been compacted");
+            Etcdctl.Result emptyKey = m.get(2).run("put", "", "v");
+            assertThat(emptyKey.exitCode()).isEqualTo(1);
+            assertThat(emptyKey.errorLine()).isEqualTo("Error: etcdserver: key is not provided");
+
+            // kill -9 a member: the other two go on; started again on its data, it catches up
+            c.kill(1);
+            eventually(m.get(2), "put", "/after/kill", "yes");
+            m.get(3).expect("/after/kill\nyes\n", "get", "/after/kill");
+            c.start(1);
+            eventually(m.get(1), "get", "/after/kill");
+            m.get(1).expect("/after/kill\nyes\n", "get", "/after/kill", "--consistency=s");
+
+            // a restart ignores --initial-cluster*, as etcd does: the data directory says who the member is
+            c.kill(3);
+            List<String> other = new ArrayList<>(c.flags(3));
+            other.set(other.indexOf("--initial-cluster") + 1, "kv3=http://127.0.0.1:1");
+            c.start(3, other);
+            eventually(m.get(3), "put", "/after/restart", "ok");
+            m.get(0).expect("/after/kill\nyes\n/after/restart\nok\n", "get", "/after", "--prefix");
+            assertThat(c.log(3)).contains("--initial-cluster* are ignored");
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.cairn.kv.server;
+
+import io.cairn.raft.transport.LoopbackPorts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code cairn kv} members as real processes on loopback, started as a script starts etcd: each with etcd's flags
+ * ({@code --name}, {@code --initial-cluster}, ...), run from this test's classpath ({@code KvMain}), logging into
+ * its data directory. Members can be killed ({@code kill -9}), stopped (SIGTERM) and started again on their data.
+ */
+final class KvProcesses implements AutoCloseable {
+    private final Path dir;
+    private final Map<Integer, int[]> ports = new TreeMap<>();
+    private final Map<Integer, Process> processes = new TreeMap<>();
+
+    KvProcesses(Path dir, int members) throws IOException {
+        this.dir = dir;
+        for (int i = 1; i <= members; i++) {
+            ports.put(i, new int[] {LoopbackPorts.free(), LoopbackPorts.free()});
+        }
+    }
+
+    String name(int i) {
+        return "kv" + i;
+    }
+
+    Path dataDir(int i) {
+        return dir.resolve(name(i) + ".cairn");
+    }
+
+    String endpoint(int i) {
+        return "127.0.0.1:" + ports.get(i)[0];
+    }
+
+    String endpoints() {
+        return String.join(",", ports.keySet().stream().map(this::endpoint).toList());
+    }
+
+    String initialCluster() {
+        List<String> parts = new ArrayList<>();
+        ports.forEach((i, p) -> parts.add(name(i) + "=http://127.0.0.1:" + p[1]));
+        return String.join(",", parts);
+    }
+
+    /** The flags etcd's own docs use for a static three-member cluster. */
+    List<String> flags(int i) {
+        String peer = "http://127.0.0.1:" + ports.get(i)[1];
+        String client = "http://127.0.0.1:" + ports.get(i)[0];
+        return List.of("--name", name(i), "--data-dir", dataDir(i).toString(), "--listen-client-urls", client,
+                "--advertise-client-urls", client, "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                "--initial-cluster-token", "etcd-cluster-1", "--initial-cluster", initialCluster(),
+                "--initial-cluster-state", "new");
+    }
+
+    void start(int i) throws IOException {
+        start(i, flags(i));
+    }
+
+    void start(int i, List<String> flags) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-cp", System.getProperty("java.class.path"), KvMain.class.getName()));
+        cmd.addAll(flags);
+        Files.createDirectories(dir);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name(i) + ".log").toFile()));
+        processes.put(i, pb.start());
+    }
+
+    void startAll() throws IOException {
+        for (int i : ports.keySet()) {
+            start(i);
+        }
+    }
+
+    /** {@code kill -9}: no chance to flush or close anything. */
+    void kill(int i) throws InterruptedException {
+        Process p = processes.remove(i);
+        if (p != null) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    String log(int i) throws IOException {
+        Path f = dir.resolve(name(i) + ".log");
+        return Files.exists(f) ? Files.readString(f) : "";
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (int i : new ArrayList<>(processes.keySet())) {
+            kill(i);
+        }
+    }
+}
