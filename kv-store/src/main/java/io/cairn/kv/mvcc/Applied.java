@@ -1,5 +1,7 @@
 package io.cairn.kv.mvcc;
 
+import io.cairn.raft.core.Invariants;
+
 /**
  * One committed Raft entry for the store: its log index and the {@code KvCommand} bytes proposed.
  *

@@ -1,5 +1,7 @@
 package io.cairn.kv.mvcc;
 
+import io.cairn.raft.core.Invariants;
+
 
 /**
  * Every limit of the store in one place, with their relationships checked at construction.

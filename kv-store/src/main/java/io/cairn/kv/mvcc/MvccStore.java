@@ -1,5 +1,7 @@
 package io.cairn.kv.mvcc;
 
+import io.cairn.raft.core.Invariants;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.cairn.kv.proto.KvCommand;
 import io.cairn.kv.proto.etcd.RangeRequest;

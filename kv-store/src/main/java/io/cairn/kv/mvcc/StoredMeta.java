@@ -1,5 +1,7 @@
 package io.cairn.kv.mvcc;
 
+import io.cairn.raft.core.Invariants;
+
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatchWithIndex;
 

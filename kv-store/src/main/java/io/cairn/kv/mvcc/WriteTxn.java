@@ -1,5 +1,7 @@
 package io.cairn.kv.mvcc;
 
+import io.cairn.raft.core.Invariants;
+
 import io.cairn.kv.proto.mvcc.Event;
 import io.cairn.kv.proto.mvcc.KeyValue;
 import org.rocksdb.ColumnFamilyHandle;

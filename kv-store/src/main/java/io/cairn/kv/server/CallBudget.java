@@ -1,6 +1,6 @@
 package io.cairn.kv.server;
 
-import io.cairn.kv.mvcc.Invariants;
+import io.cairn.raft.core.Invariants;
 
 /**
  * The admission limit of the server: how many calls, and how many encoded request bytes, it holds between

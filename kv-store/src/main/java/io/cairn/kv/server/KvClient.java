@@ -1,7 +1,7 @@
 package io.cairn.kv.server;
 
 import io.cairn.kv.KvService;
-import io.cairn.kv.mvcc.Invariants;
+import io.cairn.raft.core.Invariants;
 import io.cairn.kv.proto.etcd.CompactionRequest;
 import io.cairn.kv.proto.etcd.CompactionResponse;
 import io.cairn.kv.proto.etcd.DeleteRangeRequest;

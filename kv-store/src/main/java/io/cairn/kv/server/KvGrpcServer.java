@@ -1,7 +1,7 @@
 package io.cairn.kv.server;
 
 import io.cairn.kv.KvService;
-import io.cairn.kv.mvcc.Invariants;
+import io.cairn.raft.core.Invariants;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.cairn.kv.server;
 
-import io.cairn.kv.mvcc.Invariants;
+import io.cairn.raft.core.Invariants;
 import io.cairn.kv.mvcc.KvLimits;
 
 /**
