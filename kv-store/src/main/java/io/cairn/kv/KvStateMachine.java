@@ -15,8 +15,8 @@ import java.util.function.Function;
 /**
  * The MVCC store as the state machine of a Raft group: committed {@code KvCommand}s go to
  * {@link MvccStore#apply} (one RocksDB write batch per applied batch, with the applied index), snapshots are
- * RocksDB checkpoints (a directory, which the runtime packs and streams), and a snapshot from the leader replaces
- * the store's directory.
+ * RocksDB checkpoints (a directory, which the runtime packs and streams) taken when a follower needs one, and a
+ * snapshot from the leader replaces the store's directory.
  *
  * <p>Durability: the store is durable on its own ({@link #durableAppliedIndex()} is its last flush), so the Raft
  * log keeps only the entries above that index and a restart replays just those; the store skips commands it
@@ -63,6 +63,21 @@ final class KvStateMachine implements FileSnapshotStateMachine {
     @Override
     public long durableAppliedIndex() {
         return store.durableAppliedIndex();
+    }
+
+    /**
+     * The store is durable on its own and skips commands it already holds, so snapshots are lazy (decision
+     * 0011): a checkpoint is packed only when a follower needs one, not every {@code --snapshot-count} entries
+     * (which for a large store wrote the whole database again each time).
+     */
+    @Override
+    public boolean lazySnapshots() {
+        return true;
+    }
+
+    @Override
+    public long makeDurable() {
+        return store.flush();
     }
 
     @Override

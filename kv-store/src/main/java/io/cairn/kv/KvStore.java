@@ -207,6 +207,9 @@ public final class KvStore implements KvService, AutoCloseable {
                     .heartbeatTicks(1).snapshotThresholdEntries(o.snapshotEntries())
                     .snapshotRetainEntries(o.snapshotRetainEntries()).build();
             RaftGroup group = server.openGroup(GROUP, config, sm);
+            if (voters.length == 1 && voters[0] == o.memberId()) {
+                group.campaign(); // alone: no reason to wait an election timeout before serving
+            }
             return new KvStore(o, server, group, sm, metrics);
         } catch (IOException | RuntimeException e) {
             server.close();

@@ -166,6 +166,10 @@ final class Applier {
         submit(() -> {
             Invariants.check(meta.index() == applied, "snapshot at %d requested, but %d applied", meta.index(),
                     applied);
+            if (stateMachine.lazySnapshots()) {
+                takeLazily(meta, taken);
+                return;
+            }
             long durableApplied = stateMachine.durableAppliedIndex();
             try {
                 StateMachine.SnapshotWriter captured = stateMachine.captureSnapshot();
@@ -186,6 +190,79 @@ final class Applier {
                 LOG.error("snapshot at {} failed; the log is kept", meta.index(), e);
             }
         });
+    }
+
+    /**
+     * A lazy snapshot (decision 0011): the state machine makes what it applied durable, and the snapshot is only
+     * its metadata; no file is written until a follower needs one ({@link #snapshotFileFor}).
+     */
+    private void takeLazily(SnapshotMeta meta, BiConsumer<SnapshotMeta, Long> taken) {
+        try {
+            long durable = stateMachine.makeDurable();
+            Invariants.check(durable >= meta.index(), "lazy snapshot at %d, but the state machine is durable only"
+                    + " to %d after makeDurable", meta.index(), durable);
+            taken.accept(meta, durable);
+        } catch (IOException e) {
+            LOG.error("making the state durable for the snapshot at {} failed; the log is kept", meta.index(), e);
+        }
+    }
+
+    /** On-demand snapshot files being written, by the index of the snapshot they stand for (apply thread). */
+    private final java.util.Map<Long, CompletableFuture<Path>> onDemand = new java.util.HashMap<>();
+
+    /**
+     * The file to send for snapshot {@code meta}: the one taken for it, or for a state machine with lazy
+     * snapshots one written now from the current state (at or past {@code meta}'s index), once for all the
+     * followers that need it. Completes on the snapshot thread (or at once when the file exists).
+     */
+    CompletableFuture<Path> snapshotFileFor(SnapshotMeta meta) {
+        Path file = snapshotFile(meta);
+        if (!stateMachine.lazySnapshots() || files.exists(file)) {
+            return CompletableFuture.completedFuture(file);
+        }
+        CompletableFuture<Path> result = new CompletableFuture<>();
+        submit(() -> {
+            if (files.exists(file)) {
+                result.complete(file);
+                return;
+            }
+            CompletableFuture<Path> writing = onDemand.get(meta.index());
+            if (writing == null) {
+                writing = new CompletableFuture<>();
+                onDemand.put(meta.index(), writing);
+                writeOnDemand(meta, file, writing);
+            }
+            writing.whenComplete((p, e) -> {
+                if (e != null) {
+                    result.completeExceptionally(e);
+                } else {
+                    result.complete(p);
+                }
+            });
+        });
+        return result;
+    }
+
+    /** Captures the state now (apply thread) and writes it under {@code meta}'s name on the snapshot thread. */
+    private void writeOnDemand(SnapshotMeta meta, Path file, CompletableFuture<Path> done) {
+        done.whenComplete((p, e) -> submit(() -> onDemand.remove(meta.index())));
+        try {
+            StateMachine.SnapshotWriter captured = stateMachine.captureSnapshot();
+            StateMachine.SnapshotWriter writer = captured != null ? captured : stateMachine::writeSnapshot;
+            LOG.info("writing the snapshot for {} on demand, from the state at {}", meta, applied);
+            snapshotExecutor.submitInternal(() -> {
+                try {
+                    writeSnapshotFile(meta, writer);
+                    done.complete(file);
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("the snapshot for {} could not be written", meta, e);
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            LOG.error("the snapshot for {} could not be captured", meta, e);
+            done.completeExceptionally(e);
+        }
     }
 
     /** Writes a snapshot file durably: to a temporary name, synced, renamed, directory synced. */

@@ -279,6 +279,11 @@ final class GroupRuntime {
         return f;
     }
 
+    /** Starts an election now rather than after an election timeout (a no-op on a leader or a non-voter). */
+    void campaign() {
+        loop.submitInternal(core::campaign);
+    }
+
     /** Completes once a linearizable read may be served (on the apply thread). */
     CompletableFuture<Void> readIndex() {
         CompletableFuture<Void> f = new CompletableFuture<>();
@@ -438,9 +443,14 @@ final class GroupRuntime {
             transport.send(groupId, m);
             return;
         }
-        Path file = applier.snapshotFile(m.snapshot());
-        transport.sendSnapshot(groupId, m, applier.source(file),
-                ok -> loop.submitInternal(() -> core.reportSnapshot(m.to(), ok)));
+        applier.snapshotFileFor(m.snapshot()).whenComplete((file, error) -> {
+            if (error != null) {
+                loop.submitInternal(() -> core.reportSnapshot(m.to(), false));
+                return;
+            }
+            transport.sendSnapshot(groupId, m, applier.source(file),
+                    ok -> loop.submitInternal(() -> core.reportSnapshot(m.to(), ok)));
+        });
     }
 
     private void persist(Ready r) {

@@ -110,6 +110,15 @@ public final class RaftGroup {
         return runtime.transferLeadership(member);
     }
 
+    /**
+     * Starts an election now instead of after an election timeout: what a group whose only voter is this member
+     * does at start (etcd's initial election tick advance), so that it serves at once. Safe at any time (pre-vote
+     * and the vote itself decide); a no-op on a leader or a non-voter.
+     */
+    public void campaign() {
+        runtime.campaign();
+    }
+
     public GroupStatus status() {
         return runtime.status();
     }

@@ -60,4 +60,24 @@ public interface StateMachine {
 
     /** Replaces the whole state with the snapshot read from {@code in}. Called on the apply thread. */
     void restoreSnapshot(InputStream in) throws IOException;
+
+    /**
+     * Whether the runtime may snapshot this state machine lazily (decision 0011). A state machine that says yes
+     * keeps its state durably itself ({@link #durableAppliedIndex()}), makes everything applied durable on
+     * {@link #makeDurable()}, and ignores commands at or below the index its state already holds. The runtime
+     * then takes no snapshot file when the log grows past its threshold: it makes the state durable and lets the
+     * log go below that point. A file is written only when a follower needs one, from the state as it is then (at
+     * or past the snapshot's index; the follower's state machine skips the entries it already holds).
+     */
+    default boolean lazySnapshots() {
+        return false;
+    }
+
+    /**
+     * Makes every applied command durable in the state machine's own storage (a flush) and returns the durable
+     * applied index. Called on the apply thread; only used when {@link #lazySnapshots()} says yes.
+     */
+    default long makeDurable() throws IOException {
+        return durableAppliedIndex();
+    }
 }

@@ -328,6 +328,106 @@ class RaftGroupTest {
     }
 
     /**
+     * Lazy snapshots (decision 0011): a state machine durable on its own gets no snapshot file when the log passes
+     * its threshold (its state is made durable and the log goes); a file is written only when a follower needs
+     * one, from the state as it is then, and the follower skips the entries that state already holds.
+     */
+    @Test
+    void aStateMachineWithLazySnapshotsWritesAFileOnlyWhenAFollowerNeedsOne() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger flushes = new java.util.concurrent.atomic.AtomicInteger();
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> b.snapshotThresholdEntries(20).snapshotRetainEntries(0),
+                RuntimeEnvironment.production(), (id, map) -> new LazySnapshots(map, flushes))) {
+            long leader = c.awaitLeader();
+            RaftGroup g = c.groups.get(leader);
+            for (int i = 0; i < 50; i++) {
+                g.propose(put("k" + i, "v" + i)).get(5, TimeUnit.SECONDS);
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> flushes.get() >= 3);
+            Path snapshots = c.dir.resolve("m" + leader).resolve("snapshots").resolve("1");
+            assertThat(snapshotFiles(snapshots)).as("no file for a lazy snapshot").isZero();
+            c.start(4, new long[0]);
+            g.addLearner(4).get(5, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.maps.get(4L).size() == 50);
+            assertThat(str(c.maps.get(4L).get("k7"))).isEqualTo("v7");
+            assertThat(snapshotFiles(snapshots)).as("one file, written for the learner").isEqualTo(1);
+            g.propose(put("after", "x")).get(5, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(5)).until(() -> "x".equals(str(c.maps.get(4L).get("after"))));
+        }
+    }
+
+    private static long snapshotFiles(Path dir) throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("snap-")
+                    && !p.getFileName().toString().endsWith(".tmp")).count();
+        }
+    }
+
+    /**
+     * A map that behaves as a durable store for the runtime: lazy snapshots, everything durable when asked, and
+     * commands at or below the index its state holds are skipped (a snapshot may be newer than its index).
+     */
+    private static final class LazySnapshots implements StateMachine {
+        private final ReplicatedMap map;
+        private final java.util.concurrent.atomic.AtomicInteger flushes;
+        private volatile long applied;
+
+        LazySnapshots(ReplicatedMap map, java.util.concurrent.atomic.AtomicInteger flushes) {
+            this.map = map;
+            this.flushes = flushes;
+        }
+
+        @Override
+        public List<Object> apply(List<Command> commands) {
+            List<Object> results = new ArrayList<>();
+            List<Command> fresh = new ArrayList<>();
+            for (Command cmd : commands) {
+                if (cmd.index() > applied) {
+                    fresh.add(cmd);
+                }
+            }
+            List<Object> freshResults = fresh.isEmpty() ? List.of() : map.apply(fresh);
+            int f = 0;
+            for (Command cmd : commands) {
+                results.add(cmd.index() > applied ? freshResults.get(f++) : null);
+            }
+            if (!commands.isEmpty()) {
+                applied = Math.max(applied, commands.get(commands.size() - 1).index());
+            }
+            return results;
+        }
+
+        @Override
+        public boolean lazySnapshots() {
+            return true;
+        }
+
+        @Override
+        public long durableAppliedIndex() {
+            return applied;
+        }
+
+        @Override
+        public long makeDurable() {
+            flushes.incrementAndGet();
+            return applied;
+        }
+
+        @Override
+        public void writeSnapshot(java.io.OutputStream out) throws java.io.IOException {
+            java.io.DataOutputStream d = new java.io.DataOutputStream(out);
+            d.writeLong(applied);
+            d.flush();
+            map.writeSnapshot(out);
+        }
+
+        @Override
+        public void restoreSnapshot(java.io.InputStream in) throws java.io.IOException {
+            applied = new java.io.DataInputStream(in).readLong();
+            map.restoreSnapshot(in);
+        }
+    }
+
+    /**
      * A state machine whose snapshots are directories (as a RocksDB checkpoint): the runtime packs them into its
      * snapshot file, streams it to a new learner and unpacks it there before the restore.
      */
