@@ -1,0 +1,53 @@
+package io.cairn.bench.kv;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** Temporary directories of the kv benchmarks: their size, and their removal afterwards. */
+final class BenchFiles {
+    private BenchFiles() {}
+
+    /** Deletes {@code dir} and everything below it; a missing directory is fine. */
+    static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
+    /**
+     * The apparent size of the regular files below {@code dir} (what {@code du -sb} reports): preallocated log
+     * segments count in full, hard links once per name. A directory that a running process changes while we walk
+     * it (RocksDB removes compaction inputs) is walked again, up to three times.
+     */
+    static long sizeBytes(Path dir) {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        for (int attempt = 1; ; attempt++) {
+            try (Stream<Path> s = Files.walk(dir)) {
+                long total = 0;
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    if (Files.isRegularFile(p)) {
+                        total += Files.size(p);
+                    }
+                }
+                return total;
+            } catch (IOException | UncheckedIOException e) {
+                if (attempt == 3) {
+                    throw new IllegalStateException("cannot measure " + dir + ": it keeps changing", e);
+                }
+            }
+        }
+    }
+}
