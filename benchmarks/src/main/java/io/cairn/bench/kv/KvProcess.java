@@ -1,0 +1,194 @@
+package io.cairn.bench.kv;
+
+import io.cairn.raft.transport.LoopbackPorts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One single-member KV server as a child process on loopback, started with etcd's flags: a {@code cairn kv}
+ * member ({@code io.cairn.kv.server.KvMain} from this JVM's own classpath, the shaded benchmarks jar) or a real
+ * etcd. Both get the same data directory, client and peer ports on every (re)start, so a restart finds its data.
+ *
+ * <p>What {@link KvLoad} measures of it: its resident memory ({@code VmRSS} of {@code /proc/<pid>/status}; the
+ * JVM is the child itself, no wrapper script), a GC ({@code jcmd GC.run}, Java only), a clean stop
+ * ({@link Process#destroy()}: SIGTERM) and a crash ({@link Process#destroyForcibly()}: SIGKILL, no chance to
+ * flush anything). The server's own output goes to {@code log}, outside the data directory, appended across
+ * restarts.
+ *
+ * <p>Not thread-safe: one caller (the load's main thread).
+ */
+final class KvProcess implements AutoCloseable {
+    /** Which server. */
+    enum Kind {
+        CAIRN,
+        ETCD
+    }
+
+    private final Kind kind;
+    private final Path dataDir;
+    private final Path log;
+    private final int clientPort;
+    private final int peerPort;
+    private final List<String> jvmOptions;
+    private final String etcdBinary;
+    private Process process;
+
+    KvProcess(Kind kind, Path workDir, List<String> jvmOptions, String etcdBinary) throws IOException {
+        this.kind = kind;
+        String name = kind.name().toLowerCase(java.util.Locale.ROOT);
+        this.dataDir = workDir.resolve(name + "-data");
+        this.log = workDir.resolve(name + ".log");
+        this.clientPort = LoopbackPorts.free();
+        this.peerPort = LoopbackPorts.free();
+        this.jvmOptions = List.copyOf(jvmOptions);
+        this.etcdBinary = etcdBinary;
+    }
+
+    Kind kind() {
+        return kind;
+    }
+
+    String name() {
+        return kind == Kind.CAIRN ? "cairn" : "etcd";
+    }
+
+    int clientPort() {
+        return clientPort;
+    }
+
+    Path dataDir() {
+        return dataDir;
+    }
+
+    Path log() {
+        return log;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    /** Starts the server (a restart when the data directory holds one). Returns at once. */
+    void start() throws IOException {
+        if (alive()) {
+            throw new IllegalStateException(name() + " is running already");
+        }
+        List<String> cmd = new ArrayList<>();
+        if (kind == Kind.CAIRN) {
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.addAll(jvmOptions);
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.cairn.kv.server.KvMain"));
+        } else {
+            cmd.add(etcdBinary);
+            cmd.addAll(List.of("--advertise-client-urls", url(clientPort)));
+        }
+        cmd.addAll(List.of("--name", "default", "--data-dir", dataDir.toString(),
+                "--listen-client-urls", url(clientPort), "--listen-peer-urls", url(peerPort),
+                "--initial-advertise-peer-urls", url(peerPort), "--initial-cluster", "default=" + url(peerPort)));
+        Files.writeString(log, "---- " + String.join(" ", cmd) + "\n", java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+        process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    private static String url(int port) {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** SIGTERM and wait for the process to end; returns how long that took, in nanoseconds. */
+    long stop() throws InterruptedException {
+        long t0 = System.nanoTime();
+        process.destroy();
+        if (!process.waitFor(2, TimeUnit.MINUTES)) {
+            throw new IllegalStateException(name() + " did not stop within 2 minutes of SIGTERM");
+        }
+        return System.nanoTime() - t0;
+    }
+
+    /** SIGKILL ({@code kill -9}) and wait until it is gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    /** VmRSS, in KiB, and the rest of the memory lines of {@code /proc/<pid>/status} for the progress output. */
+    long rssKib() throws IOException {
+        for (String line : statusLines()) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IOException("no VmRSS in /proc/" + pid() + "/status");
+    }
+
+    /** {@code VmRSS, RssAnon, RssFile, VmHWM} of the process, one line. */
+    String memoryLine() throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (String line : statusLines()) {
+            if (line.startsWith("VmRSS:") || line.startsWith("RssAnon:") || line.startsWith("RssFile:")
+                    || line.startsWith("VmHWM:") || line.startsWith("Threads:")) {
+                b.append(b.length() == 0 ? "" : ", ").append(line.replaceAll("\\s+", " "));
+            }
+        }
+        return b.toString();
+    }
+
+    private List<String> statusLines() throws IOException {
+        // read line-wise: Files.readString trusts the size /proc reports
+        try (var in = Files.newBufferedReader(Path.of("/proc", Long.toString(pid()), "status"))) {
+            List<String> lines = new ArrayList<>();
+            for (String l = in.readLine(); l != null; l = in.readLine()) {
+                lines.add(l);
+            }
+            return lines;
+        }
+    }
+
+    /**
+     * A full GC in the member ({@code jcmd <pid> GC.run}, which lets G1 give back heap it does not need) and its
+     * heap afterwards ({@code GC.heap_info}); for etcd nothing (Go's runtime returns memory by itself).
+     */
+    String gc() throws IOException, InterruptedException {
+        if (kind != Kind.CAIRN) {
+            return "";
+        }
+        jcmd("GC.run");
+        return jcmd("GC.heap_info").replaceAll("\\s+", " ").trim();
+    }
+
+    private String jcmd(String command) throws IOException, InterruptedException {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid()), command).redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(1, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IOException("jcmd " + command + " failed: " + out);
+        }
+        return out;
+    }
+
+    /** The last {@code lines} lines of the server's output (for a failure message). */
+    String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (alive()) {
+            kill();
+        }
+    }
+}
