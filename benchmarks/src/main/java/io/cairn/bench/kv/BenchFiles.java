@@ -3,8 +3,11 @@ package io.cairn.bench.kv;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /** Temporary directories of the kv benchmarks: their size, and their removal afterwards. */
@@ -26,9 +29,10 @@ final class BenchFiles {
     }
 
     /**
-     * The apparent size of the regular files below {@code dir} (what {@code du -sb} reports): preallocated log
-     * segments count in full, hard links once per name. A directory that a running process changes while we walk
-     * it (RocksDB removes compaction inputs) is walked again, up to three times.
+     * The bytes of the regular files below {@code dir}, each file counted once however many hard links it has (one file system: inode numbers) (a
+     * RocksDB checkpoint links the live SST files): what {@code du -sb} reports. Preallocated log segments count
+     * in full. A directory that a running process changes while we walk it (RocksDB removes compaction inputs) is
+     * walked again, up to three times.
      */
     static long sizeBytes(Path dir) {
         if (!Files.exists(dir)) {
@@ -36,9 +40,11 @@ final class BenchFiles {
         }
         for (int attempt = 1; ; attempt++) {
             try (Stream<Path> s = Files.walk(dir)) {
+                Set<Object> seen = new HashSet<>();
                 long total = 0;
                 for (Path p : (Iterable<Path>) s::iterator) {
-                    if (Files.isRegularFile(p)) {
+                    if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+                            && seen.add(Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS))) {
                         total += Files.size(p);
                     }
                 }

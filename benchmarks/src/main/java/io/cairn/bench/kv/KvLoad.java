@@ -38,8 +38,10 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.cairn.bench.kv.KvLoad [--keys 1000000] [--value-size 256]
  *     [--in-flight 256] [--member-heap 2g] [--settle-seconds 10] [--kill-after 50000] [--etcd]
- *     [--etcd-binary /usr/bin/etcd]
+ *     [--etcd-binary /usr/bin/etcd] [--keep]
  * </pre>
+ *
+ * <p>{@code --keep} leaves the working directory (data directories and server logs) for a look afterwards.
  *
  * <p>The client runs in this JVM, on the same two cores as the server. Progress goes to standard error; the last
  * line of standard output is the summary, {@code kv load: <N> keys value-bytes=<B> in-flight=<C> <name>=<n> ...}
@@ -48,11 +50,11 @@ import java.util.concurrent.TimeUnit;
 public final class KvLoad {
     /** What to run. */
     record Options(int keys, int valueBytes, int inFlight, String memberHeap, int settleSeconds, int killAfter,
-            boolean etcd, String etcdBinary) {}
+            boolean etcd, String etcdBinary, boolean keep) {}
 
-    /** The flags {@link #parse} knows; all but {@code --etcd} take a value. */
+    /** The flags {@link #parse} knows; all but {@code --etcd} and {@code --keep} take a value. */
     private static final List<String> FLAGS = List.of("--keys", "--value-size", "--in-flight", "--member-heap",
-            "--settle-seconds", "--kill-after", "--etcd", "--etcd-binary");
+            "--settle-seconds", "--kill-after", "--etcd", "--etcd-binary", "--keep");
 
     /** How long the first read after a start may take before the run gives up. */
     private static final long START_TIMEOUT_NANOS = TimeUnit.MINUTES.toNanos(3);
@@ -86,7 +88,7 @@ public final class KvLoad {
             if (!FLAGS.contains(flag)) {
                 throw new IllegalArgumentException("unknown flag " + flag + "; the flags are " + FLAGS);
             }
-            if (flag.equals("--etcd")) {
+            if (flag.equals("--etcd") || flag.equals("--keep")) {
                 given.put(flag, "true");
             } else if (i + 1 < args.length) {
                 given.put(flag, args[++i]);
@@ -102,7 +104,8 @@ public final class KvLoad {
                     given.getOrDefault("--member-heap", "2g"),
                     Integer.parseInt(given.getOrDefault("--settle-seconds", "10")),
                     Integer.parseInt(given.getOrDefault("--kill-after", "50000")),
-                    given.containsKey("--etcd"), given.getOrDefault("--etcd-binary", "/usr/bin/etcd"));
+                    given.containsKey("--etcd"), given.getOrDefault("--etcd-binary", "/usr/bin/etcd"),
+                    given.containsKey("--keep"));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("not a number: " + e.getMessage());
         }
@@ -123,10 +126,14 @@ public final class KvLoad {
                 measure(KvProcess.Kind.ETCD, work);
             }
         } finally {
-            BenchFiles.deleteTree(work);
+            if (options.keep()) {
+                progress.println("kv load: kept " + work + " (--keep): delete it when done");
+            } else {
+                BenchFiles.deleteTree(work);
+            }
         }
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-                "kv load: %d keys value-bytes=%d in-flight=%d", options.keys(), options.valueBytes(), options.inFlight()));
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "kv load: %d keys value-bytes=%d"
+                + " in-flight=%d", options.keys(), options.valueBytes(), options.inFlight()));
         figures.forEach((name, value) -> line.append(' ').append(name).append('=').append(value));
         line.append(" check-failures=").append(failures.size());
         for (String f : failures) {
@@ -143,15 +150,17 @@ public final class KvLoad {
             String n = server.name();
             long t0 = System.nanoTime();
             server.start();
-            progress.println("kv load: " + n + " answers " + millis(awaitRead(server, t0, false)) + " ms after a start"
-                    + " on an empty directory (pid " + server.pid() + ", log " + server.log() + ")");
+            long start = awaitRead(server, t0, false);
+            figures.put(n + "-start-empty-ms", millis(start));
+            progress.println("kv load: " + n + " answers " + millis(start) + " ms after a start on an empty directory"
+                    + " (pid " + server.pid() + ", log " + server.log() + ")");
             load(server);
             settle(server);
             restartAfterStop(server);
             restartAfterKill(server);
             long stopMillis = millis(server.stop());
-            progress.println("kv load: " + n + " stopped; data directory " + mib(BenchFiles.sizeBytes(
-                    server.dataDir())) + " MiB after a clean stop, " + stopMillis + " ms");
+            progress.println("kv load: " + n + " stopped in " + stopMillis + " ms; data directory after a clean stop: "
+                    + breakdown(server.dataDir()));
         }
     }
 
@@ -199,6 +208,7 @@ public final class KvLoad {
         progress.println("kv load: " + n + " SIGTERM took " + millis(stop) + " ms; restarted, first linearizable"
                 + " read after " + millis(restart) + " ms; 5 s later " + server.memoryLine());
         checkCount(server, "after SIGTERM and restart");
+        timePage(server);
     }
 
     /** Overwrites under load, {@code kill -9} once enough are acknowledged, restart, check every one of them. */
@@ -272,6 +282,31 @@ public final class KvLoad {
         }
     }
 
+    /**
+     * A first page of a paginated list: a linearizable Range over all the keys' prefix with limit 100, five times;
+     * the median, in milliseconds, as {@code <kind>-page100-ms}.
+     */
+    private void timePage(KvProcess server) throws Exception {
+        RangeRequest page = RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8(PutStream.PREFIX))
+                .setRangeEnd(prefixEnd(PutStream.PREFIX)).setLimit(100).build();
+        long[] nanos = new long[5];
+        try (Connection c = new Connection(server.clientPort())) {
+            for (int i = 0; i < nanos.length; i++) {
+                long t0 = System.nanoTime();
+                RangeResponse r = c.client.range(page).get();
+                nanos[i] = System.nanoTime() - t0;
+                if (r.getKvsCount() != 100 || !r.getMore() || r.getCount() != options.keys()) {
+                    failures.add(server.name() + ": a page of 100 returned " + r.getKvsCount() + " kvs, count "
+                            + r.getCount());
+                }
+            }
+        }
+        Arrays.sort(nanos);
+        figures.put(server.name() + "-page100-ms", millis(nanos[nanos.length / 2]));
+        progress.println("kv load: " + server.name() + " a Range with limit 100 over all " + options.keys()
+                + " keys: " + Arrays.stream(nanos).map(KvLoad::millis).boxed().toList() + " ms (sorted)");
+    }
+
     /** Every overwrite the server acknowledged before it was killed has its value after the restart. */
     private void checkOverwrites(KvProcess server, BitSet acked) throws Exception {
         int highest = acked.length(); // one past the highest acknowledged key
@@ -295,20 +330,23 @@ public final class KvLoad {
         }
     }
 
-    /** Sizes of the data directory's top two levels, for the progress output. */
+    /** Sizes and file counts of the directories in the data directory's top three levels, for the progress. */
     private static String breakdown(Path dataDir) throws java.io.IOException {
         StringBuilder b = new StringBuilder(mib(BenchFiles.sizeBytes(dataDir)) + " MiB in all");
-        try (var members = Files.list(dataDir)) {
-            for (Path m : (Iterable<Path>) members.sorted()::iterator) {
-                if (Files.isDirectory(m)) {
-                    try (var parts = Files.list(m)) {
-                        for (Path p : (Iterable<Path>) parts.sorted()::iterator) {
-                            b.append(", ").append(dataDir.relativize(p)).append(' ')
-                                    .append(String.format(Locale.ROOT, "%.1f", BenchFiles.sizeBytes(p) / 1048576.0))
-                                    .append(" MiB");
-                        }
-                    }
+        try (var dirs = Files.walk(dataDir, 3)) {
+            for (Path d : (Iterable<Path>) dirs.filter(Files::isDirectory).sorted()::iterator) {
+                if (d.equals(dataDir)) {
+                    continue;
                 }
+                long files;
+                try (var f = Files.walk(d)) {
+                    files = f.filter(Files::isRegularFile).count();
+                } catch (java.io.UncheckedIOException changing) {
+                    files = -1;
+                }
+                b.append("; ").append(dataDir.relativize(d)).append(' ')
+                        .append(String.format(Locale.ROOT, "%.1f MiB", BenchFiles.sizeBytes(d) / 1048576.0))
+                        .append(" in ").append(files).append(" files");
             }
         }
         return b.toString();
