@@ -29,10 +29,10 @@ final class BenchFiles {
     }
 
     /**
-     * The bytes of the regular files below {@code dir}, each file counted once however many hard links it has (one file system: inode numbers) (a
-     * RocksDB checkpoint links the live SST files): what {@code du -sb} reports. Preallocated log segments count
-     * in full. A directory that a running process changes while we walk it (RocksDB removes compaction inputs) is
-     * walked again, up to three times.
+     * The bytes of the regular files below {@code dir}, each file counted once however many hard links it has
+     * (a RocksDB checkpoint links the live SST files; inode numbers, so one file system): what {@code du -sb}
+     * reports. Preallocated log segments count in full. A directory that a running process changes while we walk
+     * it (RocksDB removes compaction inputs) is walked again, up to three times.
      */
     static long sizeBytes(Path dir) {
         if (!Files.exists(dir)) {
