@@ -25,12 +25,14 @@ import java.util.concurrent.TimeUnit;
  * Memory and restart of a real {@code cairn kv} member (and, with {@code --etcd}, of a real etcd beside it, the
  * same way): loads N keys of B bytes through the etcd gRPC API with many puts in flight, then reports
  * <ol>
- *   <li>the load's throughput (acknowledged puts per second);
+ *   <li>the load's throughput (acknowledged puts per second), and the server's CPU time and bytes written to
+ *       storage ({@code /proc/<pid>/io}) during it;
  *   <li>the server's resident memory right after the load, and again after a GC settles (Cairn: {@code jcmd
  *       GC.run}, then {@code --settle-seconds}; etcd: only the wait);
  *   <li>the size of its data directory (apparent bytes; preallocated log segments count in full);
  *   <li>a clean stop (SIGTERM), the restart on the same directory (process start until the first linearizable
- *       Range answers), its memory 5 s later, and a count-only Range over all keys to prove nothing was lost;
+ *       Range answers), its memory 5 s later, a count-only Range over all keys to prove nothing was lost, and the
+ *       median time of the first page (limit 100) of a list of all keys;
  *   <li>the same after {@code kill -9}, done while {@code --kill-after} overwrites are acknowledged and up to
  *       {@code --in-flight} more are outstanding; after the restart every acknowledged overwrite must be there.
  * </ol>
@@ -167,14 +169,21 @@ public final class KvLoad {
     private void load(KvProcess server) throws Exception {
         String n = server.name();
         try (Connection c = new Connection(server.clientPort())) {
+            long cpu0 = server.cpuNanos();
+            long written0 = server.writtenBytes();
             long t0 = System.nanoTime();
             try (PutStream puts = new PutStream(c.client, options.inFlight(), options.valueBytes(), 1)) {
                 puts.run(options.keys());
                 long elapsed = System.nanoTime() - t0;
                 long perSecond = Math.round(options.keys() / (elapsed / 1e9));
+                long cpu = server.cpuNanos() - cpu0;
+                long written = server.writtenBytes() - written0;
                 figures.put(n + "-load-per-s", perSecond);
+                figures.put(n + "-load-cpu-ms", millis(cpu));
+                figures.put(n + "-load-written-mib", mib(written));
                 progress.println("kv load: " + n + " took " + options.keys() + " puts in " + millis(elapsed) + " ms ("
-                        + perSecond + "/s, " + puts.retriedCount() + " retried)");
+                        + perSecond + "/s, " + puts.retriedCount() + " retried); the server used " + millis(cpu)
+                        + " ms of CPU and wrote " + mib(written) + " MiB to storage meanwhile");
             }
         }
         figures.put(n + "-rss-load-mib", server.rssKib() / 1024);

@@ -141,9 +141,32 @@ final class KvProcess implements AutoCloseable {
         return b.toString();
     }
 
+    /**
+     * Bytes the process has caused to be written to storage so far ({@code write_bytes} of {@code /proc/<pid>/io}:
+     * its own writes and the page-cache writeback charged to it, fsyncs or not; its background threads included).
+     */
+    long writtenBytes() throws IOException {
+        for (String line : procLines("io")) {
+            if (line.startsWith("write_bytes:")) {
+                return Long.parseLong(line.substring("write_bytes:".length()).trim());
+            }
+        }
+        throw new IOException("no write_bytes in /proc/" + pid() + "/io");
+    }
+
+    /** CPU time the process has used so far, user and system, in nanoseconds. */
+    long cpuNanos() {
+        return process.toHandle().info().totalCpuDuration().orElseThrow(
+                () -> new IllegalStateException("no CPU time for " + pid())).toNanos();
+    }
+
     private List<String> statusLines() throws IOException {
+        return procLines("status");
+    }
+
+    private List<String> procLines(String file) throws IOException {
         // read line-wise: Files.readString trusts the size /proc reports
-        try (var in = Files.newBufferedReader(Path.of("/proc", Long.toString(pid()), "status"))) {
+        try (var in = Files.newBufferedReader(Path.of("/proc", Long.toString(pid()), file))) {
             List<String> lines = new ArrayList<>();
             for (String l = in.readLine(); l != null; l = in.readLine()) {
                 lines.add(l);
