@@ -171,6 +171,7 @@ public final class KvLoad {
         try (Connection c = new Connection(server.clientPort())) {
             long cpu0 = server.cpuNanos();
             long written0 = server.writtenBytes();
+            Map<String, Long> threads0 = server.writtenByThread();
             long t0 = System.nanoTime();
             try (PutStream puts = new PutStream(c.client, options.inFlight(), options.valueBytes(), 1)) {
                 puts.run(options.keys());
@@ -183,7 +184,8 @@ public final class KvLoad {
                 figures.put(n + "-load-written-mib", mib(written));
                 progress.println("kv load: " + n + " took " + options.keys() + " puts in " + millis(elapsed) + " ms ("
                         + perSecond + "/s, " + puts.retriedCount() + " retried); the server used " + millis(cpu)
-                        + " ms of CPU and wrote " + mib(written) + " MiB to storage meanwhile");
+                        + " ms of CPU and wrote " + mib(written) + " MiB to storage meanwhile; by live threads: "
+                        + KvProcess.growth(threads0, server.writtenByThread()));
             }
         }
         figures.put(n + "-rss-load-mib", server.rssKib() / 1024);
@@ -193,6 +195,10 @@ public final class KvLoad {
     /** A GC (Java), a pause, then the memory and the data directory. */
     private void settle(KvProcess server) throws Exception {
         String n = server.name();
+        String heapBefore = server.heapInfo();
+        if (!heapBefore.isEmpty()) {
+            progress.println("kv load: " + n + " heap before GC.run: " + heapBefore);
+        }
         String heap = server.gc();
         if (!heap.isEmpty()) {
             progress.println("kv load: " + n + " heap after GC.run: " + heap);

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -154,6 +156,43 @@ final class KvProcess implements AutoCloseable {
         throw new IOException("no write_bytes in /proc/" + pid() + "/io");
     }
 
+    /**
+     * {@code write_bytes} of the process's live threads so far, summed by thread name (RocksDB's
+     * {@code rocksdb:low}, Cairn's {@code cairn-log-writer}...; trailing digits as N): charged to the thread that
+     * dirtied the pages. Threads that have ended are missing; the process total ({@link #writtenBytes()}) still
+     * has them.
+     */
+    Map<String, Long> writtenByThread() throws IOException {
+        Map<String, Long> byName = new TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String name = Files.readAllLines(t.resolve("comm")).get(0).replaceAll("[0-9]+$", "N");
+                    for (String line : Files.readAllLines(t.resolve("io"))) {
+                        if (line.startsWith("write_bytes:")) {
+                            byName.merge(name, Long.parseLong(line.substring("write_bytes:".length()).trim()),
+                                    Long::sum);
+                        }
+                    }
+                } catch (IOException ended) {
+                    // the thread ended while we looked
+                }
+            }
+        }
+        return byName;
+    }
+
+    /** What {@link #writtenByThread()} grew by since {@code before}, largest first, those of 1 MiB or more. */
+    static String growth(Map<String, Long> before, Map<String, Long> after) {
+        StringBuilder b = new StringBuilder();
+        after.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() >= 1 << 20)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> b.append(b.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
+                        .append(e.getValue() >> 20).append(" MiB"));
+        return b.length() == 0 ? "none" : b.toString();
+    }
+
     /** CPU time the process has used so far, user and system, in nanoseconds. */
     long cpuNanos() {
         return process.toHandle().info().totalCpuDuration().orElseThrow(
@@ -184,7 +223,12 @@ final class KvProcess implements AutoCloseable {
             return "";
         }
         jcmd("GC.run");
-        return jcmd("GC.heap_info").replaceAll("\\s+", " ").trim();
+        return heapInfo();
+    }
+
+    /** {@code jcmd <pid> GC.heap_info} on one line (Java only; empty for etcd). */
+    String heapInfo() throws IOException, InterruptedException {
+        return kind != Kind.CAIRN ? "" : jcmd("GC.heap_info").replaceAll("\\s+", " ").trim();
     }
 
     private String jcmd(String command) throws IOException, InterruptedException {
