@@ -25,8 +25,10 @@ import java.util.concurrent.TimeUnit;
  * Memory and restart of a real {@code cairn kv} member (and, with {@code --etcd}, of a real etcd beside it, the
  * same way): loads N keys of B bytes through the etcd gRPC API with many puts in flight, then reports
  * <ol>
- *   <li>the load's throughput (acknowledged puts per second), and the server's CPU time and bytes written to
- *       storage ({@code /proc/<pid>/io}) during it;
+ *   <li>the load's throughput (acknowledged puts per second), and during it the server's CPU time, the bytes
+ *       written charged to it ({@code write_bytes} of {@code /proc/<pid>/io}, counted page by page as they are
+ *       dirtied, so small synced appends count whole pages or folios each time) and what the machine's disks took
+ *       ({@code /proc/diskstats}, every process's writes);
  *   <li>the server's resident memory right after the load, and again after a GC settles (Cairn: {@code jcmd
  *       GC.run}, then {@code --settle-seconds}; etcd: only the wait);
  *   <li>the size of its data directory (apparent bytes; preallocated log segments count in full);
@@ -171,7 +173,8 @@ public final class KvLoad {
         try (Connection c = new Connection(server.clientPort())) {
             long cpu0 = server.cpuNanos();
             long written0 = server.writtenBytes();
-            Map<String, Long> threads0 = server.writtenByThread();
+            long disk0 = KvProcess.diskWrittenBytes();
+            Map<String, long[]> threads0 = server.writtenByThread();
             long t0 = System.nanoTime();
             try (PutStream puts = new PutStream(c.client, options.inFlight(), options.valueBytes(), 1)) {
                 puts.run(options.keys());
@@ -179,12 +182,15 @@ public final class KvLoad {
                 long perSecond = Math.round(options.keys() / (elapsed / 1e9));
                 long cpu = server.cpuNanos() - cpu0;
                 long written = server.writtenBytes() - written0;
+                long disk = KvProcess.diskWrittenBytes() - disk0;
                 figures.put(n + "-load-per-s", perSecond);
                 figures.put(n + "-load-cpu-ms", millis(cpu));
                 figures.put(n + "-load-written-mib", mib(written));
+                figures.put(n + "-load-disk-written-mib", mib(disk));
                 progress.println("kv load: " + n + " took " + options.keys() + " puts in " + millis(elapsed) + " ms ("
                         + perSecond + "/s, " + puts.retriedCount() + " retried); the server used " + millis(cpu)
-                        + " ms of CPU and wrote " + mib(written) + " MiB to storage meanwhile; by live threads: "
+                        + " ms of CPU and was charged " + mib(written) + " MiB written (write_bytes; the disks"
+                        + " took " + mib(disk) + " MiB from the whole machine meanwhile); by live threads: "
                         + KvProcess.growth(threads0, server.writtenByThread()));
             }
         }

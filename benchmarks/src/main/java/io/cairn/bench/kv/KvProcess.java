@@ -157,21 +157,24 @@ final class KvProcess implements AutoCloseable {
     }
 
     /**
-     * {@code write_bytes} of the process's live threads so far, summed by thread name (RocksDB's
-     * {@code rocksdb:low}, Cairn's {@code cairn-log-writer}...; trailing digits as N): charged to the thread that
-     * dirtied the pages. Threads that have ended are missing; the process total ({@link #writtenBytes()}) still
-     * has them.
+     * {@code write_bytes}, {@code wchar} and {@code syscw} of {@code /proc/<pid>/task/<tid>/io} for the process's
+     * live threads so far, summed by thread name (RocksDB's {@code rocksdb:high}, Cairn's {@code cairn-log-writer};
+     * trailing digits as N). {@code write_bytes} is charged to the thread that dirtied the pages, page by page;
+     * {@code wchar} is what it handed to write calls, {@code syscw} how many it made. Threads that have ended are
+     * missing; the process total ({@link #writtenBytes()}) still has them.
      */
-    Map<String, Long> writtenByThread() throws IOException {
-        Map<String, Long> byName = new TreeMap<>();
+    Map<String, long[]> writtenByThread() throws IOException {
+        Map<String, long[]> byName = new TreeMap<>();
         try (var tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
             for (Path t : (Iterable<Path>) tasks::iterator) {
                 try {
                     String name = Files.readAllLines(t.resolve("comm")).get(0).replaceAll("[0-9]+$", "N");
+                    long[] sum = byName.computeIfAbsent(name, n -> new long[3]);
                     for (String line : Files.readAllLines(t.resolve("io"))) {
-                        if (line.startsWith("write_bytes:")) {
-                            byName.merge(name, Long.parseLong(line.substring("write_bytes:".length()).trim()),
-                                    Long::sum);
+                        String[] kv = line.split(":\\s*");
+                        int at = List.of("write_bytes", "wchar", "syscw").indexOf(kv[0]);
+                        if (at >= 0) {
+                            sum[at] += Long.parseLong(kv[1].trim());
                         }
                     }
                 } catch (IOException ended) {
@@ -182,15 +185,36 @@ final class KvProcess implements AutoCloseable {
         return byName;
     }
 
-    /** What {@link #writtenByThread()} grew by since {@code before}, largest first, those of 1 MiB or more. */
-    static String growth(Map<String, Long> before, Map<String, Long> after) {
+    /** What {@link #writtenByThread()} grew by since {@code before}, largest first, 1 MiB of write_bytes or more. */
+    static String growth(Map<String, long[]> before, Map<String, long[]> after) {
+        Map<String, long[]> grown = new TreeMap<>();
+        after.forEach((name, now) -> {
+            long[] then = before.getOrDefault(name, new long[3]);
+            grown.put(name, new long[] {now[0] - then[0], now[1] - then[1], now[2] - then[2]});
+        });
         StringBuilder b = new StringBuilder();
-        after.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
-                .filter(e -> e.getValue() >= 1 << 20)
-                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                .forEach(e -> b.append(b.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
-                        .append(e.getValue() >> 20).append(" MiB"));
+        grown.entrySet().stream().filter(e -> e.getValue()[0] >= 1 << 20)
+                .sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0]))
+                .forEach(e -> b.append(b.length() == 0 ? "" : "; ").append(e.getKey()).append(' ')
+                        .append(e.getValue()[0] >> 20).append(" MiB (wrote ").append(e.getValue()[1] >> 20)
+                        .append(" MiB in ").append(e.getValue()[2]).append(" calls)"));
         return b.length() == 0 ? "none" : b.toString();
+    }
+
+    /**
+     * Bytes written to the machine's disks so far (sectors written of every whole disk in {@code /proc/diskstats}):
+     * what reaches the devices, from every process on the machine, the page cache's write-back included.
+     */
+    static long diskWrittenBytes() throws IOException {
+        long sectors = 0;
+        for (String line : Files.readAllLines(Path.of("/proc/diskstats"))) {
+            String[] f = line.trim().split("\\s+");
+            boolean wholeDisk = Files.isDirectory(Path.of("/sys/block", f[2], "device"));
+            if (wholeDisk && f.length > 9) {
+                sectors += Long.parseLong(f[9]);
+            }
+        }
+        return sectors * 512;
     }
 
     /** CPU time the process has used so far, user and system, in nanoseconds. */
