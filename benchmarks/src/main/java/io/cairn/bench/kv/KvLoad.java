@@ -220,12 +220,7 @@ public final class KvLoad {
         String n = server.name();
         long stop = server.stop();
         figures.put(n + "-stop-term-ms", millis(stop));
-        long t0 = System.nanoTime();
-        server.start();
-        long restart = awaitRead(server, t0, true);
-        figures.put(n + "-restart-term-ms", millis(restart));
-        Thread.sleep(5_000);
-        figures.put(n + "-rss-restart-term-mib", server.rssKib() / 1024);
+        long restart = restart(server, "term");
         progress.println("kv load: " + n + " SIGTERM took " + millis(stop) + " ms; restarted, first linearizable"
                 + " read after " + millis(restart) + " ms; 5 s later " + server.memoryLine());
         checkCount(server, "after SIGTERM and restart");
@@ -254,16 +249,25 @@ public final class KvLoad {
             writer.join(TimeUnit.MINUTES.toMillis(1));
             acked = puts.acknowledged();
         }
-        long t0 = System.nanoTime();
-        server.start();
-        long restart = awaitRead(server, t0, true);
-        figures.put(n + "-restart-kill-ms", millis(restart));
-        Thread.sleep(5_000);
-        figures.put(n + "-rss-restart-kill-mib", server.rssKib() / 1024);
+        long restart = restart(server, "kill");
         progress.println("kv load: " + n + " killed (-9) after " + acked.cardinality() + " acknowledged overwrites;"
                 + " first linearizable read after " + millis(restart) + " ms; 5 s later " + server.memoryLine());
         checkCount(server, "after kill -9 and restart");
         checkOverwrites(server, acked);
+    }
+
+    /**
+     * Starts the stopped server on its data directory; records {@code <kind>-restart-<how>-ms} (until the first
+     * linearizable read) and {@code <kind>-rss-restart-<how>-mib} 5 s after it. Returns the restart's nanoseconds.
+     */
+    private long restart(KvProcess server, String how) throws Exception {
+        long t0 = System.nanoTime();
+        server.start();
+        long restart = awaitRead(server, t0, true);
+        figures.put(server.name() + "-restart-" + how + "-ms", millis(restart));
+        Thread.sleep(5_000);
+        figures.put(server.name() + "-rss-restart-" + how + "-mib", server.rssKib() / 1024);
+        return restart;
     }
 
     /** Waits for the first successful linearizable Range; returns nanoseconds since {@code t0}. */
