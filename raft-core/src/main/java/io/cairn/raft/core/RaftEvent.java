@@ -46,7 +46,13 @@ public enum RaftEvent {
     /** A leader appended a proposal a follower forwarded to it. */
     PROPOSAL_FORWARDED("proposal-forwarded"),
     /** A follower could not learn what became of a proposal it forwarded (the leader changed or was silent). */
-    FORWARD_OUTCOME_UNKNOWN("forward-outcome-unknown");
+    FORWARD_OUTCOME_UNKNOWN("forward-outcome-unknown"),
+    /**
+     * A follower's leader vouched for entries the follower acknowledged and no longer has: its storage was lost
+     * (a wiped data directory restarted under the same member id, or a disk that lost synced data). Raft's
+     * safety assumes it never happens; the member must be removed and added back as a new one.
+     */
+    ACKNOWLEDGED_ENTRIES_MISSING("acknowledged-entries-missing");
 
     private final String counterName;
 

@@ -677,7 +677,15 @@ public final class RaftNode {
     }
 
     private void onHeartbeat(Message m) {
-        // The leader sends min(our match, its commit), so this never points past our matching prefix.
+        // The leader sends min(our match, its commit), so this never points past our matching prefix, unless this
+        // member lost entries it acknowledged (its storage was wiped or lost synced data): say so, loudly.
+        if (m.commit() > log.lastIndex()) {
+            tracer.event(id, RaftEvent.ACKNOWLEDGED_ENTRIES_MISSING);
+            if (tracing()) {
+                trace("leader %s says we hold entries up to %d, but our log ends at %d: acknowledged entries are"
+                        + " missing", idString(m.from()), m.commit(), log.lastIndex());
+            }
+        }
         commitTo(Math.min(m.commit(), log.lastIndex()), "heartbeat from leader ", m.from());
         send(Message.heartbeatResponse(id, m.from(), term, m.context()));
     }

@@ -628,6 +628,7 @@ final class GroupRuntime {
 
     /** Counts the core's events into metrics and logs its decisions at debug level. */
     static Tracer tracer(long groupId, Map<RaftEvent, io.micrometer.core.instrument.Counter> counters) {
+        java.util.concurrent.atomic.AtomicBoolean missingReported = new java.util.concurrent.atomic.AtomicBoolean();
         return new Tracer() {
             @Override
             public boolean enabled() {
@@ -641,6 +642,12 @@ final class GroupRuntime {
 
             @Override
             public void event(long nodeId, RaftEvent event) {
+                if (event == RaftEvent.ACKNOWLEDGED_ENTRIES_MISSING && missingReported.compareAndSet(false, true)) {
+                    LOG.error("group {} member {}: the leader vouches for entries this member acknowledged and no"
+                            + " longer has: its storage was lost (a wiped data directory under the same member id?)."
+                            + " Raft cannot keep its promises with it: remove this member and add it back as a new"
+                            + " one", groupId, nodeId);
+                }
                 io.micrometer.core.instrument.Counter c = counters.get(event);
                 if (c != null) {
                     c.increment();
