@@ -16,15 +16,17 @@ import org.rocksdb.RocksIterator;
  * no values. At an older revision it walks history (every retained version of every key in the interval): it
  * keeps the last entry at or below the revision, visits it unless it is a tombstone, and seeks past the key's
  * newer entries; it reads only each entry's {@value KvMeta#BYTES}-byte header, never a value. Its cost is the
- * number of retained versions in the interval, which compaction bounds.
+ * number of retained versions in the interval, which compaction bounds. A single key at an older revision is one
+ * seek back from {@code (key, revision)}.
  *
  * <p>A scan visits at most {@code visitMax} keys and then only counts the rest (etcd's Range reports every live
  * key of its range whatever the limit): past that point it reads neither values nor headers of the current
  * column family, and compares each key with the interval's end in a buffer it reuses.
  *
  * <p>Values come from history at {@code (key, mod_revision)} ({@link #values}, {@link #value}): one multi-get
- * for the kvs a Range returns. {@link HistoryRecord#value} checks that the entry is there and is the version
- * visited.
+ * for the kvs a Range returns (a point get for one), except that a single key read at an old revision keeps the
+ * record its seek found and takes the value from it. {@link HistoryRecord#value} checks that the entry is there
+ * and is the version visited.
  *
  * <p>Used by one thread at a time (its source's). Counts iterator seeks, steps and point lookups, and the values
  * read, into {@link KvSource.Steps}.
@@ -42,6 +44,11 @@ final class Scanner {
     private final KvSource source;
     private final Columns columns;
     private final KvSource.Steps steps;
+    /** The history record a single-key scan at an old revision found, whose value is usually asked next. */
+    private Found lastOne;
+
+    /** A history record and the key and version it was read for. */
+    private record Found(byte[] key, KvMeta meta, byte[] record) {}
 
     Scanner(KvSource source, Columns columns, KvSource.Steps steps) {
         this.source = source;
@@ -130,6 +137,9 @@ final class Scanner {
     }
 
     private long scanHistory(KeyInterval interval, long revision, long visitMax, Visitor visitor) {
+        if (interval.single()) {
+            return historyOfOne(interval.start(), revision, visitMax, visitor);
+        }
         try (RocksIterator it = source.iterator(columns.history)) {
             steps.add(1);
             long n = 0;
@@ -164,6 +174,35 @@ final class Scanner {
         }
     }
 
+    /** One key at an old revision: its newest entry at or below it is one seek back from (key, revision). */
+    private long historyOfOne(byte[] key, long revision, long visitMax, Visitor visitor) {
+        byte[] prefix = Keys.historyPrefix(key);
+        try (RocksIterator it = source.iterator(columns.history)) {
+            steps.add(1);
+            it.seekForPrev(Keys.withRevision(prefix, revision));
+            if (!it.isValid()) {
+                checkStatus(it);
+                return 0;
+            }
+            byte[] entry = it.key();
+            if (!Keys.isHistoryOf(entry, prefix)) {
+                return 0;
+            }
+            Invariants.check(Keys.decodeHistoryRevision(entry) <= revision, "seek back from %s found %s", revision,
+                    Keys.decodeHistoryRevision(entry));
+            byte[] record = it.value();
+            if (HistoryRecord.isTombstone(record)) {
+                return 0;
+            }
+            if (visitMax > 0) {
+                KvMeta meta = KvMeta.decodeHeader(record);
+                lastOne = new Found(key, meta, record);
+                visitor.visit(key, meta);
+            }
+            return 1;
+        }
+    }
+
     /** The header of the history record under the iterator (its value is not copied). */
     private static byte[] header(RocksIterator it) {
         byte[] header = new byte[KvMeta.BYTES];
@@ -174,8 +213,14 @@ final class Scanner {
 
     /** The value of the version {@code meta} of {@code key}, from history. */
     byte[] value(byte[] key, KvMeta meta) {
-        steps.add(1);
-        byte[] record = source.get(columns.history, Keys.historyKey(key, meta.modRevision()));
+        byte[] record;
+        if (lastOne != null && lastOne.meta() == meta && lastOne.key() == key) {
+            record = lastOne.record(); // read by the seek that found this very version (the same objects)
+            lastOne = null;
+        } else {
+            steps.add(1);
+            record = source.get(columns.history, Keys.historyKey(key, meta.modRevision()));
+        }
         byte[] value = HistoryRecord.value(record, key, meta);
         steps.addValueRead(record.length);
         return value;
@@ -183,6 +228,9 @@ final class Scanner {
 
     /** The values of the versions {@code hits}, in order, from history in one multi-get. */
     List<byte[]> values(List<Hit> hits) {
+        if (hits.size() == 1) {
+            return List.of(value(hits.get(0).key(), hits.get(0).meta())); // a point get costs less than a multi-get
+        }
         List<byte[]> historyKeys = new ArrayList<>(hits.size());
         for (Hit h : hits) {
             historyKeys.add(Keys.historyKey(h.key(), h.meta().modRevision()));
