@@ -109,41 +109,46 @@ final class CommandExecutor {
 
     private PutResponse put(WriteTxn w, PutRequest p) {
         byte[] key = p.getKey().toByteArray();
-        StoredKv prev = scanner.current(key);
+        KvMeta prev = scanner.current(key);
         if ((p.getIgnoreValue() || p.getIgnoreLease()) && prev == null) {
             throw KvErrors.keyNotFound();
         }
-        byte[] value = p.getIgnoreValue() ? prev.value() : p.getValue().toByteArray();
+        byte[] prevValue = prev != null && (p.getPrevKv() || p.getIgnoreValue()) ? scanner.value(key, prev) : null;
+        byte[] value = p.getIgnoreValue() ? prevValue : p.getValue().toByteArray();
         long lease = p.getIgnoreLease() ? prev.lease() : p.getLease();
         PutResponse.Builder out = PutResponse.newBuilder();
         if (p.getPrevKv() && prev != null) {
-            out.setPrevKv(prev.toKeyValue(key));
+            out.setPrevKv(prev.toKeyValue(key, prevValue));
         }
         return out.setHeader(header(w.put(key, prev, value, lease))).build();
     }
 
+    /** Deletes every live key of the range; with prev_kv, their values are read before any delete is written. */
     private DeleteRangeResponse deleteRange(WriteTxn w, DeleteRangeRequest d) {
-        List<byte[]> keys = new ArrayList<>();
-        List<KeyValue> prevs = new ArrayList<>();
+        List<Scanner.Hit> hits = new ArrayList<>();
         long[] bytes = {0};
         long now = w.revision();
         scanner.scan(KeyInterval.of(d.getKey(), d.getRangeEnd()), now, now, (key, kv) -> {
-            bytes[0] += key.length + (d.getPrevKv() ? kv.value().length : 0);
+            bytes[0] += key.length + (d.getPrevKv() ? kv.valueSize() : 0);
             if (bytes[0] > limits.rangeResponseBytesMax()) {
                 throw KvErrors.rangeTooLarge(limits.rangeResponseBytesMax());
             }
-            keys.add(key);
-            if (d.getPrevKv()) {
-                prevs.add(kv.toKeyValue(key));
-            }
+            hits.add(new Scanner.Hit(key, kv));
             return true;
         });
-        for (byte[] key : keys) {
-            w.delete(key);
+        List<KeyValue> prevs = new ArrayList<>();
+        if (d.getPrevKv()) {
+            List<byte[]> values = scanner.values(hits);
+            for (int i = 0; i < hits.size(); i++) {
+                prevs.add(hits.get(i).meta().toKeyValue(hits.get(i).key(), values.get(i)));
+            }
+        }
+        for (Scanner.Hit h : hits) {
+            w.delete(h.key());
         }
         return DeleteRangeResponse.newBuilder()
                 .setHeader(header(w.revision()))
-                .setDeleted(keys.size())
+                .setDeleted(hits.size())
                 .addAllPrevKvs(prevs)
                 .build();
     }

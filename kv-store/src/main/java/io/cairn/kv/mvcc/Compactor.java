@@ -1,5 +1,7 @@
 package io.cairn.kv.mvcc;
 
+import io.cairn.raft.core.Invariants;
+
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +20,14 @@ import org.slf4j.LoggerFactory;
  * removes the revision log below c (one range delete), and records c as the physically compacted revision. Applies
  * never wait for it: its writes are small batches of their own, and they touch only entries that no read at or
  * above c needs, so no reader and no apply can observe a difference.
+ *
+ * <p>It never removes the history entry of a key's current version, from which reads take that version's value
+ * (the current column family holds metadata only, {@link KvMeta}): the current version is the key's newest
+ * entry and live, so it is either above c (not looked at) or the newest at or below c, which is kept. The
+ * entries removed are those with a newer entry of the same key at or below c in this thread's iterator, and
+ * tombstones; neither is ever a current version. A reader on a RocksDB snapshot keeps seeing what it scanned even
+ * when a later write makes an entry removable and this thread removes it. Checked on every value read
+ * ({@link HistoryRecord#value}) and by {@code CompactionKeepsCurrentVersionsTest}.
  *
  * <p>Restart: a compaction interrupted by close or crash is resumed at open (meta holds both revisions); removing
  * an entry twice is harmless.
@@ -136,6 +146,7 @@ final class Compactor implements AutoCloseable {
     /** One batch of deletes from {@code resume} (null: the start); returns where to go on, or null at the end. */
     private byte[] compactSome(long t, byte[] resume, WriteBatch batch) throws RocksDBException {
         int deletes = 0;
+        byte[] header = new byte[KvMeta.BYTES];
         try (RocksIterator it = columns.db.newIterator(columns.history)) {
             if (resume == null) {
                 it.seekToFirst();
@@ -157,7 +168,7 @@ final class Compactor implements AutoCloseable {
                         deletes++;
                     }
                     newest = entry;
-                    newestDead = StoredKv.isTombstone(it.value());
+                    newestDead = isTombstone(it, header);
                     it.next();
                 }
                 if (newest != null && newestDead) {
@@ -174,6 +185,13 @@ final class Compactor implements AutoCloseable {
             Scanner.checkStatus(it);
         }
         return null;
+    }
+
+    /** Whether the history record under the iterator is a tombstone, read into {@code header} (no value copied). */
+    private static boolean isTombstone(RocksIterator it, byte[] header) {
+        int length = it.value(header);
+        Invariants.check(length >= KvMeta.BYTES, "history record too short: %s bytes", length);
+        return HistoryRecord.isTombstone(header);
     }
 
     /** Stops the thread (an unfinished compaction resumes at the next open); waiters fail as UNAVAILABLE. */

@@ -10,7 +10,8 @@ import java.util.List;
  * <p>A compare over a range holds when every live key in it satisfies it; over no key at all it compares a
  * zero-valued key (version, revisions and lease 0), except that a VALUE compare on no key is false (etcd: "nil ==
  * empty string in grpc; no way to represent missing value"). A compare whose {@code target_union} names another
- * field than its target compares against 0 (or the empty value), as in etcd.
+ * field than its target compares against 0 (or the empty value), as in etcd. Only a VALUE compare reads values
+ * (from history, one key at a time, stopping at the first key that fails).
  */
 final class Compares {
     private Compares() {}
@@ -30,25 +31,29 @@ final class Compares {
         boolean[] allHold = {true};
         scanner.scan(KeyInterval.of(c.getKey(), c.getRangeEnd()), revision, revision, (key, kv) -> {
             any[0] = true;
-            if (!holds(c, kv)) {
+            byte[] value = c.getTarget() == Compare.CompareTarget.VALUE ? scanner.value(key, kv) : null;
+            if (!holds(c, kv, value)) {
                 allHold[0] = false;
                 return false;
             }
             return true;
         });
         if (!any[0]) {
-            return c.getTarget() != Compare.CompareTarget.VALUE && holds(c, null);
+            return c.getTarget() != Compare.CompareTarget.VALUE && holds(c, null, null);
         }
         return allHold[0];
     }
 
-    /** One key against the compare; {@code kv} null stands for the zero-valued key. */
-    private static boolean holds(Compare c, StoredKv kv) {
+    /**
+     * One key against the compare; {@code kv} null stands for the zero-valued key. {@code value} is the key's
+     * value, read only for a VALUE compare (null otherwise).
+     */
+    private static boolean holds(Compare c, KvMeta kv, byte[] value) {
         int result = switch (c.getTarget()) {
             case VALUE -> {
                 ByteString want = c.getTargetUnionCase() == Compare.TargetUnionCase.VALUE ? c.getValue()
                         : ByteString.EMPTY;
-                yield ByteStrings.compare(kv == null ? ByteString.EMPTY : StoredKv.wrap(kv.value()), want);
+                yield ByteStrings.compare(kv == null ? ByteString.EMPTY : ByteStrings.wrap(value), want);
             }
             case CREATE -> Long.compare(kv == null ? 0 : kv.createRevision(),
                     c.getTargetUnionCase() == Compare.TargetUnionCase.CREATE_REVISION ? c.getCreateRevision() : 0);

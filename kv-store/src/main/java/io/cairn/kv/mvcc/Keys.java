@@ -8,9 +8,11 @@ import java.util.Arrays;
 /**
  * The byte encodings of the store's RocksDB keys, and the byte-string helpers the readers share.
  *
- * <p><b>current</b> column family: the user key as is (RocksDB's bytewise order is etcd's key order).
+ * <p><b>current</b> column family: the user key as is (RocksDB's bytewise order is etcd's key order); the value
+ * is the key's {@link KvMeta} (metadata only, no value).
  *
- * <p><b>history</b> column family: {@code escape(key) 0x00 0x01 revision(8 bytes, big-endian)}. {@code escape}
+ * <p><b>history</b> column family: {@code escape(key) 0x00 0x01 revision(8 bytes, big-endian)} to a
+ * {@link HistoryRecord} (header and value, or a tombstone). {@code escape}
  * writes each 0x00 byte of the key as {@code 0x00 0xFF}, so the terminator {@code 0x00 0x01} sorts below any
  * continuation of the key: the encoding is prefix-free and order-preserving, so entries sort by key, then by
  * revision (revisions are positive, so big-endian order is numeric order), and all entries of one key are
@@ -151,6 +153,31 @@ final class Keys {
             out[at + i] = (byte) v;
             v >>>= 8;
         }
+    }
+
+    static void putInt(byte[] out, int at, int v) {
+        out[at] = (byte) (v >>> 24);
+        out[at + 1] = (byte) (v >>> 16);
+        out[at + 2] = (byte) (v >>> 8);
+        out[at + 3] = (byte) v;
+    }
+
+    static int getInt(byte[] in, int at) {
+        return (in[at] & 0xFF) << 24 | (in[at + 1] & 0xFF) << 16 | (in[at + 2] & 0xFF) << 8 | (in[at + 3] & 0xFF);
+    }
+
+    /** A key for a message: printable ASCII as is, other bytes as \xNN, at most 64 bytes of it. */
+    static String printable(byte[] key) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < Math.min(key.length, 64); i++) {
+            int b = key[i] & 0xFF;
+            if (b >= 0x20 && b < 0x7F && b != '\\') {
+                out.append((char) b);
+            } else {
+                out.append(String.format("\\x%02x", b));
+            }
+        }
+        return key.length > 64 ? out.append("...").toString() : out.toString();
     }
 
     static long getLong(byte[] in, int at) {

@@ -1,5 +1,8 @@
 package io.cairn.kv.mvcc;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
@@ -18,18 +21,40 @@ interface KvSource {
     /** The value of {@code key} in column family {@code cf}, or null. */
     byte[] get(ColumnFamilyHandle cf, byte[] key);
 
+    /** The values of {@code keys} in {@code cf}, in order, null for an absent key. */
+    List<byte[]> multiGet(ColumnFamilyHandle cf, List<byte[]> keys);
+
     RocksIterator iterator(ColumnFamilyHandle cf);
 
-    /** Counts the iterator seeks and steps of one operation, for tests of how much a read touches. */
+    /**
+     * Counts what one operation touches, for tests of how much a read costs: iterator seeks, steps and point
+     * lookups ({@link #count()}), and apart from those the history records read for their values
+     * ({@link #valueReads()}, {@link #valueBytes()}).
+     */
     final class Steps {
-        long count;
+        private long count;
+        private long valueReads;
+        private long valueBytes;
 
         void add(long n) {
             count += n;
         }
 
+        void addValueRead(long bytes) {
+            valueReads++;
+            valueBytes += bytes;
+        }
+
         long count() {
             return count;
+        }
+
+        long valueReads() {
+            return valueReads;
+        }
+
+        long valueBytes() {
+            return valueBytes;
         }
     }
 
@@ -49,6 +74,18 @@ interface KvSource {
         public byte[] get(ColumnFamilyHandle cf, byte[] key) {
             try {
                 return columns.db.get(cf, readOptions, key);
+            } catch (RocksDBException e) {
+                throw new StorageException("read failed", e);
+            }
+        }
+
+        @Override
+        public List<byte[]> multiGet(ColumnFamilyHandle cf, List<byte[]> keys) {
+            if (keys.isEmpty()) {
+                return List.of();
+            }
+            try {
+                return columns.db.multiGetAsList(readOptions, Collections.nCopies(keys.size(), cf), keys);
             } catch (RocksDBException e) {
                 throw new StorageException("read failed", e);
             }
@@ -86,6 +123,16 @@ interface KvSource {
             } catch (RocksDBException e) {
                 throw new StorageException("read failed", e);
             }
+        }
+
+        /** Point lookups: a write batch with index has no multi-get over batch and database. */
+        @Override
+        public List<byte[]> multiGet(ColumnFamilyHandle cf, List<byte[]> keys) {
+            List<byte[]> out = new ArrayList<>(keys.size());
+            for (byte[] key : keys) {
+                out.add(get(cf, key));
+            }
+            return out;
         }
 
         @Override

@@ -46,7 +46,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class MvccStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MvccStore.class);
-    private static final long FORMAT = 1;
+    /**
+     * The store's layout (meta's {@code format}): 1 had values in the current column family; 2 keeps only
+     * metadata there ({@link KvMeta}) and reads values from history (decision 0012).
+     */
+    static final long FORMAT = 2;
 
     private final Path dir;
     private final KvLimits limits;
@@ -86,7 +90,7 @@ public final class MvccStore implements AutoCloseable {
         Columns columns = null;
         try {
             columns = Columns.open(dir, wal);
-            StoredMeta meta = StoredMeta.readOrInit(columns, FORMAT);
+            StoredMeta meta = StoredMeta.readOrInit(columns, FORMAT, dir);
             log.info("kv store {} open: revision {}, compacted {}, applied index {}", dir, meta.revision(),
                     meta.compactedRevision(), meta.appliedIndex());
             return new MvccStore(dir, limits, columns, meta);
@@ -220,11 +224,16 @@ public final class MvccStore implements AutoCloseable {
 
     /** etcd's Range, on a consistent snapshot; any thread. Header revision filled, other header fields not. */
     public RangeResponse range(RangeRequest request) {
+        return range(request, new KvSource.Steps());
+    }
+
+    /** {@link #range(RangeRequest)}, counting what it reads into {@code steps} (tests of its cost). */
+    RangeResponse range(RangeRequest request, KvSource.Steps steps) {
         Validation.checkRange(request);
         openLock.readLock().lock();
         try (KvSource.AtSnapshot snapshot = snapshot()) {
             StoredMeta meta = StoredMeta.read(snapshot, columns);
-            Scanner scanner = new Scanner(snapshot, columns, new KvSource.Steps());
+            Scanner scanner = new Scanner(snapshot, columns, steps);
             return new RangeExecutor(scanner, limits).execute(request, meta.revision(), meta.compactedRevision());
         } finally {
             openLock.readLock().unlock();
@@ -342,6 +351,33 @@ public final class MvccStore implements AutoCloseable {
             throw new StorageException("checkpoint into " + target + " failed", e);
         } catch (RocksDBException e) {
             throw new StorageException("checkpoint into " + target + " failed", e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Reads the value of every live key's current version from history, checking each as every read does
+     * ({@link HistoryRecord#value}: the entry exists and is that version); returns how many keys it checked. The
+     * layout's invariant, for tests; scans the whole store.
+     */
+    long checkCurrentVersionsInHistory() {
+        openLock.readLock().lock();
+        try (KvSource.AtSnapshot snapshot = snapshot()) {
+            long now = StoredMeta.read(snapshot, columns).revision();
+            Scanner scanner = new Scanner(snapshot, columns, new KvSource.Steps());
+            List<Scanner.Hit> hits = new ArrayList<>();
+            KeyInterval everything = KeyInterval.of(new byte[0], new byte[] {0});
+            long checked = scanner.scan(everything, now, now, Long.MAX_VALUE, (key, meta) -> {
+                hits.add(new Scanner.Hit(key, meta));
+                if (hits.size() == 1000) {
+                    scanner.values(hits);
+                    hits.clear();
+                }
+                return true;
+            });
+            scanner.values(hits);
+            return checked;
         } finally {
             openLock.readLock().unlock();
         }

@@ -5,10 +5,11 @@ import io.cairn.kv.proto.etcd.RangeRequest.SortOrder;
 import io.cairn.kv.proto.etcd.RangeRequest.SortTarget;
 import io.cairn.kv.proto.etcd.RangeResponse;
 import io.cairn.kv.proto.etcd.ResponseHeader;
-import io.cairn.kv.proto.mvcc.KeyValue;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -24,6 +25,11 @@ import java.util.function.Predicate;
  * the one read.
  *
  * <p>Collected keys and values are bounded by {@link KvLimits#rangeResponseBytesMax()}.
+ *
+ * <p>Values: the scan visits keys with their {@link KvMeta} only; filters and sorts other than by value need
+ * nothing else, so values are read from history after the limit is applied, for the kvs returned and no others,
+ * and not at all for keys_only or count_only. A sort by value reads the values of every kv it sorts (all of the
+ * range unless the order is NONE, see above), as etcd does.
  */
 final class RangeExecutor {
     private final Scanner scanner;
@@ -48,34 +54,61 @@ final class RangeExecutor {
 
     RangeResponse execute(RangeRequest r, long currentRevision, long compactedRevision) {
         long revision = readRevision(r.getRevision(), currentRevision, compactedRevision);
-        KeyInterval interval = KeyInterval.of(r.getKey(), r.getRangeEnd());
-        long fetchMax = fetchLimit(r);
-        List<KeyValue> kvs = new ArrayList<>();
-        long[] countAndBytes = new long[2];
-        scanner.scan(interval, revision, currentRevision, (key, kv) -> {
-            countAndBytes[0]++;
-            if (!r.getCountOnly() && (fetchMax == 0 || kvs.size() < fetchMax)) {
-                countAndBytes[1] += key.length + kv.value().length;
-                if (countAndBytes[1] > limits.rangeResponseBytesMax()) {
-                    throw KvErrors.rangeTooLarge(limits.rangeResponseBytesMax());
-                }
-                kvs.add(kv.toKeyValue(key));
-            }
-            return true;
-        });
-        List<KeyValue> kept = filter(kvs, r);
-        sort(kept, r);
+        List<Scanner.Hit> hits = new ArrayList<>();
+        long count = scanner.scan(KeyInterval.of(r.getKey(), r.getRangeEnd()), revision, currentRevision,
+                visitMax(r), collector(hits));
+        List<Scanner.Hit> kept = filter(hits, r);
+        Map<Scanner.Hit, byte[]> values = new IdentityHashMap<>();
+        if (r.getSortTarget() == SortTarget.VALUE) {
+            putValues(values, kept); // a sort by value needs the value of every kv it sorts
+        }
+        sort(kept, r, values);
         RangeResponse.Builder out = RangeResponse.newBuilder()
                 .setHeader(ResponseHeader.newBuilder().setRevision(currentRevision))
-                .setCount(countAndBytes[0]);
+                .setCount(count);
         if (r.getLimit() > 0 && kept.size() > r.getLimit()) {
             kept = kept.subList(0, (int) r.getLimit());
             out.setMore(true);
         }
-        for (KeyValue kv : kept) {
-            out.addKvs(r.getKeysOnly() ? kv.toBuilder().clearValue().build() : kv);
+        if (!r.getKeysOnly()) {
+            putValues(values, kept.stream().filter(h -> !values.containsKey(h)).toList());
+        }
+        for (Scanner.Hit h : kept) {
+            out.addKvs(h.meta().toKeyValue(h.key(), r.getKeysOnly() ? null : values.get(h)));
         }
         return out.build();
+    }
+
+    /**
+     * Collects what the scan visits, within {@link KvLimits#rangeResponseBytesMax()} of keys and values (the
+     * values' sizes are in their metadata: the limit applies to every kv collected, read or not).
+     */
+    private Scanner.Visitor collector(List<Scanner.Hit> hits) {
+        long[] bytes = {0};
+        return (key, meta) -> {
+            bytes[0] += key.length + meta.valueSize();
+            if (bytes[0] > limits.rangeResponseBytesMax()) {
+                throw KvErrors.rangeTooLarge(limits.rangeResponseBytesMax());
+            }
+            hits.add(new Scanner.Hit(key, meta));
+            return true;
+        };
+    }
+
+    private void putValues(Map<Scanner.Hit, byte[]> values, List<Scanner.Hit> hits) {
+        List<byte[]> read = scanner.values(hits);
+        for (int i = 0; i < hits.size(); i++) {
+            values.put(hits.get(i), read.get(i));
+        }
+    }
+
+    /** How many kvs the scan visits (the rest it only counts): none for count_only, else {@link #fetchLimit}. */
+    private static long visitMax(RangeRequest r) {
+        if (r.getCountOnly()) {
+            return 0;
+        }
+        long fetch = fetchLimit(r);
+        return fetch == 0 ? Long.MAX_VALUE : fetch;
     }
 
     private static boolean defaultOrdering(SortTarget target, SortOrder order) {
@@ -96,24 +129,25 @@ final class RangeExecutor {
         return limit > 0 && limit < Long.MAX_VALUE ? limit + 1 : Math.max(limit, 0);
     }
 
-    private static List<KeyValue> filter(List<KeyValue> kvs, RangeRequest r) {
+    private static List<Scanner.Hit> filter(List<Scanner.Hit> hits, RangeRequest r) {
         if (!hasRevisionFilters(r)) {
-            return kvs;
+            return hits;
         }
-        Predicate<KeyValue> keep = kv -> (r.getMaxModRevision() == 0 || kv.getModRevision() <= r.getMaxModRevision())
-                && (r.getMinModRevision() == 0 || kv.getModRevision() >= r.getMinModRevision())
-                && (r.getMaxCreateRevision() == 0 || kv.getCreateRevision() <= r.getMaxCreateRevision())
-                && (r.getMinCreateRevision() == 0 || kv.getCreateRevision() >= r.getMinCreateRevision());
-        List<KeyValue> out = new ArrayList<>(kvs.size());
-        for (KeyValue kv : kvs) {
-            if (keep.test(kv)) {
-                out.add(kv);
+        Predicate<KvMeta> keep = kv -> (r.getMaxModRevision() == 0 || kv.modRevision() <= r.getMaxModRevision())
+                && (r.getMinModRevision() == 0 || kv.modRevision() >= r.getMinModRevision())
+                && (r.getMaxCreateRevision() == 0 || kv.createRevision() <= r.getMaxCreateRevision())
+                && (r.getMinCreateRevision() == 0 || kv.createRevision() >= r.getMinCreateRevision());
+        List<Scanner.Hit> out = new ArrayList<>(hits.size());
+        for (Scanner.Hit h : hits) {
+            if (keep.test(h.meta())) {
+                out.add(h);
             }
         }
         return out;
     }
 
-    private static void sort(List<KeyValue> kvs, RangeRequest r) {
+    /** Sorts {@code hits} as etcd does; a sort by value finds every value in {@code values}. */
+    private static void sort(List<Scanner.Hit> hits, RangeRequest r, Map<Scanner.Hit, byte[]> values) {
         SortOrder order = r.getSortOrder();
         if (r.getSortTarget() != SortTarget.KEY && order == SortOrder.NONE) {
             order = SortOrder.ASCEND;
@@ -121,15 +155,15 @@ final class RangeExecutor {
         if (defaultOrdering(r.getSortTarget(), order)) {
             return;
         }
-        Comparator<KeyValue> ascending = switch (r.getSortTarget()) {
-            case KEY -> (a, b) -> ByteStrings.compare(a.getKey(), b.getKey());
-            case VERSION -> Comparator.comparingLong(KeyValue::getVersion);
-            case CREATE -> Comparator.comparingLong(KeyValue::getCreateRevision);
-            case MOD -> Comparator.comparingLong(KeyValue::getModRevision);
-            case VALUE -> (a, b) -> ByteStrings.compare(a.getValue(), b.getValue());
+        Comparator<Scanner.Hit> ascending = switch (r.getSortTarget()) {
+            case KEY -> (a, b) -> Keys.compare(a.key(), b.key());
+            case VERSION -> Comparator.comparingLong(h -> h.meta().version());
+            case CREATE -> Comparator.comparingLong(h -> h.meta().createRevision());
+            case MOD -> Comparator.comparingLong(h -> h.meta().modRevision());
+            case VALUE -> (a, b) -> Keys.compare(values.get(a), values.get(b));
             case UNRECOGNIZED -> throw KvErrors.invalidSortOption();
         };
         // List.sort is stable: equal targets stay in key order, in both directions.
-        kvs.sort(order == SortOrder.DESCEND ? (a, b) -> ascending.compare(b, a) : ascending);
+        hits.sort(order == SortOrder.DESCEND ? (a, b) -> ascending.compare(b, a) : ascending);
     }
 }

@@ -12,8 +12,9 @@ import org.rocksdb.WriteBatchWithIndex;
  * The writes of one command: every change it makes carries revision {@code beginRevision + 1}, and the revision
  * moves only if something changed (etcd's {@code storeTxnWrite}).
  *
- * <p>A put writes the key's new version to {@code current} and to {@code history} at the new revision, and a PUT
- * event to {@code revlog}; a delete removes the key from {@code current}, writes a tombstone to {@code history}
+ * <p>A put writes the key's new version's metadata to {@code current} ({@link KvMeta}, no value), the version
+ * with its value to {@code history} at the new revision ({@link HistoryRecord}), and a PUT event to
+ * {@code revlog}; a delete removes the key from {@code current}, writes a tombstone to {@code history}
  * and a DELETE event (key and mod_revision only, as etcd's watchers see it). Events of one revision are numbered
  * in order ({@code sub}).
  *
@@ -50,15 +51,14 @@ final class WriteTxn {
     }
 
     /** Writes {@code key}'s next version (its previous one is {@code prev}, null if absent); returns the revision. */
-    long put(byte[] key, StoredKv prev, byte[] value, long lease) {
+    long put(byte[] key, KvMeta prev, byte[] value, long lease) {
         long rev = beginRevision + 1;
-        StoredKv next = prev == null
-                ? StoredKv.live(rev, rev, 1, lease, value)
-                : StoredKv.live(prev.createRevision(), rev, prev.version() + 1, lease, value);
-        byte[] encoded = next.encode();
-        write(columns.current, key, encoded);
-        write(columns.history, Keys.historyKey(key, rev), encoded);
-        event(Event.newBuilder().setType(Event.EventType.PUT).setKv(next.toKeyValue(key)).build());
+        KvMeta next = prev == null
+                ? KvMeta.created(rev, lease, value.length)
+                : prev.next(rev, lease, value.length);
+        write(columns.current, key, next.encode());
+        write(columns.history, Keys.historyKey(key, rev), HistoryRecord.live(next, value));
+        event(Event.newBuilder().setType(Event.EventType.PUT).setKv(next.toKeyValue(key, value)).build());
         return rev;
     }
 
@@ -71,8 +71,8 @@ final class WriteTxn {
             throw new StorageException("batch delete failed", e);
         }
         bytesWritten += key.length;
-        write(columns.history, Keys.historyKey(key, rev), StoredKv.tombstoneAt(rev).encode());
-        KeyValue kv = KeyValue.newBuilder().setKey(StoredKv.wrap(key)).setModRevision(rev).build();
+        write(columns.history, Keys.historyKey(key, rev), HistoryRecord.tombstone(rev));
+        KeyValue kv = KeyValue.newBuilder().setKey(ByteStrings.wrap(key)).setModRevision(rev).build();
         event(Event.newBuilder().setType(Event.EventType.DELETE).setKv(kv).build());
     }
 

@@ -229,6 +229,11 @@ class MvccModelTest {
                     checkRange(RangeRequest.newBuilder().setKey(Req.bs(k)).setRevision(rev).build());
                 }
             }
+            // The layout's invariant (decision 0012): history holds the version of every live key's current one.
+            Object live = model.range(RangeRequest.newBuilder().setKey(Req.bs("\0")).setRangeEnd(Req.bs("\0"))
+                    .setCountOnly(true).build());
+            assertThat(f.store.checkCurrentVersionsInHistory())
+                    .isEqualTo(((io.cairn.kv.proto.etcd.RangeResponse) live).getCount());
         }
 
         @Override

@@ -303,6 +303,68 @@ class MvccStoreTest {
         assertThat(failure.get()).isNull();
     }
 
+    /**
+     * Regression for the layout change of decision 0012: a store of format 1 (values in the current column family)
+     * read by a build of format 2 would decode every current record wrongly. It must be refused at open, with a
+     * message that names both formats and what to do, and nothing read from it.
+     */
+    @Test
+    void aStoreOfAnotherFormatIsRefusedAtOpenWithWhatToDo() throws Exception {
+        f.apply(cmd(Req.put("a", "1")));
+        java.nio.file.Path dir = f.store.directory();
+        f.store.close();
+        try (Columns columns = Columns.open(dir)) {
+            columns.db.put(columns.meta, columns.writeOptions, Keys.META_FORMAT, Keys.longBytes(1));
+            columns.flushAll();
+        }
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> MvccStore.open(dir)))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("has format 1, this build reads only format " + MvccStore.FORMAT)
+                .hasMessageContaining("written by an older build")
+                .hasMessageContaining("empty data directory");
+        try (Columns columns = Columns.open(dir)) {
+            columns.db.put(columns.meta, columns.writeOptions, Keys.META_FORMAT, Keys.longBytes(MvccStore.FORMAT));
+            columns.flushAll();
+        }
+        f.store = MvccStore.open(dir, KvLimits.DEFAULTS.withFlushIntervalMillis(0));
+        assertThat(only("a").getValue()).isEqualTo(bs("1"));
+    }
+
+    /**
+     * Everything that reads a current version's value reads it from history (decision 0012): prev_kv of a Put and
+     * of a DeleteRange, a Put with ignore_value (and its watch event), a VALUE compare, a sort by value.
+     */
+    @Test
+    void currentValuesAreReadFromHistoryWhereverTheyAreNeeded() {
+        f.apply(cmd(Req.put("a", "old")));
+        f.apply(cmd(Req.put("b", "bee")));
+        PutResponse kept = f.apply(cmd(Req.put("a", "").toBuilder().setIgnoreValue(true).setPrevKv(true).build()))
+                .response(PutResponse.class);
+        assertThat(kept.getPrevKv().getValue()).isEqualTo(bs("old"));
+        assertThat(only("a").getValue()).isEqualTo(bs("old"));
+        assertThat(only("a").getVersion()).isEqualTo(2);
+        List<Event> events = f.store.events(4, 10);
+        assertThat(events.get(0).getKv().getValue()).isEqualTo(bs("old"));
+        assertThat(events.get(0).getKv()).isEqualTo(only("a"));
+        io.cairn.kv.proto.etcd.Compare valueIsOld = io.cairn.kv.proto.etcd.Compare.newBuilder().setKey(bs("a"))
+                .setTarget(io.cairn.kv.proto.etcd.Compare.CompareTarget.VALUE)
+                .setResult(io.cairn.kv.proto.etcd.Compare.CompareResult.EQUAL).setValue(bs("old")).build();
+        // one batch: the Txn's compare reads a's value, the Put after it keeps the value the Txn wrote (not yet
+        // committed, read through the batch)
+        List<KvResult> batch = f.applyAll(List.of(cmd(Req.txn(List.of(valueIsOld), List.of(op(Req.put("a", "new"))),
+                List.of())), cmd(Req.put("a", "").toBuilder().setIgnoreValue(true).setPrevKv(true).build())));
+        assertThat(batch.get(0).response(TxnResponse.class).getSucceeded()).isTrue();
+        assertThat(batch.get(1).response(PutResponse.class).getPrevKv().getValue()).isEqualTo(bs("new"));
+        assertThat(only("a").getValue()).isEqualTo(bs("new"));
+        assertThat(only("a").getVersion()).isEqualTo(4);
+        RangeResponse byValue = f.store.range(Req.range("a", "c").toBuilder()
+                .setSortTarget(RangeRequest.SortTarget.VALUE).setSortOrder(RangeRequest.SortOrder.ASCEND).build());
+        assertThat(byValue.getKvsList()).extracting(KeyValue::getValue).containsExactly(bs("bee"), bs("new"));
+        DeleteRangeResponse deleted = f.apply(cmd(Req.delete("a", "c").toBuilder().setPrevKv(true).build()))
+                .response(DeleteRangeResponse.class);
+        assertThat(deleted.getPrevKvsList()).extracting(KeyValue::getValue).containsExactly(bs("new"), bs("bee"));
+    }
+
     @Test
     void laterCommandsOfOneBatchSeeEarlierOnes() {
         List<KvResult> rs = f.applyAll(List.of(cmd(Req.put("a", "1")),
