@@ -49,7 +49,11 @@ final class SimNetwork {
         int copies = faultsOn && params.duplicateProbability > 0 && random.nextDouble() < params.duplicateProbability
                 ? 2 : 1;
         for (int i = 0; i < copies; i++) {
-            events.after(latency(), () -> {
+            long delay = latency();
+            if (i > 0 && params.lateDuplicateMaxMicros > 0 && random.nextBoolean()) {
+                delay += random.nextLong(params.lateDuplicateMaxMicros); // a re-send after a reconnect
+            }
+            events.after(delay, () -> {
                 if (isCut(from, to) || !senderAlive.getAsBoolean()) {
                     dropped++;
                     return;

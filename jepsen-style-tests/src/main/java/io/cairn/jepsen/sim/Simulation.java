@@ -53,7 +53,7 @@ public final class Simulation {
             RaftEvent.LEARNER_PROMOTED.counterName(), RaftEvent.REMOVED_LEADER_STEPPED_DOWN.counterName(),
             RaftEvent.LEASE_READ_SERVED.counterName(), "torn-tail-cut", RaftEvent.QUIESCED.counterName(),
             RaftEvent.WOKE.counterName(), RaftEvent.PROPOSAL_FORWARDED.counterName(),
-            RaftEvent.FORWARD_OUTCOME_UNKNOWN.counterName());
+            RaftEvent.FORWARD_OUTCOME_UNKNOWN.counterName(), RaftEvent.FORWARD_DUPLICATE_DROPPED.counterName());
 
     private static final long CONVERGE_LIMIT_MICROS = 10_000_000;
     private static final long WORKLOAD_LIMIT_MICROS = 60_000_000;

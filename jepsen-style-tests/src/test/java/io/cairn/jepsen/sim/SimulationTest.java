@@ -110,6 +110,7 @@ class SimulationTest {
         "READ_WITHOUT_QUORUM, 1, linearizability",
         "LEASE_STALE_CLOCK, 35, linearizability",
         "ACK_BEFORE_FSYNC, 1, durability",
+        "FORWARD_TWICE, 20, linearizability",
     })
     void injectedBugIsCaught(InjectedBug bug, long pinnedSeed, String expectedKinds) {
         SimResult caught = null;

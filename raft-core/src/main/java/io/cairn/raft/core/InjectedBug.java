@@ -28,7 +28,11 @@ public enum InjectedBug {
     LEASE_STALE_CLOCK,
     /** A runtime bug, not the core's: the log writer acknowledges a write (releases the messages that wait for
      * it and reports it persisted) before the sync that makes it durable. */
-    ACK_BEFORE_FSYNC;
+    ACK_BEFORE_FSYNC,
+    /** A leader appends a forwarded proposal each time a copy of its FORWARD arrives, and a member that may have
+     * led in the term refuses a copy as NOT_LEADER (no {@link ForwardLedger}; decision 0013): one client's write
+     * takes effect twice, the second time after later writes. */
+    FORWARD_TWICE;
 
     /** The command-line name: lower case with '-'. */
     public String cliName() {

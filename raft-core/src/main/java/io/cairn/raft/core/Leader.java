@@ -37,6 +37,8 @@ final class Leader {
     private final long term;
     private final ProgressTracker progress;
     private final ReadRequests reads;
+    /** Every forward decided in this term, so that none is appended twice. */
+    private final ForwardLedger forwards;
 
     private long uncommittedBytes;
     private long transferee = RaftNode.NONE;
@@ -65,6 +67,7 @@ final class Leader {
             progress.at(i).setRecentActive(true);
         }
         this.reads = new ReadRequests(config.readRequestsMax);
+        this.forwards = new ForwardLedger(config.forwardsMax);
         this.heartbeatRound = lastRoundAcrossTerms;
         // Thesis §6.4 / §5.4.2: an entry of our own term must commit before older ones can be known committed.
         Entry noop = Entry.noop(term, log.lastIndex() + 1);
@@ -375,14 +378,26 @@ final class Leader {
         }
     }
 
-    /** A follower's client proposal: appended as if proposed here, and the follower told where (or why not). */
+    /**
+     * A follower's client proposal: appended as if proposed here, and the follower told where (or why not). A
+     * forward seen before in this term is answered as it was the first time and appended nothing (decision
+     * 0013): the network may deliver a FORWARD twice, and a proposal is not idempotent.
+     */
     private void onForward(Message m) {
+        ForwardLedger.Verdict seen = config.bug(InjectedBug.FORWARD_TWICE) ? ForwardLedger.Verdict.NEW
+                : forwards.lookup(m.from(), m.context());
+        if (seen != ForwardLedger.Verdict.NEW) {
+            answerForwardAgain(m, seen);
+            return;
+        }
         List<byte[]> commands = new ArrayList<>(m.entries().size());
         for (int i = 0; i < m.entries().size(); i++) {
             commands.add(m.entries().get(i).data());
         }
         ProposeResult r = commands.isEmpty()
                 ? ProposeResult.rejected(ProposeResult.Rejection.EMPTY, id, "no commands") : propose(commands);
+        forwards.record(m.from(), m.context(), r.accepted() ? ForwardLedger.encodeAccepted(r.firstIndex())
+                : ForwardLedger.encodeRefused(r.rejection()));
         if (node.tracing()) {
             node.trace("forwarded proposal %d of %s: %s", m.context(), RaftNode.idString(m.from()), r);
         }
@@ -391,6 +406,25 @@ final class Leader {
         }
         node.send(r.accepted() ? Message.forwardAccepted(id, m.from(), term, m.context(), r.firstIndex(), r.term())
                 : Message.forwardRefused(id, m.from(), term, m.context(), r.rejection(), r.leaderHint()));
+    }
+
+    /** A FORWARD this leader decided before (or can no longer tell): the first answer again, or "unknown". */
+    private void answerForwardAgain(Message m, ForwardLedger.Verdict seen) {
+        node.tracer().event(id, RaftEvent.FORWARD_DUPLICATE_DROPPED);
+        if (seen == ForwardLedger.Verdict.FORGOTTEN) {
+            node.trace("forwarded proposal %d of %s is older than what we remember of it: not appended, outcome"
+                    + " unknown to it", m.context(), RaftNode.idString(m.from()));
+            node.send(Message.forwardOutcomeUnknown(id, m.from(), term, m.context()));
+            return;
+        }
+        long decision = forwards.decision();
+        ProposeResult.Rejection refusal = ForwardLedger.refusalOf(decision);
+        if (node.tracing()) {
+            node.trace("forwarded proposal %d of %s again: not appended twice; answer as before (%s)", m.context(),
+                    RaftNode.idString(m.from()), refusal == null ? "accepted at " + decision : "refused: " + refusal);
+        }
+        node.send(refusal == null ? Message.forwardAccepted(id, m.from(), term, m.context(), decision, term)
+                : Message.forwardRefused(id, m.from(), term, m.context(), refusal, id));
     }
 
     private void onAppendResponse(Message m, Progress pr) {

@@ -141,6 +141,19 @@ public record Message(
                 context);
     }
 
+    /** The {@code rejectHint} of a FORWARD_RESPONSE that says "appended or not, the answerer cannot tell". */
+    public static final long FORWARD_OUTCOME_UNKNOWN = -1;
+
+    /**
+     * A forwarded proposal whose fate the answering member cannot tell: a copy of a FORWARD older than what its
+     * leader remembers, or a FORWARD reaching a member that may have led in that term and no longer does. The
+     * asker reports the outcome unknown; nothing was appended for this copy.
+     */
+    public static Message forwardOutcomeUnknown(long from, long to, long term, long context) {
+        return new Message(MessageType.FORWARD_RESPONSE, from, to, term, 0, 0, null, RaftNode.NONE, true,
+                FORWARD_OUTCOME_UNKNOWN, context);
+    }
+
     /** Bytes of entry payload carried, with framing overhead; used for in-flight byte limits. */
     public long entriesBytes() {
         long total = 0;

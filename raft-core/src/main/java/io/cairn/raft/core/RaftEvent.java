@@ -45,6 +45,11 @@ public enum RaftEvent {
     WOKE("woke"),
     /** A leader appended a proposal a follower forwarded to it. */
     PROPOSAL_FORWARDED("proposal-forwarded"),
+    /**
+     * A leader received a FORWARD it had already decided in this term (or one older than it remembers) and did not
+     * append it again.
+     */
+    FORWARD_DUPLICATE_DROPPED("forward-duplicate-dropped"),
     /** A follower could not learn what became of a proposal it forwarded (the leader changed or was silent). */
     FORWARD_OUTCOME_UNKNOWN("forward-outcome-unknown"),
     /**

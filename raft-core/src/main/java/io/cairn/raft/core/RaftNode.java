@@ -589,8 +589,7 @@ public final class RaftNode {
             }
             case READ_INDEX -> send(Message.readIndexResponse(id, m.from(), term, m.context(), 0, true));
             case READ_INDEX_RESPONSE -> onReadIndexResponse(m);
-            case FORWARD -> send(Message.forwardRefused(id, m.from(), term, m.context(),
-                    ProposeResult.Rejection.NOT_LEADER, lead));
+            case FORWARD -> refuseForward(m);
             case FORWARD_RESPONSE -> onForwardResponse(m);
             default -> {
                 if (tracing()) {
@@ -743,6 +742,22 @@ public final class RaftNode {
         }
     }
 
+    /**
+     * A FORWARD reached a member that does not lead. Its refusal tells the asker "certainly not appended", which
+     * is true only if this member never led in this term: one that led and stepped down (check-quorum, a restart)
+     * may have appended an earlier copy of the same FORWARD, and no longer remembers (decision 0013). A member
+     * that voted for itself in this term may have led in it; it answers "outcome unknown" instead.
+     */
+    private void refuseForward(Message m) {
+        if (m.term() == term && vote == id && !config.bug(InjectedBug.FORWARD_TWICE)) {
+            trace("forwarded proposal %d of %s: we may have led in term %d and no longer do; outcome unknown to it",
+                    m.context(), idString(m.from()), term);
+            send(Message.forwardOutcomeUnknown(id, m.from(), term, m.context()));
+            return;
+        }
+        send(Message.forwardRefused(id, m.from(), term, m.context(), ProposeResult.Rejection.NOT_LEADER, lead));
+    }
+
     private void onForwardResponse(Message m) {
         long[] asked = forwardedProposals.get(m.context());
         if (asked == null || asked[1] != m.term() || asked[2] != m.from()) {
@@ -757,7 +772,9 @@ public final class RaftNode {
         } else if (m.rejectHint() >= 0 && m.rejectHint() < reasons.length) {
             forwardResults.add(ForwardResult.refused(asked[0], reasons[(int) m.rejectHint()], m.commit()));
         } else {
-            forwardResults.add(ForwardResult.unknown(asked[0])); // a refusal we cannot read: assume nothing
+            // the leader cannot tell (Message.FORWARD_OUTCOME_UNKNOWN), or a refusal we cannot read: assume nothing
+            tracer.event(id, RaftEvent.FORWARD_OUTCOME_UNKNOWN);
+            forwardResults.add(ForwardResult.unknown(asked[0]));
         }
     }
 
@@ -897,8 +914,7 @@ public final class RaftNode {
                 onQuiesce(m);
             }
             case READ_INDEX -> send(Message.readIndexResponse(id, m.from(), term, m.context(), 0, true));
-            case FORWARD -> send(Message.forwardRefused(id, m.from(), term, m.context(),
-                    ProposeResult.Rejection.NOT_LEADER, NONE));
+            case FORWARD -> refuseForward(m);
             default -> {
                 if (m.type() == ourResponses) {
                     onVoteResponse(m);

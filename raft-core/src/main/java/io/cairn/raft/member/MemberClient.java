@@ -86,8 +86,8 @@ public final class MemberClient implements AutoCloseable {
 
     /**
      * Puts {@code key=value} through the leader, following redirects and retrying while it is certain nothing
-     * was applied, until {@code deadlineMillis} from now. The outcome is UNKNOWN when a request may have reached
-     * a leader and no answer came.
+     * was applied, until {@code deadlineMillis} from now. The outcome is UNKNOWN as soon as a request may have
+     * reached a member and no answer came: it is not sent again, so it takes effect at most once.
      */
     public CompletableFuture<Outcome> put(String key, byte[] value, long deadlineMillis) {
         return put(1, key, value, deadlineMillis);
@@ -118,10 +118,16 @@ public final class MemberClient implements AutoCloseable {
         }
         send(target, req.clone(), Math.min(left, 2_000)).whenComplete((r, error) -> {
             if (error != null) {
-                // No answer: the request may have reached the member (and been proposed) or not.
+                // No answer: the request may have reached the member (and been proposed) or not. A put is not
+                // idempotent (another client's write may land between two copies of it), so it is sent again only
+                // when it certainly never left (the connection was refused), as etcd's client retries mutations.
                 boolean reached = !(error instanceof java.net.ConnectException)
                         && !(error.getCause() instanceof java.net.ConnectException);
-                retryLater(req, deadlineNanos, next(target), maybeSent || reached, result);
+                if (reached) {
+                    result.complete(new Outcome(MemberStatus.UNKNOWN, "no answer from " + target + ": " + error));
+                } else {
+                    retryLater(req, deadlineNanos, next(target), maybeSent, result);
+                }
                 return;
             }
             switch (r.getStatus()) {

@@ -149,4 +149,132 @@ class ForwardTest {
         assertThat(settle(c)).singleElement()
                 .satisfies(r -> assertThat(r.rejection()).isEqualTo(ProposeResult.Rejection.TOO_LARGE));
     }
+
+    /** Counts how often {@code command} was applied on member {@code id}. */
+    private static long timesApplied(TestCluster c, long id, String command) {
+        return c.appliedCommands(id).stream().filter(b -> new String(b).equals(command)).count();
+    }
+
+    /** The FORWARD member {@code from} has just sent (handed out of its Ready, not yet delivered). */
+    private static Message sentForward(TestCluster c, long from) {
+        c.processReady(from);
+        List<Message> forwards = c.network.stream().filter(m -> m.type() == MessageType.FORWARD).toList();
+        assertThat(forwards).hasSize(1);
+        return forwards.get(0);
+    }
+
+    /**
+     * Regression (robustness row 27, seed 128289514): the network delivered one FORWARD twice and the leader
+     * appended it twice, so one client's write took effect again after a later write and readers went back in
+     * time. The copy must be answered as the original was, and appended nothing.
+     */
+    @Test
+    void aForwardDeliveredTwiceIsAppendedOnce() {
+        TestCluster c = new TestCluster(3, b -> b.electionTicks(ELECTION));
+        c.elect(1);
+        c.stabilize();
+        c.node(2).forward(21, List.of(utf8("once")));
+        Message forward = sentForward(c, 2);
+        c.network.add(forward); // the duplicate, right behind the original
+        c.node(3).forward(22, List.of(utf8("later"))); // a later write lands between the copies' answers
+        List<ForwardResult> results = settle(c);
+        c.network.add(forward); // and a late copy after everything settled
+        c.stabilize();
+        for (long id = 1; id <= 3; id++) {
+            assertThat(timesApplied(c, id, "once")).as("member %d", id).isEqualTo(1);
+            List<byte[]> applied = c.appliedCommands(id);
+            assertThat(new String(applied.get(applied.size() - 1))).as("the later write stays last").isEqualTo("later");
+        }
+        assertThat(results).filteredOn(r -> r.requestId() == 21).singleElement()
+                .satisfies(r -> assertThat(r.accepted()).isTrue());
+        assertThat(c.events(RaftEvent.FORWARD_DUPLICATE_DROPPED)).isEqualTo(2);
+    }
+
+    /**
+     * A refused forward is remembered too: the follower told its client "not applied" (OVERLOADED), so a copy that
+     * arrives once the leader has room must not be appended.
+     */
+    @Test
+    void aCopyOfARefusedForwardIsRefusedAgainOnceThereIsRoom() {
+        TestCluster c = new TestCluster(3, b -> b.electionTicks(ELECTION).messageBytesMax(300)
+                .uncommittedBytesMax(300));
+        c.elect(1);
+        c.stabilize();
+        c.isolated.add(3L);
+        c.isolated.add(2L);
+        assertThat(c.node(1).propose(List.of(new byte[200])).accepted()).isTrue(); // uncommitted: followers cut off
+        c.stabilize();
+        c.isolated.clear();
+        c.node(2).forward(31, List.of(new byte[150]));
+        Message forward = sentForward(c, 2);
+        c.deliver(m -> m == forward);
+        c.processReady(1);
+        List<Message> answers = c.network.stream().filter(m -> m.type() == MessageType.FORWARD_RESPONSE).toList();
+        assertThat(answers).singleElement().satisfies(m -> assertThat(m.reject()).isTrue());
+        c.stabilize();
+        assertThat(c.forwardResults).singleElement()
+                .satisfies(r -> assertThat(r.rejection()).isEqualTo(ProposeResult.Rejection.OVERLOADED));
+        c.tick(1, ELECTION / 2); // heartbeats: the followers catch up and the leader's entry commits, room again
+        c.stabilize();
+        assertThat(c.node(1).log().committed()).isEqualTo(c.node(1).log().lastIndex());
+        long before = c.node(1).log().lastIndex();
+        c.network.add(forward);
+        c.stabilize();
+        assertThat(c.node(1).log().lastIndex()).as("nothing appended for the copy").isEqualTo(before);
+    }
+
+    /**
+     * A leader that stepped down in the same term (check-quorum) has forgotten what it appended; a copy of a
+     * FORWARD it appended must not be answered "certainly not appended" (NOT_LEADER), since the entry may still
+     * commit under the next leader. The asker learns "outcome unknown".
+     */
+    @Test
+    void aLeaderThatSteppedDownInTheSameTermAnswersOutcomeUnknown() {
+        TestCluster c = new TestCluster(3, b -> b.electionTicks(ELECTION).checkQuorum(true));
+        c.elect(1);
+        c.stabilize();
+        long term = c.node(1).term();
+        c.node(2).forward(41, List.of(utf8("maybe")));
+        Message forward = sentForward(c, 2);
+        c.deliver(m -> m == forward);
+        c.processReady(1);
+        c.drop(m -> m.type() == MessageType.FORWARD_RESPONSE); // the answer is lost
+        c.isolated.add(1L);
+        c.tick(1, 2 * ELECTION); // check-quorum: 1 steps down in the same term
+        c.stabilize();
+        assertThat(c.node(1).role()).isNotEqualTo(Role.LEADER);
+        assertThat(c.node(1).term()).isEqualTo(term);
+        c.isolated.clear();
+        c.network.add(forward); // a copy reaches the former leader
+        c.deliver(m -> m == forward);
+        c.processReady(1);
+        List<Message> answers = c.network.stream().filter(m -> m.type() == MessageType.FORWARD_RESPONSE).toList();
+        assertThat(answers).singleElement().satisfies(m -> {
+            assertThat(m.reject()).isTrue();
+            assertThat(m.rejectHint()).isEqualTo(Message.FORWARD_OUTCOME_UNKNOWN);
+        });
+        c.deliver(m -> m.type() == MessageType.FORWARD_RESPONSE);
+        c.processReady(2);
+        assertThat(c.forwardResults).filteredOn(r -> r.requestId() == 41).singleElement()
+                .satisfies(r -> assertThat(r.unknown()).isTrue());
+    }
+
+    /** A copy older than everything the leader remembers of its sender is not appended either. */
+    @Test
+    void aCopyOlderThanTheLeadersMemoryIsNotAppended() {
+        TestCluster c = new TestCluster(3, b -> b.electionTicks(ELECTION).forwardsMax(4));
+        c.elect(1);
+        c.stabilize();
+        c.node(2).forward(50, List.of(utf8("first")));
+        Message first = sentForward(c, 2);
+        c.stabilize();
+        for (int i = 1; i <= 8; i++) {
+            c.node(2).forward(50 + i, List.of(utf8("w" + i)));
+            c.stabilize();
+        }
+        c.network.add(first);
+        c.stabilize();
+        assertThat(timesApplied(c, 1, "first")).isEqualTo(1);
+        assertThat(c.forwardResults).hasSize(9).allSatisfy(r -> assertThat(r.accepted()).isTrue());
+    }
 }

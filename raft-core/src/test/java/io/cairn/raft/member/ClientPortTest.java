@@ -214,4 +214,37 @@ class ClientPortTest {
                     .cause().isInstanceOf(TimeoutException.class);
         }
     }
+
+    /**
+     * Regression (robustness row 28): a put whose attempt got no answer may have been applied; sending it again to
+     * the next member could apply it twice, around another client's write. It ends UNKNOWN after the one attempt,
+     * and the next member never hears of it.
+     */
+    @Test
+    void aPutWithoutAnAnswerIsNotSentAgain() throws Exception {
+        try (ServerSocket first = new ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress());
+                ServerSocket second = new ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.atomic.AtomicInteger secondConnections = new java.util.concurrent.atomic.AtomicInteger();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        second.accept();
+                        secondConnections.incrementAndGet();
+                    }
+                } catch (java.io.IOException closed) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            List<InetSocketAddress> members = List.of((InetSocketAddress) first.getLocalSocketAddress(),
+                    (InetSocketAddress) second.getLocalSocketAddress());
+            try (MemberClient client = new MemberClient(members, 1)) {
+                MemberClient.Outcome outcome = client.put("k", new byte[] {1}, 8_000).get(15, TimeUnit.SECONDS);
+                assertThat(outcome.status()).isEqualTo(MemberStatus.UNKNOWN);
+                Thread.sleep(200); // a retry would go out 20 ms after the timeout
+                assertThat(secondConnections.get()).as("the put was sent again").isZero();
+            }
+        }
+    }
 }
