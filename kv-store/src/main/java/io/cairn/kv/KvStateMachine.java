@@ -32,6 +32,8 @@ final class KvStateMachine implements FileSnapshotStateMachine {
     private final KvLimits limits;
     private final ReentrantReadWriteLock swap = new ReentrantReadWriteLock();
     private volatile MvccStore store;
+    /** Told after every applied batch and restored snapshot (the watch hub's wake-up); never blocks. */
+    private volatile Runnable appliedListener = () -> { };
 
     KvStateMachine(Path storeDir, Path scratch, KvLimits limits) {
         this.storeDir = storeDir;
@@ -57,7 +59,13 @@ final class KvStateMachine implements FileSnapshotStateMachine {
         for (Command c : commands) {
             batch.add(new Applied(c.index(), c.data()));
         }
-        return new ArrayList<>(store.apply(batch));
+        List<Object> results = new ArrayList<>(store.apply(batch));
+        appliedListener.run();
+        return results;
+    }
+
+    void onApplied(Runnable listener) {
+        this.appliedListener = listener;
     }
 
     @Override
@@ -99,6 +107,7 @@ final class KvStateMachine implements FileSnapshotStateMachine {
         } finally {
             swap.writeLock().unlock();
         }
+        appliedListener.run();
     }
 
     void close() {

@@ -20,6 +20,11 @@ import io.cairn.kv.proto.etcd.RangeResponse;
 import io.cairn.kv.proto.etcd.ResponseHeader;
 import io.cairn.kv.proto.etcd.TxnRequest;
 import io.cairn.kv.proto.etcd.TxnResponse;
+import io.cairn.kv.proto.etcd.WatchCreateRequest;
+import io.cairn.kv.proto.etcd.WatchResponse;
+import io.cairn.kv.watch.WatchBackend;
+import io.cairn.kv.watch.WatchHub;
+import io.cairn.kv.watch.WatchPublisher;
 import io.cairn.raft.core.RaftConfig;
 import io.cairn.raft.core.Role;
 import io.cairn.raft.log.FileIO;
@@ -44,6 +49,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -77,7 +83,7 @@ import java.util.function.Supplier;
  * <p>Data directory: {@code raft/} (log, snapshots, incoming snapshots), {@code kv/} (RocksDB), {@code kv-scratch/}
  * (checkpoints being packed or unpacked).
  */
-public final class KvStore implements KvService, AutoCloseable {
+public final class KvStore implements KvService, WatchBackend, AutoCloseable {
     /** The Raft group the store lives in. */
     static final long GROUP = 1;
     /** etcd's default --snapshot-count. */
@@ -104,10 +110,12 @@ public final class KvStore implements KvService, AutoCloseable {
      * @param tls mutual TLS between members, or null
      * @param snapshotEntries a snapshot (a RocksDB checkpoint) after this many applied entries
      * @param snapshotRetainEntries entries kept below a snapshot for slightly lagging followers
+     * @param watchProgressNotifyMillis how often watches that asked for progress notifications get one (etcd's
+     *     {@code --experimental-watch-progress-notify-interval}, 10 minutes)
      */
     public record Options(long memberId, long clusterId, Path dataDir, Map<Long, InetSocketAddress> peers,
             InetSocketAddress listen, boolean join, PeerTls tls, KvLimits limits, long tickMillis, int electionTicks,
-            long snapshotEntries, long snapshotRetainEntries) {
+            long snapshotEntries, long snapshotRetainEntries, long watchProgressNotifyMillis) {
         public Options {
             if (memberId == 0) {
                 throw new IllegalArgumentException("a member id must not be 0");
@@ -119,32 +127,38 @@ public final class KvStore implements KvService, AutoCloseable {
         public static Options member(long memberId, long clusterId, Path dataDir, Map<Long, InetSocketAddress> peers,
                 InetSocketAddress listen) {
             return new Options(memberId, clusterId, dataDir, peers, listen, false, null, KvLimits.DEFAULTS, 100, 10,
-                    SNAPSHOT_ENTRIES_DEFAULT, SNAPSHOT_RETAIN_ENTRIES_DEFAULT);
+                    SNAPSHOT_ENTRIES_DEFAULT, SNAPSHOT_RETAIN_ENTRIES_DEFAULT,
+                    WatchHub.PROGRESS_NOTIFY_INTERVAL_MILLIS_DEFAULT);
         }
 
         public Options withTls(PeerTls v) {
             return new Options(memberId, clusterId, dataDir, peers, listen, join, v, limits, tickMillis,
-                    electionTicks, snapshotEntries, snapshotRetainEntries);
+                    electionTicks, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis);
         }
 
         public Options joining(boolean v) {
             return new Options(memberId, clusterId, dataDir, peers, listen, v, tls, limits, tickMillis,
-                    electionTicks, snapshotEntries, snapshotRetainEntries);
+                    electionTicks, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis);
         }
 
         public Options withTiming(long tickMillisValue, int electionTicksValue) {
             return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillisValue,
-                    electionTicksValue, snapshotEntries, snapshotRetainEntries);
+                    electionTicksValue, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis);
         }
 
         public Options withSnapshots(long entries, long retainEntries) {
             return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillis,
-                    electionTicks, entries, retainEntries);
+                    electionTicks, entries, retainEntries, watchProgressNotifyMillis);
+        }
+
+        public Options withWatchProgressNotify(long millis) {
+            return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillis,
+                    electionTicks, snapshotEntries, snapshotRetainEntries, millis);
         }
 
         public Options withLimits(KvLimits v) {
             return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, v, tickMillis, electionTicks,
-                    snapshotEntries, snapshotRetainEntries);
+                    snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis);
         }
     }
 
@@ -154,6 +168,7 @@ public final class KvStore implements KvService, AutoCloseable {
     private final KvStateMachine stateMachine;
     private final ThreadPoolExecutor reads;
     private final SimpleMeterRegistry metrics;
+    private final WatchHub watches;
     private volatile boolean closed;
 
     private KvStore(Options options, RaftServer server, RaftGroup group, KvStateMachine stateMachine,
@@ -163,6 +178,9 @@ public final class KvStore implements KvService, AutoCloseable {
         this.group = group;
         this.stateMachine = stateMachine;
         this.metrics = metrics;
+        this.watches = new WatchHub(new StoreEventLog(stateMachine), options.watchProgressNotifyMillis(),
+                "m" + Long.toHexString(options.memberId()));
+        stateMachine.onApplied(watches::onApplied);
         this.reads = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(READ_QUEUE_MAX),
                 r -> {
                     Thread t = new Thread(r, "cairn-kv-read");
@@ -262,6 +280,40 @@ public final class KvStore implements KvService, AutoCloseable {
         return read(serializable, () -> stateMachine.read(s -> s.listChildren(prefix, startAfter, limit)));
     }
 
+    // ---------------------------------------------------------------------------------------------------
+    // Watch
+
+    /**
+     * A watch of {@code request}'s keys (etcd's {@code WatchCreateRequest}: key, range_end, start_revision,
+     * filters, prev_kv, progress_notify) from this member's applied state: each subscriber gets every event from the
+     * start revision on, in order, whole revisions at a time, as fast as its demand allows. A subscriber whose next
+     * revision is compacted away gets a last response with {@code canceled} and {@code compact_revision}.
+     */
+    public Flow.Publisher<WatchResponse> watch(WatchCreateRequest request) {
+        return new WatchPublisher(watches, request, this::revision, this::header);
+    }
+
+    @Override
+    public WatchHub watchHub() {
+        return watches;
+    }
+
+    @Override
+    public ResponseHeader header(long revision) {
+        return ResponseHeader.newBuilder().setClusterId(options.clusterId()).setMemberId(options.memberId())
+                .setRevision(revision).setRaftTerm(group.status().term()).build();
+    }
+
+    @Override
+    public boolean hasLeader() {
+        return group.status().leader() != 0;
+    }
+
+    @Override
+    public long electionTimeoutMillis() {
+        return options.tickMillis() * options.electionTicks();
+    }
+
     /** This member's Raft view: role, term, leader, commit and applied indexes. */
     public GroupStatus status() {
         return group.status();
@@ -281,6 +333,7 @@ public final class KvStore implements KvService, AutoCloseable {
     }
 
     /** The store's current revision on this member (serializable). */
+    @Override
     public long revision() {
         return stateMachine.read(s -> s.revision());
     }
@@ -513,6 +566,7 @@ public final class KvStore implements KvService, AutoCloseable {
     public void close() {
         closed = true;
         reads.shutdown();
+        watches.close();
         server.close();
         stateMachine.close();
     }

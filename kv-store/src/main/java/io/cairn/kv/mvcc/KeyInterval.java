@@ -8,13 +8,13 @@ import com.google.protobuf.ByteString;
  *
  * @param end null for the single key {@code start}; empty for no upper bound; else the exclusive end
  */
-record KeyInterval(byte[] start, byte[] end) {
-    static KeyInterval of(ByteString key, ByteString rangeEnd) {
+public record KeyInterval(byte[] start, byte[] end) {
+    public static KeyInterval of(ByteString key, ByteString rangeEnd) {
         return of(key.toByteArray(), rangeEnd.toByteArray());
     }
 
     /** etcd's {@code mkGteRange}: "\0" means no upper bound. */
-    static KeyInterval of(byte[] key, byte[] rangeEnd) {
+    public static KeyInterval of(byte[] key, byte[] rangeEnd) {
         if (rangeEnd.length == 0) {
             return new KeyInterval(key, null);
         }
@@ -24,15 +24,15 @@ record KeyInterval(byte[] start, byte[] end) {
         return new KeyInterval(key, rangeEnd);
     }
 
-    boolean single() {
+    public boolean single() {
         return end == null;
     }
 
-    boolean contains(ByteString key) {
+    public boolean contains(ByteString key) {
         return contains(key.toByteArray());
     }
 
-    boolean contains(byte[] key) {
+    public boolean contains(byte[] key) {
         if (end == null) {
             return Keys.compare(key, start) == 0;
         }

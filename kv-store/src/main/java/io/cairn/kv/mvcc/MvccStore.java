@@ -262,6 +262,17 @@ public final class MvccStore implements AutoCloseable {
      * delete's mod_revision. Refused below the compacted revision and above the current one, as a Range is.
      */
     public List<Event> events(long fromRevision, int eventsMax) {
+        return eventsRead(fromRevision, eventsMax).events();
+    }
+
+    /** Events read on one view of the store, with that view's revision (see {@link #eventsRead}). */
+    public record EventsRead(List<Event> events, long revision) {}
+
+    /**
+     * {@link #events}, with the revision of the view they were read from: when fewer than {@code eventsMax} came
+     * back, they are every event up to that revision.
+     */
+    public EventsRead eventsRead(long fromRevision, int eventsMax) {
         Invariants.check(eventsMax >= 1, "eventsMax must be >= 1: %s", eventsMax);
         openLock.readLock().lock();
         try (KvSource.AtSnapshot snapshot = snapshot();
@@ -273,7 +284,7 @@ public final class MvccStore implements AutoCloseable {
                 out.add(Event.parseFrom(it.value()));
             }
             Scanner.checkStatus(it);
-            return out;
+            return new EventsRead(out, meta.revision());
         } catch (InvalidProtocolBufferException e) {
             throw new StorageException("bad event in the revision log", e);
         } finally {

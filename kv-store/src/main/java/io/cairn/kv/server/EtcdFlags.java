@@ -39,6 +39,7 @@ final class EtcdFlags {
         DEFAULTS.put("peer-key-file", null);
         DEFAULTS.put("peer-trusted-ca-file", null);
         DEFAULTS.put("peer-client-cert-auth", "false");
+        DEFAULTS.put("experimental-watch-progress-notify-interval", "10m0s");
         DEFAULTS.put("logger", "zap");
         DEFAULTS.put("log-level", "info");
     }
@@ -109,6 +110,32 @@ final class EtcdFlags {
             given.put(name, value);
         }
         return new EtcdFlags(given);
+    }
+
+    /**
+     * A Go duration ({@code time.ParseDuration}: "10m", "1m30s", "500ms", "1.5h") in milliseconds; refused when it
+     * is not one or is not positive.
+     */
+    static long durationMillis(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)").matcher(text);
+        double millis = 0;
+        int at = 0;
+        while (at < text.length() && m.find(at) && m.start() == at) {
+            double v = Double.parseDouble(m.group(1));
+            millis += v * switch (m.group(2)) {
+                case "ns" -> 1e-6;
+                case "us", "µs" -> 1e-3;
+                case "ms" -> 1;
+                case "s" -> 1_000;
+                case "m" -> 60_000;
+                default -> 3_600_000;
+            };
+            at = m.end();
+        }
+        if (text.isEmpty() || at != text.length() || millis < 1) {
+            throw new IllegalArgumentException("invalid duration \"" + text + "\" (use Go's form: 10m, 30s, 500ms)");
+        }
+        return (long) millis;
     }
 
     String get(String name) {

@@ -1,6 +1,7 @@
 package io.cairn.kv.server;
 
 import io.cairn.kv.KvService;
+import io.cairn.kv.watch.WatchBackend;
 import io.cairn.raft.core.Invariants;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -40,11 +41,15 @@ public final class KvGrpcServer implements AutoCloseable {
     private final Server server;
     private final ThreadPoolExecutor handlers;
     private final KvGrpcService service;
+    /** etcd's Watch service, or null when the server was started without one. */
+    private final WatchGrpcService watch;
     private final KvServerLimits limits;
     private final List<InetSocketAddress> addresses;
 
-    private KvGrpcServer(Server server, ThreadPoolExecutor handlers, KvGrpcService service, KvServerLimits limits) {
+    private KvGrpcServer(Server server, ThreadPoolExecutor handlers, KvGrpcService service, WatchGrpcService watch,
+            KvServerLimits limits) {
         this.server = server;
+        this.watch = watch;
         this.handlers = handlers;
         this.service = service;
         this.limits = limits;
@@ -58,12 +63,22 @@ public final class KvGrpcServer implements AutoCloseable {
     /** Binds every address (port 0: an ephemeral port, see {@link #addresses()}) and starts serving. */
     public static KvGrpcServer start(List<InetSocketAddress> listen, KvService kv, KvServerLimits limits)
             throws IOException {
+        return start(listen, kv, null, limits);
+    }
+
+    /** {@link #start(List, KvService, KvServerLimits)}, serving etcd's Watch service too unless {@code watches} is null. */
+    public static KvGrpcServer start(List<InetSocketAddress> listen, KvService kv, WatchBackend watches,
+            KvServerLimits limits) throws IOException {
         Invariants.check(!listen.isEmpty(), "no listen address");
         ThreadPoolExecutor handlers = handlerPool(limits);
         KvGrpcService service = new KvGrpcService(kv, handlers, limits);
+        WatchGrpcService watch = watches == null ? null : new WatchGrpcService(watches, limits.requestBytesMax());
         NettyServerBuilder builder = NettyServerBuilder.forAddress(listen.get(0));
         for (InetSocketAddress a : listen.subList(1, listen.size())) {
             builder.addListenAddress(a);
+        }
+        if (watch != null) {
+            builder.addService(watch.definition());
         }
         Server server = builder
                 .directExecutor()
@@ -80,9 +95,12 @@ public final class KvGrpcServer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             server.shutdownNow();
             handlers.shutdownNow();
+            if (watch != null) {
+                watch.close();
+            }
             throw e;
         }
-        KvGrpcServer started = new KvGrpcServer(server, handlers, service, limits);
+        KvGrpcServer started = new KvGrpcServer(server, handlers, service, watch, limits);
         log.info("etcd gRPC server listening on {} (request limit {} bytes, {} handler threads)", started.addresses,
                 limits.requestBytesMax(), limits.handlerThreads());
         return started;
@@ -110,6 +128,9 @@ public final class KvGrpcServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (watch != null) {
+            watch.close(); // watch streams never end by themselves: end them so that shutdown can be graceful
+        }
         server.shutdown();
         boolean interrupted = false;
         try {

@@ -109,7 +109,8 @@ public final class KvMain {
                 .withTiming(heartbeat, (int) (election / heartbeat))
                 .withSnapshots(flags.getLong("snapshot-count"), KvStore.SNAPSHOT_RETAIN_ENTRIES_DEFAULT)
                 .joining(!restart && state.equals("existing"))
-                .withTls(peerTls(flags));
+                .withTls(peerTls(flags))
+                .withWatchProgressNotify(EtcdFlags.durationMillis(flags.get("experimental-watch-progress-notify-interval")));
         if (!restart) {
             identity.store(memberDir);
         }
@@ -120,7 +121,7 @@ public final class KvMain {
             for (URI u : clientListen) {
                 clients.add(EtcdFlags.address(u));
             }
-            grpc = KvGrpcServer.start(clients, store, KvServerLimits.forStore(KvLimits.DEFAULTS));
+            grpc = KvGrpcServer.start(clients, store, store, KvServerLimits.forStore(KvLimits.DEFAULTS));
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;

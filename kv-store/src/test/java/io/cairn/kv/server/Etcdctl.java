@@ -69,6 +69,48 @@ final class Etcdctl {
                 Files.readString(err, StandardCharsets.UTF_8));
     }
 
+    /**
+     * Starts a long-running etcdctl command (a watch) in the background; {@link Background#stop} ends it and
+     * returns what it printed.
+     */
+    Background start(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(BINARY.toString(), "--endpoints=" + endpoint,
+                "--dial-timeout=3s", "--command-timeout=5s"));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(scratch, "out", ".txt");
+        Path err = Files.createTempFile(scratch, "err", ".txt");
+        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().put("ETCDCTL_API", "3");
+        return new Background(pb.start(), out, err);
+    }
+
+    /** A background etcdctl: its output so far, and a bounded stop. */
+    record Background(Process process, Path out, Path err) {
+        String outSoFar() throws IOException {
+            return Files.readString(out, StandardCharsets.UTF_8);
+        }
+
+        /** Waits (at most 10 s) until stdout holds {@code text}; returns stdout. */
+        String awaitOut(String text) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!outSoFar().contains(text) && process.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            return outSoFar();
+        }
+
+        /** Waits up to {@code seconds} for the process to end by itself, then kills it; returns how it ended. */
+        Result stop(long seconds) throws IOException, InterruptedException {
+            if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+                process.destroy();
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            }
+            return new Result(process.exitValue(), outSoFar(), Files.readString(err, StandardCharsets.UTF_8));
+        }
+    }
+
     /** Runs and expects exit code 0 and exactly {@code expected} on stdout. */
     void expect(String expected, String... args) throws IOException, InterruptedException {
         Result r = run(args);

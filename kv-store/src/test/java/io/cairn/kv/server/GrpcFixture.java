@@ -57,6 +57,22 @@ final class GrpcFixture implements AutoCloseable {
         return server(store(), KvServerLimits.DEFAULTS);
     }
 
+    /** A single-member {@link io.cairn.kv.KvStore} in a temporary directory. */
+    io.cairn.kv.KvStore kvStore() throws IOException {
+        Path dir = Files.createTempDirectory("kv-store-test-");
+        opened.push(() -> deleteTree(dir));
+        io.cairn.kv.KvStore kv = io.cairn.kv.KvStore.open(dir);
+        opened.push(kv);
+        return kv;
+    }
+
+    /** A server of etcd's KV and Watch services over {@code kv}. */
+    KvGrpcServer watchServer(io.cairn.kv.KvStore kv, KvServerLimits limits) throws IOException {
+        KvGrpcServer server = KvGrpcServer.start(List.of(loopbackEphemeral()), kv, kv, limits);
+        opened.push(server);
+        return server;
+    }
+
     TestOnlyMvccKvService store() throws IOException {
         Path dir = Files.createTempDirectory("kv-grpc-test-");
         opened.push(() -> deleteTree(dir));

@@ -302,6 +302,9 @@ class SnapshotStreamTest {
             a.transport().setPeer(2, (InetSocketAddress) server.getLocalSocketAddress());
             assertThat(next(frames).hasHello()).isTrue();
             Socket socket = accepted.get(Members.PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            // The Hello leaves before the dialler records the connection as usable; a snapshot sent in between is
+            // refused ("not connected") and this test would wait for chunks that never come.
+            eventually().until(() -> a.transport().isConnected(2));
 
             ByteSource source = new ByteSource(random(1 << 20, 5));
             Done done = new Done();

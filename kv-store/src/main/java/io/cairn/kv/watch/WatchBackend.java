@@ -1,0 +1,22 @@
+package io.cairn.kv.watch;
+
+import io.cairn.kv.proto.etcd.ResponseHeader;
+
+/**
+ * What a watch server needs from the member it runs on: its {@link WatchHub}, its revision, the response header
+ * etcd sends (cluster, member, Raft term, and the given revision), and whether it knows a leader (etcd's
+ * {@code hasleader} streams end when it does not). {@code KvStore} is one. Any thread.
+ */
+public interface WatchBackend {
+    WatchHub watchHub();
+
+    /** The member's applied revision now. */
+    long revision();
+
+    ResponseHeader header(long revision);
+
+    boolean hasLeader();
+
+    /** The member's election timeout: how often a watch server checks for a leader. */
+    long electionTimeoutMillis();
+}
