@@ -1,9 +1,15 @@
 package io.cairn.kv;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.cairn.kv.lease.Lessor;
 import io.cairn.kv.mvcc.Applied;
 import io.cairn.kv.mvcc.KvLimits;
 import io.cairn.kv.mvcc.KvResult;
 import io.cairn.kv.mvcc.MvccStore;
+import io.cairn.kv.proto.KvCommand;
+import io.cairn.kv.proto.etcd.LeaseGrantResponse;
+import io.cairn.kv.proto.etcd.LeaseKeepAliveResponse;
+import io.cairn.kv.proto.etcd.LeaseRevokeResponse;
 import io.cairn.raft.server.FileSnapshotStateMachine;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -34,6 +40,8 @@ final class KvStateMachine implements FileSnapshotStateMachine {
     private volatile MvccStore store;
     /** Told after every applied batch and restored snapshot (the watch hub's wake-up); never blocks. */
     private volatile Runnable appliedListener = () -> { };
+    /** The member's lease clock, told of every applied lease command; null until attached. */
+    private volatile Lessor lessor;
 
     KvStateMachine(Path storeDir, Path scratch, KvLimits limits) {
         this.storeDir = storeDir;
@@ -59,9 +67,44 @@ final class KvStateMachine implements FileSnapshotStateMachine {
         for (Command c : commands) {
             batch.add(new Applied(c.index(), c.data()));
         }
-        List<Object> results = new ArrayList<>(store.apply(batch));
+        List<KvResult> results = store.apply(batch);
+        Lessor l = lessor;
+        if (l != null) {
+            for (int i = 0; i < results.size(); i++) {
+                tellLessor(l, results.get(i), commands.get(i));
+            }
+        }
         appliedListener.run();
-        return results;
+        return new ArrayList<>(results);
+    }
+
+    /** What an applied lease command means for the lease clock. */
+    private static void tellLessor(Lessor l, KvResult r, Command c) {
+        if (r.isError() || r.skipped()) {
+            return;
+        }
+        if (r.response() instanceof LeaseGrantResponse g) {
+            l.onGranted(g.getID(), g.getTTL(), c.term());
+        } else if (r.response() instanceof LeaseKeepAliveResponse k && k.getTTL() > 0) {
+            l.onRenewed(k.getID(), c.term());
+        } else if (r.response() instanceof LeaseRevokeResponse) {
+            try {
+                l.onRevoked(KvCommand.parseFrom(c.data()).getLeaseRevoke().getID());
+            } catch (InvalidProtocolBufferException e) {
+                throw new IllegalStateException("an applied revoke no longer parses", e);
+            }
+        }
+    }
+
+    /** Hands every lease of the store to {@code l} now and tells it what is applied from now on. */
+    void attach(Lessor l) {
+        swap.readLock().lock();
+        try {
+            l.reload(store.leases());
+            this.lessor = l;
+        } finally {
+            swap.readLock().unlock();
+        }
     }
 
     void onApplied(Runnable listener) {
@@ -104,6 +147,10 @@ final class KvStateMachine implements FileSnapshotStateMachine {
         try {
             store.close();
             store = MvccStore.restore(dir, storeDir, limits);
+            Lessor l = lessor;
+            if (l != null) {
+                l.reload(store.leases());
+            }
         } finally {
             swap.writeLock().unlock();
         }

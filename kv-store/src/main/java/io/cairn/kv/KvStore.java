@@ -20,6 +20,19 @@ import io.cairn.kv.proto.etcd.RangeResponse;
 import io.cairn.kv.proto.etcd.ResponseHeader;
 import io.cairn.kv.proto.etcd.TxnRequest;
 import io.cairn.kv.proto.etcd.TxnResponse;
+import io.cairn.kv.lease.Lessor;
+import io.cairn.kv.mvcc.KvErrors;
+import io.cairn.kv.proto.LeaseRevoke;
+import io.cairn.kv.proto.etcd.LeaseGrantRequest;
+import io.cairn.kv.proto.etcd.LeaseGrantResponse;
+import io.cairn.kv.proto.etcd.LeaseKeepAliveRequest;
+import io.cairn.kv.proto.etcd.LeaseKeepAliveResponse;
+import io.cairn.kv.proto.etcd.LeaseLeasesResponse;
+import io.cairn.kv.proto.etcd.LeaseRevokeRequest;
+import io.cairn.kv.proto.etcd.LeaseRevokeResponse;
+import io.cairn.kv.proto.etcd.LeaseStatus;
+import io.cairn.kv.proto.etcd.LeaseTimeToLiveRequest;
+import io.cairn.kv.proto.etcd.LeaseTimeToLiveResponse;
 import io.cairn.kv.proto.etcd.WatchCreateRequest;
 import io.cairn.kv.proto.etcd.WatchResponse;
 import io.cairn.kv.watch.WatchBackend;
@@ -83,7 +96,7 @@ import java.util.function.Supplier;
  * <p>Data directory: {@code raft/} (log, snapshots, incoming snapshots), {@code kv/} (RocksDB), {@code kv-scratch/}
  * (checkpoints being packed or unpacked).
  */
-public final class KvStore implements KvService, WatchBackend, AutoCloseable {
+public final class KvStore implements KvService, LeaseService, WatchBackend, AutoCloseable {
     /** The Raft group the store lives in. */
     static final long GROUP = 1;
     /** etcd's default --snapshot-count. */
@@ -169,6 +182,9 @@ public final class KvStore implements KvService, WatchBackend, AutoCloseable {
     private final ThreadPoolExecutor reads;
     private final SimpleMeterRegistry metrics;
     private final WatchHub watches;
+    private final Lessor lessor;
+    /** Lease IDs this member hands out: its id's low 16 bits, then a clock, then a counter (etcd's idutil). */
+    private final java.util.concurrent.atomic.AtomicLong leaseIds;
     private volatile boolean closed;
 
     private KvStore(Options options, RaftServer server, RaftGroup group, KvStateMachine stateMachine,
@@ -181,6 +197,12 @@ public final class KvStore implements KvService, WatchBackend, AutoCloseable {
         this.watches = new WatchHub(new StoreEventLog(stateMachine), options.watchProgressNotifyMillis(),
                 "m" + Long.toHexString(options.memberId()));
         stateMachine.onApplied(watches::onApplied);
+        this.lessor = new Lessor(c -> group.propose(c.toByteArray()), () -> group.status().role() == Role.LEADER,
+                () -> group.status().term(), electionTimeoutMillis(), System::nanoTime,
+                "m" + Long.toHexString(options.memberId()));
+        stateMachine.attach(lessor);
+        this.leaseIds = new java.util.concurrent.atomic.AtomicLong(((options.memberId() & 0xFFFFL) << 48)
+                | ((System.currentTimeMillis() & 0xFF_FFFF_FFFFL) << 8));
         this.reads = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(READ_QUEUE_MAX),
                 r -> {
                     Thread t = new Thread(r, "cairn-kv-read");
@@ -278,6 +300,81 @@ public final class KvStore implements KvService, WatchBackend, AutoCloseable {
     public CompletableFuture<DirectoryListing> listChildren(byte[] prefix, byte[] startAfter, int limit,
             boolean serializable) {
         return read(serializable, () -> stateMachine.read(s -> s.listChildren(prefix, startAfter, limit)));
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Lease
+
+    /**
+     * etcd's LeaseGrant: ID 0 lets this member pick one; a TTL below the minimum (1.5 election timeouts, whole
+     * seconds) is raised to it, one above 9,000,000,000 s refused ("etcdserver: too large lease TTL"); a taken ID
+     * fails with "etcdserver: lease already exists". The lease lives its TTL from when it is applied.
+     */
+    @Override
+    public CompletableFuture<LeaseGrantResponse> leaseGrant(LeaseGrantRequest request) {
+        if (request.getTTL() > Validation.LEASE_TTL_MAX_SECONDS) {
+            return CompletableFuture.failedFuture(KvErrors.leaseTtlTooLarge());
+        }
+        long ttl = Math.max(request.getTTL(), Lessor.minTtlSeconds(electionTimeoutMillis()));
+        long id = request.getID() != 0 ? request.getID() : leaseIds.incrementAndGet() & Long.MAX_VALUE;
+        return write(KvCommand.newBuilder().setLeaseGrant(LeaseGrantRequest.newBuilder().setID(id).setTTL(ttl)).build());
+    }
+
+    /** etcd's LeaseRevoke: deletes every key attached to the lease in one revision, then the lease. */
+    @Override
+    public CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request) {
+        return write(KvCommand.newBuilder().setLeaseRevoke(LeaseRevoke.newBuilder().setID(request.getID())).build());
+    }
+
+    /**
+     * One keep-alive: the lease lives its TTL again from when this is applied (on the leader's clock); the answer
+     * carries the TTL, or 0 when the lease no longer exists. Through the log, so that any member takes it.
+     */
+    @Override
+    public CompletableFuture<LeaseKeepAliveResponse> leaseKeepAlive(LeaseKeepAliveRequest request) {
+        return write(KvCommand.newBuilder().setLeaseKeepAlive(request).build());
+    }
+
+    /**
+     * etcd's LeaseTimeToLive, linearizable: the granted TTL, the seconds left (this member's clock: on a follower,
+     * counted from the last keep-alive it applied), the keys when asked; TTL -1 when the lease does not exist.
+     */
+    @Override
+    public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request) {
+        long id = request.getID();
+        return read(false, () -> stateMachine.read(s -> {
+            long granted = s.leaseTtl(id);
+            LeaseTimeToLiveResponse.Builder b = LeaseTimeToLiveResponse.newBuilder().setHeader(header(s.revision()))
+                    .setID(id);
+            if (granted < 0) {
+                return b.setTTL(-1).build();
+            }
+            long left = lessor.remainingSeconds(id);
+            b.setTTL(left < 0 ? granted : left).setGrantedTTL(granted);
+            if (request.getKeys()) {
+                for (byte[] k : s.leaseKeys(id)) {
+                    b.addKeys(ByteString.copyFrom(k));
+                }
+            }
+            return b.build();
+        }));
+    }
+
+    /** etcd's LeaseLeases: every lease, linearizably. */
+    @Override
+    public CompletableFuture<LeaseLeasesResponse> leaseLeases() {
+        return read(false, () -> stateMachine.read(s -> {
+            LeaseLeasesResponse.Builder b = LeaseLeasesResponse.newBuilder().setHeader(header(s.revision()));
+            for (long[] l : s.leases()) {
+                b.addLeases(LeaseStatus.newBuilder().setID(l[0]));
+            }
+            return b.build();
+        }));
+    }
+
+    /** This member's lease clock (tests, metrics). */
+    public Lessor lessor() {
+        return lessor;
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -566,6 +663,7 @@ public final class KvStore implements KvService, WatchBackend, AutoCloseable {
     public void close() {
         closed = true;
         reads.shutdown();
+        lessor.close();
         watches.close();
         server.close();
         stateMachine.close();

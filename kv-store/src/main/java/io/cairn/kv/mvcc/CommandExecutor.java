@@ -8,6 +8,10 @@ import io.cairn.kv.proto.etcd.CompactionRequest;
 import io.cairn.kv.proto.etcd.CompactionResponse;
 import io.cairn.kv.proto.etcd.DeleteRangeRequest;
 import io.cairn.kv.proto.etcd.DeleteRangeResponse;
+import io.cairn.kv.proto.etcd.LeaseGrantRequest;
+import io.cairn.kv.proto.etcd.LeaseGrantResponse;
+import io.cairn.kv.proto.etcd.LeaseKeepAliveResponse;
+import io.cairn.kv.proto.etcd.LeaseRevokeResponse;
 import io.cairn.kv.proto.etcd.PutRequest;
 import io.cairn.kv.proto.etcd.PutResponse;
 import io.cairn.kv.proto.etcd.RequestOp;
@@ -33,7 +37,10 @@ import org.rocksdb.WriteBatchWithIndex;
  * then the ops of the chosen path are checked; then they run in order, each seeing the writes of those before it,
  * all at one new revision. A nested Txn's response carries an empty header, as in etcd.
  *
- * <p>There is no lease service yet: every nonzero lease is unknown ("requested lease not found").
+ * <p>Leases ({@link LeaseTable}): a grant records a lease (no revision), a put with a lease needs it to exist and
+ * attaches the key (moving it off its old lease), a delete detaches it, a revoke deletes every attached key at one
+ * new revision (one DELETE event each) and then the lease, and a keep-alive only reads the lease's TTL (0 when it
+ * is gone): the leader's expiry clock lives outside the store.
  *
  * <p>Apply thread only; one instance per write batch.
  */
@@ -54,6 +61,7 @@ final class CommandExecutor {
     private final Scanner scanner;
     private final RangeExecutor ranges;
     private final KvLimits limits;
+    private final LeaseTable leases;
 
     CommandExecutor(Columns columns, WriteBatchWithIndex batch, Scanner scanner, KvLimits limits) {
         this.columns = columns;
@@ -61,6 +69,7 @@ final class CommandExecutor {
         this.scanner = scanner;
         this.ranges = new RangeExecutor(scanner, limits);
         this.limits = limits;
+        this.leases = new LeaseTable(scanner.source(), columns);
     }
 
     Outcome execute(KvCommand command, long revision, long compactedRevision) {
@@ -77,6 +86,13 @@ final class CommandExecutor {
                 CompactionRequest c = command.getCompaction();
                 checkCompaction(c.getRevision(), revision, compactedRevision);
                 yield CompactionResponse.newBuilder().setHeader(header(revision)).build();
+            }
+            case LEASE_GRANT -> grant(w, command.getLeaseGrant(), revision);
+            case LEASE_REVOKE -> revoke(w, command.getLeaseRevoke().getID());
+            case LEASE_KEEP_ALIVE -> {
+                long id = command.getLeaseKeepAlive().getID();
+                yield LeaseKeepAliveResponse.newBuilder().setHeader(header(revision)).setID(id)
+                        .setTTL(Math.max(0, leases.ttl(id))).build();
             }
             case OP_NOT_SET -> throw KvErrors.malformedCommand("no operation");
         };
@@ -97,10 +113,33 @@ final class CommandExecutor {
         }
     }
 
-    private static void checkLease(long lease) {
-        if (lease != 0) {
+    private void checkLease(long lease) {
+        if (lease != 0 && !leases.exists(lease)) {
             throw KvErrors.leaseNotFound();
         }
+    }
+
+    private LeaseGrantResponse grant(WriteTxn w, LeaseGrantRequest g, long revision) {
+        if (leases.exists(g.getID())) {
+            throw KvErrors.leaseExists();
+        }
+        w.grantLease(g.getID(), g.getTTL());
+        return LeaseGrantResponse.newBuilder().setHeader(header(revision)).setID(g.getID()).setTTL(g.getTTL()).build();
+    }
+
+    /** Deletes every key attached to lease {@code id} at one revision, then the lease. */
+    private LeaseRevokeResponse revoke(WriteTxn w, long id) {
+        if (!leases.exists(id)) {
+            throw KvErrors.leaseNotFound();
+        }
+        for (byte[] key : leases.keys(id)) {
+            KvMeta meta = scanner.current(key);
+            Invariants.check(meta != null && meta.lease() == id, "key attached to lease %s has lease %s", id,
+                    meta == null ? "none (absent)" : meta.lease());
+            w.delete(key, id);
+        }
+        w.removeLease(id);
+        return LeaseRevokeResponse.newBuilder().setHeader(header(w.revision())).build();
     }
 
     private static ResponseHeader header(long revision) {
@@ -144,7 +183,7 @@ final class CommandExecutor {
             }
         }
         for (Scanner.Hit h : hits) {
-            w.delete(h.key());
+            w.delete(h.key(), h.meta().lease());
         }
         return DeleteRangeResponse.newBuilder()
                 .setHeader(header(w.revision()))

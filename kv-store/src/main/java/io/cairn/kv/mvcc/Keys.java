@@ -36,6 +36,22 @@ final class Keys {
     static final byte[] META_PHYSICAL_COMPACTED_REVISION = ascii("physical_compacted_revision");
     static final byte[] META_FORMAT = ascii("format");
 
+    /** Meta keys of leases: {@code lease/<id>} holds the granted TTL; {@code leasekey/<id><key>} attaches a key. */
+    static final byte[] META_LEASE_PREFIX = ascii("lease/");
+    static final byte[] META_LEASE_KEY_PREFIX = ascii("leasekey/");
+
+    static byte[] leaseKey(long id) {
+        return concat(META_LEASE_PREFIX, longBytes(id));
+    }
+
+    static byte[] leaseAttachmentPrefix(long id) {
+        return concat(META_LEASE_KEY_PREFIX, longBytes(id));
+    }
+
+    static byte[] leaseAttachmentKey(long id, byte[] key) {
+        return concat(leaseAttachmentPrefix(id), key);
+    }
+
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }

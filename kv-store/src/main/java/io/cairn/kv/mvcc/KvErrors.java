@@ -20,6 +20,8 @@ public final class KvErrors {
     public static final String COMPACTED = "etcdserver: mvcc: required revision has been compacted";
     public static final String FUTURE_REVISION = "etcdserver: mvcc: required revision is a future revision";
     public static final String LEASE_NOT_FOUND = "etcdserver: requested lease not found";
+    public static final String LEASE_EXISTS = "etcdserver: lease already exists";
+    public static final String LEASE_TTL_TOO_LARGE = "etcdserver: too large lease TTL";
 
     public static KvException emptyKey() {
         return new KvException(Code.INVALID_ARGUMENT, EMPTY_KEY);
@@ -59,6 +61,14 @@ public final class KvErrors {
 
     public static KvException futureRevision() {
         return new KvException(Code.OUT_OF_RANGE, FUTURE_REVISION);
+    }
+
+    public static KvException leaseExists() {
+        return new KvException(Code.FAILED_PRECONDITION, LEASE_EXISTS);
+    }
+
+    public static KvException leaseTtlTooLarge() {
+        return new KvException(Code.OUT_OF_RANGE, LEASE_TTL_TOO_LARGE);
     }
 
     public static KvException leaseNotFound() {

@@ -292,6 +292,36 @@ public final class MvccStore implements AutoCloseable {
         }
     }
 
+    /** Every lease: {id, granted TTL in seconds}. Any thread. */
+    public List<long[]> leases() {
+        openLock.readLock().lock();
+        try (KvSource.AtSnapshot snapshot = snapshot()) {
+            return new LeaseTable(snapshot, columns).all();
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /** Lease {@code id}'s granted TTL in seconds, or -1 if there is no such lease. Any thread. */
+    public long leaseTtl(long id) {
+        openLock.readLock().lock();
+        try (KvSource.AtSnapshot snapshot = snapshot()) {
+            return new LeaseTable(snapshot, columns).ttl(id);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /** The keys attached to lease {@code id}, in key order. Any thread. */
+    public List<byte[]> leaseKeys(long id) {
+        openLock.readLock().lock();
+        try (KvSource.AtSnapshot snapshot = snapshot()) {
+            return new LeaseTable(snapshot, columns).keys(id);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
     private KvSource.AtSnapshot snapshot() {
         ensureOpen();
         return new KvSource.AtSnapshot(columns);

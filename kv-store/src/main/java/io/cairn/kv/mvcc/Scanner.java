@@ -50,6 +50,11 @@ final class Scanner {
     /** A history record and the key and version it was read for. */
     private record Found(byte[] key, KvMeta meta, byte[] record) {}
 
+    /** Where this scanner reads (the lease table reads through the same view). */
+    KvSource source() {
+        return source;
+    }
+
     Scanner(KvSource source, Columns columns, KvSource.Steps steps) {
         this.source = source;
         this.columns = columns;

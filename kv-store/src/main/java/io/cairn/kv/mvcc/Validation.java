@@ -33,8 +33,22 @@ public final class Validation {
             case PUT -> checkPut(command.getPut());
             case DELETE_RANGE -> checkDeleteRange(command.getDeleteRange());
             case TXN -> checkTxn(command.getTxn(), limits);
-            case COMPACTION -> { }
+            case COMPACTION, LEASE_REVOKE, LEASE_KEEP_ALIVE -> { }
+            case LEASE_GRANT -> checkLeaseGrant(command.getLeaseGrant());
             case OP_NOT_SET -> throw KvErrors.malformedCommand("no operation");
+        }
+    }
+
+    /** etcd's {@code MaxLeaseTTL}: 9,000,000,000 seconds. */
+    public static final long LEASE_TTL_MAX_SECONDS = 9_000_000_000L;
+
+    /** A grant as proposed: a chosen ID (not 0) and a TTL within etcd's bounds. */
+    public static void checkLeaseGrant(io.cairn.kv.proto.etcd.LeaseGrantRequest g) {
+        if (g.getTTL() > LEASE_TTL_MAX_SECONDS) {
+            throw KvErrors.leaseTtlTooLarge();
+        }
+        if (g.getID() == 0) {
+            throw KvErrors.malformedCommand("a lease grant must carry the ID chosen for it");
         }
     }
 

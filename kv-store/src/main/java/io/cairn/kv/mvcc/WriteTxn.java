@@ -59,21 +59,47 @@ final class WriteTxn {
         write(columns.current, key, next.encode());
         write(columns.history, Keys.historyKey(key, rev), HistoryRecord.live(next, value));
         event(Event.newBuilder().setType(Event.EventType.PUT).setKv(next.toKeyValue(key, value)).build());
+        long oldLease = prev == null ? 0 : prev.lease();
+        if (oldLease != lease) {
+            if (oldLease != 0) {
+                remove(columns.meta, Keys.leaseAttachmentKey(oldLease, key));
+            }
+            if (lease != 0) {
+                write(columns.meta, Keys.leaseAttachmentKey(lease, key), new byte[0]);
+            }
+        }
         return rev;
     }
 
-    /** Deletes the live key {@code key}. */
-    void delete(byte[] key) {
+    /** Deletes the live key {@code key}, attached to {@code lease} (0: none). */
+    void delete(byte[] key, long lease) {
         long rev = beginRevision + 1;
+        remove(columns.current, key);
+        if (lease != 0) {
+            remove(columns.meta, Keys.leaseAttachmentKey(lease, key));
+        }
+        write(columns.history, Keys.historyKey(key, rev), HistoryRecord.tombstone(rev));
+        KeyValue kv = KeyValue.newBuilder().setKey(ByteStrings.wrap(key)).setModRevision(rev).build();
+        event(Event.newBuilder().setType(Event.EventType.DELETE).setKv(kv).build());
+    }
+
+    /** Records lease {@code id} with its TTL (no revision: a lease is not a key). */
+    void grantLease(long id, long ttlSeconds) {
+        write(columns.meta, Keys.leaseKey(id), Keys.longBytes(ttlSeconds));
+    }
+
+    /** Removes lease {@code id}'s record; its keys must have been deleted first. */
+    void removeLease(long id) {
+        remove(columns.meta, Keys.leaseKey(id));
+    }
+
+    private void remove(ColumnFamilyHandle cf, byte[] key) {
         try {
-            batch.delete(columns.current, key);
+            batch.delete(cf, key);
         } catch (RocksDBException e) {
             throw new StorageException("batch delete failed", e);
         }
         bytesWritten += key.length;
-        write(columns.history, Keys.historyKey(key, rev), HistoryRecord.tombstone(rev));
-        KeyValue kv = KeyValue.newBuilder().setKey(ByteStrings.wrap(key)).setModRevision(rev).build();
-        event(Event.newBuilder().setType(Event.EventType.DELETE).setKv(kv).build());
     }
 
     private void event(Event e) {

@@ -1,6 +1,8 @@
 package io.cairn.kv.server;
 
 import io.cairn.kv.KvService;
+import io.cairn.kv.KvStore;
+import io.cairn.kv.LeaseService;
 import io.cairn.kv.watch.WatchBackend;
 import io.cairn.raft.core.Invariants;
 import io.grpc.Server;
@@ -63,12 +65,21 @@ public final class KvGrpcServer implements AutoCloseable {
     /** Binds every address (port 0: an ephemeral port, see {@link #addresses()}) and starts serving. */
     public static KvGrpcServer start(List<InetSocketAddress> listen, KvService kv, KvServerLimits limits)
             throws IOException {
-        return start(listen, kv, null, limits);
+        return start(listen, kv, null, null, limits);
     }
 
-    /** {@link #start(List, KvService, KvServerLimits)}, serving etcd's Watch service too unless {@code watches} is null. */
+    /** A member's whole etcd API: KV, Watch and Lease over one {@link KvStore}. */
+    public static KvGrpcServer start(List<InetSocketAddress> listen, KvStore store, KvServerLimits limits)
+            throws IOException {
+        return start(listen, store, store, store, limits);
+    }
+
+    /**
+     * {@link #start(List, KvService, KvServerLimits)}, serving etcd's Watch service unless {@code watches} is null
+     * and its Lease service unless {@code leases} is null.
+     */
     public static KvGrpcServer start(List<InetSocketAddress> listen, KvService kv, WatchBackend watches,
-            KvServerLimits limits) throws IOException {
+            LeaseService leases, KvServerLimits limits) throws IOException {
         Invariants.check(!listen.isEmpty(), "no listen address");
         ThreadPoolExecutor handlers = handlerPool(limits);
         KvGrpcService service = new KvGrpcService(kv, handlers, limits);
@@ -79,6 +90,9 @@ public final class KvGrpcServer implements AutoCloseable {
         }
         if (watch != null) {
             builder.addService(watch.definition());
+        }
+        if (leases != null) {
+            builder.addService(new LeaseGrpcService(leases).definition());
         }
         Server server = builder
                 .directExecutor()

@@ -121,7 +121,7 @@ public final class KvMain {
             for (URI u : clientListen) {
                 clients.add(EtcdFlags.address(u));
             }
-            grpc = KvGrpcServer.start(clients, store, store, KvServerLimits.forStore(KvLimits.DEFAULTS));
+            grpc = KvGrpcServer.start(clients, store, KvServerLimits.forStore(KvLimits.DEFAULTS));
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;

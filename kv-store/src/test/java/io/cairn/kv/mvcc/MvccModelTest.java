@@ -221,7 +221,7 @@ class MvccModelTest {
         }
 
         /** Every key and prefix at every revision from the compacted one up, and one below it and above. */
-        void checkEverything() {
+        void checkEverything() throws Exception {
             for (long rev = model.compacted - 1; rev <= model.revision + 1; rev++) {
                 checkRange(RangeRequest.newBuilder().setKey(Req.bs("\0")).setRangeEnd(Req.bs("\0"))
                         .setRevision(rev).build());
@@ -234,11 +234,85 @@ class MvccModelTest {
                     .setCountOnly(true).build());
             assertThat(f.store.checkCurrentVersionsInHistory())
                     .isEqualTo(((io.cairn.kv.proto.etcd.RangeResponse) live).getCount());
+            checkWatch();
+        }
+
+        /**
+         * The revision log is what the model says happened, and a watcher of every key from the oldest retained
+         * revision receives exactly that, in order, whole revisions at a time.
+         */
+        void checkWatch() throws Exception {
+            long from = Math.max(2, model.compacted);
+            if (model.revision < from) {
+                return;
+            }
+            List<io.cairn.kv.proto.mvcc.Event> expected = model.events.stream()
+                    .filter(e -> e.getKv().getModRevision() >= from).toList();
+            assertThat(f.store.events(from, Integer.MAX_VALUE)).isEqualTo(expected);
+            List<io.cairn.kv.proto.mvcc.Event> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.CountDownLatch caughtUp = new java.util.concurrent.CountDownLatch(1);
+            try (io.cairn.kv.watch.WatchHub hub = new io.cairn.kv.watch.WatchHub(new StoreLog(f.store), 60_000,
+                    "model")) {
+                hub.watch(new io.cairn.kv.watch.WatchSpec(KeyInterval.of(new byte[] {0}, new byte[] {0}), from,
+                        false, false, false, false), new io.cairn.kv.watch.WatchSink() {
+                            @Override
+                            public boolean ready() {
+                                return true;
+                            }
+
+                            @Override
+                            public void events(long revision, List<io.cairn.kv.proto.mvcc.Event> events) {
+                                assertThat(events.get(0).getKv().getModRevision())
+                                        .as("a delivery starts a revision").isGreaterThan(got.isEmpty() ? 0
+                                                : got.get(got.size() - 1).getKv().getModRevision());
+                                got.addAll(events);
+                                if (got.size() >= expected.size()) {
+                                    caughtUp.countDown();
+                                }
+                            }
+
+                            @Override
+                            public void compacted(long compactRevision) {
+                                throw new AssertionError("compacted at " + compactRevision);
+                            }
+
+                            @Override
+                            public void progress(long revision) { }
+                        }, model.revision);
+                if (!expected.isEmpty()) {
+                    assertThat(caughtUp.await(30, TimeUnit.SECONDS)).as("the watcher caught up").isTrue();
+                }
+            }
+            assertThat(got).isEqualTo(expected);
         }
 
         @Override
         public void close() throws java.io.IOException {
             f.close();
+        }
+    }
+
+    /** The watch hub's view of the fixture's store. */
+    private record StoreLog(MvccStore store) implements io.cairn.kv.watch.EventLog {
+        @Override
+        public long revision() {
+            return store.revision();
+        }
+
+        @Override
+        public long compactedRevision() {
+            return store.compactedRevision();
+        }
+
+        @Override
+        public Batch events(long fromRevision, int eventsMax) {
+            MvccStore.EventsRead r = store.eventsRead(fromRevision, eventsMax);
+            return new Batch(r.events(), r.revision());
+        }
+
+        @Override
+        public io.cairn.kv.proto.mvcc.KeyValue versionAt(byte[] key, long revision) {
+            return null;
         }
     }
 
@@ -253,7 +327,10 @@ class MvccModelTest {
         }
 
         KvCommand command() {
-            int kind = rnd.nextInt(20);
+            int kind = rnd.nextInt(24);
+            if (kind >= 20) {
+                return lease(kind);
+            }
             if (kind < 8) {
                 return KvCommand.newBuilder().setPut(put()).build();
             } else if (kind < 11) {
@@ -289,10 +366,23 @@ class MvccModelTest {
             if (!p.getIgnoreValue() || rnd.nextInt(4) == 0) {
                 p.setValue(Req.bs(VALUES.get(rnd.nextInt(VALUES.size()))));
             }
-            if (rnd.nextInt(20) == 0) {
-                p.setLease(7);
+            if (rnd.nextInt(4) == 0) {
+                p.setLease(1 + rnd.nextInt(4)); // leases 1..3 are granted now and then, 4 never
             }
             return p.build();
+        }
+
+        /** A lease command on one of the few lease ids the runs use. */
+        private KvCommand lease(int kind) {
+            long id = 1 + rnd.nextInt(4);
+            return switch (kind) {
+                case 20, 21 -> KvCommand.newBuilder().setLeaseGrant(io.cairn.kv.proto.etcd.LeaseGrantRequest
+                        .newBuilder().setID(Math.min(id, 3)).setTTL(2 + rnd.nextInt(5))).build();
+                case 22 -> KvCommand.newBuilder().setLeaseRevoke(io.cairn.kv.proto.LeaseRevoke.newBuilder()
+                        .setID(id).setExpired(rnd.nextBoolean())).build();
+                default -> KvCommand.newBuilder().setLeaseKeepAlive(io.cairn.kv.proto.etcd.LeaseKeepAliveRequest
+                        .newBuilder().setID(id)).build();
+            };
         }
 
         private DeleteRangeRequest delete() {

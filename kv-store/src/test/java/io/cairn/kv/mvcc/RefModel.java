@@ -39,6 +39,10 @@ final class RefModel {
     private final KvLimits limits;
     long revision = 1;
     long compacted = 0;
+    /** Leases: id to granted TTL. Which keys a lease holds is read from the versions (their lease field). */
+    private final TreeMap<Long, Long> leases = new TreeMap<>();
+    /** Every event in revision order, as the store's revision log (and so every watcher) must report them. */
+    final List<io.cairn.kv.proto.mvcc.Event> events = new ArrayList<>();
 
     RefModel(KvLimits limits) {
         this.limits = limits;
@@ -50,9 +54,7 @@ final class RefModel {
             Validation.checkCommand(c, limits);
             return switch (c.getOpCase()) {
                 case PUT -> {
-                    if (c.getPut().getLease() != 0) {
-                        throw KvErrors.leaseNotFound();
-                    }
+                    checkLease(c.getPut().getLease());
                     Txn w = new Txn(revision);
                     PutResponse r = put(w, c.getPut());
                     revision = w.now();
@@ -66,11 +68,47 @@ final class RefModel {
                 }
                 case TXN -> txn(c.getTxn());
                 case COMPACTION -> compact(c.getCompaction().getRevision());
+                case LEASE_GRANT -> {
+                    if (leases.containsKey(c.getLeaseGrant().getID())) {
+                        throw KvErrors.leaseExists();
+                    }
+                    leases.put(c.getLeaseGrant().getID(), c.getLeaseGrant().getTTL());
+                    yield io.cairn.kv.proto.etcd.LeaseGrantResponse.newBuilder().setHeader(header(revision))
+                            .setID(c.getLeaseGrant().getID()).setTTL(c.getLeaseGrant().getTTL()).build();
+                }
+                case LEASE_REVOKE -> revoke(c.getLeaseRevoke().getID());
+                case LEASE_KEEP_ALIVE -> io.cairn.kv.proto.etcd.LeaseKeepAliveResponse.newBuilder()
+                        .setHeader(header(revision)).setID(c.getLeaseKeepAlive().getID())
+                        .setTTL(leases.getOrDefault(c.getLeaseKeepAlive().getID(), 0L)).build();
                 case OP_NOT_SET -> throw new AssertionError();
             };
         } catch (KvException e) {
             return e;
         }
+    }
+
+    private void checkLease(long lease) {
+        if (lease != 0 && !leases.containsKey(lease)) {
+            throw KvErrors.leaseNotFound();
+        }
+    }
+
+    /** Deletes every live key whose version names the lease, at one revision, then the lease. */
+    private Message revoke(long id) {
+        if (!leases.containsKey(id)) {
+            throw KvErrors.leaseNotFound();
+        }
+        Txn w = new Txn(revision);
+        for (KeyValue kv : live(ByteString.copyFrom(new byte[] {0}), ByteString.copyFrom(new byte[] {0}), revision)) {
+            if (kv.getLease() == id) {
+                write(kv.getKey(), new Ver(w.begin + 1, true, 0, 0, 0, ByteString.EMPTY));
+                deleted(kv.getKey(), w.begin + 1);
+                w.changes++;
+            }
+        }
+        leases.remove(id);
+        revision = w.now();
+        return io.cairn.kv.proto.etcd.LeaseRevokeResponse.newBuilder().setHeader(header(revision)).build();
     }
 
     Object range(RangeRequest r) {
@@ -140,6 +178,11 @@ final class RefModel {
         return out;
     }
 
+    private void deleted(ByteString key, long rev) {
+        events.add(io.cairn.kv.proto.mvcc.Event.newBuilder().setType(io.cairn.kv.proto.mvcc.Event.EventType.DELETE)
+                .setKv(KeyValue.newBuilder().setKey(key).setModRevision(rev)).build());
+    }
+
     private static KeyValue kv(ByteString key, Ver v) {
         return KeyValue.newBuilder().setKey(key).setCreateRevision(v.create()).setModRevision(v.rev())
                 .setVersion(v.version()).setLease(v.lease()).setValue(v.value()).build();
@@ -161,8 +204,11 @@ final class RefModel {
         long rev = w.begin + 1;
         ByteString value = p.getIgnoreValue() ? prev.value() : p.getValue();
         long lease = p.getIgnoreLease() ? prev.lease() : p.getLease();
-        write(p.getKey(), prev == null ? new Ver(rev, false, rev, 1, lease, value)
-                : new Ver(rev, false, prev.create(), prev.version() + 1, lease, value));
+        Ver next = prev == null ? new Ver(rev, false, rev, 1, lease, value)
+                : new Ver(rev, false, prev.create(), prev.version() + 1, lease, value);
+        write(p.getKey(), next);
+        events.add(io.cairn.kv.proto.mvcc.Event.newBuilder().setType(io.cairn.kv.proto.mvcc.Event.EventType.PUT)
+                .setKv(kv(p.getKey(), next)).build());
         w.changes++;
         PutResponse.Builder out = PutResponse.newBuilder().setHeader(header(rev));
         if (p.getPrevKv() && prev != null) {
@@ -175,6 +221,7 @@ final class RefModel {
         List<KeyValue> gone = live(d.getKey(), d.getRangeEnd(), Long.MAX_VALUE);
         for (KeyValue kv : gone) {
             write(kv.getKey(), new Ver(w.begin + 1, true, 0, 0, 0, ByteString.EMPTY));
+            deleted(kv.getKey(), w.begin + 1);
             w.changes++;
         }
         DeleteRangeResponse.Builder out = DeleteRangeResponse.newBuilder().setHeader(header(w.now()))
@@ -307,9 +354,7 @@ final class RefModel {
                 if ((p.getIgnoreValue() || p.getIgnoreLease()) && at(p.getKey(), Long.MAX_VALUE) == null) {
                     throw KvErrors.keyNotFound();
                 }
-                if (p.getLease() != 0) {
-                    throw KvErrors.leaseNotFound();
-                }
+                checkLease(p.getLease());
             } else if (op.hasRequestTxn()) {
                 checkOps(op.getRequestTxn(), b.nested().get(i));
             }

@@ -102,12 +102,19 @@ class ReplicatedModelTest {
         return ids.get(Math.floorMod(i, ids.size()));
     }
 
-    private static void write(KvStore via, RefModel model, KvCommand command) throws Exception {
+    private static void write(KvStore via, RefModel model, KvCommand generated) throws Exception {
+        // Leases live an hour here: none may expire (and be revoked by the leader) behind the model's back.
+        KvCommand command = generated.hasLeaseGrant() ? generated.toBuilder().setLeaseGrant(
+                generated.getLeaseGrant().toBuilder().setTTL(3_600)).build() : generated;
         CompletableFuture<? extends Message> f = switch (command.getOpCase()) {
             case PUT -> via.put(command.getPut());
             case DELETE_RANGE -> via.deleteRange(command.getDeleteRange());
             case TXN -> via.txn(command.getTxn());
             case COMPACTION -> via.compact(command.getCompaction());
+            case LEASE_GRANT -> via.leaseGrant(command.getLeaseGrant());
+            case LEASE_REVOKE -> via.leaseRevoke(io.cairn.kv.proto.etcd.LeaseRevokeRequest.newBuilder()
+                    .setID(command.getLeaseRevoke().getID()).build());
+            case LEASE_KEEP_ALIVE -> via.leaseKeepAlive(command.getLeaseKeepAlive());
             case OP_NOT_SET -> throw new AssertionError("no op");
         };
         Object actual = outcome(f);

@@ -66,9 +66,9 @@ final class GrpcFixture implements AutoCloseable {
         return kv;
     }
 
-    /** A server of etcd's KV and Watch services over {@code kv}. */
+    /** A server of etcd's KV, Watch and Lease services over {@code kv}. */
     KvGrpcServer watchServer(io.cairn.kv.KvStore kv, KvServerLimits limits) throws IOException {
-        KvGrpcServer server = KvGrpcServer.start(List.of(loopbackEphemeral()), kv, kv, limits);
+        KvGrpcServer server = KvGrpcServer.start(List.of(loopbackEphemeral()), kv, limits);
         opened.push(server);
         return server;
     }
