@@ -79,6 +79,17 @@ class SimulationTest {
         assertThat(new Simulation(caught.seed(), Set.of(), null).run().violation()).isNull();
     }
 
+    /**
+     * Regression (robustness row 30, found by {@code bin/cairn sim --seeds 10000 --seed-start 2718281828}): the
+     * harness reported convergence through the current leader's log, and threw when every log had converged at an
+     * instant without a leader (a leader just struck down).
+     */
+    @Test
+    void convergenceAtAnInstantWithoutALeaderIsReported() {
+        SimResult r = new Simulation(2718290047L, Set.of(), null).run();
+        assertThat(r.violation()).isNull();
+    }
+
     @Test
     void differentSeedsTakeDifferentPaths() {
         assertThat(trace(8, Set.of())).isNotEqualTo(trace(9, Set.of()));
