@@ -7,6 +7,7 @@ import io.cairn.kv.mvcc.DirectoryListing;
 import io.cairn.kv.mvcc.KvException;
 import io.cairn.kv.mvcc.KvLimits;
 import io.cairn.kv.mvcc.KvResult;
+import io.cairn.kv.mvcc.MvccStore;
 import io.cairn.kv.mvcc.Validation;
 import io.cairn.kv.proto.KvCommand;
 import io.cairn.kv.proto.etcd.CompactionRequest;
@@ -88,7 +89,7 @@ import java.util.function.Supplier;
  *
  * <p><b>Reads</b> are linearizable by default: a read index from the leader (forwarded by a follower), then the
  * range once this member has applied that far; {@code serializable} reads this member's state at once. Reads run
- * on a small bounded pool, not on the apply thread. A Txn is proposed even when it only reads (it bumps nothing).
+ * on a small bounded pool, not on the apply thread. A Txn that only reads is served as a read, not proposed.
  *
  * <p><b>Durability</b>: the Raft log (segmented, fsynced) is the write-ahead log; the MVCC store on RocksDB is
  * flushed every second and the log keeps what follows its last flush (decision 0009).
@@ -283,9 +284,22 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
         return write(KvCommand.newBuilder().setDeleteRange(request).build());
     }
 
+    /**
+     * A Txn with writes goes through the log; one without is a read (etcd's read-only Txn): after a read index, or
+     * at once from this member's state when every op is a serializable range.
+     */
     @Override
     public CompletableFuture<TxnResponse> txn(TxnRequest request) {
-        return write(KvCommand.newBuilder().setTxn(request).build());
+        KvCommand command = KvCommand.newBuilder().setTxn(request).build();
+        if (MvccStore.txnHasWrites(request)) {
+            return write(command);
+        }
+        try {
+            Validation.checkCommand(command, options.limits());
+        } catch (KvException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return read(MvccStore.txnSerializable(request), () -> withHeader(stateMachine.read(s -> s.readTxn(request))));
     }
 
     @Override

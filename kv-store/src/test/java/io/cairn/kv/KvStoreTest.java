@@ -167,4 +167,27 @@ class KvStoreTest {
             assertThat(fresh.revision()).isEqualTo(c.member(leader).revision());
         }
     }
+
+    /** A Txn without writes is served as a read (after a read index), not appended to the log as etcd would not. */
+    @Test
+    void aReadOnlyTxnIsAReadNotALogEntry() throws Exception {
+        try (KvStore kv = KvStore.open(dir)) {
+            kv.blocking().put("r", "1");
+            io.cairn.kv.proto.etcd.TxnRequest readOnly = io.cairn.kv.proto.etcd.TxnRequest.newBuilder()
+                    .addCompare(io.cairn.kv.proto.etcd.Compare.newBuilder().setKey(ByteString.copyFromUtf8("r"))
+                            .setTarget(io.cairn.kv.proto.etcd.Compare.CompareTarget.VALUE)
+                            .setValue(ByteString.copyFromUtf8("1")))
+                    .addSuccess(io.cairn.kv.proto.etcd.RequestOp.newBuilder().setRequestRange(
+                            io.cairn.kv.proto.etcd.RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("r"))))
+                    .build();
+            Thread.sleep(200); // the status the raft loop publishes settles
+            long lastIndex = kv.status().commitIndex();
+            io.cairn.kv.proto.etcd.TxnResponse r = kv.blocking().txn(readOnly);
+            Thread.sleep(200);
+            assertThat(r.getSucceeded()).isTrue();
+            assertThat(r.getResponses(0).getResponseRange().getKvs(0).getValue().toStringUtf8()).isEqualTo("1");
+            assertThat(r.getHeader().getRevision()).isEqualTo(kv.revision());
+            assertThat(kv.status().commitIndex()).as("nothing appended").isEqualTo(lastIndex);
+        }
+    }
 }

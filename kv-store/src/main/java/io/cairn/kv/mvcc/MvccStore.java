@@ -240,6 +240,33 @@ public final class MvccStore implements AutoCloseable {
         }
     }
 
+    /** Whether a Txn writes (etcd's {@code !isTxnReadonly}); one that does not may be served by {@link #readTxn}. */
+    public static boolean txnHasWrites(io.cairn.kv.proto.etcd.TxnRequest t) {
+        return ReadTxn.hasWrites(t);
+    }
+
+    /** Whether a read-only Txn may be served from this member's state at once (etcd's {@code isTxnSerializable}). */
+    public static boolean txnSerializable(io.cairn.kv.proto.etcd.TxnRequest t) {
+        return ReadTxn.serializable(t);
+    }
+
+    /**
+     * A Txn without writes ({@link #txnHasWrites} false) on a consistent snapshot, as the log would have answered it
+     * at the snapshot's revision; any thread. Header revision filled, other header fields not.
+     */
+    public io.cairn.kv.proto.etcd.TxnResponse readTxn(io.cairn.kv.proto.etcd.TxnRequest t) {
+        Invariants.check(!ReadTxn.hasWrites(t), "readTxn takes a Txn without writes");
+        openLock.readLock().lock();
+        try (KvSource.AtSnapshot snapshot = snapshot()) {
+            StoredMeta meta = StoredMeta.read(snapshot, columns);
+            Scanner scanner = new Scanner(snapshot, columns, new KvSource.Steps());
+            return new ReadTxn(scanner, new RangeExecutor(scanner, limits), meta.revision(), meta.compactedRevision())
+                    .run(t);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
     /**
      * The immediate children of {@code prefix} (non-empty, ending with '/') at the current revision: at most
      * {@code limit} of them, starting after the child named {@code startAfter} (null: from the first). Any thread.

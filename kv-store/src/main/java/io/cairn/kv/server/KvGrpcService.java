@@ -4,7 +4,6 @@ import com.google.protobuf.Message;
 import io.cairn.kv.KvService;
 import io.cairn.kv.mvcc.KvErrors;
 import io.cairn.kv.mvcc.KvException;
-import io.cairn.kv.proto.etcd.RequestOp;
 import io.cairn.kv.proto.etcd.TxnRequest;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
@@ -142,28 +141,8 @@ public final class KvGrpcService {
         }
     }
 
-    /**
-     * etcd's {@code !isTxnReadonly}: a put or delete in either branch, nested Txns included. The recursion is
-     * bounded: protobuf refuses messages nested deeper than 100 levels, and each nested Txn takes two.
-     */
+    /** etcd's {@code !isTxnReadonly}: a put or delete anywhere in the Txn. */
     static boolean hasWrites(TxnRequest txn) {
-        return hasWrites(txn.getSuccessList()) || hasWrites(txn.getFailureList());
-    }
-
-    private static boolean hasWrites(Iterable<RequestOp> ops) {
-        for (RequestOp op : ops) {
-            switch (op.getRequestCase()) {
-                case REQUEST_PUT, REQUEST_DELETE_RANGE -> {
-                    return true;
-                }
-                case REQUEST_TXN -> {
-                    if (hasWrites(op.getRequestTxn())) {
-                        return true;
-                    }
-                }
-                case REQUEST_RANGE, REQUEST_NOT_SET -> { }
-            }
-        }
-        return false;
+        return io.cairn.kv.mvcc.MvccStore.txnHasWrites(txn);
     }
 }
