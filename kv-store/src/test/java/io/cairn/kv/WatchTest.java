@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * etcd's guarantees (ordered, unique, reliable, atomic, resumable), filters and prev_kv, the end of a watch whose
  * start is compacted away, and the backpressure that keeps a subscriber without demand from costing memory.
  */
-class WatchTest {
+public class WatchTest {
     private static final Duration PATIENCE = Duration.ofSeconds(10);
 
     @TempDir
@@ -47,13 +47,13 @@ class WatchTest {
     }
 
     /** A subscriber that records what it gets and asks for what the test says. */
-    static final class Recorder implements Flow.Subscriber<WatchResponse> {
+    public static final class Recorder implements Flow.Subscriber<WatchResponse> {
         final BlockingQueue<WatchResponse> responses = new LinkedBlockingQueue<>();
-        volatile Flow.Subscription subscription;
+        public volatile Flow.Subscription subscription;
         volatile boolean completed;
         private final long initialDemand;
 
-        Recorder(long initialDemand) {
+        public Recorder(long initialDemand) {
             this.initialDemand = initialDemand;
         }
 
@@ -81,7 +81,7 @@ class WatchTest {
         }
 
         /** Responses until {@code events} events have arrived (fails after the patience runs out). */
-        List<WatchResponse> awaitEvents(int events) throws InterruptedException {
+        public List<WatchResponse> awaitEvents(int events) throws InterruptedException {
             List<WatchResponse> got = new ArrayList<>();
             int count = 0;
             long deadline = System.nanoTime() + PATIENCE.toNanos();

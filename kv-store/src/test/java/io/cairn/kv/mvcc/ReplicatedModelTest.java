@@ -137,6 +137,7 @@ class ReplicatedModelTest {
 
     /** Every key and the whole key space at every revision, read from this member's own state. */
     private static void checkEverything(KvStore member, RefModel model) throws Exception {
+        checkWatch(member, model);
         for (long rev = model.compacted - 1; rev <= model.revision + 1; rev++) {
             List<RangeRequest> reads = new ArrayList<>(List.of(RangeRequest.newBuilder().setKey(Req.bs("\0"))
                     .setRangeEnd(Req.bs("\0")).setRevision(rev).setSerializable(true).build()));
@@ -149,6 +150,27 @@ class ReplicatedModelTest {
                         .isEqualTo(model.range(asModel));
             }
         }
+    }
+
+    /**
+     * A watcher of every key on this member, from the oldest revision it keeps, receives the model's events: the
+     * same on every member, in order, whole revisions at a time.
+     */
+    private static void checkWatch(KvStore member, RefModel model) throws Exception {
+        long from = Math.max(2, model.compacted);
+        List<io.cairn.kv.proto.mvcc.Event> expected = model.events.stream()
+                .filter(e -> e.getKv().getModRevision() >= from).toList();
+        io.cairn.kv.WatchTest.Recorder r = new io.cairn.kv.WatchTest.Recorder(Long.MAX_VALUE);
+        member.watch(io.cairn.kv.proto.etcd.WatchCreateRequest.newBuilder().setKey(Req.bs("\0"))
+                .setRangeEnd(Req.bs("\0")).setStartRevision(from).build()).subscribe(r);
+        List<io.cairn.kv.proto.mvcc.Event> got = new ArrayList<>();
+        if (!expected.isEmpty()) {
+            for (io.cairn.kv.proto.etcd.WatchResponse w : r.awaitEvents(expected.size())) {
+                got.addAll(w.getEventsList());
+            }
+        }
+        r.subscription.cancel();
+        assertThat(got).as("member %s's watcher", member.memberId()).isEqualTo(expected);
     }
 
     @Provide

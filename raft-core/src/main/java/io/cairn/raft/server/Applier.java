@@ -54,6 +54,8 @@ final class Applier {
     private final Clock clock;
     private final PriorityQueue<ReadWait> reads = new PriorityQueue<>((a, b) -> Long.compare(a.index, b.index));
     private volatile long applied;
+    /** The index of the last command handed to the state machine (or the state it restored or started from). */
+    private long lastCommandApplied;
 
     Applier(StateMachine stateMachine, RuntimeEnvironment env, String name, int capacity, FileIO files,
             Path snapshotDir, GroupMetrics metrics) {
@@ -72,6 +74,7 @@ final class Applier {
 
     void setApplied(long index) {
         applied = index;
+        lastCommandApplied = index;
     }
 
     /** Queues committed entries (and the futures of the proposals among them), waiting for room. */
@@ -120,6 +123,9 @@ final class Applier {
         List<Object> results = commands.isEmpty() ? List.of() : stateMachine.apply(commands);
         Invariants.check(results.size() == commands.size(), "state machine returned %d results for %d commands",
                 results.size(), commands.size());
+        if (!commands.isEmpty()) {
+            lastCommandApplied = commands.get(commands.size() - 1).index();
+        }
         applied = entries.get(entries.size() - 1).index();
         completeProposals(entries, commands, results, pendings);
         metrics.applied(applied);
@@ -199,8 +205,12 @@ final class Applier {
     private void takeLazily(SnapshotMeta meta, BiConsumer<SnapshotMeta, Long> taken) {
         try {
             long durable = stateMachine.makeDurable();
-            Invariants.check(durable >= meta.index(), "lazy snapshot at %d, but the state machine is durable only"
-                    + " to %d after makeDurable", meta.index(), durable);
+            // Entries after the last command (a new leader's empty entry, a configuration change) reach no state
+            // machine: durable to its last command, it holds everything up to the snapshot's index. The log keeps
+            // what follows the durable index, so those entries are replayed (harmlessly) after a restart.
+            Invariants.check(durable >= Math.min(meta.index(), lastCommandApplied), "lazy snapshot at %d (last"
+                    + " command %d), but the state machine is durable only to %d after makeDurable", meta.index(),
+                    lastCommandApplied, durable);
             taken.accept(meta, durable);
         } catch (IOException e) {
             LOG.error("making the state durable for the snapshot at {} failed; the log is kept", meta.index(), e);
@@ -294,6 +304,7 @@ final class Applier {
                 files.syncDirectory(snapshotDir);
                 restore(file);
                 applied = meta.index();
+                lastCommandApplied = meta.index();
                 metrics.applied(applied);
                 releaseReads();
                 done.run();

@@ -355,6 +355,26 @@ class RaftGroupTest {
         }
     }
 
+    /**
+     * Regression (robustness row 31): a lazy snapshot requested at an entry that reaches no state machine (a new
+     * leader's empty entry, here the very first) failed an invariant on the apply thread, since the state machine
+     * was durable only to its last command; the group then applied nothing more.
+     */
+    @Test
+    void aLazySnapshotAtAnEntryWithoutACommandIsTaken() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger flushes = new java.util.concurrent.atomic.AtomicInteger();
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> b.snapshotThresholdEntries(1).snapshotRetainEntries(0),
+                RuntimeEnvironment.production(), (id, map) -> new LazySnapshots(map, flushes))) {
+            long leader = c.awaitLeader();
+            RaftGroup g = c.groups.get(leader);
+            for (int i = 0; i < 5; i++) {
+                g.propose(put("k" + i, "v" + i)).get(5, TimeUnit.SECONDS);
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.maps.values().stream().allMatch(m -> m.size() == 5));
+            assertThat(flushes.get()).isPositive();
+        }
+    }
+
     private static long snapshotFiles(Path dir) throws java.io.IOException {
         try (var files = java.nio.file.Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().startsWith("snap-")
