@@ -1,0 +1,110 @@
+package io.cairn.kv.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.kv.KvStore;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.lease.LeaseGrantResponse;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
+import io.etcd.jetcd.options.LeaseOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * jetcd 0.8.5, the Java etcd client, against a member's Watch and Lease services unchanged: a watch from a
+ * revision with previous values, live events, and a lease granted, kept alive by jetcd's own keep-alive loop,
+ * inspected with its keys and revoked.
+ */
+class JetcdTest {
+    private final GrpcFixture fixture = new GrpcFixture();
+    private Client client;
+
+    @BeforeEach
+    void start() throws Exception {
+        KvStore kv = fixture.kvStore();
+        KvGrpcServer server = fixture.watchServer(kv, KvServerLimits.DEFAULTS);
+        client = Client.builder().endpoints("http://127.0.0.1:" + server.port()).build();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+        fixture.close();
+    }
+
+    private static ByteSequence bs(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void watchFromARevisionWithPreviousValuesThenLive() throws Exception {
+        long first = client.getKVClient().put(bs("j/a"), bs("1")).get(10, TimeUnit.SECONDS).getHeader().getRevision();
+        client.getKVClient().put(bs("j/a"), bs("2")).get(10, TimeUnit.SECONDS);
+        BlockingQueue<WatchEvent> events = new LinkedBlockingQueue<>();
+        try (Watch.Watcher w = client.getWatchClient().watch(bs("j/"), WatchOption.builder().isPrefix(true)
+                .withRevision(first).withPrevKV(true).build(), r -> events.addAll(r.getEvents()))) {
+            WatchEvent e1 = events.poll(10, TimeUnit.SECONDS);
+            WatchEvent e2 = events.poll(10, TimeUnit.SECONDS);
+            assertThat(e1).isNotNull();
+            assertThat(e2).isNotNull();
+            assertThat(e1.getKeyValue().getValue().toString(StandardCharsets.UTF_8)).isEqualTo("1");
+            assertThat(e2.getKeyValue().getValue().toString(StandardCharsets.UTF_8)).isEqualTo("2");
+            assertThat(e2.getPrevKV().getValue().toString(StandardCharsets.UTF_8)).isEqualTo("1");
+            client.getKVClient().delete(bs("j/a")).get(10, TimeUnit.SECONDS);
+            WatchEvent e3 = events.poll(10, TimeUnit.SECONDS);
+            assertThat(e3).isNotNull();
+            assertThat(e3.getEventType()).isEqualTo(WatchEvent.EventType.DELETE);
+        }
+    }
+
+    @Test
+    void leaseGrantKeepAliveTimeToLiveAndRevoke() throws Exception {
+        LeaseGrantResponse grant = client.getLeaseClient().grant(5).get(10, TimeUnit.SECONDS);
+        assertThat(grant.getTTL()).isEqualTo(5);
+        long id = grant.getID();
+        client.getKVClient().put(bs("leased"), bs("x"), PutOption.builder().withLeaseId(id).build())
+                .get(10, TimeUnit.SECONDS);
+        BlockingQueue<LeaseKeepAliveResponse> alive = new LinkedBlockingQueue<>();
+        try (var keeper = client.getLeaseClient().keepAlive(id, new StreamObserver<>() {
+            @Override
+            public void onNext(LeaseKeepAliveResponse r) {
+                alive.add(r);
+            }
+
+            @Override
+            public void onError(Throwable t) { }
+
+            @Override
+            public void onCompleted() { }
+        })) {
+            LeaseKeepAliveResponse r = alive.poll(10, TimeUnit.SECONDS);
+            assertThat(r).isNotNull();
+            assertThat(r.getTTL()).isEqualTo(5);
+            Thread.sleep(7_000); // longer than the TTL: jetcd's loop keeps it
+            assertThat(client.getKVClient().get(bs("leased")).get(10, TimeUnit.SECONDS).getKvs()).hasSize(1);
+        }
+        LeaseTimeToLiveResponse ttl = client.getLeaseClient().timeToLive(id, LeaseOption.builder().withAttachedKeys()
+                .build()).get(10, TimeUnit.SECONDS);
+        assertThat(ttl.getGrantedTTL()).isEqualTo(5);
+        assertThat(ttl.getTTL()).isBetween(1L, 5L);
+        assertThat(ttl.getKeys()).extracting(k -> k.toString(StandardCharsets.UTF_8)).isEqualTo(List.of("leased"));
+        assertThat(client.getLeaseClient().keepAliveOnce(id).get(10, TimeUnit.SECONDS).getTTL()).isEqualTo(5);
+        client.getLeaseClient().revoke(id).get(10, TimeUnit.SECONDS);
+        assertThat(client.getKVClient().get(bs("leased")).get(10, TimeUnit.SECONDS).getKvs()).isEmpty();
+    }
+}
