@@ -226,22 +226,21 @@ public final class WatchHub implements AutoCloseable {
         }
         List<Event> events = batch.events();
         long next = batch.complete() ? batch.revision() + 1 : events.get(events.size() - 1).getKv().getModRevision() + 1;
+        Map<Watcher, List<Event>> shares = share(events, group);
         Map<Integer, KeyValue> prevs = new HashMap<>();
         for (Watcher w : group) {
             if (w.canceled()) {
                 continue;
             }
-            List<Event> mine = new ArrayList<>();
-            for (int i = 0; i < events.size(); i++) {
-                Event e = events.get(i);
-                if (w.spec.wants(e)) {
-                    mine.add(w.spec.prevKv() ? withPrev(e, i, prevs) : e);
-                }
-            }
             w.advanceTo(next);
-            if (!mine.isEmpty()) {
-                w.sink.events(batch.revision(), mine);
+            List<Event> mine = shares.get(w);
+            if (mine == null) {
+                continue;
             }
+            if (w.spec.prevKv()) {
+                mine = withPrevs(mine, events, prevs);
+            }
+            w.sink.events(batch.revision(), mine);
         }
         return !batch.complete();
     }
@@ -251,6 +250,51 @@ public final class WatchHub implements AutoCloseable {
      * in the view read), otherwise they end on a whole revision and more follow.
      */
     private record Read(List<Event> events, long revision, boolean complete) {}
+
+    /**
+     * Which events each watch of the group wants, in order: watches of a single key are found by the event's key
+     * (a hash lookup), so a batch costs its events plus the group's range watches per event, not the group's size
+     * times the batch's.
+     */
+    private static Map<Watcher, List<Event>> share(List<Event> events, List<Watcher> group) {
+        Map<com.google.protobuf.ByteString, List<Watcher>> byKey = new HashMap<>();
+        List<Watcher> ranges = new ArrayList<>();
+        for (Watcher w : group) {
+            if (w.spec.keys().single()) {
+                byKey.computeIfAbsent(com.google.protobuf.ByteString.copyFrom(w.spec.keys().start()),
+                        k -> new ArrayList<>(1)).add(w);
+            } else {
+                ranges.add(w);
+            }
+        }
+        Map<Watcher, List<Event>> shares = new HashMap<>();
+        for (Event e : events) {
+            for (Watcher w : byKey.getOrDefault(e.getKv().getKey(), List.of())) {
+                if (w.spec.wants(e)) {
+                    shares.computeIfAbsent(w, k -> new ArrayList<>()).add(e);
+                }
+            }
+            for (Watcher w : ranges) {
+                if (w.spec.wants(e)) {
+                    shares.computeIfAbsent(w, k -> new ArrayList<>()).add(e);
+                }
+            }
+        }
+        return shares;
+    }
+
+    /** The events with their previous versions, each looked up once per batch however many watches want it. */
+    private List<Event> withPrevs(List<Event> mine, List<Event> all, Map<Integer, KeyValue> prevs) {
+        List<Event> out = new ArrayList<>(mine.size());
+        int at = 0;
+        for (Event e : mine) {
+            while (all.get(at) != e) {
+                at++;
+            }
+            out.add(withPrev(e, at, prevs));
+        }
+        return out;
+    }
 
     /**
      * Up to {@link #BATCH_EVENTS_MAX} events from {@code from}, ending on a whole revision: a cut last revision is
