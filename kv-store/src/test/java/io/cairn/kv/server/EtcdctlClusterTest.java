@@ -103,4 +103,44 @@ class EtcdctlClusterTest {
             assertThat(c.log(3)).contains("--initial-cluster* are ignored");
         }
     }
+
+    /**
+     * etcdctl's watch and lease commands against three processes, each command through a different member: a
+     * watch from a revision on a follower, a lease granted on one member, used on another, kept alive once through
+     * a third (a follower's keep-alive reaches the leader's clock through the log), and revoked.
+     */
+    @Test
+    void etcdctlWatchesAndLeasesThroughAnyMember() throws Exception {
+        assumeTrue(Etcdctl.installed(), "etcdctl is not installed (Debian's etcd-client)");
+        try (KvProcesses c = new KvProcesses(dir.resolve("cluster"), 3)) {
+            c.startAll();
+            List<Etcdctl> m = new ArrayList<>(List.of(new Etcdctl(c.endpoints(), dir)));
+            for (int i = 1; i <= 3; i++) {
+                m.add(new Etcdctl(c.endpoint(i), dir));
+            }
+            long first = revision(eventually(m.get(1), "put", "w/a", "1", "-w", "json"));
+            m.get(2).expect("OK\n", "put", "w/a", "2");
+            m.get(3).expect("1\n", "del", "w/a");
+            Etcdctl.Background watch = m.get(2).start("watch", "--prefix", "w/", "--rev=" + first, "--prev-kv");
+            String expected = "PUT\nw/a\n1\nPUT\nw/a\n1\nw/a\n2\nDELETE\nw/a\n2\nw/a\n\n";
+            assertThat(watch.awaitOut(expected)).isEqualTo(expected);
+            m.get(1).expect("OK\n", "put", "w/b", "live");
+            String live = expected + "PUT\nw/b\nlive\n";
+            assertThat(watch.awaitOut(live)).isEqualTo(live);
+            watch.stop(0);
+
+            Etcdctl.Result granted = eventually(m.get(3), "lease", "grant", "60");
+            Matcher g = Pattern.compile("lease ([0-9a-f]+) granted with TTL\\(60s\\)\n").matcher(granted.out());
+            assertThat(g.matches()).as(granted.out()).isTrue();
+            String lease = g.group(1);
+            m.get(1).expect("OK\n", "put", "--lease=" + lease, "leased", "x");
+            assertThat(m.get(2).run("lease", "timetolive", "--keys", lease).out()).matches("lease " + lease
+                    + " granted with TTL\\(60s\\), remaining\\((59|60)s\\), attached keys\\(\\[leased\\]\\)\n");
+            m.get(3).expect("lease " + lease + " keepalived with TTL(60)\n", "lease", "keep-alive", "--once", lease);
+            assertThat(m.get(1).run("lease", "list").out()).isEqualTo("found 1 leases\n" + lease + "\n");
+            m.get(2).expect("lease " + lease + " revoked\n", "lease", "revoke", lease);
+            m.get(3).expect("", "get", "leased");
+            m.get(1).expect("", "get", "leased", "--consistency=s");
+        }
+    }
 }
