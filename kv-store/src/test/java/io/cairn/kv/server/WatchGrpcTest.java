@@ -224,4 +224,64 @@ class WatchGrpcTest {
                 .containsExactlyElementsOf(java.util.stream.IntStream.range(0, writes).mapToObj(i -> "s/" + i).toList());
         call.cancel("done", null);
     }
+
+    /**
+     * etcd's leader monitor: a {@code hasleader} stream that was served while the member had a leader ends with
+     * UNAVAILABLE "etcdserver: no leader" once the member has had none for three election timeouts; a stream
+     * without the metadata goes on.
+     */
+    @Test
+    void aHasLeaderStreamEndsAfterThreeElectionTimeoutsWithoutALeader() throws Exception {
+        try (io.cairn.kv.KvCluster c = new io.cairn.kv.KvCluster(dir, 3, 20, 10, 1_000)) {
+            c.awaitLeader();
+            KvStore member = c.member(1);
+            KvGrpcServer server = fixture.watchServer(member, KvServerLimits.DEFAULTS);
+            ManagedChannel channel = fixture.channel(server);
+            Metadata headers = new Metadata();
+            headers.put(WatchGrpcService.HAS_LEADER, "true");
+            Responses requiring = new Responses();
+            StreamObserver<WatchRequest> out = ClientCalls.asyncBidiStreamingCall(
+                    io.grpc.ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers))
+                            .newCall(EtcdWatchGrpc.WATCH, CallOptions.DEFAULT), requiring);
+            out.onNext(create("k", 0));
+            assertThat(requiring.next().getCreated()).isTrue();
+            Responses plain = new Responses();
+            open(channel, plain).onNext(create("k", 0));
+            assertThat(plain.next().getCreated()).isTrue();
+
+            c.stop(2);
+            c.stop(3);
+            long start = System.nanoTime();
+            requiring.next(); // the end of the stream (an error)
+            assertThat(Status.fromThrowable(requiring.error).getDescription()).isEqualTo(WatchGrpcService.NO_LEADER);
+            assertThat(System.nanoTime() - start).as("not before three election timeouts")
+                    .isGreaterThan(TimeUnit.MILLISECONDS.toNanos(3 * 200));
+            assertThat(plain.error).as("the stream without hasleader goes on").isNull();
+        }
+    }
+
+    /** Watches that asked for progress notifications get an empty response with the revision while synced. */
+    @Test
+    void periodicProgressNotificationsForWatchesThatAskedForThem() throws Exception {
+        KvStore kv = KvStore.start(KvStore.Options.member(1, 1, dir, Map.of(1L, GrpcFixture.loopbackEphemeral()),
+                GrpcFixture.loopbackEphemeral()).withWatchProgressNotify(200));
+        try {
+            KvGrpcServer server = fixture.watchServer(kv, KvServerLimits.DEFAULTS);
+            Responses in = new Responses();
+            StreamObserver<WatchRequest> out = open(fixture.channel(server), in);
+            out.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
+                    .setKey(ByteString.copyFromUtf8("p")).setProgressNotify(true).setWatchId(5)).build());
+            assertThat(in.next().getCreated()).isTrue();
+            long rev = kv.blocking().put("other", "x").getHeader().getRevision();
+            WatchResponse progress;
+            do {
+                progress = in.next();
+            } while (progress.getHeader().getRevision() < rev);
+            assertThat(progress.getWatchId()).isEqualTo(5);
+            assertThat(progress.getEventsCount()).isZero();
+            assertThat(progress.getCanceled()).isFalse();
+        } finally {
+            kv.close();
+        }
+    }
 }
