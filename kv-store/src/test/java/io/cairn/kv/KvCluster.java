@@ -72,6 +72,11 @@ public final class KvCluster implements AutoCloseable {
         }
     }
 
+    /** Where member {@code id}'s peer transport listens. */
+    public InetSocketAddress peerAddress(long id) {
+        return peers.get(id);
+    }
+
     public KvStore member(long id) {
         return members.get(id);
     }
