@@ -44,15 +44,21 @@ class EtcdctlClusterTest {
         throw new AssertionError("etcdctl " + List.of(args) + " kept failing: " + r.err());
     }
 
+    /** Starts the members; etcdctl for all of them (index 0), then for each one alone (1..3). */
+    private List<Etcdctl> startWithClients(KvProcesses c) throws Exception {
+        c.startAll();
+        List<Etcdctl> m = new ArrayList<>(List.of(new Etcdctl(c.endpoints(), dir)));
+        for (int i = 1; i <= 3; i++) {
+            m.add(new Etcdctl(c.endpoint(i), dir));
+        }
+        return m;
+    }
+
     @Test
     void etcdctlDrivesAThreeMemberCluster() throws Exception {
         assumeTrue(Etcdctl.installed(), "etcdctl is not installed (Debian's etcd-client)");
         try (KvProcesses c = new KvProcesses(dir.resolve("cluster"), 3)) {
-            c.startAll();
-            List<Etcdctl> m = new ArrayList<>(List.of(new Etcdctl(c.endpoints(), dir)));
-            for (int i = 1; i <= 3; i++) {
-                m.add(new Etcdctl(c.endpoint(i), dir));
-            }
+            List<Etcdctl> m = startWithClients(c);
             long first = revision(eventually(m.get(1), "put", "/registry/pods/a", "1", "-w", "json"));
             m.get(2).expect("OK\n", "put", "/registry/pods/b", "2");
             m.get(3).expect("OK\n", "put", "/registry/services/x", "3");
@@ -113,11 +119,7 @@ class EtcdctlClusterTest {
     void etcdctlWatchesAndLeasesThroughAnyMember() throws Exception {
         assumeTrue(Etcdctl.installed(), "etcdctl is not installed (Debian's etcd-client)");
         try (KvProcesses c = new KvProcesses(dir.resolve("cluster"), 3)) {
-            c.startAll();
-            List<Etcdctl> m = new ArrayList<>(List.of(new Etcdctl(c.endpoints(), dir)));
-            for (int i = 1; i <= 3; i++) {
-                m.add(new Etcdctl(c.endpoint(i), dir));
-            }
+            List<Etcdctl> m = startWithClients(c);
             long first = revision(eventually(m.get(1), "put", "w/a", "1", "-w", "json"));
             m.get(2).expect("OK\n", "put", "w/a", "2");
             m.get(3).expect("1\n", "del", "w/a");
