@@ -220,7 +220,7 @@ public final class WatchHub implements AutoCloseable {
             for (Watcher w : group) {
                 w.markCanceled();
                 watchers.remove(w);
-                w.sink.compacted(compacted);
+                deliver(w, () -> w.sink.compacted(compacted));
             }
             return false;
         }
@@ -240,7 +240,8 @@ public final class WatchHub implements AutoCloseable {
             if (w.spec.prevKv()) {
                 mine = withPrevs(mine, events, prevs);
             }
-            w.sink.events(batch.revision(), mine);
+            List<Event> share = mine;
+            deliver(w, () -> w.sink.events(batch.revision(), share));
         }
         return !batch.complete();
     }
@@ -334,6 +335,19 @@ public final class WatchHub implements AutoCloseable {
         return prev.getModRevision() == 0 ? e : e.toBuilder().setPrevKv(prev).build();
     }
 
+    /**
+     * Calls a sink; one that throws (a subscriber breaking its contract, a stream closing under it) loses its
+     * watch, which is logged, and never stops the others.
+     */
+    private void deliver(Watcher w, Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.warn("a watch's sink failed; the watch is canceled", e);
+            w.cancel();
+        }
+    }
+
     private void runSyncWaiters() {
         List<SyncWaiter> ready = new ArrayList<>();
         lock.lock();
@@ -366,7 +380,7 @@ public final class WatchHub implements AutoCloseable {
         long current = eventLog.revision();
         for (Watcher w : watchers) {
             if (w.spec.progressNotify() && !w.canceled() && w.nextRevision() > current && w.sink.ready()) {
-                w.sink.progress(current);
+                deliver(w, () -> w.sink.progress(current));
             }
         }
     }
