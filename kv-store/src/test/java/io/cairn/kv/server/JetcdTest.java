@@ -2,7 +2,6 @@ package io.cairn.kv.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cairn.kv.KvStore;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
@@ -15,6 +14,7 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -22,21 +22,37 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * jetcd 0.8.5, the Java etcd client, against a member's Watch and Lease services unchanged: a watch from a
- * revision with previous values, live events, and a lease granted, kept alive by jetcd's own keep-alive loop,
- * inspected with its keys and revoked.
+ * jetcd 0.8.5, the Java etcd client, unchanged against three {@code cairn kv} processes (it spreads its calls over
+ * the endpoints): a watch from a revision with previous values, live events, and a lease granted, kept alive by
+ * jetcd's own keep-alive loop past its TTL, inspected with its keys and revoked.
  */
 class JetcdTest {
-    private final GrpcFixture fixture = new GrpcFixture();
+    @TempDir
+    Path dir;
+    private KvProcesses cluster;
     private Client client;
 
     @BeforeEach
     void start() throws Exception {
-        KvStore kv = fixture.kvStore();
-        KvGrpcServer server = fixture.watchServer(kv, KvServerLimits.DEFAULTS);
-        client = Client.builder().endpoints("http://127.0.0.1:" + server.port()).build();
+        cluster = new KvProcesses(dir.resolve("cluster"), 3);
+        cluster.startAll();
+        client = Client.builder().endpoints(java.util.Arrays.stream(cluster.endpoints().split(","))
+                .map(e -> "http://" + e).toArray(String[]::new)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) { // the members are starting and electing
+            try {
+                client.getKVClient().put(bs("ready"), bs("1")).get(5, TimeUnit.SECONDS);
+                break;
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
     }
 
     @AfterEach
@@ -44,7 +60,9 @@ class JetcdTest {
         if (client != null) {
             client.close();
         }
-        fixture.close();
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 
     private static ByteSequence bs(String s) {
