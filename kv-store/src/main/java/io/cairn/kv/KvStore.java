@@ -449,6 +449,11 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
         return stateMachine.read(s -> s.revision());
     }
 
+    /** The revision below which this member's history is gone (0 before the first Compact). */
+    public long compactedRevision() {
+        return stateMachine.read(s -> s.compactedRevision());
+    }
+
     /** The member's meters (Raft proposals, fsyncs, commit latency...). */
     public MeterRegistry metrics() {
         return metrics;

@@ -48,7 +48,7 @@ public class WatchTest {
 
     /** A subscriber that records what it gets and asks for what the test says. */
     public static final class Recorder implements Flow.Subscriber<WatchResponse> {
-        final BlockingQueue<WatchResponse> responses = new LinkedBlockingQueue<>();
+        public final BlockingQueue<WatchResponse> responses = new LinkedBlockingQueue<>();
         public volatile Flow.Subscription subscription;
         volatile boolean completed;
         private final long initialDemand;
