@@ -433,17 +433,25 @@ final class Leader {
             onAppendRejected(m, pr);
             return;
         }
-        if (!pr.maybeUpdate(m.index())) {
+        boolean probedAndMatching = pr.state() == ProgressState.PROBE && m.index() == pr.match();
+        if (!pr.maybeUpdate(m.index()) && !probedAndMatching) {
             return;
         }
+        // A probe acknowledged at the follower's known match (an empty append after a snapshot that ended at our
+        // last entry) also proves where its log stands: replicate from there, or it stays in PROBE until the next
+        // entry, and a learner in PROBE cannot be promoted (robustness row 32).
         switch (pr.state()) {
             case PROBE -> pr.becomeReplicate();
             case REPLICATE -> pr.inflights().freeUpTo(m.index());
             case SNAPSHOT -> {
                 if (pr.match() >= pr.pendingSnapshot()) {
-                    node.trace("%s installed the snapshot up to %d; probe from %d", RaftNode.idString(m.from()),
-                            pr.pendingSnapshot(), pr.match() + 1);
+                    // Its answer says where its log ends: replicate from there at once. Left in PROBE, a follower
+                    // whose snapshot covered our whole log would get no append until the next entry, and a learner
+                    // could not be promoted in an idle group (robustness row 32). As etcd: probe, then replicate.
+                    node.trace("%s installed the snapshot up to %d; replicate from %d", RaftNode.idString(m.from()),
+                            pr.pendingSnapshot(), Math.max(pr.match(), pr.pendingSnapshot()) + 1);
                     pr.becomeProbe();
+                    pr.becomeReplicate();
                 }
             }
         }

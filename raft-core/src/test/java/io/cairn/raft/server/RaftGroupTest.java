@@ -288,10 +288,10 @@ class RaftGroupTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> learner.size() == 100);
             await().atMost(Duration.ofSeconds(10)).until(() -> {
                 try {
-                    g.promote(4).get(5, TimeUnit.SECONDS);
+                    c.groups.get(c.awaitLeader()).promote(4).get(5, TimeUnit.SECONDS);
                     return true;
                 } catch (ExecutionException e) {
-                    return false; // not caught up yet: retry
+                    return false; // not caught up yet, or leadership moved meanwhile: retry at the leader
                 }
             });
             await().atMost(Duration.ofSeconds(10)).until(() -> c.groups.get(4L).status().configuration()
