@@ -509,8 +509,10 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
             if (r.isError()) {
                 answer.completeExceptionally(r.error());
             } else if (r.skipped()) {
-                answer.completeExceptionally(new KvException(KvException.Code.INTERNAL,
-                        "cairn: the command was applied before this request (a replay); retry the read"));
+                // Committed and applied, but this member's store held it already (a lazy snapshot written from a
+                // newer state covered it): its effect is there, its answer is not. etcd's ambiguous answer.
+                answer.completeExceptionally(new KvException(KvException.Code.UNAVAILABLE,
+                        "etcdserver: request timed out"));
             } else {
                 r.completion().whenComplete((v, e) -> {
                     if (e != null) {

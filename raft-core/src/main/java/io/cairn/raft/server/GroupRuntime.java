@@ -618,7 +618,10 @@ final class GroupRuntime {
         closed = true;
         loop.shutdown();
         for (Applier.Pending p : pendingProposals.values()) {
-            p.future().completeExceptionally(new RaftException(RaftException.Reason.CLOSED, "group closed", 0));
+            // Appended already: it may commit (and be applied by the others, or here after a restart). Never
+            // report as failed what may take effect.
+            p.future().completeExceptionally(new RaftException(RaftException.Reason.UNKNOWN_OUTCOME,
+                    "group closed with the proposal appended; it may still commit", 0));
         }
         pendingReads.values().forEach(f -> f.completeExceptionally(
                 new RaftException(RaftException.Reason.CLOSED, "group closed", 0)));

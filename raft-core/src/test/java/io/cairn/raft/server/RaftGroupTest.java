@@ -375,6 +375,32 @@ class RaftGroupTest {
         }
     }
 
+    /**
+     * Regression (robustness row 33): a proposal already appended when its member shut down was failed as CLOSED,
+     * a certain failure, although it may still commit (the others hold it, or this member applies it after a
+     * restart). It is UNKNOWN_OUTCOME now.
+     */
+    @Test
+    void aProposalAppendedBeforeAShutdownHasAnUnknownOutcome() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> { })) {
+            long leader = c.awaitLeader();
+            RaftGroup g = c.groups.get(leader);
+            g.propose(put("before", "1")).get(5, TimeUnit.SECONDS);
+            for (long id = 1; id <= 3; id++) {
+                if (id != leader) {
+                    c.stop(id); // nothing can commit from now on
+                }
+            }
+            java.util.concurrent.CompletableFuture<Object> appended = g.propose(put("maybe", "2"));
+            Thread.sleep(200); // the loop appends it
+            c.stop(leader);
+            ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> appended.get(5, TimeUnit.SECONDS));
+            assertThat(e.getCause()).isInstanceOf(RaftException.class);
+            assertThat(((RaftException) e.getCause()).reason()).isEqualTo(RaftException.Reason.UNKNOWN_OUTCOME);
+        }
+    }
+
     private static long snapshotFiles(Path dir) throws java.io.IOException {
         try (var files = java.nio.file.Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().startsWith("snap-")
