@@ -29,8 +29,10 @@ import org.slf4j.LoggerFactory;
  * when a later write makes an entry removable and this thread removes it. Checked on every value read
  * ({@link HistoryRecord#value}) and by {@code CompactionKeepsCurrentVersionsTest}.
  *
- * <p>Restart: a compaction interrupted by close or crash is resumed at open (meta holds both revisions); removing
- * an entry twice is harmless.
+ * <p>Failures: a failed attempt (a storage error) is logged, counted ({@link #failures()}) and retried after a
+ * pause that doubles from 100 ms to 30 s, from the last batch it wrote; waiters wait for the retry. Restart: a
+ * compaction interrupted by close or crash is resumed at open (meta holds both revisions) from the start of
+ * history; removing an entry twice is harmless.
  *
  * <p>Threads: one daemon thread owns the work; {@link #request} is called by the apply thread; waiters complete on
  * the compactor thread. At most {@link #WAITERS_MAX} waiters are kept: beyond that the oldest is chained onto the
@@ -38,6 +40,10 @@ import org.slf4j.LoggerFactory;
  */
 final class Compactor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Compactor.class);
+
+    /** The first pause after a failed attempt; it doubles up to {@link #RETRY_MAX_MILLIS}. */
+    static final long RETRY_FIRST_MILLIS = 100;
+    static final long RETRY_MAX_MILLIS = 30_000;
 
     /** The most physical-compaction waiters kept apart. */
     static final int WAITERS_MAX = 1024;
@@ -47,6 +53,12 @@ final class Compactor implements AutoCloseable {
     private final Thread thread;
     private final Object lock = new Object();
     private final TreeMap<Long, CompletableFuture<Void>> waiters = new TreeMap<>(); // guarded by lock
+    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger injectedFailures =
+            new java.util.concurrent.atomic.AtomicInteger();
+    /** Where the compaction to {@link #resumeTarget} stopped (after its last written batch), or null. */
+    private byte[] resumeKey;
+    private long resumeTarget;
     private long target; // guarded by lock
     private volatile long done;
     private volatile boolean closed;
@@ -85,6 +97,7 @@ final class Compactor implements AutoCloseable {
     }
 
     private void loop() {
+        long backoffMillis = RETRY_FIRST_MILLIS;
         while (!closed) {
             long t;
             synchronized (lock) {
@@ -105,13 +118,32 @@ final class Compactor implements AutoCloseable {
                 if (compactTo(t)) {
                     finish(t);
                 }
+                backoffMillis = RETRY_FIRST_MILLIS;
             } catch (RocksDBException | RuntimeException e) {
-                log.error("compaction to revision {} failed; it resumes at the next open", t, e);
-                failWaiters(new KvException(KvException.Code.INTERNAL,
-                        "cairn: physical compaction failed (" + e + "); it resumes when the store reopens"));
-                return;
+                failures.incrementAndGet();
+                log.error("compaction to revision {} failed; retrying in {} ms from where it stopped", t,
+                        backoffMillis, e);
+                synchronized (lock) {
+                    try {
+                        lock.wait(backoffMillis);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                backoffMillis = Math.min(RETRY_MAX_MILLIS, backoffMillis * 2);
             }
         }
+    }
+
+    /** Failed attempts since open (each is retried): the store's status and metrics report it. */
+    long failures() {
+        return failures.get();
+    }
+
+    /** Test hook: the next {@code n} batches fail as a storage error would. */
+    void failNextBatches(int n) {
+        injectedFailures.set(n);
     }
 
     private void finish(long t) throws RocksDBException {
@@ -127,16 +159,24 @@ final class Compactor implements AutoCloseable {
 
     /** Removes the history below {@code t}; false if stopped by close. */
     private boolean compactTo(long t) throws RocksDBException {
-        byte[] resume = null;
+        // After a failure, go on from the last batch written for the same target (a larger target may need what a
+        // smaller one kept, so it starts over).
+        byte[] resume = resumeTarget == t ? resumeKey : null;
         do {
             if (closed) {
                 return false;
             }
+            if (injectedFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new StorageException("injected compaction failure", new RocksDBException("injected"));
+            }
             try (WriteBatch batch = new WriteBatch()) {
-                resume = compactSome(t, resume, batch);
+                byte[] next = compactSome(t, resume, batch);
                 if (batch.count() > 0) {
                     columns.db.write(columns.writeOptions, batch);
                 }
+                resume = next;
+                resumeKey = next;
+                resumeTarget = t;
             }
         } while (resume != null);
         columns.db.deleteRange(columns.revlog, columns.writeOptions, Keys.revlogStart(0), Keys.revlogStart(t));

@@ -375,6 +375,16 @@ public final class MvccStore implements AutoCloseable {
         return compactor.physicalCompactedRevision();
     }
 
+    /** Failed attempts of the background compaction since open (each is retried with backoff). */
+    public long compactionFailures() {
+        return compactor.failures();
+    }
+
+    /** Test hook: the next {@code n} batches of the background compaction fail as a storage error would. */
+    void failNextCompactionBatches(int n) {
+        compactor.failNextBatches(n);
+    }
+
     /** The Raft index of the last command applied (0 for a fresh store). */
     public long appliedIndex() {
         return appliedIndex;
