@@ -532,6 +532,18 @@ public final class RaftNode {
     /** §5.2, §5.4.1, thesis §9.6: grant a (pre-)vote to a candidate whose log is at least as up to date. */
     private void onVoteRequest(Message m) {
         boolean preVote = m.type() == MessageType.PRE_VOTE;
+        boolean transfer = m.type() == MessageType.VOTE && m.context() == Message.CAMPAIGN_TRANSFER;
+        if (!preVote && !transfer && config.readMode == ReadMode.LEASE && inLease() && vote != m.from()) {
+            // Thesis §6.4.1: the lease promise holds for a vote of any term. A stale message of a higher term can
+            // move us to that term without a vote; the candidate's request then arrives in our term, and granting
+            // it would let a second leader be elected inside the current one's lease (robustness row 35).
+            if (tracing()) {
+                trace("reject vote from %s at term %d: a leader was heard from %d ticks ago (lease of %d ticks)",
+                        idString(m.from()), m.term(), leaderContactElapsed, config.electionTicks);
+            }
+            send(Message.voteResponse(m.type().voteResponse(), id, m.from(), term, true));
+            return;
+        }
         boolean canVote = vote == m.from()
                 || (vote == NONE && lead == NONE)
                 || (preVote && m.term() > term);

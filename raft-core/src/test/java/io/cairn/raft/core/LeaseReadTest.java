@@ -225,4 +225,47 @@ class LeaseReadTest {
         c.stabilize();
         assertThat(c.node(2).role()).isEqualTo(Role.LEADER);
     }
+
+    /**
+     * Regression (robustness row 35, from issue 12's review): a follower's promise not to vote while in contact with
+     * a leader was checked only for vote requests of a higher term. A stale message of term T+1 (here a late append
+     * answer) moved follower 3 to T+1 with no vote; member 2's VOTE for T+1 then came in the same term and was
+     * granted, while leader 1 still counted 3 in its lease. With 2's own vote that is a quorum: a second leader
+     * inside the first one's lease, and a lease read on 1 could be stale.
+     */
+    @Test
+    void noVoteOfAnyTermWhileInContactWithALeader_6_4() {
+        TestCluster c = leaseCluster();
+        c.elect(1);
+        c.tick(1, 1);
+        c.stabilize();
+        long t = c.node(1).term();
+        RaftNode three = c.node(3);
+        three.step(Message.appendAccepted(2, 3, t + 1, 0)); // stale, of a higher term
+        c.processReady(3);
+        c.network.clear();
+        assertThat(three.term()).isEqualTo(t + 1);
+        three.step(Message.voteRequest(MessageType.VOTE, 2, 3, t + 1, c.node(2).log().lastTerm(),
+                c.node(2).log().lastIndex()));
+        Ready r = c.processReady(3);
+        assertThat(sentBy(r)).filteredOn(m -> m.type() == MessageType.VOTE_RESPONSE).singleElement()
+                .satisfies(m -> assertThat(m.reject()).as("vote refused inside the lease").isTrue());
+        // once the lease has run out, the vote is granted (liveness)
+        c.network.clear();
+        c.tick(3, ELECTION);
+        c.processReady(3);
+        c.network.clear();
+        long now = three.term();
+        three.step(Message.voteRequest(MessageType.VOTE, 2, 3, now, c.node(2).log().lastTerm(),
+                c.node(2).log().lastIndex()));
+        r = c.processReady(3);
+        assertThat(sentBy(r)).filteredOn(m -> m.type() == MessageType.VOTE_RESPONSE && m.term() == now)
+                .singleElement().satisfies(m -> assertThat(m.reject()).as("granted after the lease").isFalse());
+    }
+
+    private static java.util.List<Message> sentBy(Ready r) {
+        java.util.List<Message> all = new java.util.ArrayList<>(r.messages);
+        all.addAll(r.messagesAfterPersist);
+        return all;
+    }
 }
