@@ -12,7 +12,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Raft's safety properties (paper Figure 3 and the durability rule), checked incrementally after every event.
+ * Raft's safety properties (paper Figure 3 and the durability rule), checked incrementally on every {@code Ready}
+ * a member hands out, every start and every snapshot install (the events that change what a member holds; a
+ * message in flight changes nothing until it is stepped and shows in a Ready).
  *
  * <p>The checker sees every {@code Ready} before the simulator acts on it, so it knows each member's log
  * exactly. Comparing whole logs after every event would be quadratic; instead each member's log is summarised

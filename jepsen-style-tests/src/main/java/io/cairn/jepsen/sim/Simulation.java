@@ -37,7 +37,7 @@ import java.util.TreeMap;
  *   <li><b>converge</b>: a barrier entry must commit and every member's log must become identical and fully
  *       applied within a bounded virtual time (liveness).</li>
  * </ol>
- * The {@link SafetyChecker} checks Raft's safety properties after every event; at the end the client history
+ * The {@link SafetyChecker} checks Raft's safety properties on every Ready, start and snapshot install; at the end the client history
  * must be linearizable. The first violation stops the run.
  *
  * <p>"Sometimes" counters prove that a run visited the states that matter; across 200 seeds each must be

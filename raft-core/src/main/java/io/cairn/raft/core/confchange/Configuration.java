@@ -13,9 +13,10 @@ import java.util.stream.LongStream;
  * array is sorted and without duplicates; learners are neither incoming nor outgoing voters; the incoming
  * voters are never empty (a group always has a voter).
  *
- * <p>Configurations take effect when their entry commits (as in etcd, where they take effect on apply): every
- * member sees the same sequence, a committed one is never undone, and joint consensus keeps any two
- * consecutive configurations' quorums overlapping.
+ * <p>A configuration takes effect on a member as soon as its entry is in that member's log, committed or not
+ * (thesis §4.1; decision 0004, not etcd's take-effect-on-apply); a member whose configuration entry a new leader
+ * cuts falls back to the previous one. A leader appends one only when the previous one has committed, and joint
+ * consensus keeps any two consecutive configurations' quorums overlapping.
  */
 public final class Configuration {
     private static final byte VERSION = 1;
