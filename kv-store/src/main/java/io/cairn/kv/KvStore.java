@@ -449,6 +449,16 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
         return stateMachine.read(s -> s.revision());
     }
 
+    /** Whoever must know that this member stopped itself (a failed log write or sync): see RaftServer.onFatal. */
+    public void onFatal(java.util.function.Consumer<Throwable> listener) {
+        server.onFatal(listener);
+    }
+
+    /** Why this member stopped itself, or null while it runs. */
+    public Throwable failure() {
+        return server.failure();
+    }
+
     /** The revision below which this member's history is gone (0 before the first Compact). */
     public long compactedRevision() {
         return stateMachine.read(s -> s.compactedRevision());

@@ -115,6 +115,7 @@ public final class KvMain {
             identity.store(memberDir);
         }
         KvStore store = KvStore.start(o);
+        store.onFatal(cause -> io.cairn.raft.server.RaftServer.exitProcess("cairn kv", cause));
         KvGrpcServer grpc;
         try {
             List<InetSocketAddress> clients = new ArrayList<>();

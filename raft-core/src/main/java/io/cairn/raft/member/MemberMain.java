@@ -164,6 +164,7 @@ public final class MemberMain {
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         RaftServer server = RaftServer.start(RaftServer.Options.defaults(id, dataDir, files)
                 .withTickNanos(tickMillis * 1_000_000L), log, transport, RuntimeEnvironment.production(), metrics);
+        server.onFatal(cause -> RaftServer.exitProcess("cairn raft member", cause));
         startStatsLine(id, metrics);
         Map<Long, String> clientAddresses = new HashMap<>();
         long[] voters = peers.keySet().stream().mapToLong(Long::longValue).toArray();

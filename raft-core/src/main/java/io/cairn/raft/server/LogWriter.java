@@ -52,6 +52,8 @@ final class LogWriter {
     private boolean unsynced;
     private volatile boolean ackBeforeFsync;
     private volatile IOException failure;
+    /** Told once, on the writer's thread, when a write or sync fails (the member's fail-stop). */
+    private volatile java.util.function.Consumer<IOException> onFailure = e -> { };
 
     LogWriter(LogStorage storage, Transport transport, RuntimeEnvironment env, int queueCapacity,
             MeterRegistry metrics) {
@@ -171,9 +173,18 @@ final class LogWriter {
      * as a disk error must not be retried into silent data loss).
      */
     private void fail(IOException e) {
+        boolean first = failure == null;
         failure = e;
         pending.clear();
         LOG.error("log write failed; this member stops acknowledging writes", e);
+        if (first) {
+            onFailure.accept(e);
+        }
+    }
+
+    /** Who to tell when the log fails (once). */
+    void onFailure(java.util.function.Consumer<IOException> listener) {
+        this.onFailure = listener;
     }
 
     LogStorage storage() {

@@ -17,6 +17,7 @@ import io.cairn.raft.log.FileIO;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -78,6 +79,8 @@ public final class RaftServer implements AutoCloseable {
     private final Map<RaftEvent, Counter> eventCounters = new EnumMap<>(RaftEvent.class);
     /** One timer for every group: a process with many quiet groups wakes once per tick, not once per group. */
     private final AutoCloseable ticker;
+    private volatile Throwable failure;
+    private volatile Consumer<Throwable> fatalListener = t -> { };
 
     private RaftServer(Options options, LogStorage log, Transport transport, RuntimeEnvironment env,
             MeterRegistry metrics) {
@@ -88,6 +91,7 @@ public final class RaftServer implements AutoCloseable {
         this.metrics = metrics;
         this.writer = new LogWriter(log, transport, env, options.writerCapacity(), metrics);
         this.writer.injectBug(options.injectedBugs());
+        this.writer.onFailure(e -> failStop("the log (" + e.getMessage() + ")", e));
         this.ticker = env.every(options.tickNanos(), () -> {
             for (GroupRuntime g : groups.values()) {
                 g.onTick();
@@ -172,6 +176,63 @@ public final class RaftServer implements AutoCloseable {
 
     public Transport transport() {
         return transport;
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Fail-stop
+
+    /**
+     * Whoever must know that this member stopped itself: `cairn kv` and `cairn raft member` exit non-zero, an
+     * embedding program may do what it wants. Called once, on a thread of its own.
+     */
+    public void onFatal(Consumer<Throwable> listener) {
+        this.fatalListener = listener;
+    }
+
+    /**
+     * What a member process does when it stops itself: one line naming the cause on standard error, then exit code
+     * 70 at once (no shutdown hooks: nothing may be flushed or acknowledged after a failed sync; etcd panics).
+     */
+    public static void exitProcess(String command, Throwable cause) {
+        System.err.println(command + ": fatal: " + cause + " (the member stopped itself: fail-stop, docs/decisions/0016-fail-stop.md)");
+        System.err.flush();
+        Runtime.getRuntime().halt(70);
+    }
+
+    /** Why this member stopped itself, or null while it runs. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /**
+     * Fail-stop: a member that can no longer keep its promises (a log write or sync failed: what it acknowledged
+     * may not be on disk) stops at once, visibly, instead of leading on without applying anything. Its groups
+     * close (pending requests fail, none is acknowledged), its transport closes (the others see it gone and elect
+     * a new leader), the cause is logged in one line and handed to {@link #onFatal}. Idempotent.
+     */
+    void failStop(String what, Throwable cause) {
+        synchronized (this) {
+            if (failure != null) {
+                return;
+            }
+            failure = cause;
+        }
+        LOG.error("member {} stops: {} failed; it acknowledges nothing more (fail-stop)", options.memberId(), what,
+                cause);
+        Thread t = new Thread(() -> {
+            try {
+                ticker.close();
+            } catch (Exception e) {
+                LOG.debug("closing the ticker", e);
+            }
+            for (GroupRuntime g : groups.values()) {
+                g.close();
+            }
+            transport.close();
+            fatalListener.accept(cause);
+        }, "cairn-fail-stop-" + options.memberId());
+        t.setDaemon(true);
+        t.start();
     }
 
     @Override

@@ -78,8 +78,14 @@ final class MemoryLogStorage implements LogStorage {
         }
     }
 
+    /** When set, every sync fails as a disk's fsync would (EIO). */
+    volatile boolean failSyncs;
+
     @Override
-    public synchronized void sync() {
+    public synchronized void sync() throws java.io.IOException {
+        if (failSyncs) {
+            throw new java.io.IOException("injected: fsync failed (EIO)");
+        }
         current.forEach((id, g) -> durable.put(id, g.copy()));
         syncs++;
     }

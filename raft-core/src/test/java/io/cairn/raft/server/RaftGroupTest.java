@@ -401,6 +401,38 @@ class RaftGroupTest {
         }
     }
 
+    /**
+     * Regression (robustness row 37, from issue 12): a failed fsync stopped the log writer's acknowledgements but the
+     * member went on leading (its heartbeats passed check-quorum), so nothing was applied again, every request hung
+     * and no failover happened. Now the member stops (fail-stop): it says why, acknowledges nothing more, and the
+     * others elect a new leader that serves writes; every write acknowledged before is kept.
+     */
+    @Test
+    void aLeaderWhoseFsyncFailsStopsAndTheOthersGoOn() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> { })) {
+            long leader = c.awaitLeader();
+            RaftGroup g = c.groups.get(leader);
+            for (int i = 0; i < 10; i++) {
+                g.propose(put("k" + i, "v" + i)).get(5, TimeUnit.SECONDS);
+            }
+            java.util.concurrent.atomic.AtomicReference<Throwable> told = new java.util.concurrent.atomic.AtomicReference<>();
+            c.servers.get(leader).onFatal(told::set);
+            c.logs.get(leader).failSyncs = true;
+            java.util.concurrent.CompletableFuture<Object> after = g.propose(put("after", "x"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> told.get() != null);
+            assertThat(c.servers.get(leader).failure()).hasMessageContaining("fsync failed");
+            assertThatThrownBy(() -> after.get(5, TimeUnit.SECONDS)).as("nothing acknowledged after the failure")
+                    .isInstanceOf(ExecutionException.class);
+            c.groups.remove(leader);
+            long next = c.awaitLeader();
+            assertThat(next).isNotEqualTo(leader);
+            c.groups.get(next).propose(put("new", "leader")).get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 10; i++) {
+                assertThat(str(c.maps.get(next).get("k" + i))).isEqualTo("v" + i);
+            }
+        }
+    }
+
     private static long snapshotFiles(Path dir) throws java.io.IOException {
         try (var files = java.nio.file.Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().startsWith("snap-")
