@@ -54,6 +54,9 @@ final class Applier {
     private final Clock clock;
     private final PriorityQueue<ReadWait> reads = new PriorityQueue<>((a, b) -> Long.compare(a.index, b.index));
     private volatile long applied;
+    private volatile java.util.function.Consumer<RuntimeException> fatal = e -> { };
+    /** The failure that stopped this applier, or null. */
+    private volatile RuntimeException broken;
     /** The index of the last command handed to the state machine (or the state it restored or started from). */
     private long lastCommandApplied;
 
@@ -79,7 +82,22 @@ final class Applier {
 
     /** Queues committed entries (and the futures of the proposals among them), waiting for room. */
     void submitApply(List<Entry> entries, List<Pending> pendings) {
-        submit(() -> apply(entries, pendings));
+        submit(() -> {
+            try {
+                apply(entries, pendings);
+            } catch (RuntimeException e) {
+                failPendings(pendings, e);
+                throw e;
+            }
+        }, () -> failPendings(pendings, broken));
+    }
+
+    /** Proposals whose entries were handed over but never applied: they may still commit elsewhere. */
+    private static void failPendings(List<Pending> pendings, RuntimeException cause) {
+        for (Pending p : pendings) {
+            p.future().completeExceptionally(new RaftException(RaftException.Reason.UNKNOWN_OUTCOME,
+                    "the apply thread stopped: " + cause, 0));
+        }
     }
 
     /** Runs {@code release} on the apply thread once entries up to {@code index} are applied. */
@@ -93,10 +111,35 @@ final class Applier {
         });
     }
 
-    /** Runs {@code task} on the apply thread after everything queued before it. */
+    /** Who to tell when work on the apply thread throws (the member's fail-stop, decision 0016). */
+    void onFatal(java.util.function.Consumer<RuntimeException> listener) {
+        this.fatal = listener;
+    }
+
+    /**
+     * Runs {@code task} on the apply thread after everything queued before it. A task that throws (a state machine
+     * that throws, a broken invariant) stops this applier: nothing after it is applied, and the member is told to
+     * stop (decision 0016), rather than applying the next batch on top of a half-applied one.
+     */
     void submit(Runnable task) {
+        submit(task, () -> { });
+    }
+
+    /** {@link #submit(Runnable)}, with what to do instead once the applier has stopped. */
+    private void submit(Runnable task, Runnable ifBroken) {
         try {
-            executor.submitBlocking(task);
+            executor.submitBlocking(() -> {
+                if (broken != null) {
+                    ifBroken.run();
+                    return;
+                }
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    broken = e;
+                    fatal.accept(e);
+                }
+            });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RaftException(RaftException.Reason.CLOSED, "interrupted", 0);

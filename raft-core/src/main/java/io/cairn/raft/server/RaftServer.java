@@ -126,6 +126,7 @@ public final class RaftServer implements AutoCloseable {
         GroupMetrics gm = new GroupMetrics(metrics, groupId);
         Applier applier = new Applier(stateMachine, env, "cairn-apply-" + groupId, options.applyCapacity(),
                 options.files(), snapshotDir, gm);
+        applier.onFatal(e -> failStop("the apply thread of group " + groupId + " (" + e + ")", e));
         long applied = restoreState(stateMachine, applier, recovered.snapshot());
         applier.setApplied(applied);
         RaftConfig effective = config.toBuilder().injectedBugs(options.injectedBugs()).build();

@@ -433,6 +433,47 @@ class RaftGroupTest {
         }
     }
 
+    /**
+     * Regression (robustness row 38, from issue 12): a state machine that threw was logged, the apply thread went on
+     * to the next batch (which then failed the apply-order invariant) and the group kept leading, applying nothing
+     * ever again, every request hanging. Now the member stops (decision 0016) and says why; a deterministic
+     * state machine bug stops every member that applies the command, as etcd's panic does.
+     */
+    @Test
+    void aStateMachineThatThrowsStopsItsMember() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> { }, RuntimeEnvironment.production(),
+                (id, map) -> new StateMachine() {
+                    @Override
+                    public List<Object> apply(List<Command> commands) {
+                        for (Command cmd : commands) {
+                            if (new String(cmd.data(), java.nio.charset.StandardCharsets.ISO_8859_1).contains("boom")) {
+                                throw new IllegalStateException("the state machine cannot apply " + cmd.index());
+                            }
+                        }
+                        return map.apply(commands);
+                    }
+
+                    @Override
+                    public void writeSnapshot(java.io.OutputStream out) throws java.io.IOException {
+                        map.writeSnapshot(out);
+                    }
+
+                    @Override
+                    public void restoreSnapshot(java.io.InputStream in) throws java.io.IOException {
+                        map.restoreSnapshot(in);
+                    }
+                })) {
+            long leader = c.awaitLeader();
+            RaftGroup g = c.groups.get(leader);
+            g.propose(put("fine", "1")).get(5, TimeUnit.SECONDS);
+            java.util.concurrent.CompletableFuture<Object> boom = g.propose(put("boom", "2"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.servers.values().stream()
+                    .allMatch(s -> s.failure() != null));
+            assertThat(c.servers.get(leader).failure()).hasMessageContaining("cannot apply");
+            assertThatThrownBy(() -> boom.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+        }
+    }
+
     private static long snapshotFiles(Path dir) throws java.io.IOException {
         try (var files = java.nio.file.Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().startsWith("snap-")
