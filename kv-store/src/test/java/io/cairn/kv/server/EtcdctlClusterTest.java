@@ -120,7 +120,10 @@ class EtcdctlClusterTest {
         assumeTrue(Etcdctl.installed(), "etcdctl is not installed (Debian's etcd-client)");
         try (KvProcesses c = new KvProcesses(dir.resolve("cluster"), 3)) {
             List<Etcdctl> m = startWithClients(c);
-            long first = revision(eventually(m.get(1), "put", "w/a", "1", "-w", "json"));
+            // a barrier first: a put retried while the members elect may have been applied twice, and the watch below
+            // would then (rightly) show the earlier copy as the first one's previous value
+            eventually(m.get(1), "put", "ready", "1");
+            long first = revision(m.get(1).run("put", "w/a", "1", "-w", "json"));
             m.get(2).expect("OK\n", "put", "w/a", "2");
             m.get(3).expect("1\n", "del", "w/a");
             Etcdctl.Background watch = m.get(2).start("watch", "--prefix", "w/", "--rev=" + first, "--prev-kv");
