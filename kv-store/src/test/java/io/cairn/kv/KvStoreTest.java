@@ -32,6 +32,32 @@ class KvStoreTest {
         return ByteString.copyFromUtf8(s);
     }
 
+    /**
+     * Leases live in the store: after a restart the lease is there with its keys, it lives its TTL from the restart
+     * (nobody keeps it alive), and then it expires and takes its key with it.
+     */
+    @Test
+    void aLeaseAndItsKeysComeBackAfterARestartAndThenExpire() throws Exception {
+        long id;
+        try (KvStore kv = KvStore.open(dir)) {
+            id = kv.leaseGrant(io.cairn.kv.proto.etcd.LeaseGrantRequest.newBuilder().setTTL(3).build())
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS).getID();
+            kv.blocking().put(io.cairn.kv.proto.etcd.PutRequest.newBuilder().setKey(bs("held")).setValue(bs("x"))
+                    .setLease(id).build());
+        }
+        try (KvStore kv = KvStore.open(dir)) {
+            var ttl = kv.leaseTimeToLive(io.cairn.kv.proto.etcd.LeaseTimeToLiveRequest.newBuilder().setID(id)
+                    .setKeys(true).build()).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(ttl.getGrantedTTL()).isEqualTo(3);
+            assertThat(ttl.getTTL()).isBetween(1L, 3L);
+            assertThat(ttl.getKeysList()).containsExactly(bs("held"));
+            assertThat(kv.blocking().get("held").orElseThrow().getLease()).isEqualTo(id);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(3 + 1 + 2))
+                    .until(() -> kv.blocking().get("held").isEmpty());
+            assertThat(kv.leaseLeases().get(10, java.util.concurrent.TimeUnit.SECONDS).getLeasesCount()).isZero();
+        }
+    }
+
     @Test
     void aSingleMemberStoreKeepsItsDataAcrossARestart() throws Exception {
         try (KvStore kv = KvStore.open(dir)) {

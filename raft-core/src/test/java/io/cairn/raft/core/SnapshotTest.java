@@ -213,13 +213,8 @@ class SnapshotTest {
         assertThat(c.appliedCommands(3)).containsExactly(utf8("a"), utf8("b"), utf8("c"));
     }
 
-    /**
-     * A member that joins a group whose log is compacted starts from the leader's snapshot, and so learns the
-     * configuration from it (its log holds no configuration entry): here it must know that it is a learner of
-     * {1,2,3} before it can be promoted. Pins {@code setConfiguration} in {@code RaftNode.onSnapshot}.
-     */
-    @Test
-    void joiningMemberLearnsConfigurationFromSnapshot() {
+    /** 1 leads {1,2,3}; 4 is added as a learner while cut off, and "x" is committed without it. */
+    private static TestCluster learnerCutOffWhileTheLogIsCompacted() {
         TestCluster c = compacting();
         c.elect(1);
         c.addJoining(4);
@@ -227,6 +222,17 @@ class SnapshotTest {
         changeMembership(c, 1, ConfigChange.addLearner(4));
         c.node(1).propose(utf8("x"));
         c.stabilize();
+        return c;
+    }
+
+    /**
+     * A member that joins a group whose log is compacted starts from the leader's snapshot, and so learns the
+     * configuration from it (its log holds no configuration entry): here it must know that it is a learner of
+     * {1,2,3} before it can be promoted. Pins {@code setConfiguration} in {@code RaftNode.onSnapshot}.
+     */
+    @Test
+    void joiningMemberLearnsConfigurationFromSnapshot() {
+        TestCluster c = learnerCutOffWhileTheLogIsCompacted();
         SnapshotMeta s = c.snapshotNow(1);
         c.isolated.clear();
 
@@ -252,13 +258,7 @@ class SnapshotTest {
      */
     @Test
     void aLearnerThatInstalledASnapshotOfTheWholeLogCanBePromotedInAnIdleGroup() {
-        TestCluster c = compacting();
-        c.elect(1);
-        c.addJoining(4);
-        c.isolated.add(4L);
-        changeMembership(c, 1, ConfigChange.addLearner(4));
-        c.node(1).propose(utf8("x"));
-        c.stabilize();
+        TestCluster c = learnerCutOffWhileTheLogIsCompacted();
         c.snapshotNow(1); // the snapshot covers the leader's whole log
         c.isolated.clear();
         c.tick(1, 1);
