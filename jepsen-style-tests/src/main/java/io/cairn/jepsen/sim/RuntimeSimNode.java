@@ -133,6 +133,8 @@ final class RuntimeSimNode extends MemberLife {
             server = RaftServer.start(RaftServer.Options.defaults(id, DATA, disk)
                     .withTickNanos(10_000_000L).withInjectedBugs(config.injectedBugs).withObserver(observer),
                     log, transport, env, new SimpleMeterRegistry());
+            // Nothing in these seeds makes a member fail on purpose: stopping itself means a check inside it failed.
+            server.onFatal(cause -> sim.violation("n" + id + " stopped itself (fail-stop): " + cause));
             registers.clear();
             group = server.openGroup(GROUP, config, registers);
             var r = log.recovered();

@@ -108,6 +108,11 @@ final class SimRuntimeEnvironment implements RuntimeEnvironment {
     }
 
     @Override
+    public void runDetached(String name, Runnable task) {
+        at(0, task);
+    }
+
+    @Override
     public RandomSource random(String name) {
         SplittableRandom r = random.split();
         return r::nextInt;

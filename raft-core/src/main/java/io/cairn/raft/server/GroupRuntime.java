@@ -83,11 +83,13 @@ final class GroupRuntime {
     private volatile GroupStatus status;
     private long lastLeader = RaftNode.NONE;
     private volatile boolean closed;
+    private volatile String closedBecause = "group closed";
     private final ReadyObserver observer;
 
     GroupRuntime(long groupId, RaftConfig config, StateMachine stateMachine, LogStorage.Recovered recovered,
             long appliedIndex, RuntimeEnvironment env, LogWriter writer, Applier applier, Transport transport,
-            GroupMetrics metrics, long tickNanos, int inboxCapacity, Tracer tracer, ReadyObserver observer) {
+            GroupMetrics metrics, long tickNanos, int inboxCapacity, Tracer tracer, ReadyObserver observer,
+            java.util.function.Consumer<Throwable> fatal) {
         this.observer = observer;
         this.groupId = groupId;
         this.config = config;
@@ -103,7 +105,9 @@ final class GroupRuntime {
         if (observer != null) {
             observer.onOpen(groupId, core);
         }
-        this.loop = env.newExecutor("cairn-raft-" + groupId, inboxCapacity, this::drainReady);
+        // A task that throws leaves the core mid-Ready: the loop stops and the member with it (decision 0016).
+        FailStopGuard guard = new FailStopGuard(fatal);
+        this.loop = guard.guard(env.newExecutor("cairn-raft-" + groupId, inboxCapacity, guard.wrap(this::drainReady)));
         this.lastTickNanos = clock.nanoTime();
         this.status = statusNow();
     }
@@ -330,7 +334,8 @@ final class GroupRuntime {
 
     private void submit(Runnable task, CompletableFuture<?> f, boolean waitIfFull) {
         if (closed) {
-            f.completeExceptionally(new RaftException(RaftException.Reason.CLOSED, "group " + groupId + " is closed", 0));
+            f.completeExceptionally(new RaftException(RaftException.Reason.CLOSED, "group " + groupId + " is closed ("
+                    + closedBecause + ")", 0));
             return;
         }
         if (loop.trySubmit(task)) {
@@ -615,18 +620,29 @@ final class GroupRuntime {
     }
 
     void close() {
+        close(null);
+    }
+
+    /**
+     * Stops the loop; requests still waiting end: UNKNOWN_OUTCOME for proposals already appended or forwarded (they
+     * may commit), CLOSED for reads. With a {@code cause}, the member stopped itself (fail-stop) and every answer,
+     * including those to later requests, names it.
+     */
+    void close(Throwable cause) {
+        String why = cause == null ? "group closed" : "member " + config.id + " stopped itself: " + cause;
+        closedBecause = why;
         closed = true;
         loop.shutdown();
         for (Applier.Pending p : pendingProposals.values()) {
             // Appended already: it may commit (and be applied by the others, or here after a restart). Never
             // report as failed what may take effect.
             p.future().completeExceptionally(new RaftException(RaftException.Reason.UNKNOWN_OUTCOME,
-                    "group closed with the proposal appended; it may still commit", 0));
+                    why + " with the proposal appended; it may still commit", 0));
         }
         pendingReads.values().forEach(f -> f.completeExceptionally(
-                new RaftException(RaftException.Reason.CLOSED, "group closed", 0)));
+                new RaftException(RaftException.Reason.CLOSED, why, 0)));
         forwards.values().forEach(w -> w.futures().forEach(f -> f.completeExceptionally(
-                new RaftException(RaftException.Reason.UNKNOWN_OUTCOME, "group closed while forwarding", 0))));
+                new RaftException(RaftException.Reason.UNKNOWN_OUTCOME, why + " while forwarding", 0))));
     }
 
     /** Counts the core's events into metrics and logs its decisions at debug level. */

@@ -51,15 +51,18 @@ final class LogWriter {
     /** Whether anything was appended since the last sync. */
     private boolean unsynced;
     private volatile boolean ackBeforeFsync;
-    private volatile IOException failure;
+    private volatile Throwable failure;
     /** Told once, on the writer's thread, when a write or sync fails (the member's fail-stop). */
-    private volatile java.util.function.Consumer<IOException> onFailure = e -> { };
+    private volatile java.util.function.Consumer<Throwable> onFailure = e -> { };
 
     LogWriter(LogStorage storage, Transport transport, RuntimeEnvironment env, int queueCapacity,
             MeterRegistry metrics) {
         this.storage = storage;
         this.transport = transport;
-        this.executor = env.newWriterExecutor("cairn-log-writer", queueCapacity, this::writeBatch, this::syncBatch);
+        // Anything else that throws on the writer (a broken invariant in the storage) stops it like an I/O error.
+        FailStopGuard guard = new FailStopGuard(this::fail);
+        this.executor = guard.guard(env.newWriterExecutor("cairn-log-writer", queueCapacity,
+                guard.wrap(this::writeBatch), guard.wrap(this::syncBatch)));
         this.fsyncLatency = Timer.builder("cairn.raft.fsync.latency").description("one data sync of the log")
                 .register(metrics);
         this.fsyncs = io.micrometer.core.instrument.Counter.builder("cairn.raft.fsyncs")
@@ -172,7 +175,7 @@ final class LogWriter {
      * A write failed: the member can no longer promise durability, so it stops acknowledging anything (fail-stop,
      * as a disk error must not be retried into silent data loss).
      */
-    private void fail(IOException e) {
+    private void fail(Throwable e) {
         boolean first = failure == null;
         failure = e;
         pending.clear();
@@ -183,7 +186,7 @@ final class LogWriter {
     }
 
     /** Who to tell when the log fails (once). */
-    void onFailure(java.util.function.Consumer<IOException> listener) {
+    void onFailure(java.util.function.Consumer<Throwable> listener) {
         this.onFailure = listener;
     }
 
@@ -192,7 +195,7 @@ final class LogWriter {
     }
 
     /** The error that stopped the writer, or null. */
-    IOException failure() {
+    Throwable failure() {
         return failure;
     }
 

@@ -80,6 +80,7 @@ public final class RaftServer implements AutoCloseable {
     /** One timer for every group: a process with many quiet groups wakes once per tick, not once per group. */
     private final AutoCloseable ticker;
     private volatile Throwable failure;
+    private volatile String failureWhat;
     private volatile Consumer<Throwable> fatalListener = t -> { };
 
     private RaftServer(Options options, LogStorage log, Transport transport, RuntimeEnvironment env,
@@ -134,7 +135,7 @@ public final class RaftServer implements AutoCloseable {
                 transport, gm, options.tickNanos(), options.inboxCapacity(),
                 options.observer() == null ? GroupRuntime.tracer(groupId, eventCounters)
                         : Tracer.both(GroupRuntime.tracer(groupId, eventCounters), options.observer().tracer(groupId)),
-                options.observer());
+                options.observer(), e -> failStop("the raft loop of group " + groupId, e));
         groups.put(groupId, g);
         appliers.put(groupId, applier);
         if (recovered.snapshot() != null && stateMachine.durableAppliedIndex() == StateMachine.VOLATILE) {
@@ -217,23 +218,37 @@ public final class RaftServer implements AutoCloseable {
                 return;
             }
             failure = cause;
+            failureWhat = what;
         }
         LOG.error("member {} stops: {} failed; it acknowledges nothing more (fail-stop)", options.memberId(), what,
                 cause);
-        Thread t = new Thread(() -> {
+        env.runDetached("cairn-fail-stop-" + options.memberId(), () -> {
             try {
                 ticker.close();
             } catch (Exception e) {
                 LOG.debug("closing the ticker", e);
             }
             for (GroupRuntime g : groups.values()) {
-                g.close();
+                g.close(cause);
             }
             transport.close();
             fatalListener.accept(cause);
-        }, "cairn-fail-stop-" + options.memberId());
-        t.setDaemon(true);
-        t.start();
+        });
+    }
+
+    /** This member as of now: why it stopped itself (null while it runs), and each group's status. */
+    public record Status(long memberId, String failure, Map<Long, GroupStatus> groups) {
+        /** Whether the member stopped itself (fail-stop): it serves nothing until restarted. */
+        public boolean failed() {
+            return failure != null;
+        }
+    }
+
+    public Status status() {
+        Map<Long, GroupStatus> byGroup = new java.util.TreeMap<>();
+        groups.forEach((id, g) -> byGroup.put(id, g.status()));
+        Throwable f = failure;
+        return new Status(options.memberId(), f == null ? null : failureWhat + " failed: " + f, Map.copyOf(byGroup));
     }
 
     @Override

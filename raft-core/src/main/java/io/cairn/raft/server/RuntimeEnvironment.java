@@ -29,6 +29,16 @@ public interface RuntimeEnvironment {
 
     Clock clock();
 
+    /**
+     * Runs {@code task} once, soon, outside every executor (a member stopping itself closes its executors, and may
+     * not wait for itself): production starts a daemon thread named {@code name}; the simulator makes it an event.
+     */
+    default void runDetached(String name, Runnable task) {
+        Thread t = new Thread(task, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** The random source of the core named {@code name} (election jitter): seeded per run in production, from
      * the seed in the simulator. */
     io.cairn.raft.core.RandomSource random(String name);

@@ -24,6 +24,8 @@ final class LocalCluster implements AutoCloseable {
     final Map<Long, RaftServer> servers = new HashMap<>();
     final Map<Long, RaftGroup> groups = new HashMap<>();
     final Map<Long, ReplicatedMap> maps = new HashMap<>();
+    /** A Ready observer per member, for tests that act inside the raft loop. */
+    final Map<Long, ReadyObserver> observers = new HashMap<>();
     private final long[] voters;
     private final Consumer<RaftConfig.Builder> tweak;
     private final RuntimeEnvironment env;
@@ -57,7 +59,8 @@ final class LocalCluster implements AutoCloseable {
     RaftGroup start(long id, long[] bootstrap) throws InterruptedException, IOException {
         MemoryLogStorage log = logs.computeIfAbsent(id, k -> new MemoryLogStorage());
         Path memberDir = dir.resolve("m" + id);
-        RaftServer s = RaftServer.start(RaftServer.Options.defaults(id, memberDir, new io.cairn.raft.log.NioFileIO()).withTickNanos(10_000_000L), log,
+        RaftServer s = RaftServer.start(RaftServer.Options.defaults(id, memberDir, new io.cairn.raft.log.NioFileIO())
+                .withTickNanos(10_000_000L).withObserver(observers.get(id)), log,
                 new LocalTransport(id, network, memberDir.resolve("incoming")), env,
                 new SimpleMeterRegistry());
         RaftConfig.Builder b = RaftConfig.builder(id, bootstrap).electionTicks(10).heartbeatTicks(1);

@@ -42,6 +42,10 @@ final class MemoryLogStorage implements LogStorage {
 
     @Override
     public synchronized void append(long groupId, HardState hardState, List<Entry> entries) {
+        RuntimeException e = failAppends;
+        if (e != null) {
+            throw e;
+        }
         Group g = current.computeIfAbsent(groupId, k -> new Group());
         if (hardState != null) {
             g.hardState = hardState;
@@ -77,6 +81,9 @@ final class MemoryLogStorage implements LogStorage {
             g.entries.removeIf(e -> e.index() <= index);
         }
     }
+
+    /** When set, every append throws it (a bug in the storage, not an I/O error). */
+    volatile RuntimeException failAppends;
 
     /** When set, every sync fails as a disk's fsync would (EIO). */
     volatile boolean failSyncs;

@@ -474,6 +474,73 @@ class RaftGroupTest {
         }
     }
 
+    /**
+     * Regression (from issue 12): an exception in the middle of a Ready on a group's raft loop was logged and the loop
+     * went on with the next task, the Ready half handled (messages sent, its write never queued); only an invariant
+     * violation stopped the thread, and then silently, with the process up and the member still counted by the
+     * others. Now any exception there stops the member (decision 0016): it says why, the others elect a new leader.
+     */
+    @Test
+    void anExceptionOnTheRaftLoopStopsTheMember() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> { })) {
+            for (long id = 1; id <= 3; id++) {
+                c.observers.put(id, (group, core, ready) -> {
+                    if (armed.get() && core.role() == io.cairn.raft.core.Role.LEADER && !ready.entries.isEmpty()) {
+                        throw new IllegalStateException("injected: the loop fails mid-Ready");
+                    }
+                });
+            }
+            // the observers are installed before the members start: restart them with the observers
+            for (long id = 1; id <= 3; id++) {
+                c.stop(id);
+            }
+            for (long id = 1; id <= 3; id++) {
+                c.start(id, new long[] {1, 2, 3});
+            }
+            long leader = c.awaitLeader();
+            c.groups.get(leader).propose(put("before", "1")).get(5, TimeUnit.SECONDS);
+            armed.set(true);
+            java.util.concurrent.CompletableFuture<Object> during = c.groups.get(leader).propose(put("during", "2"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.servers.get(leader).failure() != null);
+            assertThat(c.servers.get(leader).status().failed()).isTrue();
+            assertThat(c.servers.get(leader).status().failure()).contains("raft loop").contains("mid-Ready");
+            assertThatThrownBy(() -> during.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+            armed.set(false);
+            c.groups.remove(leader);
+            long next = c.awaitLeader();
+            assertThat(next).isNotEqualTo(leader);
+            c.groups.get(next).propose(put("after", "3")).get(10, TimeUnit.SECONDS);
+            assertThat(str(c.maps.get(next).get("before"))).isEqualTo("1");
+        }
+    }
+
+    /**
+     * Regression (from issue 12): an invariant violation (or any exception other than an I/O error) in the shared log
+     * writer killed the writer thread for every group while the process stayed up and went on leading. It is a
+     * fail-stop now, like a failed sync.
+     */
+    @Test
+    void anExceptionOnTheLogWriterStopsTheMember() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> { })) {
+            long leader = c.awaitLeader();
+            RaftGroup g = c.groups.get(leader);
+            g.propose(put("before", "1")).get(5, TimeUnit.SECONDS);
+            c.logs.get(leader).failAppends = new io.cairn.raft.core.Invariants.InvariantViolation(
+                    "injected: the storage breaks an invariant");
+            java.util.concurrent.CompletableFuture<Object> during = g.propose(put("during", "2"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.servers.get(leader).failure() != null);
+            assertThat(c.servers.get(leader).status().failure()).contains("injected: the storage breaks");
+            assertThatThrownBy(() -> during.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+            assertThatThrownBy(() -> g.propose(put("later", "3")).get(5, TimeUnit.SECONDS))
+                    .as("a stopped member refuses and says why").hasMessageContaining("stopped itself");
+            c.groups.remove(leader);
+            long next = c.awaitLeader();
+            assertThat(next).isNotEqualTo(leader);
+            c.groups.get(next).propose(put("after", "3")).get(10, TimeUnit.SECONDS);
+        }
+    }
+
     private static long snapshotFiles(Path dir) throws java.io.IOException {
         try (var files = java.nio.file.Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().startsWith("snap-")
