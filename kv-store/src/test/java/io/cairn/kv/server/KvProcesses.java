@@ -64,8 +64,15 @@ final class KvProcesses implements AutoCloseable {
     }
 
     void start(int i, List<String> flags) throws IOException {
+        start(i, List.of(), flags);
+    }
+
+    /** Starts member {@code i} with {@code jvmArgs} (system properties such as the fault hooks) and {@code flags}. */
+    void start(int i, List<String> jvmArgs, List<String> flags) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"), KvMain.class.getName()));
+                "-Xmx512m"));
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KvMain.class.getName()));
         cmd.addAll(flags);
         Files.createDirectories(dir);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -86,6 +93,11 @@ final class KvProcesses implements AutoCloseable {
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** The process of member {@code i} while it runs (it may have exited by itself), or null. */
+    Process process(int i) {
+        return processes.get(i);
     }
 
     String log(int i) throws IOException {
