@@ -1,7 +1,9 @@
 package io.cairn.kv.mvcc;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +26,44 @@ final class FileTrees {
         }
         for (Path p : paths) {
             Files.delete(p);
+        }
+    }
+
+    /**
+     * Moves {@code from} to {@code to} (which must not exist); when a move is impossible (another file system),
+     * copies it to {@code <to>.tmp}, syncs every file and directory of the copy, and renames that to {@code to}, so
+     * {@code to} never names a partial copy.
+     */
+    static void moveOrCopyDurably(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+            return;
+        } catch (AtomicMoveNotSupportedException e) {
+            // another file system: copy below
+        }
+        Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
+        deleteTree(tmp);
+        moveOrCopy(from, tmp);
+        List<Path> paths;
+        try (Stream<Path> walk = Files.walk(tmp)) {
+            paths = walk.sorted(Comparator.reverseOrder()).toList();
+        }
+        for (Path p : paths) {
+            if (Files.isDirectory(p)) {
+                syncDirectory(p);
+            } else {
+                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
+            }
+        }
+        Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** fsync of a directory: makes the entries created, renamed or deleted in it durable (Linux). */
+    static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
         }
     }
 

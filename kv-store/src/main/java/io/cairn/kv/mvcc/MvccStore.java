@@ -10,6 +10,7 @@ import io.cairn.kv.proto.mvcc.Event;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -87,6 +88,11 @@ public final class MvccStore implements AutoCloseable {
 
     /** With RocksDB's WAL in another mode than the design's: only to measure decision 0009. */
     static MvccStore open(Path dir, KvLimits limits, Columns.Wal wal) {
+        try {
+            recoverSwitch(dir);
+        } catch (IOException e) {
+            throw new StorageException("cannot finish the snapshot switch interrupted in " + dir, e);
+        }
         Columns columns = null;
         try {
             columns = Columns.open(dir, wal);
@@ -103,14 +109,62 @@ public final class MvccStore implements AutoCloseable {
     }
 
     /**
-     * Replaces whatever is in {@code dataDir} with the checkpoint in {@code checkpointDir} (which is moved, or
-     * copied when it lives on another file system) and opens it.
+     * Replaces whatever is in {@code dataDir} with the checkpoint in {@code checkpointDir} (whose files and
+     * directories must be synced) and opens it. The switch survives a crash at any step: the checkpoint is moved
+     * (or copied and synced) to {@code <dataDir>.new}, the old store is renamed to {@code <dataDir>.old}, the new one
+     * to {@code dataDir}, the parent synced between steps, and the old one deleted. {@link #open} finishes or
+     * rolls back a switch it finds half done ({@link #recoverSwitch}).
      */
     public static MvccStore restore(Path checkpointDir, Path dataDir, KvLimits limits) throws IOException {
-        Files.createDirectories(dataDir.toAbsolutePath().getParent());
-        FileTrees.deleteTree(dataDir);
-        FileTrees.moveOrCopy(checkpointDir, dataDir);
+        Path parent = dataDir.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path staged = sibling(dataDir, ".new");
+        Path old = sibling(dataDir, ".old");
+        FileTrees.deleteTree(staged);
+        FileTrees.deleteTree(old);
+        FileTrees.moveOrCopyDurably(checkpointDir, staged);
+        FileTrees.syncDirectory(parent);
+        io.cairn.raft.server.CrashPoints.reached("kv-switch:staged");
+        if (Files.exists(dataDir)) {
+            Files.move(dataDir, old, StandardCopyOption.ATOMIC_MOVE);
+            FileTrees.syncDirectory(parent);
+            io.cairn.raft.server.CrashPoints.reached("kv-switch:old-aside");
+        }
+        Files.move(staged, dataDir, StandardCopyOption.ATOMIC_MOVE);
+        FileTrees.syncDirectory(parent);
+        io.cairn.raft.server.CrashPoints.reached("kv-switch:switched");
+        FileTrees.deleteTree(old);
         return open(dataDir, limits);
+    }
+
+    private static Path sibling(Path dataDir, String suffix) {
+        Path abs = dataDir.toAbsolutePath();
+        return abs.resolveSibling(abs.getFileName() + suffix);
+    }
+
+    /**
+     * Finishes a switch a crash interrupted ({@link #restore}): with no store but a complete staged one (it is
+     * renamed into place only once synced), the switch rolls forward; with no store and only the old one aside,
+     * it rolls back (the runtime then restores the snapshot again: its metadata is recorded before the switch
+     * starts). Leftovers next to a store are deleted.
+     */
+    static void recoverSwitch(Path dataDir) throws IOException {
+        Path staged = sibling(dataDir, ".new");
+        Path old = sibling(dataDir, ".old");
+        if (!Files.exists(dataDir)) {
+            if (Files.exists(staged)) {
+                log.warn("kv store {}: finishing a snapshot switch interrupted by a crash", dataDir);
+                Files.move(staged, dataDir, StandardCopyOption.ATOMIC_MOVE);
+                FileTrees.syncDirectory(dataDir.toAbsolutePath().getParent());
+            } else if (Files.exists(old)) {
+                log.warn("kv store {}: rolling back a snapshot switch interrupted by a crash", dataDir);
+                Files.move(old, dataDir, StandardCopyOption.ATOMIC_MOVE);
+                FileTrees.syncDirectory(dataDir.toAbsolutePath().getParent());
+            }
+        }
+        FileTrees.deleteTree(staged);
+        FileTrees.deleteTree(old);
+        FileTrees.deleteTree(sibling(dataDir, ".new.tmp"));
     }
 
     /** Applies committed commands in log order; one result per command, in order. Apply thread only. */

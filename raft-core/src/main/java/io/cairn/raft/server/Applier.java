@@ -128,23 +128,42 @@ final class Applier {
     /** {@link #submit(Runnable)}, with what to do instead once the applier has stopped. */
     private void submit(Runnable task, Runnable ifBroken) {
         try {
-            executor.submitBlocking(() -> {
-                if (broken != null) {
-                    ifBroken.run();
-                    return;
-                }
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    broken = e;
-                    fatal.accept(e);
-                }
-            });
+            executor.submitBlocking(() -> runOrHold(() -> runGuarded(task, ifBroken)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RaftException(RaftException.Reason.CLOSED, "interrupted", 0);
         }
     }
+
+    private void runGuarded(Runnable task, Runnable ifBroken) {
+        if (broken != null) {
+            ifBroken.run();
+            return;
+        }
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            broken = e;
+            fatal.accept(e);
+        }
+    }
+
+    /**
+     * While a snapshot from the leader waits for its metadata to become durable ({@link #install}), the tasks queued
+     * after it wait too, in order: they come after the snapshot and must see its state. Bounded: what the loop hands
+     * out while one log write is pending (entries past the snapshot cannot be, until that write is durable).
+     */
+    private void runOrHold(Runnable task) {
+        if (installing != null) {
+            heldBehindInstall.addLast(task);
+        } else {
+            task.run();
+        }
+    }
+
+    /** Apply thread only: the snapshot whose switch waits for its metadata to be durable, or null. */
+    private SnapshotMeta installing;
+    private final java.util.ArrayDeque<Runnable> heldBehindInstall = new java.util.ArrayDeque<>();
 
     <T> void query(Supplier<T> query, CompletableFuture<T> result) {
         try {
@@ -335,24 +354,52 @@ final class Applier {
     }
 
     /**
-     * Replaces the state machine by the snapshot in {@code data} (received from the leader), keeps the file as
-     * the group's latest snapshot, then runs {@code done}.
+     * Installs the snapshot in {@code data} (received from the leader) so that a crash at any step leaves a member
+     * that starts: first the file is kept as the group's snapshot (it is synced; the rename is made durable), then
+     * {@code kept} runs and the runtime records the snapshot's metadata in the log; only once that is durable
+     * ({@link #metadataDurable}) is the state machine switched to it, so a member that crashes in between restarts
+     * from the recorded metadata and restores the kept file. Tasks queued after this one wait for the switch.
      */
-    void install(SnapshotMeta meta, Path data, Runnable done) {
+    void install(SnapshotMeta meta, Path data, Runnable kept) {
         submit(() -> {
             try {
                 Path file = snapshotFile(meta);
                 files.createDirectories(snapshotDir);
                 files.rename(data, file);
                 files.syncDirectory(snapshotDir);
-                restore(file);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("keeping the snapshot " + meta + " failed", e);
+            }
+            CrashPoints.reached("install:file-kept");
+            installing = meta;
+            kept.run();
+        });
+    }
+
+    /**
+     * The metadata of the snapshot being installed is durable in the log: switch the state machine to it, then run
+     * what waited. Any thread.
+     */
+    void metadataDurable(SnapshotMeta meta) {
+        executor.submitInternal(() -> {
+            if (installing == null || installing.index() != meta.index() || installing.term() != meta.term()) {
+                return; // the applier stopped meanwhile, or this is not the install it waits for
+            }
+            runGuarded(() -> {
+                CrashPoints.reached("install:metadata-durable");
+                try {
+                    restore(snapshotFile(meta));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("restoring the snapshot " + meta + " failed", e);
+                }
                 applied = meta.index();
                 lastCommandApplied = meta.index();
                 metrics.applied(applied);
                 releaseReads();
-                done.run();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("installing " + meta + " failed", e);
+            }, () -> { });
+            installing = null;
+            while (!heldBehindInstall.isEmpty() && installing == null) {
+                heldBehindInstall.pollFirst().run();
             }
         });
     }

@@ -486,9 +486,11 @@ final class GroupRuntime {
     }
 
     /**
-     * Thesis §7 / Ready contract: restore the state machine from the received snapshot, then make the snapshot
-     * (replacing the log) and this Ready's other writes durable before its held-back messages leave. Writes of
-     * later Readies wait meanwhile, to keep their order.
+     * Thesis §7 / Ready contract, crash-safely: the applier keeps the received file as the group's snapshot; then the
+     * snapshot's metadata (replacing the log) and this Ready's other writes are made durable, and only then is the
+     * state machine switched to it and do the held-back messages (the acknowledgement to the leader) leave. A crash
+     * before the metadata is durable leaves the old state and log; one after it, a log whose snapshot the restart
+     * restores from the kept file. Writes of later Readies wait until this one is queued, to keep their order.
      */
     private void installSnapshot(Ready r) {
         SnapshotMeta meta = r.snapshot;
@@ -504,6 +506,7 @@ final class GroupRuntime {
         long term = r.persistTerm();
         LogWriter.Write w = new LogWriter.Write(groupId, r.hardState, r.entries, meta, true, r.messagesAfterPersist,
                 done -> {
+                    applier.metadataDurable(meta); // queued on the applier before anything the ack below releases
                     if (index > 0) {
                         loop.submitInternal(() -> core.persisted(index, term));
                     }

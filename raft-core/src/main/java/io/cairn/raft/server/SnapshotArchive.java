@@ -86,24 +86,50 @@ final class SnapshotArchive {
                 }
                 Files.createDirectories(target.getParent());
                 CRC32C crc = new CRC32C();
-                try (OutputStream out = Files.newOutputStream(target)) {
+                try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(target,
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+                        java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
                     long left = length;
                     while (left > 0) {
                         int n = d.read(buf, 0, (int) Math.min(buf.length, left));
                         if (n < 0) {
                             throw new EOFException();
                         }
-                        out.write(buf, 0, n);
+                        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buf, 0, n);
+                        while (b.hasRemaining()) {
+                            out.write(b);
+                        }
                         crc.update(buf, 0, n);
                         left -= n;
                     }
+                    out.force(true); // the state machine may switch to these files: they must be on disk first
                 }
                 if (d.readInt() != (int) crc.getValue()) {
                     throw new IOException("snapshot archive damaged: checksum of " + name + " does not match");
                 }
             }
+            syncTree(root);
         } catch (EOFException e) {
             throw new IOException("snapshot archive truncated", e);
+        }
+    }
+
+    /** Makes the entries of {@code dir} and of every directory under it durable (their files are synced already). */
+    static void syncTree(Path dir) throws IOException {
+        List<Path> dirs;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            dirs = walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList();
+        }
+        for (Path p : dirs) {
+            syncDirectory(p);
+        }
+    }
+
+    /** fsync of a directory: what makes the files created, renamed or deleted in it durable (Linux). */
+    static void syncDirectory(Path dir) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir,
+                java.nio.file.StandardOpenOption.READ)) {
+            ch.force(true);
         }
     }
 
