@@ -198,6 +198,9 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
         this.watches = new WatchHub(new StoreEventLog(stateMachine), options.watchProgressNotifyMillis(),
                 "m" + Long.toHexString(options.memberId()));
         stateMachine.onApplied(watches::onApplied);
+        io.micrometer.core.instrument.Gauge.builder("cairn.kv.compaction.failures", this, KvStore::compactionFailuresOrNaN)
+                .description("failed attempts of the background compaction since open (each is retried)")
+                .register(metrics);
         this.lessor = new Lessor(c -> group.propose(c.toByteArray()), () -> group.status().role() == Role.LEADER,
                 () -> group.status().term(), electionTimeoutMillis(), System::nanoTime,
                 "m" + Long.toHexString(options.memberId()));
@@ -462,6 +465,23 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
     /** The revision below which this member's history is gone (0 before the first Compact). */
     public long compactedRevision() {
         return stateMachine.read(s -> s.compactedRevision());
+    }
+
+    /**
+     * Failed attempts of the store's background compaction since it opened: each is retried with backoff from where
+     * it stopped, but a count that keeps growing means a storage problem (also the gauge
+     * {@code cairn.kv.compaction.failures}).
+     */
+    public long compactionFailures() {
+        return stateMachine.read(s -> s.compactionFailures());
+    }
+
+    private double compactionFailuresOrNaN() {
+        try {
+            return compactionFailures();
+        } catch (RuntimeException e) {
+            return Double.NaN; // closed
+        }
     }
 
     /** The member's meters (Raft proposals, fsyncs, commit latency...). */

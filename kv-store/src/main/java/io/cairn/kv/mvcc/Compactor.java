@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Failures: a failed attempt (a storage error) is logged, counted ({@link #failures()}) and retried after a
  * pause that doubles from 100 ms to 30 s, from the last batch it wrote; waiters wait for the retry. Restart: a
- * compaction interrupted by close or crash is resumed at open (meta holds both revisions) from the start of
- * history; removing an entry twice is harmless.
+ * compaction interrupted by close or crash is resumed at open (meta holds both revisions) from the resume
+ * point recorded with its last batch ({@code compaction_resume} in the meta column family), or from the start of
+ * history when the target has grown since; removing an entry twice is harmless.
  *
  * <p>Threads: one daemon thread owns the work; {@link #request} is called by the apply thread; waiters complete on
  * the compactor thread. At most {@link #WAITERS_MAX} waiters are kept: beyond that the oldest is chained onto the
@@ -56,6 +57,8 @@ final class Compactor implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger injectedFailures =
             new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger injectedAfter = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean resumedFromRecordedPoint;
     /** Where the compaction to {@link #resumeTarget} stopped (after its last written batch), or null. */
     private byte[] resumeKey;
     private long resumeTarget;
@@ -68,6 +71,7 @@ final class Compactor implements AutoCloseable {
         this.limits = limits;
         this.done = physicalCompactedRevision;
         this.target = compactedRevision;
+        loadResumePoint();
         this.thread = new Thread(this::loop, name);
         this.thread.setDaemon(true);
         this.thread.start();
@@ -143,11 +147,26 @@ final class Compactor implements AutoCloseable {
 
     /** Test hook: the next {@code n} batches fail as a storage error would. */
     void failNextBatches(int n) {
+        failBatchesAfter(0, n);
+    }
+
+    /** Test hook: after {@code ok} more batches are written, the next {@code n} fail as a storage error would. */
+    void failBatchesAfter(int ok, int n) {
+        injectedAfter.set(ok);
         injectedFailures.set(n);
     }
 
+    /** Whether this run started from a resume point an earlier run recorded (tests). */
+    boolean resumedFromRecordedPoint() {
+        return resumedFromRecordedPoint;
+    }
+
     private void finish(long t) throws RocksDBException {
-        columns.db.put(columns.meta, columns.writeOptions, Keys.META_PHYSICAL_COMPACTED_REVISION, Keys.longBytes(t));
+        try (WriteBatch batch = new WriteBatch()) {
+            batch.put(columns.meta, Keys.META_PHYSICAL_COMPACTED_REVISION, Keys.longBytes(t));
+            batch.delete(columns.meta, Keys.META_COMPACTION_RESUME);
+            columns.db.write(columns.writeOptions, batch);
+        }
         done = t;
         synchronized (lock) {
             while (!waiters.isEmpty() && waiters.firstKey() <= t) {
@@ -155,6 +174,24 @@ final class Compactor implements AutoCloseable {
             }
         }
         log.debug("history below revision {} removed", t);
+    }
+
+    /**
+     * The point an earlier run of this store recorded with its last batch, so a compaction interrupted by a crash,
+     * a close or a failure goes on there instead of scanning history from its start again.
+     */
+    private void loadResumePoint() {
+        try {
+            byte[] v = columns.db.get(columns.meta, Keys.META_COMPACTION_RESUME);
+            if (v != null && v.length > 8) {
+                resumeTarget = Keys.getLong(v, 0);
+                resumeKey = java.util.Arrays.copyOfRange(v, 8, v.length);
+                resumedFromRecordedPoint = true;
+                log.info("compaction to revision {} resumes where it stopped", resumeTarget);
+            }
+        } catch (RocksDBException e) {
+            throw new StorageException("cannot read the compaction's resume point", e);
+        }
     }
 
     /** Removes the history below {@code t}; false if stopped by close. */
@@ -166,11 +203,15 @@ final class Compactor implements AutoCloseable {
             if (closed) {
                 return false;
             }
-            if (injectedFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            if (injectedAfter.getAndUpdate(n -> Math.max(0, n - 1)) == 0
+                    && injectedFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new StorageException("injected compaction failure", new RocksDBException("injected"));
             }
             try (WriteBatch batch = new WriteBatch()) {
                 byte[] next = compactSome(t, resume, batch);
+                if (next != null) { // recorded with the batch it follows: both or neither survive a crash
+                    batch.put(columns.meta, Keys.META_COMPACTION_RESUME, Keys.concat(Keys.longBytes(t), next));
+                }
                 if (batch.count() > 0) {
                     columns.db.write(columns.writeOptions, batch);
                 }

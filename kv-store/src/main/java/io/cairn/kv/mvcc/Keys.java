@@ -35,6 +35,8 @@ final class Keys {
     static final byte[] META_COMPACTED_REVISION = ascii("compacted_revision");
     static final byte[] META_PHYSICAL_COMPACTED_REVISION = ascii("physical_compacted_revision");
     static final byte[] META_FORMAT = ascii("format");
+    /** Where an unfinished physical compaction goes on: its target revision (8 bytes), then the history key. */
+    static final byte[] META_COMPACTION_RESUME = ascii("compaction_resume");
 
     /** Meta keys of leases: {@code lease/<id>} holds the granted TTL; {@code leasekey/<id><key>} attaches a key. */
     static final byte[] META_LEASE_PREFIX = ascii("lease/");

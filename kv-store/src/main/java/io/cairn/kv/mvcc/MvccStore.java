@@ -439,6 +439,16 @@ public final class MvccStore implements AutoCloseable {
         compactor.failNextBatches(n);
     }
 
+    /** Test hook: after {@code ok} more compaction batches are written, the next {@code n} fail. */
+    void failCompactionBatchesAfter(int ok, int n) {
+        compactor.failBatchesAfter(ok, n);
+    }
+
+    /** Whether the compaction running since open went on from a point recorded by an earlier run (tests). */
+    boolean compactionResumedFromRecordedPoint() {
+        return compactor.resumedFromRecordedPoint();
+    }
+
     /** The Raft index of the last command applied (0 for a fresh store). */
     public long appliedIndex() {
         return appliedIndex;
