@@ -107,6 +107,12 @@ final class SimRuntimeEnvironment implements RuntimeEnvironment {
         return () -> events.now() * 1_000 * 10_000 / tickMicros;
     }
 
+    /** Completions run as events of their own, in order, like the production callback thread. */
+    @Override
+    public java.util.concurrent.Executor newCallbackExecutor(String name) {
+        return task -> at(0, task);
+    }
+
     @Override
     public void runDetached(String name, Runnable task) {
         at(0, task);

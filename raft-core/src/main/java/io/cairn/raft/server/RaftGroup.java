@@ -7,9 +7,9 @@ import java.util.function.Supplier;
 
 /**
  * A Raft group as a program embeds it: propose commands, read linearizably, change the membership, hand over
- * leadership, look at its status. Every method returns at once; futures complete on the group's apply thread
- * (after the state machine applied what they wait for) or exceptionally with a {@link RaftException} whose
- * reason says what to do.
+ * leadership, look at its status. Every method returns at once; futures complete (after the state machine
+ * applied what they wait for, or exceptionally with a {@link RaftException} whose reason says what to do) on the
+ * member's callback executor, never on the raft loop or the apply thread, so a callback may propose or read again.
  *
  * <pre>{@code
  * RaftGroup group = server.openGroup(1, RaftConfig.builder(1, 1, 2, 3).build(), new MyMap());
@@ -19,9 +19,39 @@ import java.util.function.Supplier;
  */
 public final class RaftGroup {
     private final GroupRuntime runtime;
+    private final java.util.concurrent.Executor callbacks;
 
-    RaftGroup(GroupRuntime runtime) {
+    RaftGroup(GroupRuntime runtime, java.util.concurrent.Executor callbacks) {
         this.runtime = runtime;
+        this.callbacks = callbacks;
+    }
+
+    /**
+     * {@code inner}, completed on the member's callback executor instead of the runtime thread that completes it
+     * (the raft loop or the apply thread): a caller's callback may then propose or read again, even waiting for
+     * room in a full queue, without blocking the threads its own request needs (no deadlock by construction).
+     */
+    private <T> CompletableFuture<T> relay(CompletableFuture<T> inner) {
+        if (inner.isDone()) {
+            return inner; // refused at once, on the caller's own thread
+        }
+        CompletableFuture<T> outer = new CompletableFuture<>();
+        inner.whenComplete((v, e) -> callbacks.execute(() -> {
+            if (e != null) {
+                outer.completeExceptionally(e);
+            } else {
+                outer.complete(v);
+            }
+        }));
+        return outer;
+    }
+
+    private List<CompletableFuture<Object>> relayAll(List<CompletableFuture<Object>> inner) {
+        List<CompletableFuture<Object>> out = new java.util.ArrayList<>(inner.size());
+        for (CompletableFuture<Object> f : inner) {
+            out.add(relay(f));
+        }
+        return out;
     }
 
     public long id() {
@@ -36,7 +66,7 @@ public final class RaftGroup {
      * Fails with {@link RaftException.Reason#OVERLOADED} at once if the group's input queue is full.
      */
     public CompletableFuture<Object> propose(byte[] command) {
-        return runtime.propose(command, false, true);
+        return relay(runtime.propose(command, false, true));
     }
 
     /**
@@ -46,7 +76,7 @@ public final class RaftGroup {
      * together) fails them all.
      */
     public List<CompletableFuture<Object>> proposeAll(List<byte[]> commands) {
-        return runtime.proposeAll(commands, false, true);
+        return relayAll(runtime.proposeAll(commands, false, true));
     }
 
     /**
@@ -54,60 +84,63 @@ public final class RaftGroup {
      * callers that send their clients to the leader themselves rather than forward.
      */
     public List<CompletableFuture<Object>> proposeAllHere(List<byte[]> commands) {
-        return runtime.proposeAll(commands, false, false);
+        return relayAll(runtime.proposeAll(commands, false, false));
     }
 
     /** Like {@link #propose}, but waits for room in the input queue instead of failing. */
     public CompletableFuture<Object> proposeWaiting(byte[] command) {
-        return runtime.propose(command, true, true);
+        return relay(runtime.propose(command, true, true));
     }
 
     /** {@link #propose}, but only on the leader (NOT_LEADER with the leader's id on a follower). */
     public CompletableFuture<Object> proposeHere(byte[] command) {
-        return runtime.propose(command, false, false);
+        return relay(runtime.propose(command, false, false));
     }
 
     /**
-     * Completes (on the apply thread) once a linearizable read may be served: everything committed before the
+     * Completes once a linearizable read may be served: everything committed before the
      * call is applied. Works on followers too (the leader confirms the read index).
      */
     public CompletableFuture<Void> linearizableRead() {
-        return runtime.readIndex();
+        return relay(runtime.readIndex());
     }
 
-    /** Runs {@code query} against the state machine, on its apply thread, once a linearizable read may be served. */
+    /**
+     * Runs {@code query} against the state machine, on its apply thread, once a linearizable read may be served; the
+     * future completes with its result on the callback executor.
+     */
     public <T> CompletableFuture<T> read(Supplier<T> query) {
-        return runtime.query(query);
+        return relay(runtime.query(query));
     }
 
     /** Adds a learner (a member that receives the log but does not vote). */
     public CompletableFuture<Object> addLearner(long member) {
-        return runtime.proposeConfigChange(ConfigChange.addLearner(member));
+        return relay(runtime.proposeConfigChange(ConfigChange.addLearner(member)));
     }
 
     /** Promotes a caught-up learner to voter (through joint consensus). */
     public CompletableFuture<Object> promote(long member) {
-        return runtime.proposeConfigChange(ConfigChange.addVoter(member));
+        return relay(runtime.proposeConfigChange(ConfigChange.addVoter(member)));
     }
 
     /** Removes a voter or learner (through joint consensus for a voter). */
     public CompletableFuture<Object> remove(long member) {
-        return runtime.proposeConfigChange(ConfigChange.remove(member));
+        return relay(runtime.proposeConfigChange(ConfigChange.remove(member)));
     }
 
     /** Any membership change; completes once its configuration entry is applied here. */
     public CompletableFuture<Object> changeMembership(ConfigChange change) {
-        return runtime.proposeConfigChange(change);
+        return relay(runtime.proposeConfigChange(change));
     }
 
     /** Leaves a joint configuration entered with an explicit leave. */
     public CompletableFuture<Object> leaveJoint() {
-        return runtime.proposeLeaveJoint();
+        return relay(runtime.proposeLeaveJoint());
     }
 
     /** Hands leadership to voter {@code member}; completes with the new leader's id. */
     public CompletableFuture<Long> transferLeadership(long member) {
-        return runtime.transferLeadership(member);
+        return relay(runtime.transferLeadership(member));
     }
 
     /**

@@ -61,6 +61,11 @@ public final class RaftServer implements AutoCloseable {
                     injectedBugs, io, observer);
         }
 
+        /** The bounds of each group's input queue, each group's apply queue and the log writer's queue. */
+        public Options withCapacities(int inbox, int apply, int writer) {
+            return new Options(memberId, dataDir, tickNanos, inbox, apply, writer, injectedBugs, files, observer);
+        }
+
         /** A hook that sees every Ready (the simulator's checks). */
         public Options withObserver(ReadyObserver o) {
             return new Options(memberId, dataDir, tickNanos, inboxCapacity, applyCapacity, writerCapacity,
@@ -74,6 +79,8 @@ public final class RaftServer implements AutoCloseable {
     private final RuntimeEnvironment env;
     private final MeterRegistry metrics;
     private final LogWriter writer;
+    /** Where the futures handed to callers complete (never the loop or apply threads). */
+    private final java.util.concurrent.Executor callbacks;
     private final Map<Long, GroupRuntime> groups = new ConcurrentHashMap<>();
     private final Map<Long, Applier> appliers = new ConcurrentHashMap<>();
     private final Map<RaftEvent, Counter> eventCounters = new EnumMap<>(RaftEvent.class);
@@ -91,6 +98,7 @@ public final class RaftServer implements AutoCloseable {
         this.env = env;
         this.metrics = metrics;
         this.writer = new LogWriter(log, transport, env, options.writerCapacity(), metrics);
+        this.callbacks = env.newCallbackExecutor("cairn-callbacks-" + options.memberId());
         this.writer.injectBug(options.injectedBugs());
         this.writer.onFailure(e -> failStop("the log (" + e.getMessage() + ")", e));
         this.ticker = env.every(options.tickNanos(), () -> {
@@ -151,7 +159,7 @@ public final class RaftServer implements AutoCloseable {
         LOG.info("member {} opened group {}: term {}, {} entries after {}, applied {}", options.memberId(), groupId,
                 recovered.hardState().term(), recovered.entries().size(),
                 recovered.snapshot() == null ? "the start" : recovered.snapshot(), applied);
-        return new RaftGroup(g);
+        return new RaftGroup(g, callbacks);
     }
 
     /** The state machine's starting point: its own durable state, or the latest snapshot when it keeps none. */

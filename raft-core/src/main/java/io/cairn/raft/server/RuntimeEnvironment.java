@@ -24,6 +24,29 @@ public interface RuntimeEnvironment {
         });
     }
 
+    /**
+     * Where the futures a member hands to its callers complete: never one of the runtime's own executors, so a
+     * caller's callback that proposes or reads again (and waits for room in a full queue) cannot block the raft loop
+     * or the apply thread that its request needs. Serial (completions keep their order). Production: one thread,
+     * started when there is work and gone when idle for a second, with a queue of {@value #CALLBACKS_MAX} completions
+     * (beyond that the completing thread runs them itself; the queue holds one task per request in flight, which the
+     * groups' own bounds already limit).
+     */
+    default java.util.concurrent.Executor newCallbackExecutor(String name) {
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(1, 1, 1,
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(CALLBACKS_MAX),
+                r -> {
+                    Thread t = new Thread(r, name);
+                    t.setDaemon(true);
+                    return t;
+                }, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    /** The most completions a production callback executor queues. */
+    int CALLBACKS_MAX = 65_536;
+
     /** Runs {@code task} every {@code periodNanos}, first after one period, until the returned handle is closed. */
     AutoCloseable every(long periodNanos, Runnable task);
 

@@ -26,6 +26,8 @@ final class LocalCluster implements AutoCloseable {
     final Map<Long, ReplicatedMap> maps = new HashMap<>();
     /** A Ready observer per member, for tests that act inside the raft loop. */
     final Map<Long, ReadyObserver> observers = new HashMap<>();
+    /** Queue bounds (inbox, apply, writer) for members started from now on; null for the defaults. */
+    int[] capacities;
     private final long[] voters;
     private final Consumer<RaftConfig.Builder> tweak;
     private final RuntimeEnvironment env;
@@ -60,7 +62,9 @@ final class LocalCluster implements AutoCloseable {
         MemoryLogStorage log = logs.computeIfAbsent(id, k -> new MemoryLogStorage());
         Path memberDir = dir.resolve("m" + id);
         RaftServer s = RaftServer.start(RaftServer.Options.defaults(id, memberDir, new io.cairn.raft.log.NioFileIO())
-                .withTickNanos(10_000_000L).withObserver(observers.get(id)), log,
+                .withTickNanos(10_000_000L).withObserver(observers.get(id))
+                .withCapacities(capacities == null ? 16_384 : capacities[0], capacities == null ? 1_024 : capacities[1],
+                        capacities == null ? 8_192 : capacities[2]), log,
                 new LocalTransport(id, network, memberDir.resolve("incoming")), env,
                 new SimpleMeterRegistry());
         RaftConfig.Builder b = RaftConfig.builder(id, bootstrap).electionTicks(10).heartbeatTicks(1);

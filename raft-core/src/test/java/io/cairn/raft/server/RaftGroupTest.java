@@ -541,6 +541,62 @@ class RaftGroupTest {
         }
     }
 
+    /**
+     * From issue 12, no deadlock by construction: futures completed on the apply thread (or the raft loop), so a
+     * callback that proposed or read again, waiting for room in the group's full input queue, blocked the apply
+     * thread while the raft loop waited for room in the apply queue: both stopped for good. Futures now complete on
+     * a callback executor of their own. Here every queue holds one or two tasks, and 32 chains of callbacks each
+     * propose and read again from inside their completions.
+     */
+    @Test
+    void callbacksThatProposeAndReadAgainWithEveryQueueFullDoNotDeadlock() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3, b -> { })) {
+            c.capacities = new int[] {2, 1, 1};
+            for (long id = 1; id <= 3; id++) {
+                c.stop(id);
+            }
+            for (long id = 1; id <= 3; id++) {
+                c.start(id, new long[] {1, 2, 3});
+            }
+            RaftGroup g = c.groups.get(c.awaitLeader());
+            int chains = 32;
+            int depth = 25;
+            java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(chains);
+            java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger succeeded = new java.util.concurrent.atomic.AtomicInteger();
+            for (int i = 0; i < chains; i++) {
+                chain(g, "chain" + i, depth, finished, answered, succeeded);
+            }
+            assertThat(finished.await(60, TimeUnit.SECONDS)).as("every chain of callbacks ended (%d of %d answers)",
+                    answered.get(), chains * depth * 2).isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> answered.get() == chains * depth * 2);
+            assertThat(succeeded.get()).as("the requests made from callbacks were served").isGreaterThan(chains * depth);
+        }
+    }
+
+    /** Proposes, and from the proposal's callback reads and proposes the next link, waiting for room each time. */
+    private static void chain(RaftGroup g, String key, int left, java.util.concurrent.CountDownLatch finished,
+            java.util.concurrent.atomic.AtomicInteger answered, java.util.concurrent.atomic.AtomicInteger succeeded) {
+        g.proposeWaiting(put(key, Integer.toString(left))).whenComplete((r, e) -> {
+            answered.incrementAndGet();
+            if (e == null) {
+                succeeded.incrementAndGet();
+            }
+            java.util.concurrent.CompletableFuture<Void> read = g.linearizableRead();
+            read.whenComplete((v, re) -> {
+                answered.incrementAndGet();
+                if (re == null) {
+                    succeeded.incrementAndGet();
+                }
+            });
+            if (left > 1) {
+                chain(g, key, left - 1, finished, answered, succeeded);
+            } else {
+                read.whenComplete((v, re) -> finished.countDown());
+            }
+        });
+    }
+
     private static long snapshotFiles(Path dir) throws java.io.IOException {
         try (var files = java.nio.file.Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().startsWith("snap-")
