@@ -136,10 +136,20 @@ final class Nemesis {
             if (!active) {
                 return;
             }
-            Runnable heal = inject();
+            Runnable first = inject();
+            Runnable heal = first;
+            if (params.simultaneousFaults && random.nextBoolean()) {
+                Runnable second = inject();
+                sim.count("two-faults-at-once");
+                heal = () -> {
+                    first.run();
+                    second.run();
+                };
+            }
+            Runnable healAll = heal;
             sim.events().after(exp(params.faultMeanMicros), () -> {
                 if (active) {
-                    heal.run();
+                    healAll.run();
                     scheduleNext();
                 }
             });
@@ -162,12 +172,55 @@ final class Nemesis {
         if (params.pauses) {
             names.add("pause");
         }
+        if (params.powerLossAll) {
+            names.add("power-loss");
+        }
+        if (params.diskFaults) {
+            names.add("disk");
+        }
         String kind = names.get(random.nextInt(names.size()));
         faults++;
         return switch (kind) {
             case "partition" -> partition();
             case "crash" -> crash(pickNode(params.leaderBias), "crash");
+            case "power-loss" -> powerLoss();
+            case "disk" -> diskFault(pickNode(params.leaderBias));
             default -> pause(pickNode(params.leaderBias));
+        };
+    }
+
+    /** Every member loses power at the same instant; all come back together. */
+    private Runnable powerLoss() {
+        int[] ids = sim.activeIds();
+        sim.trace("nemesis: power loss of every member");
+        List<Runnable> heals = new ArrayList<>();
+        for (int id : ids) {
+            heals.add(crash(id, "power loss"));
+        }
+        return () -> {
+            heals.forEach(Runnable::run);
+            awaitingRecoveryFromPowerLoss = true;
+        };
+    }
+
+    /** Whether every member lost power and restarted, and no leader has committed since. */
+    private boolean awaitingRecoveryFromPowerLoss;
+
+    /** A member's disk starts failing (EIO on sync or write, or full) until repaired; it must stop itself. */
+    private Runnable diskFault(int node) {
+        if (crashed[node] || sim.node(node).removed()) {
+            return () -> { };
+        }
+        io.cairn.raft.log.FaultFileIO.Mode[] modes = {io.cairn.raft.log.FaultFileIO.Mode.FAIL_SYNCS,
+            io.cairn.raft.log.FaultFileIO.Mode.FAIL_WRITES, io.cairn.raft.log.FaultFileIO.Mode.FULL};
+        io.cairn.raft.log.FaultFileIO.Mode mode = modes[random.nextInt(modes.length)];
+        if (!sim.node(node).failDisk(mode)) {
+            return () -> { };
+        }
+        sim.trace("nemesis: disk of n" + node + " now " + mode.flag());
+        return () -> {
+            sim.trace("nemesis: repair the disk of n" + node);
+            sim.node(node).repairDisk();
         };
     }
 
@@ -222,9 +275,30 @@ final class Nemesis {
     private Runnable partition() {
         long[] order = shuffledNodes();
         int n = order.length;
-        int shape = random.nextInt(5);
+        int shape = random.nextInt(params.oneWayLinks ? 7 : 5);
         String description;
         switch (shape) {
+            case 5 -> {
+                // One way: a member hears nobody, but everybody hears it (or the reverse): Jepsen's one-way cut.
+                long lone = sim.currentLeader() != 0 && random.nextBoolean() ? sim.currentLeader() : order[0];
+                boolean deaf = random.nextBoolean();
+                for (long other : othersThan(order, lone)) {
+                    if (deaf) {
+                        sim.network().cutLink(other, lone);
+                    } else {
+                        sim.network().cutLink(lone, other);
+                    }
+                }
+                description = "one-way: n" + lone + (deaf ? " hears nobody" : " is heard by nobody");
+                sim.count("one-way-partitions");
+            }
+            case 6 -> {
+                long from = order[0];
+                long to = order[1];
+                sim.network().cutLink(from, to);
+                description = "one-way: n" + to + " drops what arrives from n" + from;
+                sim.count("one-way-partitions");
+            }
             case 0 -> {
                 int majority = n / 2 + 1;
                 long[] a = Arrays.copyOfRange(order, 0, majority);
@@ -337,6 +411,10 @@ final class Nemesis {
      * the followers may not yet hold what it just counted as committed.
      */
     void onLeaderFirstCommit(int leader) {
+        if (awaitingRecoveryFromPowerLoss) {
+            awaitingRecoveryFromPowerLoss = false;
+            sim.count("recovered-after-power-loss");
+        }
         if (schedule != null || !active || params.strikeNewLeaderProbability == 0 || crashed[leader]
                 || random.nextDouble() >= params.strikeNewLeaderProbability) {
             return;
@@ -462,6 +540,9 @@ final class Nemesis {
                 restart(i);
             }
             resume(i);
+            if (params.diskFaults) {
+                sim.node(i).repairDisk();
+            }
         }
         sim.trace("nemesis: healed everything");
     }

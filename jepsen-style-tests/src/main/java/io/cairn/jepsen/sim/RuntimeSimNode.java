@@ -7,6 +7,7 @@ import io.cairn.raft.core.Ready;
 import io.cairn.raft.core.Role;
 import io.cairn.raft.core.Tracer;
 import io.cairn.raft.core.confchange.ConfigChange;
+import io.cairn.raft.log.FaultFileIO;
 import io.cairn.raft.log.SegmentedLog;
 import io.cairn.raft.server.RaftException;
 import io.cairn.raft.server.RaftGroup;
@@ -47,6 +48,11 @@ final class RuntimeSimNode extends MemberLife {
     private final RaftConfig config;
     private final SplittableRandom random;
     private final SimFileIO disk = new SimFileIO();
+    /** What the member's log and snapshots run on: the simulated disk, which the nemesis can make fail. */
+    private final FaultFileIO faults = new FaultFileIO(disk);
+    private boolean failStopped;
+    /** After a restart on a repaired disk: the leader's commit index then, to count the member catching up. */
+    private long catchUpTarget = -1;
     private SimRuntimeEnvironment env;
     private RaftServer server;
     private RaftGroup group;
@@ -106,7 +112,7 @@ final class RuntimeSimNode extends MemberLife {
         env = new SimRuntimeEnvironment(sim.events(), random.split(), sim.params().tickMicros[id - 1],
                 sim::fsyncLatency);
         try {
-            SegmentedLog segmented = SegmentedLog.open(DATA.resolve("log"), disk,
+            SegmentedLog segmented = SegmentedLog.open(DATA.resolve("log"), faults,
                     SegmentedLog.Options.defaults().withSegmentSizeBytes(32 << 10).withPreallocate(false));
             if (segmented.recoveryReport().tornTailCut()) {
                 sim.count("torn-tail-cut");
@@ -130,11 +136,11 @@ final class RuntimeSimNode extends MemberLife {
                     return sim.tracerFor(id);
                 }
             };
-            server = RaftServer.start(RaftServer.Options.defaults(id, DATA, disk)
+            server = RaftServer.start(RaftServer.Options.defaults(id, DATA, faults)
                     .withTickNanos(10_000_000L).withInjectedBugs(config.injectedBugs).withObserver(observer),
                     log, transport, env, new SimpleMeterRegistry());
-            // Nothing in these seeds makes a member fail on purpose: stopping itself means a check inside it failed.
-            server.onFatal(cause -> sim.violation("n" + id + " stopped itself (fail-stop): " + cause));
+            int life = incarnation;
+            server.onFatal(cause -> onFailStop(life, cause));
             registers.clear();
             group = server.openGroup(GROUP, config, registers);
             var r = log.recovered();
@@ -180,6 +186,49 @@ final class RuntimeSimNode extends MemberLife {
     @Override
     public void decommission() {
         removed = true;
+        crash();
+    }
+
+    @Override
+    public void retire() {
+        removed = true;
+    }
+
+    @Override
+    public boolean failDisk(FaultFileIO.Mode mode) {
+        if (!up) {
+            return false;
+        }
+        faults.setMode(mode);
+        return true;
+    }
+
+    @Override
+    public void repairDisk() {
+        faults.setMode(FaultFileIO.Mode.WORKING);
+        if (failStopped && !up && !removed) {
+            failStopped = false;
+            sim.trace("n" + id + " restarted on a repaired disk");
+            start();
+            catchUpTarget = sim.leaderCommit();
+        }
+    }
+
+    /**
+     * The member stopped itself. Expected only while its disk fails: then it is down (its process exited, losing
+     * what was not synced) until the disk is repaired. Anything else means a check inside it failed.
+     */
+    private void onFailStop(int life, Throwable cause) {
+        if (life != incarnation || !up) {
+            return;
+        }
+        if (faults.mode() == FaultFileIO.Mode.WORKING) {
+            sim.violation("n" + id + " stopped itself (fail-stop): " + cause);
+            return;
+        }
+        sim.count("fail-stop-after-io-error");
+        sim.trace("n" + id + " stopped itself after a disk error: " + cause);
+        failStopped = true;
         crash();
     }
 
@@ -235,6 +284,10 @@ final class RuntimeSimNode extends MemberLife {
             sim.onLeaderFirstCommit(this);
         }
         commitSeen = commit;
+        if (catchUpTarget > 0 && commit >= catchUpTarget) {
+            catchUpTarget = -1;
+            sim.count("restarted-member-caught-up");
+        }
         sim.afterReady();
     }
 

@@ -46,6 +46,18 @@ interface SimMember {
     /** Removed from the group: stopped for good. */
     void decommission();
 
+    /** Removed from the group, but left running (it may campaign with its old configuration). */
+    void retire();
+
+    /** Makes the member's disk fail as {@code mode} says; false where disks cannot fail (the core-only runtime). */
+    default boolean failDisk(io.cairn.raft.log.FaultFileIO.Mode mode) {
+        return false;
+    }
+
+    /** A working disk again; a member that stopped itself because of it is started again. */
+    default void repairDisk() {
+    }
+
     void clientWrite(long opId, int key, long value, Consumer<Reply> reply);
 
     void clientRead(int key, Consumer<Reply> reply);

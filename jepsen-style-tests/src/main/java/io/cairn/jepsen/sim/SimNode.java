@@ -88,6 +88,12 @@ final class SimNode extends MemberLife {
         crash();
     }
 
+    /** The member was removed from the group but keeps running (until a crash, after which it stays down). */
+    @Override
+    public void retire() {
+        removed = true;
+    }
+
 
     @Override
     public RaftNode core() {

@@ -71,6 +71,16 @@ public final class SimParams {
     public final long meanOperationGapMicros;
     /** Ticks of idleness after which a leader quiesces its group (0: never). */
     public final int quiesceTicks;
+    /** Partitions may cut one direction of a link only (a member that cannot hear, or cannot be heard). */
+    public final boolean oneWayLinks;
+    /** Some faults are two at once (both injected at the same instant, healed together). */
+    public final boolean simultaneousFaults;
+    /** One kind of fault cuts the power of every member at the same instant. */
+    public final boolean powerLossAll;
+    /** Real-runtime seeds only: a member's disk fails (EIO on sync or write, ENOSPC) until it is repaired. */
+    public final boolean diskFaults;
+    /** A member removed from the group keeps running (and campaigning) instead of shutting down. */
+    public final boolean removedKeepRunning;
 
     public SimParams(long seed) {
         this(seed, -1);
@@ -142,6 +152,12 @@ public final class SimParams {
         boolean duplicateHeavy = r.nextInt(6) == 0;
         duplicateProbability = duplicateHeavy ? 0.1 + r.nextDouble() * 0.2 : drawnDuplicateProbability;
         lateDuplicateMaxMicros = duplicateHeavy && r.nextBoolean() ? electionTicks * 10_000L * (1 + r.nextInt(4)) : 0;
+        // The wider faults of raft-core V, drawn after everything else so that earlier seeds keep their runs.
+        oneWayLinks = partitions && r.nextInt(3) == 0;
+        simultaneousFaults = r.nextInt(3) == 0;
+        powerLossAll = crashes && r.nextInt(4) == 0;
+        diskFaults = realRuntime && r.nextInt(3) < 2;
+        removedKeepRunning = membershipChanges && r.nextBoolean();
     }
 
     /** The highest member id a run can use. */
@@ -169,6 +185,9 @@ public final class SimParams {
                 + " membership=" + membershipChanges + " transfers=" + transfers + " snapshot="
                 + snapshotThresholdEntries + "/" + snapshotRetainEntries + " reads=" + (leaseReads ? "lease" : "read-index")
                 + " runtime=" + (realRuntime ? "real" : "core") + " quiesce=" + quiesceTicks + " check-quorum=" + checkQuorum + " pre-vote=" + preVote + " survive-crash="
-                + String.format(Locale.ROOT, "%.2f", messageSurvivesCrashProbability);
+                + String.format(Locale.ROOT, "%.2f", messageSurvivesCrashProbability)
+                + (oneWayLinks ? " one-way" : "") + (simultaneousFaults ? " two-at-once" : "")
+                + (powerLossAll ? " power-loss-all" : "") + (diskFaults ? " disk-faults" : "")
+                + (removedKeepRunning ? " removed-keep-running" : "");
     }
 }

@@ -53,7 +53,10 @@ public final class Simulation {
             RaftEvent.LEARNER_PROMOTED.counterName(), RaftEvent.REMOVED_LEADER_STEPPED_DOWN.counterName(),
             RaftEvent.LEASE_READ_SERVED.counterName(), "torn-tail-cut", RaftEvent.QUIESCED.counterName(),
             RaftEvent.WOKE.counterName(), RaftEvent.PROPOSAL_FORWARDED.counterName(),
-            RaftEvent.FORWARD_OUTCOME_UNKNOWN.counterName(), RaftEvent.FORWARD_DUPLICATE_DROPPED.counterName());
+            RaftEvent.FORWARD_OUTCOME_UNKNOWN.counterName(), RaftEvent.FORWARD_DUPLICATE_DROPPED.counterName(),
+            // the wider faults of raft-core V
+            "fail-stop-after-io-error", "restarted-member-caught-up", "recovered-after-power-loss",
+            "one-way-partitions", "two-faults-at-once", RaftEvent.REMOVED_MEMBER_CAMPAIGN_IGNORED.counterName());
 
     private static final long CONVERGE_LIMIT_MICROS = 10_000_000;
     private static final long WORKLOAD_LIMIT_MICROS = 60_000_000;
@@ -382,8 +385,13 @@ public final class Simulation {
             for (int i = 1; i <= params.maxNodes(); i++) {
                 SimMember n = nodes[i];
                 if (n.started() && !n.removed() && !c.isMember(i)) {
-                    trace("n" + i + " was removed from the group; it shuts down");
-                    events.after(0, n::decommission);
+                    if (params.removedKeepRunning) {
+                        trace("n" + i + " was removed from the group; it keeps running");
+                        n.retire();
+                    } else {
+                        trace("n" + i + " was removed from the group; it shuts down");
+                        events.after(0, n::decommission);
+                    }
                 }
             }
         }
@@ -436,12 +444,18 @@ public final class Simulation {
         long bestTerm = -1;
         for (int i = 1; i <= params.maxNodes(); i++) {
             SimMember n = nodes[i];
-            if (n.up() && !n.paused() && n.core().role() == Role.LEADER && n.core().term() > bestTerm) {
+            if (n.up() && !n.paused() && !n.removed() && n.core().role() == Role.LEADER && n.core().term() > bestTerm) {
                 best = i;
                 bestTerm = n.core().term();
             }
         }
         return best;
+    }
+
+    /** The commit index of the current leader, or 0 when none leads. */
+    long leaderCommit() {
+        int leader = currentLeader();
+        return leader == 0 ? 0 : nodes[leader].core().log().committed();
     }
 
     void onSoftState(SimMember node, SoftState s) {

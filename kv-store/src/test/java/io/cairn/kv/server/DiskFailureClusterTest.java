@@ -31,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * there. Restarted on a working disk, the failed member catches up.
  */
 class DiskFailureClusterTest {
-    private static final Pattern LISTENING = Pattern.compile("member (\\d+) listening on");
-    private static final Pattern SEES_LEADER = Pattern.compile("sees leader (\\d+) in term (\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("member (-?\\d+) listening on");
+    private static final Pattern SEES_LEADER = Pattern.compile("sees leader (-?\\d+) in term (\\d+)");
 
     @TempDir
     Path dir;

@@ -53,6 +53,11 @@ public enum RaftEvent {
     /** A follower could not learn what became of a proposal it forwarded (the leader changed or was silent). */
     FORWARD_OUTCOME_UNKNOWN("forward-outcome-unknown"),
     /**
+     * A (pre-)vote request from a member outside this member's configuration (one removed and still running) was
+     * ignored or refused: a removed member cannot disrupt the group it left.
+     */
+    REMOVED_MEMBER_CAMPAIGN_IGNORED("removed-member-campaign-ignored"),
+    /**
      * A follower's leader vouched for entries the follower acknowledged and no longer has: its storage was lost
      * (a wiped data directory restarted under the same member id, or a disk that lost synced data). Raft's
      * safety assumes it never happens; the member must be removed and added back as a new one.

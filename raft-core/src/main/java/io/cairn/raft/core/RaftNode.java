@@ -478,6 +478,7 @@ public final class RaftNode {
                         m.type(), idString(m.from()), m.term(), idString(lead), electionElapsed,
                         config.electionTicks);
             }
+            countNonMemberCampaign(m);
             return false;
         }
         if (m.type() == MessageType.PRE_VOTE) {
@@ -508,6 +509,7 @@ public final class RaftNode {
                 trace("reject pre-vote from %s: its term %d is below ours %d", idString(m.from()), m.term(), term);
             }
             tracer.event(id, RaftEvent.PRE_VOTE_REJECTED);
+            countNonMemberCampaign(m);
             send(Message.voteResponse(MessageType.PRE_VOTE_RESPONSE, id, m.from(), term, true));
         } else if (tracing()) {
             trace("ignore %s from %s: its term %d is below ours %d", m.type(), idString(m.from()), m.term(), term);
@@ -541,6 +543,7 @@ public final class RaftNode {
                 trace("reject vote from %s at term %d: a leader was heard from %d ticks ago (lease of %d ticks)",
                         idString(m.from()), m.term(), leaderContactElapsed, config.electionTicks);
             }
+            countNonMemberCampaign(m);
             send(Message.voteResponse(m.type().voteResponse(), id, m.from(), term, true));
             return;
         }
@@ -573,7 +576,15 @@ public final class RaftNode {
         if (preVote) {
             tracer.event(id, RaftEvent.PRE_VOTE_REJECTED);
         }
+        countNonMemberCampaign(m);
         send(Message.voteResponse(m.type().voteResponse(), id, m.from(), term, true));
+    }
+
+    /** A vote request that was not granted: counted apart when it came from outside our configuration. */
+    private void countNonMemberCampaign(Message m) {
+        if (!configuration.isMember(m.from())) {
+            tracer.event(id, RaftEvent.REMOVED_MEMBER_CAMPAIGN_IGNORED);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------
