@@ -147,6 +147,18 @@ final class RuntimeSimNode extends MemberLife {
             sim.checker().onStart(id, r.snapshot() == null ? 0 : r.snapshot().index(), r.entries(),
                     r.hardState().commit());
         } catch (IOException | InterruptedException e) {
+            if (faults.mode() != FaultFileIO.Mode.WORKING) {
+                // Its disk still fails: the process exits at start, as a real one would; it comes back once repaired.
+                sim.trace("n" + id + " cannot start on its failing disk: " + e);
+                incarnation++;
+                up = false;
+                failStopped = true;
+                env.stop();
+                server = null;
+                group = null;
+                core = null;
+                return;
+            }
             throw new IllegalStateException("n" + id + " could not start: " + e, e);
         }
     }
