@@ -2,7 +2,6 @@ package io.cairn.jepsen.sim;
 
 import io.cairn.raft.core.Entry;
 import io.cairn.raft.core.EntryType;
-import io.cairn.raft.core.InjectedBug;
 import io.cairn.raft.core.Message;
 import io.cairn.raft.core.MessageType;
 import io.cairn.raft.core.ProposeResult;
@@ -226,7 +225,7 @@ final class SimNode extends MemberLife {
      * still queued are delivered first, so a leader that slept through its lease cannot serve from it.
      */
     private void catchUpTimerForLease() {
-        if (config.readMode != io.cairn.raft.core.ReadMode.LEASE || config.bug(InjectedBug.LEASE_STALE_CLOCK)) {
+        if (config.readMode != io.cairn.raft.core.ReadMode.LEASE) {
             return;
         }
         ArrayDeque<Runnable> timers = deferred.get(Source.TIMER);
@@ -434,21 +433,6 @@ final class SimNode extends MemberLife {
     }
 
     private void handlePersist(Ready r, Map<Integer, Long> installed) {
-        if (r.mustPersist() && config.bug(InjectedBug.ACK_BEFORE_FSYNC)) {
-            // The injected runtime bug: the write is queued, but acknowledged before it is durable.
-            SimDisk.Write w = new SimDisk.Write(r.hardState, r.entries, r.snapshot, installed);
-            w.completesAtMicros = Math.max(sim.events().now(), disk.lastCompletionMicros()) + sim.fsyncLatency();
-            disk.enqueue(w);
-            int inc = incarnation;
-            sim.events().at(w.completesAtMicros, () -> whenRunning(Source.DISK, () -> completeQuietly(inc)));
-            for (Message m : r.messagesAfterPersist) {
-                sendPeer(m);
-            }
-            if (!r.entries.isEmpty()) {
-                core.persisted(r.persistIndex(), r.persistTerm());
-            }
-            return;
-        }
         if (r.mustPersist()) {
             SimDisk.Write w = new SimDisk.Write(r.hardState, r.entries, r.snapshot, installed);
             w.afterPersist.addAll(r.messagesAfterPersist);
@@ -462,12 +446,6 @@ final class SimNode extends MemberLife {
             for (Message m : r.messagesAfterPersist) {
                 sendPeer(m);
             }
-        }
-    }
-
-    private void completeQuietly(int inc) {
-        if (inc == incarnation && disk.hasQueued()) {
-            disk.completeOldest();
         }
     }
 

@@ -107,6 +107,11 @@ final class SimRuntimeEnvironment implements RuntimeEnvironment {
         return () -> events.now() * 1_000 * 10_000 / tickMicros;
     }
 
+    @Override
+    public boolean acceptsInjectedBugs() {
+        return true;
+    }
+
     /** Completions run as events of their own, in order, like the production callback thread. */
     @Override
     public java.util.concurrent.Executor newCallbackExecutor(String name) {

@@ -137,7 +137,7 @@ final class GroupRuntime {
     /** A message from the transport; dropped if the loop's queue is full (Raft retransmits). */
     void deliver(Message m) {
         loop.trySubmit(() -> {
-            if (m.type() == MessageType.READ_INDEX && config.readMode == ReadMode.LEASE) {
+            if (m.type() == MessageType.READ_INDEX && leaseNeedsFreshTicks()) {
                 catchUpTicks(); // the lease contract: every elapsed tick before any read (decision 0005)
             }
             core.step(m);
@@ -292,7 +292,7 @@ final class GroupRuntime {
     CompletableFuture<Void> readIndex() {
         CompletableFuture<Void> f = new CompletableFuture<>();
         submit(() -> {
-            if (config.readMode == ReadMode.LEASE) {
+            if (leaseNeedsFreshTicks()) {
                 catchUpTicks();
             }
             long id = nextReadId++;
@@ -384,6 +384,14 @@ final class GroupRuntime {
     // ---------------------------------------------------------------------------------------------------
     // The loop: ticks and Ready
     // ---------------------------------------------------------------------------------------------------
+
+    /**
+     * Lease reads must see every tick that elapsed (decision 0005); the injected bug {@code lease-stale-clock}
+     * (simulator only) skips that, so a leader that slept through its lease serves from it.
+     */
+    private boolean leaseNeedsFreshTicks() {
+        return config.readMode == ReadMode.LEASE && !config.bug(io.cairn.raft.core.InjectedBug.LEASE_STALE_CLOCK);
+    }
 
     /** Ticks the core once per elapsed tick interval (catching up after a stall, capped). */
     private void catchUpTicks() {

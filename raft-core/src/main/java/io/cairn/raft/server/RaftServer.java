@@ -114,6 +114,7 @@ public final class RaftServer implements AutoCloseable {
     /** Starts a member: begins receiving on {@code transport}; groups are opened afterwards. */
     public static RaftServer start(Options options, LogStorage log, Transport transport, RuntimeEnvironment env,
             MeterRegistry metrics) throws InterruptedException {
+        refuseInjectedBugs(options.injectedBugs(), env);
         RaftServer s = new RaftServer(options, log, transport, env, metrics);
         transport.start(s.new Router());
         LOG.info("member {} listening on {}", options.memberId(), transport.localAddress());
@@ -138,6 +139,7 @@ public final class RaftServer implements AutoCloseable {
         applier.onFatal(e -> failStop("the apply thread of group " + groupId + " (" + e + ")", e));
         long applied = restoreState(stateMachine, applier, recovered.snapshot());
         applier.setApplied(applied);
+        refuseInjectedBugs(config.injectedBugs, env);
         RaftConfig effective = config.toBuilder().injectedBugs(options.injectedBugs()).build();
         GroupRuntime g = new GroupRuntime(groupId, effective, stateMachine, recovered, applied, env, writer, applier,
                 transport, gm, options.tickNanos(), options.inboxCapacity(),
@@ -173,6 +175,13 @@ public final class RaftServer implements AutoCloseable {
         }
         applier.restore(applier.snapshotFile(snapshot));
         return snapshot.index();
+    }
+
+    /** Injected bugs exist to prove the simulator's checks: a member on real threads refuses them. */
+    private static void refuseInjectedBugs(Set<InjectedBug> bugs, RuntimeEnvironment env) {
+        if (!bugs.isEmpty() && !env.acceptsInjectedBugs()) {
+            throw new IllegalArgumentException("injected bugs " + bugs + " are for the simulator only");
+        }
     }
 
     /** Where member {@code id} listens (for groups that will contact it). */

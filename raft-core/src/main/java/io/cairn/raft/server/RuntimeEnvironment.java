@@ -66,6 +66,14 @@ public interface RuntimeEnvironment {
      * the seed in the simulator. */
     io.cairn.raft.core.RandomSource random(String name);
 
+    /**
+     * Whether members on this environment may run with injected bugs ({@link io.cairn.raft.core.InjectedBug}):
+     * only a simulated environment says yes, so no production member can be started with one.
+     */
+    default boolean acceptsInjectedBugs() {
+        return false;
+    }
+
     /** Real threads and the system clock. */
     static RuntimeEnvironment production() {
         return ThreadEnvironment.INSTANCE;
