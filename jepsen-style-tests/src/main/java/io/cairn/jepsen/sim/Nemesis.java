@@ -26,12 +26,24 @@ final class Nemesis {
     private final boolean[] crashed;
     private final boolean[] paused;
     private int faults;
+    private final boolean pauseLeaders;
+    /** The shortest the fault just injected may last (0: as drawn). */
+    private long faultMinMicros;
     /** The next member id that may join. */
     private int nextSpare;
     /** When not null, the only faults: no random ones, no strikes, no random operator. */
     private final FaultSchedule schedule;
 
     Nemesis(Simulation sim, SimParams params, SplittableRandom random, FaultSchedule schedule) {
+        this(sim, params, random, schedule, false);
+    }
+
+    /**
+     * With {@code pauseLeaders}, half the faults pause the leader for longer than an election timeout, whatever
+     * the seed's fault kinds: the weighting for a bug that only a paused leader shows (a stale lease clock).
+     */
+    Nemesis(Simulation sim, SimParams params, SplittableRandom random, FaultSchedule schedule, boolean pauseLeaders) {
+        this.pauseLeaders = pauseLeaders;
         this.sim = sim;
         this.params = params;
         this.random = random;
@@ -147,7 +159,9 @@ final class Nemesis {
                 };
             }
             Runnable healAll = heal;
-            sim.events().after(exp(params.faultMeanMicros), () -> {
+            long duration = Math.max(exp(params.faultMeanMicros), faultMinMicros);
+            faultMinMicros = 0;
+            sim.events().after(duration, () -> {
                 if (active) {
                     healAll.run();
                     scheduleNext();
@@ -162,6 +176,12 @@ final class Nemesis {
 
     /** Injects one fault of an enabled kind and returns what heals it. */
     private Runnable inject() {
+        if (pauseLeaders && random.nextBoolean() && sim.currentLeader() != 0) {
+            faults++;
+            // Long enough for clients to time out on it and ask it again after a new leader has committed.
+            faultMinMicros = params.requestTimeoutMicros * (2 + random.nextInt(3));
+            return pause(sim.currentLeader());
+        }
         List<String> names = new ArrayList<>();
         if (params.partitions) {
             names.add("partition");

@@ -51,6 +51,8 @@ final class RuntimeSimNode extends MemberLife {
     /** What the member's log and snapshots run on: the simulated disk, which the nemesis can make fail. */
     private final FaultFileIO faults = new FaultFileIO(disk);
     private boolean failStopped;
+    /** Sectors scrambled by crashes since the member last started. */
+    private int scrambledSinceStart;
     /** After a restart on a repaired disk: the leader's commit index then, to count the member catching up. */
     private long catchUpTarget = -1;
     private SimRuntimeEnvironment env;
@@ -116,8 +118,12 @@ final class RuntimeSimNode extends MemberLife {
                     SegmentedLog.Options.defaults().withSegmentSizeBytes(32 << 10).withPreallocate(false));
             if (segmented.recoveryReport().tornTailCut()) {
                 sim.count("torn-tail-cut");
+                if (scrambledSinceStart > 0) {
+                    sim.count("scrambled-tail-cut");
+                }
                 sim.trace("n" + id + " recovery cut a torn tail: " + segmented.recoveryReport());
             }
+            scrambledSinceStart = 0;
             log = new ObservedLogStorage(segmented, GROUP);
             SimTransport transport = new SimTransport(sim, this);
             ReadyObserver observer = new ReadyObserver() {
@@ -140,7 +146,8 @@ final class RuntimeSimNode extends MemberLife {
                     .withTickNanos(10_000_000L).withInjectedBugs(config.injectedBugs).withObserver(observer),
                     log, transport, env, new SimpleMeterRegistry());
             int life = incarnation;
-            server.onFatal(cause -> onFailStop(life, cause));
+            long failuresBefore = faults.injectedFailures();
+            server.onFatal(cause -> onFailStop(life, failuresBefore, cause));
             registers.clear();
             group = server.openGroup(GROUP, config, registers);
             var r = log.recovered();
@@ -172,8 +179,14 @@ final class RuntimeSimNode extends MemberLife {
         up = false;
         paused = false;
         env.stop();
-        int torn = disk.crash(random, true);
-        sim.trace("n" + id + " crashed; " + torn + " files torn");
+        if (sim.params().sectorTears) {
+            int scrambled = disk.crashTearingSectors(random);
+            scrambledSinceStart += scrambled;
+            sim.trace("n" + id + " crashed; unsynced sectors torn in any order, " + scrambled + " scrambled");
+        } else {
+            int torn = disk.crash(random, true);
+            sim.trace("n" + id + " crashed; " + torn + " files torn");
+        }
         server = null;
         group = null;
         core = null;
@@ -227,21 +240,27 @@ final class RuntimeSimNode extends MemberLife {
     }
 
     /**
-     * The member stopped itself. Expected only while its disk fails: then it is down (its process exited, losing
+     * The member stopped itself. Expected only after its disk failed an operation (the stop may come a little later,
+     * even after the disk was repaired, e.g. when the member was paused meanwhile): then it is down (its process exited, losing
      * what was not synced) until the disk is repaired. Anything else means a check inside it failed.
      */
-    private void onFailStop(int life, Throwable cause) {
+    private void onFailStop(int life, long failuresAtStart, Throwable cause) {
         if (life != incarnation || !up) {
             return;
         }
-        if (faults.mode() == FaultFileIO.Mode.WORKING) {
-            sim.violation("n" + id + " stopped itself (fail-stop): " + cause);
+        if (faults.injectedFailures() == failuresAtStart) {
+            sim.violation("n" + id + " stopped itself (fail-stop) with no disk error: " + cause);
             return;
         }
         sim.count("fail-stop-after-io-error");
         sim.trace("n" + id + " stopped itself after a disk error: " + cause);
         failStopped = true;
         crash();
+        if (faults.mode() == FaultFileIO.Mode.WORKING) {
+            // The disk was repaired before the stop took effect (the member was paused meanwhile): nobody will
+            // repair it again, so the member comes back as it would have then.
+            sim.events().after(1_000, this::repairDisk);
+        }
     }
 
     /** Runs {@code action} on this member later (as its runtime would, on one of its threads). */

@@ -92,6 +92,47 @@ public final class SimFileIO implements FileIO {
         return torn;
     }
 
+    /** The unit a disk writes atomically, at best. */
+    static final int SECTOR_BYTES = 512;
+
+    /**
+     * A power cut on a disk that writes sectors in any order: of every file's bytes written since its last sync, each
+     * sector independently reached the platter or not, and one in sixteen of those being written when the power
+     * failed holds garbage (scrambled). Synced bytes are never touched. Returns how many sectors were scrambled.
+     */
+    public int crashTearingSectors(SplittableRandom random) {
+        int scrambled = 0;
+        for (SimFile f : files.values()) {
+            int to = Math.min(f.dirtyTo, f.current.length);
+            if (f.dirty() && f.dirtyFrom < to) {
+                byte[] d = f.durable;
+                for (int sector = f.dirtyFrom / SECTOR_BYTES * SECTOR_BYTES; sector < to; sector += SECTOR_BYTES) {
+                    int from = Math.max(sector, f.dirtyFrom);
+                    int end = Math.min(sector + SECTOR_BYTES, to);
+                    int fate = random.nextInt(32);
+                    if (fate >= 16) {
+                        continue; // never written
+                    }
+                    if (d.length < end) {
+                        d = Arrays.copyOf(d, end);
+                    }
+                    if (fate == 0) {
+                        for (int i = from; i < end; i++) {
+                            d[i] = (byte) random.nextInt(256);
+                        }
+                        scrambled++;
+                    } else {
+                        System.arraycopy(f.current, from, d, from, end - from);
+                    }
+                }
+                f.durable = d;
+            }
+            f.current = f.durable.clone();
+            f.clean();
+        }
+        return scrambled;
+    }
+
     private static Path key(Path p) {
         return p.toAbsolutePath().normalize();
     }

@@ -81,6 +81,8 @@ public final class SimParams {
     public final boolean diskFaults;
     /** A member removed from the group keeps running (and campaigning) instead of shutting down. */
     public final boolean removedKeepRunning;
+    /** Real-runtime seeds only: a crash tears any sectors of the unsynced bytes (in any order, some scrambled). */
+    public final boolean sectorTears;
 
     public SimParams(long seed) {
         this(seed, -1);
@@ -158,6 +160,7 @@ public final class SimParams {
         powerLossAll = crashes && r.nextInt(4) == 0;
         diskFaults = realRuntime && r.nextInt(3) < 2;
         removedKeepRunning = membershipChanges && r.nextBoolean();
+        sectorTears = realRuntime && r.nextBoolean();
     }
 
     /** The highest member id a run can use. */
@@ -188,6 +191,6 @@ public final class SimParams {
                 + String.format(Locale.ROOT, "%.2f", messageSurvivesCrashProbability)
                 + (oneWayLinks ? " one-way" : "") + (simultaneousFaults ? " two-at-once" : "")
                 + (powerLossAll ? " power-loss-all" : "") + (diskFaults ? " disk-faults" : "")
-                + (removedKeepRunning ? " removed-keep-running" : "");
+                + (removedKeepRunning ? " removed-keep-running" : "") + (sectorTears ? " sector-tears" : "");
     }
 }

@@ -56,7 +56,7 @@ public final class Simulation {
             RaftEvent.FORWARD_OUTCOME_UNKNOWN.counterName(), RaftEvent.FORWARD_DUPLICATE_DROPPED.counterName(),
             // the wider faults of raft-core V
             "fail-stop-after-io-error", "restarted-member-caught-up", "recovered-after-power-loss",
-            "one-way-partitions", "two-faults-at-once", RaftEvent.REMOVED_MEMBER_CAMPAIGN_IGNORED.counterName());
+            "one-way-partitions", "two-faults-at-once", "scrambled-tail-cut", RaftEvent.REMOVED_MEMBER_CAMPAIGN_IGNORED.counterName());
 
     private static final long CONVERGE_LIMIT_MICROS = 10_000_000;
     private static final long WORKLOAD_LIMIT_MICROS = 60_000_000;
@@ -83,6 +83,8 @@ public final class Simulation {
     private String violation;
     /** Whether the members run the real runtime (the seed's draw, or forced for a runtime bug). */
     private final boolean realRuntime;
+    /** Whether reads use leases (the seed's draw, or forced for the injected stale-clock bug). */
+    private final boolean realLeaseReads;
     private boolean stopped;
     private int leadersElected;
     private Configuration lastSeenConfig;
@@ -125,8 +127,13 @@ public final class Simulation {
         // A bug injected into the real runtime (not the core) fires only where the runtime runs: most such seeds
         // run it, so that 300 seeds still catch it. Decided apart from the seed's other draws, which stay as they are.
         boolean runtimeBug = bugs.contains(InjectedBug.LEASE_STALE_CLOCK) || bugs.contains(InjectedBug.ACK_BEFORE_FSYNC);
-        this.realRuntime = params.realRuntime
-                || runtimeBug && new SplittableRandom(seed ^ 0x72756E74696D65L).nextInt(10) < 8;
+        SplittableRandom weighting = new SplittableRandom(seed ^ 0x72756E74696D65L);
+        this.realRuntime = params.realRuntime || runtimeBug && weighting.nextInt(10) < 8;
+        // A stale clock matters only to lease reads: most seeds with that bug read from leases.
+        boolean leaseReads = params.leaseReads
+                || bugs.contains(InjectedBug.LEASE_STALE_CLOCK) && weighting.nextInt(10) < 8;
+        this.realLeaseReads = leaseReads;
+        boolean pauseLeaders = bugs.contains(InjectedBug.LEASE_STALE_CLOCK) && weighting.nextInt(10) < 8;
         for (int i = 1; i <= params.maxNodes(); i++) {
             // Members beyond the initial ones join later: they start with no configuration and learn it.
             RaftConfig config = RaftConfig.builder(i, i <= params.nodes ? ids : new long[0])
@@ -138,8 +145,8 @@ public final class Simulation {
                     .uncommittedBytesMax(Math.max(params.messageBytesMax, 1L << 20))
                     .snapshotThresholdEntries(params.snapshotThresholdEntries)
                     .snapshotRetainEntries(params.snapshotRetainEntries)
-                    .readMode(params.leaseReads ? ReadMode.LEASE : ReadMode.READ_INDEX)
-                    .checkQuorum(params.checkQuorum)
+                    .readMode(leaseReads ? ReadMode.LEASE : ReadMode.READ_INDEX)
+                    .checkQuorum(params.checkQuorum || leaseReads)
                     .preVote(params.preVote)
                     .quiesceTicks(params.quiesceTicks)
                     .injectedBugs(bugs)
@@ -148,7 +155,7 @@ public final class Simulation {
                     : new SimNode(i, this, config, root.split());
         }
         this.workload = new Workload(this, params, workloadRandom, history);
-        this.nemesis = new Nemesis(this, params, nemesisRandom, schedule);
+        this.nemesis = new Nemesis(this, params, nemesisRandom, schedule, pauseLeaders);
     }
 
     public SimParams params() {
@@ -164,7 +171,8 @@ public final class Simulation {
     /** Runs the seed to the end (or to its first violation). */
     public SimResult run() {
         trace("seed " + seed + ": " + params + (realRuntime && !params.realRuntime
-                ? " (runtime=real: the injected bug lives there)" : ""));
+                ? " (runtime=real: the injected bug lives there)" : "")
+                + (realLeaseReads && !params.leaseReads ? " (reads=lease, check-quorum: for the injected bug)" : ""));
         try {
             for (int i = 1; i <= params.nodes; i++) {
                 nodes[i].start();

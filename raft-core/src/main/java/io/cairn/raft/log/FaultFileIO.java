@@ -96,11 +96,20 @@ public final class FaultFileIO extends ForwardingFileIO {
         }
     }
 
+    /** How many operations this disk failed on purpose so far. */
+    public long injectedFailures() {
+        return injectedFailures.get();
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong injectedFailures = new java.util.concurrent.atomic.AtomicLong();
+
     private IOException eio(String what, Path path) {
+        injectedFailures.incrementAndGet();
         return new IOException(what + " of " + path + " failed: Input/output error (EIO, injected disk fault)");
     }
 
     private IOException enospc(Path path) {
+        injectedFailures.incrementAndGet();
         return new IOException("write to " + path + " failed: No space left on device (ENOSPC, injected disk fault)");
     }
 
