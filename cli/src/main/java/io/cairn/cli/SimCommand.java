@@ -50,6 +50,7 @@ final class SimCommand implements Callable<Integer> {
         // already tells those events (a torn tail cut on recovery included). Its errors too: a disk fault's fail-stop
         // is expected there (the trace says so), and any other stop is reported as the seed's violation.
         System.setProperty("org.slf4j.simpleLogger.log.io.cairn.raft", "off");
+        System.setProperty("org.slf4j.simpleLogger.log.io.cairn.kv", "off"); // the KV store of state=kv seeds
         Set<InjectedBug> injected = EnumSet.noneOf(InjectedBug.class);
         for (String name : bugs) {
             try {

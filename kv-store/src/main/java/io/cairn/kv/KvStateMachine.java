@@ -32,7 +32,7 @@ import java.util.function.Function;
  * thread through {@link #read}, which holds off a restore while they run (a restore closes one RocksDB and opens
  * another in its place).
  */
-final class KvStateMachine implements FileSnapshotStateMachine {
+public final class KvStateMachine implements FileSnapshotStateMachine {
     private final Path storeDir;
     private final Path scratch;
     private final KvLimits limits;
@@ -43,6 +43,14 @@ final class KvStateMachine implements FileSnapshotStateMachine {
     /** The member's lease clock, told of every applied lease command; null until attached. */
     private volatile Lessor lessor;
 
+    /**
+     * The store in {@code storeDir} as a state machine, for a program that runs its own Raft group (the
+     * simulator); {@code cairn kv} members get theirs from {@link KvStore}.
+     */
+    public static KvStateMachine open(Path storeDir, Path scratch, KvLimits limits) {
+        return new KvStateMachine(storeDir, scratch, limits);
+    }
+
     KvStateMachine(Path storeDir, Path scratch, KvLimits limits) {
         this.storeDir = storeDir;
         this.scratch = scratch;
@@ -51,7 +59,7 @@ final class KvStateMachine implements FileSnapshotStateMachine {
     }
 
     /** Runs {@code query} against the store as it is now; a restore waits until it returns. Any thread. */
-    <T> T read(Function<MvccStore, T> query) {
+    public <T> T read(Function<MvccStore, T> query) {
         swap.readLock().lock();
         try {
             return query.apply(store);
@@ -157,10 +165,20 @@ final class KvStateMachine implements FileSnapshotStateMachine {
         appliedListener.run();
     }
 
-    void close() {
+    public void close() {
         swap.writeLock().lock();
         try {
             store.close();
+        } finally {
+            swap.writeLock().unlock();
+        }
+    }
+
+    /** Closes the store as a crash would: what was applied after its last flush is lost (test hook). */
+    public void crash() {
+        swap.writeLock().lock();
+        try {
+            store.crash();
         } finally {
             swap.writeLock().unlock();
         }

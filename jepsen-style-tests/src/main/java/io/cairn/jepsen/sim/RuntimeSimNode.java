@@ -61,6 +61,8 @@ final class RuntimeSimNode extends MemberLife {
     private ObservedLogStorage log;
     private RaftNode core;
     private final Registers registers = new Registers();
+    /** The real KV store as the state machine instead of the registers (a fifth of the seeds), or null. */
+    private final SimKvStore kvStore;
     private long commitSeen;
     private long firstCommitTerm;
 
@@ -69,6 +71,7 @@ final class RuntimeSimNode extends MemberLife {
         this.sim = sim;
         this.config = config;
         this.random = random;
+        this.kvStore = sim.params().kvStore ? new SimKvStore(sim.scratchDir().resolve("n" + id), sim) : null;
     }
 
 
@@ -149,7 +152,10 @@ final class RuntimeSimNode extends MemberLife {
             long failuresBefore = faults.injectedFailures();
             server.onFatal(cause -> onFailStop(life, failuresBefore, cause));
             registers.clear();
-            group = server.openGroup(GROUP, config, registers);
+            if (kvStore != null) {
+                kvStore.open();
+            }
+            group = server.openGroup(GROUP, config, kvStore != null ? kvStore : registers);
             var r = log.recovered();
             sim.checker().onStart(id, r.snapshot() == null ? 0 : r.snapshot().index(), r.entries(),
                     r.hardState().commit());
@@ -157,6 +163,9 @@ final class RuntimeSimNode extends MemberLife {
             if (faults.mode() != FaultFileIO.Mode.WORKING) {
                 // Its disk still fails: the process exits at start, as a real one would; it comes back once repaired.
                 sim.trace("n" + id + " cannot start on its failing disk: " + e);
+                if (kvStore != null) {
+                    kvStore.crash();
+                }
                 incarnation++;
                 up = false;
                 failStopped = true;
@@ -179,6 +188,9 @@ final class RuntimeSimNode extends MemberLife {
         up = false;
         paused = false;
         env.stop();
+        if (kvStore != null) {
+            kvStore.crash();
+        }
         if (sim.params().sectorTears) {
             int scrambled = disk.crashTearingSectors(random);
             scrambledSinceStart += scrambled;
@@ -332,7 +344,7 @@ final class RuntimeSimNode extends MemberLife {
             reply.accept(Reply.of(Reply.Outcome.UNAVAILABLE));
             return;
         }
-        group.propose(SimNode.encode(opId, key, value)).whenComplete((r, error) -> {
+        group.propose(command(opId, key, value)).whenComplete((r, error) -> {
             if (error == null) {
                 reply.accept(Reply.of(Reply.Outcome.OK));
                 return;
@@ -357,8 +369,25 @@ final class RuntimeSimNode extends MemberLife {
             reply.accept(Reply.of(Reply.Outcome.UNAVAILABLE));
             return;
         }
-        group.read(() -> registers.get(key)).whenComplete((v, error) -> reply.accept(
+        group.read(() -> kvStore != null ? kvStore.get(key) : registers.get(key)).whenComplete((v, error) -> reply.accept(
                 error == null ? new Reply(Reply.Outcome.OK, v, 0) : Reply.of(Reply.Outcome.RETRY)));
+    }
+
+    private byte[] command(long opId, int key, long value) {
+        return kvStore != null ? SimKvStore.put(opId, key, value) : SimNode.encode(opId, key, value);
+    }
+
+    /** A digest of the member's KV store (null for register seeds or while down). */
+    String storeDigest() {
+        return kvStore != null && up ? kvStore.digest() : null;
+    }
+
+    /** The end of the run: the store closes (its directory is the simulation's to delete). */
+    @Override
+    public void close() {
+        if (kvStore != null) {
+            kvStore.crash();
+        }
     }
 
     @Override
@@ -366,7 +395,7 @@ final class RuntimeSimNode extends MemberLife {
         if (!up || paused) {
             return false;
         }
-        group.propose(SimNode.encode(barrierOpId, 0, 0));
+        group.propose(command(barrierOpId, 0, 0));
         return true;
     }
 

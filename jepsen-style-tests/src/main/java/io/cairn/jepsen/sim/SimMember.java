@@ -54,6 +54,10 @@ interface SimMember {
         return false;
     }
 
+    /** The run is over: release what the member holds outside the simulation (a store's files). */
+    default void close() {
+    }
+
     /** A working disk again; a member that stopped itself because of it is started again. */
     default void repairDisk() {
     }

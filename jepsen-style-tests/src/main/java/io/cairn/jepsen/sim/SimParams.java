@@ -83,6 +83,8 @@ public final class SimParams {
     public final boolean removedKeepRunning;
     /** Real-runtime seeds only: a crash tears any sectors of the unsynced bytes (in any order, some scrambled). */
     public final boolean sectorTears;
+    /** Real-runtime seeds only: the state machine is the real KV store (MvccStore on RocksDB), not registers. */
+    public final boolean kvStore;
 
     public SimParams(long seed) {
         this(seed, -1);
@@ -161,6 +163,7 @@ public final class SimParams {
         diskFaults = realRuntime && r.nextInt(3) < 2;
         removedKeepRunning = membershipChanges && r.nextBoolean();
         sectorTears = realRuntime && r.nextBoolean();
+        kvStore = realRuntime && r.nextInt(4) < 3;
     }
 
     /** The highest member id a run can use. */
@@ -191,6 +194,7 @@ public final class SimParams {
                 + String.format(Locale.ROOT, "%.2f", messageSurvivesCrashProbability)
                 + (oneWayLinks ? " one-way" : "") + (simultaneousFaults ? " two-at-once" : "")
                 + (powerLossAll ? " power-loss-all" : "") + (diskFaults ? " disk-faults" : "")
-                + (removedKeepRunning ? " removed-keep-running" : "") + (sectorTears ? " sector-tears" : "");
+                + (removedKeepRunning ? " removed-keep-running" : "") + (sectorTears ? " sector-tears" : "")
+                + (kvStore ? " state=kv" : "");
     }
 }

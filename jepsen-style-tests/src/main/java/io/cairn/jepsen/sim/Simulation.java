@@ -56,7 +56,7 @@ public final class Simulation {
             RaftEvent.FORWARD_OUTCOME_UNKNOWN.counterName(), RaftEvent.FORWARD_DUPLICATE_DROPPED.counterName(),
             // the wider faults of raft-core V
             "fail-stop-after-io-error", "restarted-member-caught-up", "recovered-after-power-loss",
-            "one-way-partitions", "two-faults-at-once", "scrambled-tail-cut", RaftEvent.REMOVED_MEMBER_CAMPAIGN_IGNORED.counterName());
+            "one-way-partitions", "two-faults-at-once", "scrambled-tail-cut", "kv-stores-agree", RaftEvent.REMOVED_MEMBER_CAMPAIGN_IGNORED.counterName());
 
     private static final long CONVERGE_LIMIT_MICROS = 10_000_000;
     private static final long WORKLOAD_LIMIT_MICROS = 60_000_000;
@@ -193,6 +193,7 @@ public final class Simulation {
                 e.printStackTrace(traceOut);
             }
         }
+        releaseScratch();
         boolean unknown = violation == null && counters.getOrDefault("history-unknown", 0L) > 0;
         trace("end: " + (violation == null ? "ok" : "VIOLATION " + violation) + "; ok ops " + workload.okOps()
                 + ", history ops " + history.ops().size() + ", events " + events.executed() + ", faults "
@@ -261,12 +262,73 @@ public final class Simulation {
                 // Not the leader's log: convergence does not need one at this instant (robustness row 30).
                 int first = (int) checker.committedConfiguration().members()[0];
                 trace("converged: every log identical up to " + nodes[first].core().log().lastIndex());
+                checkStoresAgree();
                 return;
             }
             long until = events.now() + 50_000;
             while (!stopped && events.runNext(until)) {
                 guardEventBudget();
             }
+        }
+    }
+
+    /**
+     * With the real KV store: every member that converged holds the same store (etcd's HashKV: live keys, values,
+     * revisions, versions).
+     */
+    private void checkStoresAgree() {
+        String expected = null;
+        int from = 0;
+        for (long id : checker.committedConfiguration().members()) {
+            if (nodes[(int) id] instanceof RuntimeSimNode r) {
+                String d = r.storeDigest();
+                if (d == null) {
+                    continue;
+                }
+                if (expected == null) {
+                    expected = d;
+                    from = (int) id;
+                } else if (!expected.equals(d)) {
+                    violation("stores differ after convergence: n" + from + " " + expected + ", n" + id + " " + d);
+                    return;
+                }
+            }
+        }
+        if (expected != null) {
+            trace("stores agree: " + expected);
+            count("kv-stores-agree");
+        }
+    }
+
+    /** Where members keep files outside the simulated disk (the KV store's RocksDB), deleted when the run ends. */
+    java.nio.file.Path scratchDir() {
+        if (scratch == null) {
+            try {
+                scratch = java.nio.file.Files.createTempDirectory("cairn-sim-" + seed + "-");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return scratch;
+    }
+
+    private java.nio.file.Path scratch;
+
+    private void releaseScratch() {
+        for (int i = 1; i < nodes.length; i++) {
+            if (nodes[i] != null) {
+                nodes[i].close();
+            }
+        }
+        if (scratch == null) {
+            return;
+        }
+        try (java.util.stream.Stream<java.nio.file.Path> walk = java.nio.file.Files.walk(scratch)) {
+            for (java.nio.file.Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        } catch (java.io.IOException e) {
+            trace("could not delete " + scratch + ": " + e);
         }
     }
 

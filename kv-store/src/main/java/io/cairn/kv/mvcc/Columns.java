@@ -102,6 +102,14 @@ final class Columns implements AutoCloseable {
     }
 
     static Columns open(Path dir, Wal wal) throws RocksDBException {
+        return open(dir, wal, true);
+    }
+
+    /**
+     * Opens (or creates) the store's RocksDB. Memtables are never flushed implicitly at close: {@link #flushAll}
+     * does it when the store closes, and a crash (or {@code MvccStore.crash}) loses them, WAL off (decision 0009).
+     */
+    static Columns open(Path dir, Wal wal, boolean backgroundCompactions) throws RocksDBException {
         try {
             Files.createDirectories(dir);
         } catch (java.io.IOException e) {
@@ -111,13 +119,14 @@ final class Columns implements AutoCloseable {
                 .setCreateIfMissing(true)
                 .setCreateMissingColumnFamilies(true)
                 .setAtomicFlush(true)
-                .setAvoidFlushDuringShutdown(false)
+                .setAvoidFlushDuringShutdown(true)
                 .setMaxBackgroundJobs(2);
         Cache blockCache = new HyperClockCache(BLOCK_CACHE_BYTES, 0, -1, false);
         Filter bloom = new BloomFilter(BLOOM_BITS_PER_KEY, false);
         ColumnFamilyOptions familyOptions = new ColumnFamilyOptions().setTableFormatConfig(new BlockBasedTableConfig()
                 .setBlockCache(blockCache)
-                .setFilterPolicy(bloom));
+                .setFilterPolicy(bloom))
+                .setDisableAutoCompactions(!backgroundCompactions);
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         for (String name : List.of(new String(RocksDB.DEFAULT_COLUMN_FAMILY, StandardCharsets.US_ASCII), META,
                 CURRENT, HISTORY, REVLOG)) {

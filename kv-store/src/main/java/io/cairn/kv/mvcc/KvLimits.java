@@ -18,6 +18,8 @@ import io.cairn.raft.core.Invariants;
  * @param applyBatchBytesMax a write batch this large is committed at the next command boundary and a new one begun
  * @param compactionBatchKeysMax the most history entries one compaction write removes
  * @param flushIntervalMillis how often the background flusher makes applied state durable (0: only on request)
+ * @param rocksCompactions whether RocksDB merges its files in the background (false only in the simulator, whose
+ *     replays must not depend on when that happens: the files a checkpoint packs would differ)
  */
 public record KvLimits(
         int txnOpsMax,
@@ -25,7 +27,8 @@ public record KvLimits(
         long rangeResponseBytesMax,
         long applyBatchBytesMax,
         int compactionBatchKeysMax,
-        long flushIntervalMillis) {
+        long flushIntervalMillis,
+        boolean rocksCompactions) {
 
     /** etcd's default for {@code --max-request-bytes}: 1.5 MiB. */
     public static final int ETCD_REQUEST_BYTES_MAX = 1536 * 1024;
@@ -34,7 +37,7 @@ public record KvLimits(
     public static final int ETCD_TXN_OPS_MAX = 128;
 
     public static final KvLimits DEFAULTS = new KvLimits(
-            ETCD_TXN_OPS_MAX, ETCD_REQUEST_BYTES_MAX, 256L << 20, 64L << 20, 1000, 1000);
+            ETCD_TXN_OPS_MAX, ETCD_REQUEST_BYTES_MAX, 256L << 20, 64L << 20, 1000, 1000, true);
 
     public KvLimits {
         Invariants.check(txnOpsMax >= 1, "txnOpsMax must be >= 1: %s", txnOpsMax);
@@ -52,11 +55,17 @@ public record KvLimits(
 
     public KvLimits withFlushIntervalMillis(long millis) {
         return new KvLimits(txnOpsMax, requestBytesMax, rangeResponseBytesMax, applyBatchBytesMax,
-                compactionBatchKeysMax, millis);
+                compactionBatchKeysMax, millis, rocksCompactions);
+    }
+
+    /** The simulator's store: no background work whose timing would change what a seed replays. */
+    public KvLimits deterministic() {
+        return new KvLimits(txnOpsMax, requestBytesMax, rangeResponseBytesMax, applyBatchBytesMax,
+                compactionBatchKeysMax, 0, false);
     }
 
     public KvLimits withCompactionBatchKeysMax(int keys) {
         return new KvLimits(txnOpsMax, requestBytesMax, rangeResponseBytesMax, applyBatchBytesMax, keys,
-                flushIntervalMillis);
+                flushIntervalMillis, rocksCompactions);
     }
 }

@@ -95,7 +95,7 @@ public final class MvccStore implements AutoCloseable {
         }
         Columns columns = null;
         try {
-            columns = Columns.open(dir, wal);
+            columns = Columns.open(dir, wal, limits.rocksCompactions());
             StoredMeta meta = StoredMeta.readOrInit(columns, FORMAT, dir);
             log.info("kv store {} open: revision {}, compacted {}, applied index {}", dir, meta.revision(),
                     meta.compactedRevision(), meta.appliedIndex());
@@ -558,6 +558,18 @@ public final class MvccStore implements AutoCloseable {
     /** Stops the background threads, flushes (nothing applied is lost) and closes RocksDB. Idempotent. */
     @Override
     public void close() {
+        close(true);
+    }
+
+    /**
+     * What a crash leaves (the simulator's and crash tests' hook): the store closes without flushing, so whatever
+     * was applied after its last flush is gone when it reopens, and the Raft log replays it (decision 0009).
+     */
+    public void crash() {
+        close(false);
+    }
+
+    private void close(boolean flush) {
         openLock.writeLock().lock();
         try {
             if (closed) {
@@ -566,10 +578,12 @@ public final class MvccStore implements AutoCloseable {
             closed = true;
             compactor.close();
             durability.close();
-            try {
-                columns.flushAll();
-            } catch (RocksDBException e) {
-                log.warn("flush at close of {} failed; the Raft log replays what was lost", dir, e);
+            if (flush) {
+                try {
+                    columns.flushAll();
+                } catch (RocksDBException e) {
+                    log.warn("flush at close of {} failed; the Raft log replays what was lost", dir, e);
+                }
             }
             columns.close();
         } finally {

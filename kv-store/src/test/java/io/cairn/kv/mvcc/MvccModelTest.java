@@ -57,7 +57,7 @@ class MvccModelTest {
      * Small limits: Txns of at most 3 ops per list, 1 KiB requests, write batches cut every few commands, one
      * history delete per compaction batch.
      */
-    private static final KvLimits SMALL = new KvLimits(3, 1024, 1 << 20, 4096, 1, 0);
+    private static final KvLimits SMALL = new KvLimits(3, 1024, 1 << 20, 4096, 1, 0, true);
 
     @Property
     void storeMatchesModel(@ForAll("runs") List<Step> steps) throws Exception {

@@ -116,6 +116,11 @@ final class GroupRuntime {
         return groupId;
     }
 
+    /** The index up to which the core considers entries applied when it started (it hands out the next). */
+    long appliedAtStart() {
+        return core.log().applying();
+    }
+
     GroupStatus status() {
         return status;
     }

@@ -137,7 +137,7 @@ public final class RaftServer implements AutoCloseable {
         Applier applier = new Applier(stateMachine, env, "cairn-apply-" + groupId, options.applyCapacity(),
                 options.files(), snapshotDir, gm);
         applier.onFatal(e -> failStop("the apply thread of group " + groupId + " (" + e + ")", e));
-        long applied = restoreState(stateMachine, applier, recovered.snapshot());
+        long applied = restoreState(stateMachine, applier, recovered.snapshot(), options.files());
         applier.setApplied(applied);
         refuseInjectedBugs(config.injectedBugs, env);
         RaftConfig effective = config.toBuilder().injectedBugs(options.injectedBugs()).build();
@@ -146,6 +146,16 @@ public final class RaftServer implements AutoCloseable {
                 options.observer() == null ? GroupRuntime.tracer(groupId, eventCounters)
                         : Tracer.both(GroupRuntime.tracer(groupId, eventCounters), options.observer().tracer(groupId)),
                 options.observer(), e -> failStop("the raft loop of group " + groupId, e));
+        long applying = g.appliedAtStart();
+        if (applying < applied) {
+            // The state machine is ahead of the log: a lazy snapshot's data is the leader's store as it was when the
+            // file was written, past the snapshot's index (decision 0011), and a restart can come before the log
+            // reaches it. The core hands out entries from where its log allows; the state machine skips those it
+            // holds, as it does right after such an install (robustness row 45).
+            LOG.info("group {}: the state machine holds up to {}, the log allows applying from {}; entries up to {}"
+                    + " are handed out again and skipped", groupId, applied, applying + 1, applied);
+            applier.setApplied(applying);
+        }
         groups.put(groupId, g);
         appliers.put(groupId, applier);
         if (recovered.snapshot() != null && stateMachine.durableAppliedIndex() == StateMachine.VOLATILE) {
@@ -165,7 +175,8 @@ public final class RaftServer implements AutoCloseable {
     }
 
     /** The state machine's starting point: its own durable state, or the latest snapshot when it keeps none. */
-    private static long restoreState(StateMachine sm, Applier applier, SnapshotMeta snapshot) throws IOException {
+    private static long restoreState(StateMachine sm, Applier applier, SnapshotMeta snapshot, FileIO files)
+            throws IOException {
         long durable = sm.durableAppliedIndex();
         if (snapshot == null) {
             return Math.max(durable, 0);
@@ -173,7 +184,14 @@ public final class RaftServer implements AutoCloseable {
         if (durable != StateMachine.VOLATILE && durable >= snapshot.index()) {
             return durable;
         }
-        applier.restore(applier.snapshotFile(snapshot));
+        Path file = applier.snapshotFile(snapshot);
+        if (durable != StateMachine.VOLATILE && sm.lazySnapshots() && !files.exists(file)) {
+            // A lazy snapshot (no file) was taken once the state machine was durable to its last command at or
+            // below the snapshot's index; the entries after that command reach no state machine (a leader's empty
+            // entry, a configuration change). So it holds everything up to the snapshot (robustness row 46).
+            return snapshot.index();
+        }
+        applier.restore(file);
         return snapshot.index();
     }
 
