@@ -155,6 +155,7 @@ public final class KvStateMachine implements FileSnapshotStateMachine {
         try {
             store.close();
             store = MvccStore.restore(dir, storeDir, limits);
+            store.injectBugs(injectedBugs);
             Lessor l = lessor;
             if (l != null) {
                 l.reload(store.leases());
@@ -172,6 +173,20 @@ public final class KvStateMachine implements FileSnapshotStateMachine {
         } finally {
             swap.writeLock().unlock();
         }
+    }
+
+    private volatile java.util.Set<io.cairn.raft.core.InjectedBug> injectedBugs = java.util.Set.of();
+
+    /**
+     * Breaks a rule of the store on purpose (the simulator's teeth): only on a runtime environment that accepts
+     * injected bugs, never on real threads.
+     */
+    public void injectBugs(java.util.Set<io.cairn.raft.core.InjectedBug> bugs, io.cairn.raft.server.RuntimeEnvironment env) {
+        if (!bugs.isEmpty() && !env.acceptsInjectedBugs()) {
+            throw new IllegalArgumentException("injected bugs " + bugs + " are for the simulator only");
+        }
+        injectedBugs = java.util.Set.copyOf(bugs);
+        store.injectBugs(injectedBugs);
     }
 
     /** Closes the store as a crash would: what was applied after its last flush is lost (test hook). */

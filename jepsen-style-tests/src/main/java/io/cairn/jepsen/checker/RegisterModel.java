@@ -18,7 +18,7 @@ import java.util.Set;
  * {@code v}:
  * <ul>
  *   <li>READ with result {@code r}: legal iff {@code r == v} (both null counts as equal); no change.</li>
- *   <li>WRITE {@code w}: always legal; the register then holds {@code w}.</li>
+ *   <li>WRITE {@code w}: always legal; the register then holds {@code w} (null: absent again, a delete).</li>
  *   <li>CAS {@code e -> n}: legal iff {@code v == e}; the register then holds {@code n}. This holds whether
  *       the CAS is known to have succeeded or its outcome is unknown: a CAS of unknown outcome whose
  *       comparison would fail does nothing, which is the same as never taking effect, and the checker already
@@ -139,7 +139,9 @@ public final class RegisterModel implements Model<RegisterModel.Register> {
         Map<Operation, Operation> deadlines = new HashMap<>();
         for (Operation o : operations) {
             Long written = o.invocation().value();
-            boolean candidate = !o.outcomeKnown() && !unneeded.contains(o) && o.invocation().f() != OpFunction.READ;
+            // Absent (a delete's null) is also the register's start, so no single writer of it is the only source.
+            boolean candidate = !o.outcomeKnown() && !unneeded.contains(o) && o.invocation().f() != OpFunction.READ
+                    && written != null;
             Operation observer = firstObserverByValue.get(written);
             if (candidate && observer != null && writerCountByValue.get(written) == 1) {
                 deadlines.put(o, observer);

@@ -14,7 +14,8 @@ import java.util.Objects;
  *   <tr><th>f</th><th>value</th><th>expected</th></tr>
  *   <tr><td>READ</td><td>the value read, on an OK completion; null otherwise (and null read = key absent)</td>
  *       <td>null</td></tr>
- *   <tr><td>WRITE</td><td>the value written, on every entry of the operation</td><td>null</td></tr>
+ *   <tr><td>WRITE</td><td>the value written, on every entry of the operation; null writes "absent" (a delete)</td>
+ *       <td>null</td></tr>
  *   <tr><td>CAS</td><td>the new value, on every entry of the operation</td>
  *       <td>the value the key must hold for the swap (null = absent)</td></tr>
  * </table>
@@ -32,7 +33,7 @@ public record Op(
         Objects.requireNonNull(f, "f");
         Objects.requireNonNull(key, "key");
         require(expected == null || f == OpFunction.CAS, "only a CAS carries an expected value: " + f + " " + key);
-        require(f == OpFunction.READ || value != null, "a " + f + " must carry the value it writes (key " + key + ")");
+        require(f != OpFunction.CAS || value != null, "a CAS must carry the value it writes (key " + key + ")");
         require(f != OpFunction.READ || type == OpType.OK || value == null,
                 "a READ carries a value only on its OK completion, not on " + type + " (key " + key + ")");
     }

@@ -15,7 +15,9 @@ record Reply(Outcome outcome, Long value, long leaderHint) {
         /** The write's log entry was replaced by another leader's: it certainly never applies. */
         LOST,
         /** The connection broke after the write was appended: it may or may not apply. */
-        UNKNOWN
+        UNKNOWN,
+        /** Applied, and certainly without effect: a compare-and-set whose compare failed. */
+        FAILED
     }
 
     static Reply of(Outcome o) {

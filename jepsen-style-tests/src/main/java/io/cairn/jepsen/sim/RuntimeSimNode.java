@@ -71,7 +71,7 @@ final class RuntimeSimNode extends MemberLife {
         this.sim = sim;
         this.config = config;
         this.random = random;
-        this.kvStore = sim.params().kvStore ? new SimKvStore(sim.scratchDir().resolve("n" + id), sim) : null;
+        this.kvStore = sim.kvStore() ? new SimKvStore(sim.scratchDir().resolve("n" + id), sim) : null;
     }
 
 
@@ -153,7 +153,7 @@ final class RuntimeSimNode extends MemberLife {
             server.onFatal(cause -> onFailStop(life, failuresBefore, cause));
             registers.clear();
             if (kvStore != null) {
-                kvStore.open();
+                kvStore.open(config.injectedBugs, env);
             }
             group = server.openGroup(GROUP, config, kvStore != null ? kvStore : registers);
             var r = log.recovered();
@@ -261,7 +261,12 @@ final class RuntimeSimNode extends MemberLife {
             return;
         }
         if (faults.injectedFailures() == failuresAtStart) {
-            sim.violation("n" + id + " stopped itself (fail-stop) with no disk error: " + cause);
+            Throwable root = cause;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            sim.violation("n" + id + " stopped itself (fail-stop) with no disk error: " + cause
+                    + (root != cause ? " (cause: " + root + ")" : ""));
             return;
         }
         sim.count("fail-stop-after-io-error");
@@ -340,13 +345,34 @@ final class RuntimeSimNode extends MemberLife {
 
     @Override
     public void clientWrite(long opId, int key, long value, Consumer<Reply> reply) {
+        propose(command(opId, key, value), reply, r -> Reply.of(Reply.Outcome.OK));
+    }
+
+    @Override
+    public void clientCas(long opId, int key, Long expected, long value, Consumer<Reply> reply) {
+        propose(SimKvStore.cas(opId, key, expected, value), reply,
+                r -> Reply.of(((io.cairn.kv.proto.etcd.TxnResponse) ((io.cairn.kv.mvcc.KvResult) r).response())
+                        .getSucceeded() ? Reply.Outcome.OK : Reply.Outcome.FAILED));
+    }
+
+    @Override
+    public void clientDelete(long opId, int key, Consumer<Reply> reply) {
+        propose(SimKvStore.delete(key), reply, r -> Reply.of(Reply.Outcome.OK));
+    }
+
+    /** Proposes {@code command}; {@code ok} turns its result into the reply, failures map as a client sees them. */
+    private void propose(byte[] command, Consumer<Reply> reply, java.util.function.Function<Object, Reply> ok) {
         if (!up) {
             reply.accept(Reply.of(Reply.Outcome.UNAVAILABLE));
             return;
         }
-        group.propose(command(opId, key, value)).whenComplete((r, error) -> {
+        group.propose(command).whenComplete((r, error) -> {
             if (error == null) {
-                reply.accept(Reply.of(Reply.Outcome.OK));
+                if (r instanceof io.cairn.kv.mvcc.KvResult kr && (kr.isError() || kr.skipped())) {
+                    reply.accept(Reply.of(Reply.Outcome.UNKNOWN)); // applied, its answer unknown
+                    return;
+                }
+                reply.accept(ok.apply(r));
                 return;
             }
             Throwable cause = error.getCause() != null ? error.getCause() : error;

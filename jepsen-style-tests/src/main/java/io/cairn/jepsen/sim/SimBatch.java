@@ -44,6 +44,9 @@ public final class SimBatch {
                 if (r.failed()) {
                     out.println(failLine(r, bugs));
                     out.flush();
+                } else if (r.unknown() && progress != null) {
+                    progress.println("unknown: seed " + r.seed() + "'s history check ran out of its step budget"
+                            + " (bin/cairn sim --seed " + r.seed() + ")");
                 }
                 if (progress != null && (i + 1) % 25 == 0) {
                     progress.println("progress: " + (i + 1) + "/" + count + " seeds");

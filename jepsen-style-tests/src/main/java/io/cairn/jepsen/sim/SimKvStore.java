@@ -5,7 +5,11 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.cairn.kv.KvStateMachine;
 import io.cairn.kv.mvcc.KvLimits;
 import io.cairn.kv.proto.KvCommand;
+import io.cairn.kv.proto.etcd.Compare;
+import io.cairn.kv.proto.etcd.DeleteRangeRequest;
 import io.cairn.kv.proto.etcd.PutRequest;
+import io.cairn.kv.proto.etcd.RequestOp;
+import io.cairn.kv.proto.etcd.TxnRequest;
 import io.cairn.kv.proto.etcd.RangeRequest;
 import io.cairn.kv.proto.mvcc.KeyValue;
 import io.cairn.raft.server.FileSnapshotStateMachine;
@@ -35,9 +39,10 @@ final class SimKvStore implements FileSnapshotStateMachine {
         this.sim = sim;
     }
 
-    /** Opens the store on what its directory holds (at every start of the member). */
-    void open() {
+    /** Opens the store on what its directory holds (at every start of the member), with the run's bugs. */
+    void open(java.util.Set<io.cairn.raft.core.InjectedBug> bugs, io.cairn.raft.server.RuntimeEnvironment env) {
         kv = KvStateMachine.open(dir.resolve("kv"), dir.resolve("kv-scratch"), KvLimits.DEFAULTS.deterministic());
+        kv.injectBugs(bugs, env);
     }
 
     /** A crash: the store closes without flushing. */
@@ -57,6 +62,37 @@ final class SimKvStore implements FileSnapshotStateMachine {
         byte[] v = ByteBuffer.allocate(16).putLong(opId).putLong(value).array();
         return KvCommand.newBuilder().setPut(PutRequest.newBuilder().setKey(key(key)).setValue(ByteString.copyFrom(v)))
                 .build().toByteArray();
+    }
+
+    /** The stored bytes of a register holding {@code v}: written by operation {@code v}, value {@code v}. */
+    private static ByteString stored(long opId, long v) {
+        return ByteString.copyFrom(ByteBuffer.allocate(16).putLong(opId).putLong(v).array());
+    }
+
+    /**
+     * The Txn that sets register {@code key} to {@code value} (as operation {@code opId}) if it holds
+     * {@code expected}: every value the workload writes is the id of the operation that wrote it, so the stored
+     * bytes of a register holding {@code e} are {@code (e, e)}; absent is version 0.
+     */
+    static byte[] cas(long opId, int key, Long expected, long value) {
+        Compare.Builder compare = Compare.newBuilder().setKey(key(key));
+        if (expected == null) {
+            compare.setTarget(Compare.CompareTarget.VERSION).setResult(Compare.CompareResult.EQUAL).setVersion(0);
+        } else {
+            compare.setTarget(Compare.CompareTarget.VALUE).setResult(Compare.CompareResult.EQUAL)
+                    .setValue(stored(expected, expected));
+        }
+        TxnRequest txn = TxnRequest.newBuilder().addCompare(compare)
+                .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key(key))
+                        .setValue(stored(opId, value))))
+                .build();
+        return KvCommand.newBuilder().setTxn(txn).build().toByteArray();
+    }
+
+    /** The single-key DeleteRange of register {@code key}. */
+    static byte[] delete(int key) {
+        return KvCommand.newBuilder().setDeleteRange(DeleteRangeRequest.newBuilder().setKey(key(key))).build()
+                .toByteArray();
     }
 
     /** Register {@code key}'s value as the store holds it now, or null when absent. */
@@ -93,6 +129,9 @@ final class SimKvStore implements FileSnapshotStateMachine {
                 KvCommand command = KvCommand.parseFrom(c.data());
                 if (command.hasPut()) {
                     sim.onAppliedOp(command.getPut().getValue().asReadOnlyByteBuffer().getLong(0));
+                } else if (command.hasTxn() && command.getTxn().getSuccessCount() > 0) {
+                    sim.onAppliedOp(command.getTxn().getSuccess(0).getRequestPut().getValue().asReadOnlyByteBuffer()
+                            .getLong(0));
                 }
             } catch (InvalidProtocolBufferException e) {
                 throw new IllegalStateException("an applied command does not parse", e);

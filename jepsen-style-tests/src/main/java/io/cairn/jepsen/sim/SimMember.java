@@ -66,6 +66,19 @@ interface SimMember {
 
     void clientRead(int key, Consumer<Reply> reply);
 
+    /**
+     * Sets register {@code key} to {@code value} if it holds {@code expected} (null: absent), as one Txn; OK when
+     * it did, FAILED when the compare failed. Only members that run the KV store.
+     */
+    default void clientCas(long opId, int key, Long expected, long value, Consumer<Reply> reply) {
+        throw new UnsupportedOperationException("compare-and-set needs the KV store");
+    }
+
+    /** Deletes register {@code key} (a single-key DeleteRange). Only members that run the KV store. */
+    default void clientDelete(long opId, int key, Consumer<Reply> reply) {
+        throw new UnsupportedOperationException("delete needs the KV store");
+    }
+
     /** Proposes the barrier command with id {@code barrierOpId} (negative); false if refused at once. */
     boolean proposeBarrier(long barrierOpId);
 

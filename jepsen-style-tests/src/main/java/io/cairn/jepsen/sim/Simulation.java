@@ -83,6 +83,8 @@ public final class Simulation {
     private String violation;
     /** Whether the members run the real runtime (the seed's draw, or forced for a runtime bug). */
     private final boolean realRuntime;
+    /** Whether the members run the real KV store (the seed's draw, or forced for a KV store bug). */
+    private final boolean kvStore;
     /** Whether reads use leases (the seed's draw, or forced for the injected stale-clock bug). */
     private final boolean realLeaseReads;
     private boolean stopped;
@@ -128,7 +130,9 @@ public final class Simulation {
         // run it, so that 300 seeds still catch it. Decided apart from the seed's other draws, which stay as they are.
         boolean runtimeBug = bugs.contains(InjectedBug.LEASE_STALE_CLOCK) || bugs.contains(InjectedBug.ACK_BEFORE_FSYNC);
         SplittableRandom weighting = new SplittableRandom(seed ^ 0x72756E74696D65L);
-        this.realRuntime = params.realRuntime || runtimeBug && weighting.nextInt(10) < 8;
+        // A bug in the KV store fires only where the store runs: most such seeds run it.
+        this.kvStore = params.kvStore || bugs.contains(InjectedBug.TXN_IGNORES_COMPARE) && weighting.nextInt(10) < 8;
+        this.realRuntime = params.realRuntime || kvStore || runtimeBug && weighting.nextInt(10) < 8;
         // A stale clock matters only to lease reads: most seeds with that bug read from leases.
         boolean leaseReads = params.leaseReads
                 || bugs.contains(InjectedBug.LEASE_STALE_CLOCK) && weighting.nextInt(10) < 8;
@@ -154,7 +158,7 @@ public final class Simulation {
             nodes[i] = realRuntime ? new RuntimeSimNode(i, this, config, root.split())
                     : new SimNode(i, this, config, root.split());
         }
-        this.workload = new Workload(this, params, workloadRandom, history);
+        this.workload = new Workload(this, params, workloadRandom, history, kvStore);
         this.nemesis = new Nemesis(this, params, nemesisRandom, schedule, pauseLeaders);
     }
 
@@ -172,6 +176,7 @@ public final class Simulation {
     public SimResult run() {
         trace("seed " + seed + ": " + params + (realRuntime && !params.realRuntime
                 ? " (runtime=real: the injected bug lives there)" : "")
+                + (kvStore && !params.kvStore ? " (state=kv: the injected bug lives there)" : "")
                 + (realLeaseReads && !params.leaseReads ? " (reads=lease, check-quorum: for the injected bug)" : ""));
         try {
             for (int i = 1; i <= params.nodes; i++) {
@@ -300,11 +305,20 @@ public final class Simulation {
         }
     }
 
+    /** Whether the members run the real KV store as their state machine. */
+    boolean kvStore() {
+        return kvStore;
+    }
+
     /** Where members keep files outside the simulated disk (the KV store's RocksDB), deleted when the run ends. */
     java.nio.file.Path scratchDir() {
         if (scratch == null) {
             try {
-                scratch = java.nio.file.Files.createTempDirectory("cairn-sim-" + seed + "-");
+                // Memory-backed when the machine has it: the stores' syncs then cost nothing, and a seed runs fast.
+                java.nio.file.Path shm = java.nio.file.Path.of("/dev/shm");
+                scratch = java.nio.file.Files.isDirectory(shm) && java.nio.file.Files.isWritable(shm)
+                        ? java.nio.file.Files.createTempDirectory(shm, "cairn-sim-" + seed + "-")
+                        : java.nio.file.Files.createTempDirectory("cairn-sim-" + seed + "-");
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

@@ -36,8 +36,21 @@ final class Workload {
     private long nextToken = 1;
     private boolean issuing = true;
     private int okOps;
+    private final boolean kvOps;
+    /** The value each register was last seen to hold by an ok operation (what a compare-and-set expects). */
+    private final Long[] lastSeen;
 
     Workload(Simulation sim, SimParams params, SplittableRandom random, History history) {
+        this(sim, params, random, history, false);
+    }
+
+    /**
+     * With {@code kvOps} (members run the KV store), a third of the writes are compare-and-sets (a Txn comparing
+     * the value the workload last saw) and one in twelve a delete (a single-key DeleteRange, a write of "absent").
+     */
+    Workload(Simulation sim, SimParams params, SplittableRandom random, History history, boolean kvOps) {
+        this.kvOps = kvOps;
+        this.lastSeen = new Long[params.keys];
         this.sim = sim;
         this.params = params;
         this.random = random;
@@ -83,8 +96,14 @@ final class Workload {
         c.key = random.nextInt(params.keys);
         c.opId = nextOpId++;
         c.token = nextToken++;
-        c.current = history.invoke(c.process, write ? OpFunction.WRITE : OpFunction.READ, "k" + c.key,
-                write ? c.opId : null, null, nowNanos());
+        // Deletes are few: each write of "absent" whose outcome is unknown multiplies the checker's search.
+        int kind = write && kvOps ? random.nextInt(12) : 0; // 0-6 write, 7-10 compare-and-set, 11 delete
+        if (kind >= 7 && kind <= 10) {
+            c.current = history.invoke(c.process, OpFunction.CAS, "k" + c.key, c.opId, lastSeen[c.key], nowNanos());
+        } else {
+            c.current = history.invoke(c.process, write ? OpFunction.WRITE : OpFunction.READ, "k" + c.key,
+                    write && kind != 11 ? c.opId : null, null, nowNanos());
+        }
         long token = c.token;
         sim.events().after(params.requestTimeoutMicros, () -> {
             if (c.token == token && c.current != null) {
@@ -102,7 +121,11 @@ final class Workload {
             if (c.token != token) {
                 return;
             }
-            if (op.f() == OpFunction.WRITE) {
+            if (op.f() == OpFunction.CAS) {
+                node.clientCas(c.opId, c.key, op.expected(), c.opId, reply -> replyLater(c, token, target, reply));
+            } else if (op.f() == OpFunction.WRITE && op.value() == null) {
+                node.clientDelete(c.opId, c.key, reply -> replyLater(c, token, target, reply));
+            } else if (op.f() == OpFunction.WRITE) {
                 node.clientWrite(c.opId, c.key, c.opId, reply -> replyLater(c, token, target, reply));
             } else {
                 node.clientRead(c.key, reply -> replyLater(c, token, target, reply));
@@ -121,10 +144,11 @@ final class Workload {
     private void onReply(Client c, int from, Reply reply) {
         switch (reply.outcome()) {
             case OK -> {
-                c.leaderGuess = c.current.f() == OpFunction.WRITE ? from : c.leaderGuess;
+                boolean write = c.current.f() != OpFunction.READ;
+                c.leaderGuess = write ? from : c.leaderGuess;
+                lastSeen[c.key] = write ? c.current.value() : reply.value();
                 history.ok(c.current, reply.value(), nowNanos());
                 okOps++;
-                boolean write = c.current.f() == OpFunction.WRITE;
                 finish(c, write ? "ok" : "ok = " + reply.value());
                 if (write) {
                     sim.onWriteAcked(from);
@@ -133,6 +157,11 @@ final class Workload {
             case LOST -> {
                 history.fail(c.current, nowNanos());
                 finish(c, "fail (entry replaced)");
+            }
+            case FAILED -> {
+                c.leaderGuess = from;
+                history.fail(c.current, nowNanos());
+                finish(c, "fail (compare failed)");
             }
             case UNKNOWN -> end(c, "info (connection lost)");
             case NOT_LEADER -> retry(c, reply.leaderHint() != RaftNode.NONE ? (int) reply.leaderHint() : other(from));
@@ -177,7 +206,8 @@ final class Workload {
         if (sim.tracing()) {
             Op op = c.current;
             sim.trace("client p" + op.process() + " " + op.f().name().toLowerCase(java.util.Locale.ROOT) + " " + op.key()
-                    + (op.f() == OpFunction.WRITE ? "=" + op.value() : "") + " -> " + outcome);
+                    + (op.f() == OpFunction.WRITE ? "=" + op.value() : "")
+                    + (op.f() == OpFunction.CAS ? " " + op.expected() + "->" + op.value() : "") + " -> " + outcome);
         }
         c.current = null;
         c.token = nextToken++;

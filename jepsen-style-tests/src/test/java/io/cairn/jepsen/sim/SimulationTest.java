@@ -149,6 +149,7 @@ class SimulationTest {
         "LEASE_STALE_CLOCK, 29, linearizability",
         "ACK_BEFORE_FSYNC, 1, durability",
         "FORWARD_TWICE, 20, linearizability",
+        "TXN_IGNORES_COMPARE, 1, linearizability",
     })
     void injectedBugIsCaught(InjectedBug bug, long pinnedSeed, String expectedKinds) {
         SimResult caught = null;

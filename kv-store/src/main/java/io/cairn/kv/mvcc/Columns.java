@@ -83,7 +83,8 @@ final class Columns implements AutoCloseable {
     }
 
     private Columns(RocksDB db, List<ColumnFamilyHandle> handles, DBOptions dbOptions,
-            ColumnFamilyOptions familyOptions, List<RocksObject> tableObjects, Wal wal) {
+            ColumnFamilyOptions familyOptions, List<RocksObject> tableObjects, Wal wal, boolean backgroundCompactions) {
+        this.backgroundCompactions = backgroundCompactions;
         this.db = db;
         this.defaultFamily = handles.get(0);
         this.meta = handles.get(1);
@@ -120,7 +121,8 @@ final class Columns implements AutoCloseable {
                 .setCreateMissingColumnFamilies(true)
                 .setAtomicFlush(true)
                 .setAvoidFlushDuringShutdown(true)
-                .setMaxBackgroundJobs(2);
+                .setMaxBackgroundJobs(2)
+                .setMaxOpenFiles(backgroundCompactions ? -1 : 64); // the simulator runs many stores at once
         Cache blockCache = new HyperClockCache(BLOCK_CACHE_BYTES, 0, -1, false);
         Filter bloom = new BloomFilter(BLOOM_BITS_PER_KEY, false);
         ColumnFamilyOptions familyOptions = new ColumnFamilyOptions().setTableFormatConfig(new BlockBasedTableConfig()
@@ -135,7 +137,8 @@ final class Columns implements AutoCloseable {
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
         Invariants.check(handles.size() == 5, "expected 5 column families, got %s", handles.size());
-        return new Columns(db, handles, dbOptions, familyOptions, List.of(blockCache, bloom), wal);
+        return new Columns(db, handles, dbOptions, familyOptions, List.of(blockCache, bloom), wal,
+                backgroundCompactions);
     }
 
     /** Persists every column family's memtable at one point (atomic flush) and waits for it. */
@@ -143,7 +146,20 @@ final class Columns implements AutoCloseable {
         try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
             db.flush(options, all);
         }
+        if (!backgroundCompactions && ++flushesSinceCompaction >= FLUSHES_PER_COMPACTION) {
+            // Without background compactions (the simulator) files pile up with every flush: merge them here, on
+            // the flushing thread, where it happens at the same point of every replay.
+            flushesSinceCompaction = 0;
+            for (ColumnFamilyHandle h : all) {
+                db.compactRange(h);
+            }
+        }
     }
+
+    /** Without background compactions, the flushes between two compactions run in the foreground. */
+    private static final int FLUSHES_PER_COMPACTION = 32;
+    private final boolean backgroundCompactions;
+    private int flushesSinceCompaction;
 
     @Override
     public void close() {

@@ -62,8 +62,16 @@ final class CommandExecutor {
     private final RangeExecutor ranges;
     private final KvLimits limits;
     private final LeaseTable leases;
+    /** The injected bug {@code txn-ignores-compare} (simulator only): every Txn takes its success branch. */
+    private final boolean txnIgnoresCompares;
 
     CommandExecutor(Columns columns, WriteBatchWithIndex batch, Scanner scanner, KvLimits limits) {
+        this(columns, batch, scanner, limits, false);
+    }
+
+    CommandExecutor(Columns columns, WriteBatchWithIndex batch, Scanner scanner, KvLimits limits,
+            boolean txnIgnoresCompares) {
+        this.txnIgnoresCompares = txnIgnoresCompares;
         this.columns = columns;
         this.batch = batch;
         this.scanner = scanner;
@@ -201,7 +209,7 @@ final class CommandExecutor {
 
     /** etcd's {@code compareToPath}: every compare on the path, against the state before any op runs. */
     private Path pathOf(TxnRequest t, long revision) {
-        boolean succeeded = Compares.all(t.getCompareList(), scanner, revision);
+        boolean succeeded = txnIgnoresCompares || Compares.all(t.getCompareList(), scanner, revision);
         List<RequestOp> ops = succeeded ? t.getSuccessList() : t.getFailureList();
         Path[] nested = new Path[ops.size()];
         for (int i = 0; i < ops.size(); i++) {

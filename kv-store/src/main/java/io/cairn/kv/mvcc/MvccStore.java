@@ -190,7 +190,7 @@ public final class MvccStore implements AutoCloseable {
         try (WriteBatchWithIndex batch = new WriteBatchWithIndex(true); ReadOptions readOptions = new ReadOptions()) {
             KvSource view = new KvSource.ThroughBatch(columns, batch, readOptions);
             CommandExecutor executor = new CommandExecutor(columns, batch,
-                    new Scanner(view, columns, new KvSource.Steps()), limits);
+                    new Scanner(view, columns, new KvSource.Steps()), limits, txnIgnoresCompares);
             long bytes = 0;
             while (i < commands.size() && bytes < limits.applyBatchBytesMax()) {
                 Applied a = commands.get(i++);
@@ -567,6 +567,16 @@ public final class MvccStore implements AutoCloseable {
      */
     public void crash() {
         close(false);
+    }
+
+    private volatile boolean txnIgnoresCompares;
+
+    /**
+     * Injected bugs of the KV store (the simulator's, through {@code KvStateMachine}, which refuses them outside
+     * a simulated runtime): {@link io.cairn.raft.core.InjectedBug#TXN_IGNORES_COMPARE}.
+     */
+    public void injectBugs(java.util.Set<io.cairn.raft.core.InjectedBug> bugs) {
+        txnIgnoresCompares = bugs.contains(io.cairn.raft.core.InjectedBug.TXN_IGNORES_COMPARE);
     }
 
     private void close(boolean flush) {

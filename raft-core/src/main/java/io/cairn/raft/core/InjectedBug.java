@@ -32,7 +32,11 @@ public enum InjectedBug {
     /** A leader appends a forwarded proposal each time a copy of its FORWARD arrives, and a member that may have
      * led in the term refuses a copy as NOT_LEADER (no {@link ForwardLedger}; decision 0013): one client's write
      * takes effect twice, the second time after later writes. */
-    FORWARD_TWICE;
+    FORWARD_TWICE,
+    /** A KV store bug, not the core's: a Txn runs its success branch whatever its compares say, so a
+     * compare-and-set that should fail overwrites the value. Only simulator seeds that run the real KV store
+     * ({@code state=kv}) can show it; most seeds run it when it is injected. */
+    TXN_IGNORES_COMPARE;
 
     /** The command-line name: lower case with '-'. */
     public String cliName() {
