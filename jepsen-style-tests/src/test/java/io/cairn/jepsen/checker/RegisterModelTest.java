@@ -52,6 +52,16 @@ class RegisterModelTest {
     }
 
     @Test
+    void aWriteOfNothingDeletes() {
+        Op delete = invoke(0, WRITE, null, null);
+        Op read = invoke(1, READ, null, null);
+
+        assertThat(model.step(new Register(4L), delete, ok(delete, null))).isEqualTo(Register.ABSENT);
+        assertThat(model.step(Register.ABSENT, read, ok(read, null))).as("absent reads as nil")
+                .isEqualTo(Register.ABSENT);
+    }
+
+    @Test
     void casSwapsOnlyWhenTheExpectedValueIsThere() {
         Op c = invoke(0, CAS, 2L, 1L);
         Op done = ok(c, null);
@@ -93,6 +103,22 @@ class RegisterModelTest {
 
         assertThat(hints.unneeded()).isEmpty();
         assertThat(hints.deadlines()).as("only the CAS's value is observed").isEqualTo(Map.of(infoCas, read));
+    }
+
+    /**
+     * A read of nothing may come before every write: the register starts absent, so an unknown delete (a write of
+     * absent) is needed but gets no deadline from it, even when it is the only delete.
+     */
+    @Test
+    void anUnknownDeleteGetsNoDeadlineFromAReadOfNothing() {
+        Operation okWrite = operation(0, h.ok(invoke(0, WRITE, 1L, null), null, 1));
+        Operation infoDelete = operation(1, h.info(invoke(1, WRITE, null, null), 3));
+        Operation readNothing = operation(2, h.ok(invoke(2, READ, null, null), null, 5));
+
+        UnknownOutcomeHints hints = model.unknownOutcomeHints(List.of(okWrite, infoDelete, readNothing));
+
+        assertThat(hints.unneeded()).isEmpty();
+        assertThat(hints.deadlines()).isEmpty();
     }
 
     @Test

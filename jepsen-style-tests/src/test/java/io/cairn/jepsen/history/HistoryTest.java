@@ -86,7 +86,7 @@ class HistoryTest {
 
     @Test
     void malformedEntriesAreRejectedWhereTheyAreMade() {
-        assertThatThrownBy(() -> h.invoke(1, WRITE, "k", null, null, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> h.invoke(1, CAS, "k", null, null, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> h.invoke(1, READ, "k", 3L, null, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> h.invoke(1, WRITE, "k", 3L, 2L, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> h.invoke(1, CAS, "k", null, 2L, 0)).isInstanceOf(IllegalArgumentException.class);
