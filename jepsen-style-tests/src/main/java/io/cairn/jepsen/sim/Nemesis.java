@@ -72,6 +72,7 @@ final class Nemesis {
         if (params.membershipChanges || params.transfers) {
             scheduleOperation();
         }
+
     }
 
     private void runScheduled(FaultSchedule.Fault f) {

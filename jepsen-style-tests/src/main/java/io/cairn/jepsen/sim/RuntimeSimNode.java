@@ -403,6 +403,17 @@ final class RuntimeSimNode extends MemberLife {
         return kvStore != null ? SimKvStore.put(opId, key, value) : SimNode.encode(opId, key, value);
     }
 
+    /** An operator's Compact through this member, keeping the last 50 revisions. */
+    @Override
+    public void compactKv() {
+        if (kvStore != null && up && !paused) {
+            byte[] compact = kvStore.compactKeeping(50);
+            if (compact != null) {
+                group.propose(compact);
+            }
+        }
+    }
+
     /** A digest of the member's KV store (null for register seeds or while down). */
     String storeDigest() {
         return kvStore != null && up ? kvStore.digest() : null;

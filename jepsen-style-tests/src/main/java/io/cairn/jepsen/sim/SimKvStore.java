@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.cairn.kv.KvStateMachine;
 import io.cairn.kv.mvcc.KvLimits;
 import io.cairn.kv.proto.KvCommand;
+import io.cairn.kv.proto.etcd.CompactionRequest;
 import io.cairn.kv.proto.etcd.Compare;
 import io.cairn.kv.proto.etcd.DeleteRangeRequest;
 import io.cairn.kv.proto.etcd.PutRequest;
@@ -89,6 +90,20 @@ final class SimKvStore implements FileSnapshotStateMachine {
         return KvCommand.newBuilder().setTxn(txn).build().toByteArray();
     }
 
+    /**
+     * A Compact that keeps the last {@code keep} revisions (physical: the history below goes too, on the apply thread
+     * in the simulator), or null when there is nothing to compact.
+     */
+    byte[] compactKeeping(long keep) {
+        long[] revisions = kv.read(s -> new long[] {s.revision(), s.compactedRevision()});
+        long to = revisions[0] - keep;
+        if (to <= revisions[1]) {
+            return null;
+        }
+        return KvCommand.newBuilder().setCompaction(CompactionRequest.newBuilder().setRevision(to).setPhysical(true))
+                .build().toByteArray();
+    }
+
     /** The single-key DeleteRange of register {@code key}. */
     static byte[] delete(int key) {
         return KvCommand.newBuilder().setDeleteRange(DeleteRangeRequest.newBuilder().setKey(key(key))).build()
@@ -129,6 +144,8 @@ final class SimKvStore implements FileSnapshotStateMachine {
                 KvCommand command = KvCommand.parseFrom(c.data());
                 if (command.hasPut()) {
                     sim.onAppliedOp(command.getPut().getValue().asReadOnlyByteBuffer().getLong(0));
+                } else if (command.hasCompaction()) {
+                    sim.count("kv-compactions-applied");
                 } else if (command.hasTxn() && command.getTxn().getSuccessCount() > 0) {
                     sim.onAppliedOp(command.getTxn().getSuccess(0).getRequestPut().getValue().asReadOnlyByteBuffer()
                             .getLong(0));

@@ -54,6 +54,10 @@ interface SimMember {
         return false;
     }
 
+    /** Asks the member to compact its KV store's history (a no-op where no KV store runs). */
+    default void compactKv() {
+    }
+
     /** The run is over: release what the member holds outside the simulation (a store's files). */
     default void close() {
     }

@@ -56,7 +56,7 @@ public final class Simulation {
             RaftEvent.FORWARD_OUTCOME_UNKNOWN.counterName(), RaftEvent.FORWARD_DUPLICATE_DROPPED.counterName(),
             // the wider faults of raft-core V
             "fail-stop-after-io-error", "restarted-member-caught-up", "recovered-after-power-loss",
-            "one-way-partitions", "two-faults-at-once", "scrambled-tail-cut", "kv-stores-agree", RaftEvent.REMOVED_MEMBER_CAMPAIGN_IGNORED.counterName());
+            "one-way-partitions", "two-faults-at-once", "scrambled-tail-cut", "kv-stores-agree", "kv-compactions-applied", RaftEvent.REMOVED_MEMBER_CAMPAIGN_IGNORED.counterName());
 
     private static final long CONVERGE_LIMIT_MICROS = 10_000_000;
     private static final long WORKLOAD_LIMIT_MICROS = 60_000_000;
@@ -159,6 +159,8 @@ public final class Simulation {
                     : new SimNode(i, this, config, root.split());
         }
         this.workload = new Workload(this, params, workloadRandom, history, kvStore);
+        // Split last, so that every other random stream of the seed stays what it was.
+        this.compactionRandom = kvStore ? root.split() : null;
         this.nemesis = new Nemesis(this, params, nemesisRandom, schedule, pauseLeaders);
     }
 
@@ -184,6 +186,9 @@ public final class Simulation {
             }
             workload.start();
             nemesis.start();
+            if (kvStore) {
+                scheduleCompactions();
+            }
             events.at(params.faultPhaseMicros, nemesis::healAll);
             runWorkload();
             if (!stopped) {
@@ -303,6 +308,26 @@ public final class Simulation {
             trace("stores agree: " + expected);
             count("kv-stores-agree");
         }
+    }
+
+    private final SplittableRandom compactionRandom;
+
+    /**
+     * With the KV store, an operator compacts its history now and then through the leader (keeping the last 50
+     * revisions), as etcd's auto-compaction would, until the faults end.
+     */
+    private void scheduleCompactions() {
+        long gap = 1 + (long) (-StrictMath.log(1 - compactionRandom.nextDouble()) * params.meanOperationGapMicros);
+        events.after(gap, () -> {
+            if (events.now() >= params.faultPhaseMicros || stopped) {
+                return;
+            }
+            int leader = currentLeader();
+            if (leader != 0) {
+                nodes[leader].compactKv();
+            }
+            scheduleCompactions();
+        });
     }
 
     /** Whether the members run the real KV store as their state machine. */

@@ -72,9 +72,36 @@ final class Compactor implements AutoCloseable {
         this.done = physicalCompactedRevision;
         this.target = compactedRevision;
         loadResumePoint();
-        this.thread = new Thread(this::loop, name);
-        this.thread.setDaemon(true);
-        this.thread.start();
+        this.foreground = !limits.backgroundWork();
+        this.thread = foreground ? null : new Thread(this::loop, name);
+        if (thread != null) {
+            this.thread.setDaemon(true);
+            this.thread.start();
+        } else if (target > done) {
+            runInForeground(); // an interrupted compaction, finished at open
+        }
+    }
+
+    /** Without background work (the simulator): history is removed by the caller of {@link #request}, at once. */
+    private final boolean foreground;
+
+    /**
+     * One attempt to finish the compaction on the calling thread; a failure is counted and logged, and the next
+     * request (or open) tries again from where it stopped.
+     */
+    private void runInForeground() {
+        long t;
+        synchronized (lock) {
+            t = target;
+        }
+        try {
+            if (t > done && compactTo(t)) {
+                finish(t);
+            }
+        } catch (RocksDBException | RuntimeException e) {
+            failures.incrementAndGet();
+            log.error("compaction to revision {} failed; the next request tries again from where it stopped", t, e);
+        }
     }
 
     /** Asks for history below {@code revision} to be removed; {@code waiter} (may be null) completes after. */
@@ -92,6 +119,9 @@ final class Compactor implements AutoCloseable {
                 }
             }
             lock.notifyAll();
+        }
+        if (foreground) {
+            runInForeground();
         }
     }
 
@@ -282,10 +312,12 @@ final class Compactor implements AutoCloseable {
         synchronized (lock) {
             lock.notifyAll();
         }
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (thread != null) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         failWaiters(new KvException(KvException.Code.UNAVAILABLE,
                 "cairn: the kv store closed before the compaction finished; it resumes when the store reopens"));

@@ -18,8 +18,10 @@ import io.cairn.raft.core.Invariants;
  * @param applyBatchBytesMax a write batch this large is committed at the next command boundary and a new one begun
  * @param compactionBatchKeysMax the most history entries one compaction write removes
  * @param flushIntervalMillis how often the background flusher makes applied state durable (0: only on request)
- * @param rocksCompactions whether RocksDB merges its files in the background (false only in the simulator, whose
- *     replays must not depend on when that happens: the files a checkpoint packs would differ)
+ * @param backgroundWork whether the store works in the background: RocksDB merging its files, and the removal of
+ *     compacted history on a thread of its own (false only in the simulator, whose replays must not depend on when
+ *     that happens: RocksDB's files are then merged every 32 flushes, and history removed on the apply thread
+ *     right after the Compact that asks for it)
  */
 public record KvLimits(
         int txnOpsMax,
@@ -28,7 +30,7 @@ public record KvLimits(
         long applyBatchBytesMax,
         int compactionBatchKeysMax,
         long flushIntervalMillis,
-        boolean rocksCompactions) {
+        boolean backgroundWork) {
 
     /** etcd's default for {@code --max-request-bytes}: 1.5 MiB. */
     public static final int ETCD_REQUEST_BYTES_MAX = 1536 * 1024;
@@ -55,7 +57,7 @@ public record KvLimits(
 
     public KvLimits withFlushIntervalMillis(long millis) {
         return new KvLimits(txnOpsMax, requestBytesMax, rangeResponseBytesMax, applyBatchBytesMax,
-                compactionBatchKeysMax, millis, rocksCompactions);
+                compactionBatchKeysMax, millis, backgroundWork);
     }
 
     /** The simulator's store: no background work whose timing would change what a seed replays. */
@@ -66,6 +68,6 @@ public record KvLimits(
 
     public KvLimits withCompactionBatchKeysMax(int keys) {
         return new KvLimits(txnOpsMax, requestBytesMax, rangeResponseBytesMax, applyBatchBytesMax, keys,
-                flushIntervalMillis, rocksCompactions);
+                flushIntervalMillis, backgroundWork);
     }
 }

@@ -95,7 +95,7 @@ public final class MvccStore implements AutoCloseable {
         }
         Columns columns = null;
         try {
-            columns = Columns.open(dir, wal, limits.rocksCompactions());
+            columns = Columns.open(dir, wal, limits.backgroundWork());
             StoredMeta meta = StoredMeta.readOrInit(columns, FORMAT, dir);
             log.info("kv store {} open: revision {}, compacted {}, applied index {}", dir, meta.revision(),
                     meta.compactedRevision(), meta.appliedIndex());
