@@ -216,4 +216,28 @@ class KvStoreTest {
             assertThat(kv.status().commitIndex()).as("nothing appended").isEqualTo(lastIndex);
         }
     }
+
+    /**
+     * Honest outcomes at the etcd API (robustness row 33): a proposal that may still take effect (appended before
+     * its member stopped, its leader changed, a forward whose answer was lost) is etcd's UNAVAILABLE "leader changed",
+     * a lost entry the same, a stopped member "server stopped"; never INTERNAL, never a plain failure.
+     */
+    @Test
+    void anOutcomeThatMayStillTakeEffectIsAnsweredAsEtcdDoes() {
+        for (io.cairn.raft.server.RaftException.Reason reason : List.of(
+                io.cairn.raft.server.RaftException.Reason.UNKNOWN_OUTCOME,
+                io.cairn.raft.server.RaftException.Reason.LOST,
+                io.cairn.raft.server.RaftException.Reason.TRANSFERRING)) {
+            KvException e = KvStore.toKv(new java.util.concurrent.CompletionException(
+                    new io.cairn.raft.server.RaftException(reason, "member 2 stopped itself", 0)));
+            assertThat(e.code()).as("%s", reason).isEqualTo(KvException.Code.UNAVAILABLE);
+            assertThat(e.getMessage()).as("%s", reason).isEqualTo("etcdserver: leader changed");
+        }
+        KvException closed = KvStore.toKv(new io.cairn.raft.server.RaftException(
+                io.cairn.raft.server.RaftException.Reason.CLOSED, "group 1 is closed", 0));
+        assertThat(closed.code()).isEqualTo(KvException.Code.UNAVAILABLE);
+        assertThat(closed.getMessage()).isEqualTo("etcdserver: server stopped");
+        KvException timeout = KvStore.toKv(new java.util.concurrent.TimeoutException());
+        assertThat(timeout.getMessage()).isEqualTo("etcdserver: request timed out");
+    }
 }
