@@ -27,6 +27,8 @@ final class Nemesis {
     private final boolean[] paused;
     private int faults;
     private final boolean pauseLeaders;
+    /** Whether two faults injected together hold now. */
+    private boolean twoFaults;
     /** The shortest the fault just injected may last (0: as drawn). */
     private long faultMinMicros;
     /** The next member id that may join. */
@@ -153,8 +155,9 @@ final class Nemesis {
             Runnable heal = first;
             if (params.simultaneousFaults && random.nextBoolean()) {
                 Runnable second = inject();
-                sim.count("two-faults-at-once");
+                twoFaults = true;
                 heal = () -> {
+                    twoFaults = false;
                     first.run();
                     second.run();
                 };
@@ -311,14 +314,14 @@ final class Nemesis {
                     }
                 }
                 description = "one-way: n" + lone + (deaf ? " hears nobody" : " is heard by nobody");
-                sim.count("one-way-partitions");
+
             }
             case 6 -> {
                 long from = order[0];
                 long to = order[1];
                 sim.network().cutLink(from, to);
                 description = "one-way: n" + to + " drops what arrives from n" + from;
-                sim.count("one-way-partitions");
+
             }
             case 0 -> {
                 int majority = n / 2 + 1;
@@ -416,6 +419,14 @@ final class Nemesis {
      * in quick succession.
      */
     void onLeaderElected(int leader) {
+        // Effects of the wider faults: the group chose a leader while a link was cut one way only, or while two
+        // faults held at once.
+        if (active && sim.network().hasOneWayCut()) {
+            sim.count("leader-elected-under-one-way-cut");
+        }
+        if (twoFaults && active) {
+            sim.count("leader-elected-under-two-faults");
+        }
         if (schedule != null || !active || params.strikeNewLeaderProbability == 0 || crashed[leader]
                 || random.nextDouble() >= params.strikeNewLeaderProbability) {
             return;

@@ -93,6 +93,18 @@ final class SimNetwork {
         }
     }
 
+    /** Whether some link is cut in one direction only. */
+    boolean hasOneWayCut() {
+        for (int a = 0; a < cut.length; a++) {
+            for (int b = 0; b < cut.length; b++) {
+                if (cut[a][b] && !cut[b][a]) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     boolean partitioned() {
         for (boolean[] row : cut) {
             for (boolean c : row) {

@@ -56,7 +56,7 @@ public final class Simulation {
             RaftEvent.FORWARD_OUTCOME_UNKNOWN.counterName(), RaftEvent.FORWARD_DUPLICATE_DROPPED.counterName(),
             // the wider faults of raft-core V
             "fail-stop-after-io-error", "restarted-member-caught-up", "recovered-after-power-loss",
-            "one-way-partitions", "two-faults-at-once", "scrambled-tail-cut", "kv-stores-agree", "kv-compactions-applied", RaftEvent.REMOVED_MEMBER_CAMPAIGN_IGNORED.counterName());
+            "leader-elected-under-one-way-cut", "leader-elected-under-two-faults", "scrambled-tail-cut", "kv-stores-agree", "kv-compactions-applied", RaftEvent.REMOVED_MEMBER_CAMPAIGN_IGNORED.counterName());
 
     private static final long CONVERGE_LIMIT_MICROS = 10_000_000;
     private static final long WORKLOAD_LIMIT_MICROS = 60_000_000;
