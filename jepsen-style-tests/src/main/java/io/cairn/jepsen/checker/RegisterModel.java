@@ -72,7 +72,11 @@ public final class RegisterModel implements Model<RegisterModel.Register> {
      * preceded by a write, and every kept operation sees the same state without it. Unknown READs change
      * nothing and are never needed.
      *
-     * <p><b>Deadlines.</b> If an unknown operation U is the only operation of the key that writes value
+     * <p>A write of absent (a delete) whose outcome is unknown is unneeded by the same argument, counted from its
+ * invocation: absent is also the register's start, so only observations of absent that may come after the delete
+ * can need it ({@code absentObservedAfter}).
+ *
+ * <p><b>Deadlines.</b> If an unknown operation U is the only operation of the key that writes value
      * {@code x}, and some OK operation O observes {@code x} (reads it, or CASes expecting it), then every
      * linearization places U before O: the register holds {@code x} when O takes effect, it starts absent, and
      * only U can put {@code x} there. U gets the earliest such O (by completion) as its deadline. The
@@ -84,11 +88,39 @@ public final class RegisterModel implements Model<RegisterModel.Register> {
         Set<Operation> unneeded = new HashSet<>();
         for (Operation o : operations) {
             boolean read = o.invocation().f() == OpFunction.READ;
-            if (!o.outcomeKnown() && (read || !needed.contains(o.invocation().value()))) {
+            if (o.outcomeKnown()) {
+                continue;
+            }
+            Long written = o.invocation().value();
+            if (read || (written == null ? !absentObservedAfter(o, operations, needed) : !needed.contains(written))) {
                 unneeded.add(o);
             }
         }
         return new UnknownOutcomeHints(unneeded, deadlines(operations, unneeded));
+    }
+
+    /**
+     * Whether an unknown delete {@code d} (a write of absent) is needed. Absent is also where the register starts, so
+     * observations of it made before {@code d} was invoked need no delete: {@code d} is needed only if an OK
+     * operation observing absent completes after {@code d}'s invocation (it may be linearized after {@code d}), or a
+     * needed unknown CAS expects absent (it may take effect at any time after its invocation).
+     */
+    private static boolean absentObservedAfter(Operation d, List<Operation> operations, Set<Long> needed) {
+        long invoked = d.invocation().timeNanos();
+        for (Operation o : operations) {
+            if (o == d || o.invocation().f() == OpFunction.WRITE) {
+                continue;
+            }
+            if (o.outcomeKnown()) {
+                if (observedValue(o) == null && o.completion().timeNanos() >= invoked) { // ties: may be after
+                    return true;
+                }
+            } else if (o.invocation().f() == OpFunction.CAS && o.invocation().expected() == null
+                    && needed.contains(o.invocation().value())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Set<Long> neededValues(List<Operation> operations) {

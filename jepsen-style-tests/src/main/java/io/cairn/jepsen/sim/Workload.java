@@ -46,7 +46,7 @@ final class Workload {
 
     /**
      * With {@code kvOps} (members run the KV store), a third of the writes are compare-and-sets (a Txn comparing
-     * the value the workload last saw) and one in twelve a delete (a single-key DeleteRange, a write of "absent").
+     * the value the workload last saw) and one in forty a delete (a single-key DeleteRange, a write of "absent").
      */
     Workload(Simulation sim, SimParams params, SplittableRandom random, History history, boolean kvOps) {
         this.kvOps = kvOps;
@@ -97,12 +97,12 @@ final class Workload {
         c.opId = nextOpId++;
         c.token = nextToken++;
         // Deletes are few: each write of "absent" whose outcome is unknown multiplies the checker's search.
-        int kind = write && kvOps ? random.nextInt(12) : 0; // 0-6 write, 7-10 compare-and-set, 11 delete
-        if (kind >= 7 && kind <= 10) {
+        int kind = write && kvOps ? random.nextInt(40) : 0; // 0-25 write, 26-38 compare-and-set, 39 delete
+        if (kind >= 26 && kind <= 38) {
             c.current = history.invoke(c.process, OpFunction.CAS, "k" + c.key, c.opId, lastSeen[c.key], nowNanos());
         } else {
             c.current = history.invoke(c.process, write ? OpFunction.WRITE : OpFunction.READ, "k" + c.key,
-                    write && kind != 11 ? c.opId : null, null, nowNanos());
+                    write && kind != 39 ? c.opId : null, null, nowNanos());
         }
         long token = c.token;
         sim.events().after(params.requestTimeoutMicros, () -> {

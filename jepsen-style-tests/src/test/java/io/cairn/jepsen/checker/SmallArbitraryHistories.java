@@ -6,7 +6,8 @@ import io.cairn.jepsen.history.OpFunction;
 
 /**
  * Tiny well-formed histories with arbitrary outcomes: reads return whatever the {@link Choices} say, writes
- * and CASes complete OK, FAIL or INFO at random, and values come from {1, 2, 3} so they repeat. Most such
+ * (some of them deletes, writes of nil) and CASes complete OK, FAIL or INFO at random, and values come from
+ * {1, 2, 3} so they repeat. Most such
  * histories are not linearizable, some are; the brute-force oracle says which. Sizes stay where the oracle's
  * enumeration of every order is cheap: at most {@value #OPS_MAX} operations over at most three processes at
  * a time and two keys.
@@ -47,7 +48,9 @@ final class SmallArbitraryHistories {
     private static Op invoke(History h, Choices c, int process, int keyCount, long now) {
         OpFunction f = OpFunction.values()[c.next(3)];
         String key = "k" + c.next(keyCount);
-        Long value = f == OpFunction.READ ? null : Long.valueOf(1 + c.next(3));
+        // A WRITE of nil is a delete (one in four): absent again.
+        Long value = f == OpFunction.READ ? null
+                : f == OpFunction.WRITE ? smallValueOrNil(c) : Long.valueOf(1 + c.next(3));
         Long expected = f == OpFunction.CAS ? smallValueOrNil(c) : null;
         return h.invoke(process, f, key, value, expected, now);
     }
