@@ -381,8 +381,9 @@ final class RuntimeSimNode extends MemberLife {
                 return;
             }
             switch (e.reason()) {
-                case NOT_LEADER, OVERLOADED, TRANSFERRING, TOO_LARGE ->
+                case NOT_LEADER, OVERLOADED, TRANSFERRING ->
                         reply.accept(new Reply(Reply.Outcome.NOT_LEADER, null, e.leaderHint()));
+                case TOO_LARGE -> reply.accept(Reply.of(Reply.Outcome.FAILED)); // refused: nothing appended
                 case LOST -> reply.accept(Reply.of(Reply.Outcome.LOST));
                 default -> reply.accept(Reply.of(Reply.Outcome.UNKNOWN));
             }

@@ -143,7 +143,8 @@ public final class Simulation {
             RaftConfig config = RaftConfig.builder(i, i <= params.nodes ? ids : new long[0])
                     .electionTicks(params.electionTicks)
                     .heartbeatTicks(params.heartbeatTicks)
-                    .messageBytesMax(params.messageBytesMax)
+                    // a KV command (a compare-and-set Txn is about 80 bytes) must fit one message
+                    .messageBytesMax(kvStore ? Math.max(256, params.messageBytesMax) : params.messageBytesMax)
                     .inflightMessagesMax(params.inflightMessagesMax)
                     .inflightBytesMax(Math.max(params.messageBytesMax, 64L << 10))
                     .uncommittedBytesMax(Math.max(params.messageBytesMax, 1L << 20))

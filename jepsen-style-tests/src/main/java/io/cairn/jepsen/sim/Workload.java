@@ -161,7 +161,7 @@ final class Workload {
             case FAILED -> {
                 c.leaderGuess = from;
                 history.fail(c.current, nowNanos());
-                finish(c, "fail (compare failed)");
+                finish(c, "fail (no effect: compare failed or refused)");
             }
             case UNKNOWN -> end(c, "info (connection lost)");
             case NOT_LEADER -> retry(c, reply.leaderHint() != RaftNode.NONE ? (int) reply.leaderHint() : other(from));

@@ -77,7 +77,18 @@ final class Applier {
 
     void setApplied(long index) {
         applied = index;
-        lastCommandApplied = index;
+        lastCommandApplied = lastCommandAt(index);
+    }
+
+    /**
+     * The last command a state machine starting (or restored) at {@code index} holds: for one that keeps its state
+     * durably, what it says it holds, which is below {@code index} when the entries just before it reach no state
+     * machine (empty entries of new leaders); counting them as commands broke the lazy-snapshot check (robustness
+     * row 47).
+     */
+    private long lastCommandAt(long index) {
+        long durable = stateMachine.durableAppliedIndex();
+        return durable == StateMachine.VOLATILE ? index : Math.min(index, durable);
     }
 
     /** Queues committed entries (and the futures of the proposals among them), waiting for room. */
@@ -393,7 +404,7 @@ final class Applier {
                     throw new java.io.UncheckedIOException("restoring the snapshot " + meta + " failed", e);
                 }
                 applied = meta.index();
-                lastCommandApplied = meta.index();
+                lastCommandApplied = lastCommandAt(meta.index());
                 metrics.applied(applied);
                 releaseReads();
             }, () -> { });
