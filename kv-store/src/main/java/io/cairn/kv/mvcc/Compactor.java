@@ -59,6 +59,8 @@ final class Compactor implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger injectedAfter = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean resumedFromRecordedPoint;
+    /** The resume point read at open, until a batch moves past it. */
+    private byte[] loadedResumeKey;
     /** Where the compaction to {@link #resumeTarget} stopped (after its last written batch), or null. */
     private byte[] resumeKey;
     private long resumeTarget;
@@ -186,7 +188,7 @@ final class Compactor implements AutoCloseable {
         injectedFailures.set(n);
     }
 
-    /** Whether this run started from a resume point an earlier run recorded (tests). */
+    /** Whether a compaction of this run went on from the point an earlier run recorded (tests). */
     boolean resumedFromRecordedPoint() {
         return resumedFromRecordedPoint;
     }
@@ -216,7 +218,7 @@ final class Compactor implements AutoCloseable {
             if (v != null && v.length > 8) {
                 resumeTarget = Keys.getLong(v, 0);
                 resumeKey = java.util.Arrays.copyOfRange(v, 8, v.length);
-                resumedFromRecordedPoint = true;
+                loadedResumeKey = resumeKey;
                 log.info("compaction to revision {} resumes where it stopped", resumeTarget);
             }
         } catch (RocksDBException e) {
@@ -229,6 +231,9 @@ final class Compactor implements AutoCloseable {
         // After a failure, go on from the last batch written for the same target (a larger target may need what a
         // smaller one kept, so it starts over).
         byte[] resume = resumeTarget == t ? resumeKey : null;
+        if (resume != null && resume == loadedResumeKey) {
+            resumedFromRecordedPoint = true; // this run goes on where an earlier one stopped
+        }
         do {
             if (closed) {
                 return false;

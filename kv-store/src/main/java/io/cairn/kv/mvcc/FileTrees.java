@@ -62,9 +62,7 @@ final class FileTrees {
 
     /** fsync of a directory: makes the entries created, renamed or deleted in it durable (Linux). */
     static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
+        io.cairn.raft.log.NioFileIO.fsyncDirectory(dir);
     }
 
     /** Moves {@code from} to {@code to} (which must not exist), copying when a move is impossible. */

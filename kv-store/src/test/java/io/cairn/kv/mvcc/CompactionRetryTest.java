@@ -49,9 +49,9 @@ class CompactionRetryTest {
                     .until(() -> f.store.compactionFailures() > 0);
             assertThat(f.store.physicalCompactedRevision()).isLessThan(revision);
             f.reopen();
-            assertThat(f.store.compactionResumedFromRecordedPoint()).as("went on from the recorded point").isTrue();
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
                     .until(() -> f.store.physicalCompactedRevision() == revision);
+            assertThat(f.store.compactionResumedFromRecordedPoint()).as("went on from the recorded point").isTrue();
             assertThat(f.store.countEntries(Columns.HISTORY)).as("one version per key left").isEqualTo(40);
             for (int k = 0; k < 40; k++) {
                 assertThat(f.store.range(Req.get("k" + k)).getKvs(0).getValue().toStringUtf8())

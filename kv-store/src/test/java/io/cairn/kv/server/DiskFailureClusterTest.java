@@ -6,8 +6,6 @@ import com.google.protobuf.ByteString;
 import io.cairn.kv.proto.etcd.PutRequest;
 import io.cairn.kv.proto.etcd.RangeRequest;
 import io.cairn.raft.log.FileIOs;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,13 +35,9 @@ class DiskFailureClusterTest {
     @TempDir
     Path dir;
     private KvProcesses cluster;
-    private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
 
     @AfterEach
     void stop() throws Exception {
-        for (ManagedChannel c : channels.values()) {
-            c.shutdownNow();
-        }
         if (cluster != null) {
             cluster.close();
         }
@@ -61,7 +55,7 @@ class DiskFailureClusterTest {
     }
 
     private KvClient kv(int member) {
-        return new KvClient(channels.get(member), Duration.ofSeconds(5));
+        return new KvClient(cluster.channel(member), Duration.ofSeconds(5));
     }
 
     private static PutRequest put(String key, String value) {
@@ -98,9 +92,6 @@ class DiskFailureClusterTest {
         cluster = new KvProcesses(dir.resolve("cluster"), 3);
         for (int i = 1; i <= 3; i++) {
             start(i);
-            String[] hostPort = cluster.endpoint(i).split(":");
-            channels.put(i, NettyChannelBuilder.forAddress(hostPort[0], Integer.parseInt(hostPort[1])).usePlaintext()
-                    .build());
         }
         Map<String, String> acknowledged = new ConcurrentHashMap<>();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -172,9 +163,6 @@ class DiskFailureClusterTest {
 
         Files.delete(control(leader)); // a working disk again
         start(leader);
-        String[] hostPort = cluster.endpoint(leader).split(":");
-        channels.put(leader, NettyChannelBuilder.forAddress(hostPort[0], Integer.parseInt(hostPort[1]))
-                .usePlaintext().build());
         long catchUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             try {

@@ -1,6 +1,8 @@
 package io.cairn.kv.server;
 
 import io.cairn.raft.transport.LoopbackPorts;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +21,7 @@ final class KvProcesses implements AutoCloseable {
     private final Path dir;
     private final Map<Integer, int[]> ports = new TreeMap<>();
     private final Map<Integer, Process> processes = new TreeMap<>();
+    private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
 
     KvProcesses(Path dir, int members) throws IOException {
         this.dir = dir;
@@ -100,6 +103,14 @@ final class KvProcesses implements AutoCloseable {
         return processes.get(i);
     }
 
+    /**
+     * A plaintext gRPC channel to member {@code i}'s client URL, made once and kept across its restarts (gRPC
+     * reconnects); closed with the cluster.
+     */
+    synchronized ManagedChannel channel(int i) {
+        return channels.computeIfAbsent(i, k -> NettyChannelBuilder.forTarget(endpoint(k)).usePlaintext().build());
+    }
+
     String log(int i) throws IOException {
         Path f = dir.resolve(name(i) + ".log");
         return Files.exists(f) ? Files.readString(f) : "";
@@ -107,6 +118,10 @@ final class KvProcesses implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        synchronized (this) {
+            channels.values().forEach(ManagedChannel::shutdownNow);
+            channels.clear();
+        }
         for (int i : new ArrayList<>(processes.keySet())) {
             kill(i);
         }

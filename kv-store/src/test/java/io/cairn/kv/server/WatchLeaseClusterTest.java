@@ -14,8 +14,6 @@ import io.cairn.kv.proto.etcd.WatchRequest;
 import io.cairn.kv.proto.etcd.WatchResponse;
 import io.cairn.kv.proto.mvcc.Event;
 import io.grpc.CallOptions;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
@@ -48,31 +46,22 @@ class WatchLeaseClusterTest {
     @TempDir
     Path dir;
     private KvProcesses cluster;
-    private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
 
     @BeforeEach
     void start() throws Exception {
         cluster = new KvProcesses(dir.resolve("cluster"), 3);
         cluster.startAll();
-        for (int i = 1; i <= 3; i++) {
-            String[] hostPort = cluster.endpoint(i).split(":");
-            channels.put(i, NettyChannelBuilder.forAddress(hostPort[0], Integer.parseInt(hostPort[1])).usePlaintext()
-                    .build());
-        }
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (ManagedChannel c : channels.values()) {
-            c.shutdownNow();
-        }
         if (cluster != null) {
             cluster.close();
         }
     }
 
     private KvClient kv(int member) {
-        return new KvClient(channels.get(member), Duration.ofSeconds(5));
+        return new KvClient(cluster.channel(member), Duration.ofSeconds(5));
     }
 
     /** Puts until one succeeds through some member (the cluster may be electing); returns its revision. */
@@ -154,7 +143,7 @@ class WatchLeaseClusterTest {
                 }
             };
             requests = ClientCalls.asyncBidiStreamingCall(
-                    channels.get(m).newCall(EtcdWatchGrpc.WATCH, CallOptions.DEFAULT), responses);
+                    cluster.channel(m).newCall(EtcdWatchGrpc.WATCH, CallOptions.DEFAULT), responses);
             requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
                     .setKey(ByteString.copyFromUtf8("w/")).setRangeEnd(ByteString.copyFromUtf8("w0"))
                     .setStartRevision(lastRevision.get() + 1)).build());
@@ -226,7 +215,7 @@ class WatchLeaseClusterTest {
         LeaseGrantResponse lease = null;
         for (int attempt = 0; lease == null; attempt++) {
             try {
-                lease = ClientCalls.futureUnaryCall(channels.get(1 + attempt % 3).newCall(EtcdLeaseGrpc.GRANT,
+                lease = ClientCalls.futureUnaryCall(cluster.channel(1 + attempt % 3).newCall(EtcdLeaseGrpc.GRANT,
                         CallOptions.DEFAULT), LeaseGrantRequest.newBuilder().setTTL(4).build()).get(6, TimeUnit.SECONDS);
             } catch (Exception e) {
                 assertThat(attempt).as("granting a lease: %s", e).isLessThan(100);
@@ -241,7 +230,7 @@ class WatchLeaseClusterTest {
             for (int m = 1; keepingAlive.get(); m = m % 3 + 1) {
                 CountDownLatch ended = new CountDownLatch(1);
                 StreamObserver<LeaseKeepAliveRequest> out = ClientCalls.asyncBidiStreamingCall(
-                        channels.get(m).newCall(EtcdLeaseGrpc.KEEP_ALIVE, CallOptions.DEFAULT),
+                        cluster.channel(m).newCall(EtcdLeaseGrpc.KEEP_ALIVE, CallOptions.DEFAULT),
                         new StreamObserver<LeaseKeepAliveResponse>() {
                             @Override
                             public void onNext(LeaseKeepAliveResponse r) {
@@ -294,7 +283,7 @@ class WatchLeaseClusterTest {
             List<WatchResponse> got = new java.util.concurrent.CopyOnWriteArrayList<>();
             CountDownLatch deleted = new CountDownLatch(1);
             StreamObserver<WatchRequest> w = ClientCalls.asyncBidiStreamingCall(
-                    channels.get(m).newCall(EtcdWatchGrpc.WATCH, CallOptions.DEFAULT), new StreamObserver<>() {
+                    cluster.channel(m).newCall(EtcdWatchGrpc.WATCH, CallOptions.DEFAULT), new StreamObserver<>() {
                         @Override
                         public void onNext(WatchResponse r) {
                             got.add(r);

@@ -61,6 +61,11 @@ public final class NioFileIO implements FileIO {
 
     @Override
     public void syncDirectory(Path dir) throws IOException {
+        fsyncDirectory(dir);
+    }
+
+    /** fsync of a directory: what makes the files created, renamed or deleted in it durable (Linux). */
+    public static void fsyncDirectory(Path dir) throws IOException {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
         }

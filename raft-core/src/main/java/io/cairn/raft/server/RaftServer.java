@@ -100,7 +100,7 @@ public final class RaftServer implements AutoCloseable {
         this.writer = new LogWriter(log, transport, env, options.writerCapacity(), metrics);
         this.callbacks = env.newCallbackExecutor("cairn-callbacks-" + options.memberId());
         this.writer.injectBug(options.injectedBugs());
-        this.writer.onFailure(e -> failStop("the log (" + e.getMessage() + ")", e));
+        this.writer.onFailure(e -> failStop("the log", e));
         this.ticker = env.every(options.tickNanos(), () -> {
             for (GroupRuntime g : groups.values()) {
                 g.onTick();
@@ -136,7 +136,7 @@ public final class RaftServer implements AutoCloseable {
         GroupMetrics gm = new GroupMetrics(metrics, groupId);
         Applier applier = new Applier(stateMachine, env, "cairn-apply-" + groupId, options.applyCapacity(),
                 options.files(), snapshotDir, gm);
-        applier.onFatal(e -> failStop("the apply thread of group " + groupId + " (" + e + ")", e));
+        applier.onFatal(e -> failStop("the apply thread of group " + groupId, e));
         long applied = restoreState(stateMachine, applier, recovered.snapshot(), options.files());
         applier.setApplied(applied);
         refuseInjectedBugs(config.injectedBugs, env);
@@ -283,7 +283,8 @@ public final class RaftServer implements AutoCloseable {
         Map<Long, GroupStatus> byGroup = new java.util.TreeMap<>();
         groups.forEach((id, g) -> byGroup.put(id, g.status()));
         Throwable f = failure;
-        return new Status(options.memberId(), f == null ? null : failureWhat + " failed: " + f, Map.copyOf(byGroup));
+        return new Status(options.memberId(), f == null ? null : failureWhat + " failed: " + f,
+                java.util.Collections.unmodifiableMap(byGroup));
     }
 
     @Override

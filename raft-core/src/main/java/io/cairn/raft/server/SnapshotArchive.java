@@ -121,15 +121,7 @@ final class SnapshotArchive {
             dirs = walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList();
         }
         for (Path p : dirs) {
-            syncDirectory(p);
-        }
-    }
-
-    /** fsync of a directory: what makes the files created, renamed or deleted in it durable (Linux). */
-    static void syncDirectory(Path dir) throws IOException {
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir,
-                java.nio.file.StandardOpenOption.READ)) {
-            ch.force(true);
+            io.cairn.raft.log.NioFileIO.fsyncDirectory(p);
         }
     }
 
