@@ -1,0 +1,236 @@
+package io.cairn.apiserver;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cairn.apiserver.api.ApiException;
+import io.cairn.apiserver.auth.Authenticator;
+import io.cairn.apiserver.auth.Pki;
+import io.cairn.apiserver.auth.User;
+import io.cairn.apiserver.http.ApiHttpServer;
+import io.cairn.apiserver.http.Dispatcher;
+import io.cairn.apiserver.kinds.BuiltinKinds;
+import io.cairn.apiserver.registry.Catalog;
+import io.cairn.apiserver.registry.Options.WriteOptions;
+import io.cairn.apiserver.registry.Registry;
+import io.cairn.apiserver.registry.ResourceType;
+import io.cairn.apiserver.registry.ServiceIps;
+import io.cairn.apiserver.storage.KvStorage;
+import io.cairn.apiserver.storage.Storage;
+import io.cairn.kv.KvStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kubernetes API server, embeddable: the built-in kinds on a {@link Storage} (by default an embedded
+ * {@link KvStore} in {@code <dataDir>/store}), served over HTTPS (client certificates of the cluster CA generated in
+ * {@code <dataDir>/pki}, and bearer tokens from a token file), and to in-process callers through {@link #client()},
+ * which takes the same request path.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    /** Request threads; further requests queue up to {@link #REQUEST_QUEUE_MAX}, then get 429. */
+    static final int REQUEST_THREADS = 16;
+    static final int REQUEST_QUEUE_MAX = 4096;
+    static final int WATCH_WINDOW_EVENTS = 10_000;
+    public static final String SERVICE_RANGE = "10.96.0.0/12";
+
+    /**
+     * @param bindAddress the address to listen on ({@code 127.0.0.1})
+     * @param securePort the port (0 for any free one)
+     * @param tokenFile a {@code --token-auth-file} (null: none)
+     * @param tls HTTPS (the default); false serves plain HTTP, for tests and benchmarks on loopback
+     */
+    public record Config(Path dataDir, String bindAddress, int securePort, Path tokenFile, boolean tls,
+                         long bookmarkMillis) {
+        public static Config of(Path dataDir) {
+            return new Config(dataDir, "127.0.0.1", 6443, null, true, 60_000);
+        }
+
+        public Config withPort(int port) {
+            return new Config(dataDir, bindAddress, port, tokenFile, tls, bookmarkMillis);
+        }
+
+        public Config withBindAddress(String address) {
+            return new Config(dataDir, address, securePort, tokenFile, tls, bookmarkMillis);
+        }
+
+        public Config withTokenFile(Path file) {
+            return new Config(dataDir, bindAddress, securePort, file, tls, bookmarkMillis);
+        }
+
+        public Config withTls(boolean v) {
+            return new Config(dataDir, bindAddress, securePort, tokenFile, v, bookmarkMillis);
+        }
+
+        public Config withBookmarkMillis(long v) {
+            return new Config(dataDir, bindAddress, securePort, tokenFile, tls, v);
+        }
+    }
+
+    private final Config config;
+    private final Storage storage;
+    private final Registry registry;
+    private final Dispatcher dispatcher;
+    private final ApiHttpServer http;
+    private final ThreadPoolExecutor requests;
+    private final ScheduledExecutorService housekeeping;
+    private final Pki pki;
+    private final InetSocketAddress address;
+
+    private ApiServer(Config config, Storage storage) throws IOException, InterruptedException {
+        this.config = config;
+        this.storage = storage;
+        Files.createDirectories(config.dataDir());
+        ServiceIps serviceIps = new ServiceIps(SERVICE_RANGE);
+        Catalog catalog = new Catalog(BuiltinKinds.all());
+        this.registry = new Registry(storage, catalog, Clock.systemUTC(), PatchApplier::apply, serviceIps,
+                WATCH_WINDOW_EVENTS);
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        AtomicInteger threads = new AtomicInteger();
+        this.requests = new ThreadPoolExecutor(REQUEST_THREADS, REQUEST_THREADS, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(REQUEST_QUEUE_MAX), r -> {
+                    Thread t = new Thread(r, "cairn-api-" + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.pki = Pki.loadOrCreate(config.dataDir(), config.bindAddress(), List.of());
+        Authenticator authenticator = Authenticator.create(pki, config.tokenFile());
+        String host = config.bindAddress().equals("0.0.0.0") ? "127.0.0.1" : config.bindAddress();
+        this.dispatcher = new Dispatcher(registry, Clock.systemUTC(), metrics,
+                new Dispatcher.Settings(host + ":" + config.securePort(), config.bookmarkMillis(), 1800),
+                storage::ready);
+        this.http = new ApiHttpServer(new InetSocketAddress(config.bindAddress(), config.securePort()),
+                config.tls() ? pki.serverContext() : null,
+                (session, authorization) -> config.tls()
+                        ? authenticator.authenticateOrThrow(session, authorization).name()
+                        : authenticator.authenticate(null, authorization).map(User::name).orElse(User.ADMIN.name()),
+                dispatcher, requests);
+        bootstrap();
+        this.address = http.start();
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cairn-api-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        housekeeping.scheduleWithFixedDelay(this::reapPods, 1, 1, TimeUnit.SECONDS);
+        log.info("API server listening on {}", url());
+    }
+
+    /** Starts on an embedded single-member store in {@code <dataDir>/store}. */
+    public static ApiServer start(Config config) throws IOException, InterruptedException {
+        KvStore store = KvStore.open(config.dataDir().resolve("store"));
+        waitForLeader(store);
+        try {
+            return new ApiServer(config, new KvStorage(store, true));
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** Starts on a storage of the caller's (closed with the server). */
+    public static ApiServer start(Config config, Storage storage) throws IOException, InterruptedException {
+        return new ApiServer(config, storage);
+    }
+
+    private static void waitForLeader(KvStore store) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!store.hasLeader() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
+    /** The namespaces and the {@code kubernetes} service every cluster has. */
+    private void bootstrap() {
+        ResourceType namespaces = registry.catalog().find("", "v1", "namespaces").orElseThrow();
+        for (String ns : List.of("default", "kube-system", "kube-public", "kube-node-lease")) {
+            if (registry.find(namespaces, null, ns).isEmpty()) {
+                ObjectNode o = JsonNodeFactory.instance.objectNode();
+                o.putObject("metadata").put("name", ns);
+                createIgnoringExists(namespaces, null, o);
+            }
+        }
+        ResourceType services = registry.catalog().find("", "v1", "services").orElseThrow();
+        if (registry.find(services, "default", "kubernetes").isEmpty()) {
+            ObjectNode s = JsonNodeFactory.instance.objectNode();
+            ObjectNode meta = s.putObject("metadata");
+            meta.put("name", "kubernetes");
+            meta.putObject("labels").put("component", "apiserver").put("provider", "kubernetes");
+            ObjectNode spec = s.putObject("spec");
+            spec.put("clusterIP", new ServiceIps(SERVICE_RANGE).first());
+            ObjectNode port = spec.putArray("ports").addObject();
+            port.put("name", "https");
+            port.put("port", 443);
+            port.put("protocol", "TCP");
+            port.put("targetPort", config.securePort());
+            createIgnoringExists(services, "default", s);
+        }
+    }
+
+    private void createIgnoringExists(ResourceType type, String ns, ObjectNode obj) {
+        try {
+            registry.create(type, ns, obj, WriteOptions.DEFAULT);
+        } catch (ApiException e) {
+            if (e.code() != 409) {
+                throw e;
+            }
+        }
+    }
+
+    private void reapPods() {
+        try {
+            registry.reapExpiredPods();
+        } catch (RuntimeException e) {
+            log.debug("reaping pods whose grace period ended failed: {}", e.toString());
+        }
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** {@code https://127.0.0.1:6443} (or http:// without TLS). */
+    public String url() {
+        String host = address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getAddress().getHostAddress();
+        return (config.tls() ? "https://" : "http://") + host + ":" + address.getPort();
+    }
+
+    public Pki pki() {
+        return pki;
+    }
+
+    public Registry registry() {
+        return registry;
+    }
+
+    public Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    @Override
+    public void close() {
+        housekeeping.shutdownNow();
+        http.close();
+        requests.shutdownNow();
+        registry.close();
+        storage.close();
+    }
+}

@@ -1,0 +1,258 @@
+package io.cairn.apiserver.client;
+
+import io.cairn.apiserver.http.ApiRequest;
+import io.cairn.apiserver.http.Dispatcher;
+import io.cairn.apiserver.http.Responder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+
+/**
+ * How the client reaches the API server: over HTTP(S), or in-process through the server's {@link Dispatcher} (the
+ * same authentication result, admission, validation and storage code as an HTTP request, without sockets).
+ */
+public interface Transport {
+
+    /** A whole answer. */
+    record Response(int code, String contentType, byte[] body) {
+    }
+
+    Response call(String method, String path, Map<String, String> query, String contentType, byte[] body);
+
+    /**
+     * Streams the answer's lines (a watch) to {@code lines} on a thread of the transport's; {@code done} runs once
+     * when the stream ends. Closing the handle ends it from this side.
+     */
+    AutoCloseable stream(String path, Map<String, String> query, Consumer<byte[]> lines, Runnable done);
+
+    static String queryString(Map<String, String> query) {
+        if (query.isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("?");
+        for (Map.Entry<String, String> e : query.entrySet()) {
+            if (b.length() > 1) {
+                b.append('&');
+            }
+            b.append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=')
+                    .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
+        }
+        return b.toString();
+    }
+
+    /** The in-process path, as {@code user}. */
+    static Transport inProcess(Dispatcher dispatcher, String user) {
+        return new Transport() {
+            @Override
+            public Response call(String method, String path, Map<String, String> query, String contentType,
+                                 byte[] body) {
+                CompletableFuture<Response> answer = new CompletableFuture<>();
+                dispatcher.handle(request(method, path, query, contentType, body), new Responder() {
+                    @Override
+                    public void respond(int code, String ct, byte[] b) {
+                        answer.complete(new Response(code, ct, b));
+                    }
+
+                    @Override
+                    public Stream stream(String ct) {
+                        throw new IllegalStateException("a streamed answer to a plain call");
+                    }
+                });
+                return answer.join();
+            }
+
+            private ApiRequest request(String method, String path, Map<String, String> query, String contentType,
+                                       byte[] body) {
+                Map<String, List<String>> q = new LinkedHashMap<>();
+                query.forEach((k, v) -> q.put(k, List.of(v)));
+                return new ApiRequest(user, method, path, q, "application/json", contentType,
+                        body == null ? new byte[0] : body);
+            }
+
+            @Override
+            public AutoCloseable stream(String path, Map<String, String> query, Consumer<byte[]> lines, Runnable done) {
+                AtomicBoolean ended = new AtomicBoolean();
+                List<Runnable> onClose = new ArrayList<>();
+                java.util.concurrent.ScheduledExecutorService timer = InProcessTimer.INSTANCE;
+                Responder.Stream stream = new Responder.Stream() {
+                    @Override
+                    public boolean send(byte[] chunk) {
+                        if (ended.get()) {
+                            return false;
+                        }
+                        lines.accept(chunk);
+                        return true;
+                    }
+
+                    @Override
+                    public void end() {
+                        if (ended.compareAndSet(false, true)) {
+                            List<Runnable> run;
+                            synchronized (onClose) {
+                                run = new ArrayList<>(onClose);
+                            }
+                            run.forEach(Runnable::run);
+                            done.run();
+                        }
+                    }
+
+                    @Override
+                    public void onClose(Runnable r) {
+                        synchronized (onClose) {
+                            onClose.add(r);
+                        }
+                        if (ended.get()) {
+                            r.run();
+                        }
+                    }
+
+                    @Override
+                    public void schedule(long millis, Runnable r) {
+                        timer.schedule(() -> {
+                            if (!ended.get()) {
+                                r.run();
+                            }
+                        }, millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    }
+                };
+                dispatcher.handle(request("GET", path, query, null, null), new Responder() {
+                    @Override
+                    public void respond(int code, String ct, byte[] b) {
+                        // an error before the stream began: one line with the Status, as an ERROR event would carry
+                        lines.accept(("{\"type\":\"ERROR\",\"object\":" + new String(b, StandardCharsets.UTF_8) + "}")
+                                .getBytes(StandardCharsets.UTF_8));
+                        stream.end();
+                    }
+
+                    @Override
+                    public Stream stream(String ct) {
+                        return stream;
+                    }
+                });
+                return stream::end;
+            }
+        };
+    }
+
+    /** HTTP(S) to {@code baseUrl}; {@code ssl} carries the client certificate (null for plain HTTP). */
+    static Transport http(String baseUrl, SSLContext ssl, String bearerToken) {
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (ssl != null) {
+            b.sslContext(ssl);
+        }
+        HttpClient client = b.build();
+        return new Transport() {
+            private HttpRequest.Builder request(String path, Map<String, String> query) {
+                HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(baseUrl + path + queryString(query)))
+                        .header("Accept", "application/json");
+                if (bearerToken != null) {
+                    r.header("Authorization", "Bearer " + bearerToken);
+                }
+                return r;
+            }
+
+            @Override
+            public Response call(String method, String path, Map<String, String> query, String contentType,
+                                 byte[] body) {
+                HttpRequest.Builder r = request(path, query).timeout(Duration.ofSeconds(60));
+                HttpRequest.BodyPublisher p = body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(body);
+                if (contentType != null) {
+                    r.header("Content-Type", contentType);
+                }
+                r.method(method, p);
+                try {
+                    HttpResponse<byte[]> resp = client.send(r.build(), HttpResponse.BodyHandlers.ofByteArray());
+                    return new Response(resp.statusCode(), resp.headers().firstValue("content-type").orElse(""),
+                            resp.body());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                }
+            }
+
+            @Override
+            public AutoCloseable stream(String path, Map<String, String> query, Consumer<byte[]> lines, Runnable done) {
+                AtomicBoolean closed = new AtomicBoolean();
+                InputStream[] body = new InputStream[1];
+                Thread t = new Thread(() -> {
+                    try {
+                        HttpResponse<InputStream> resp = client.send(request(path, query).GET().build(),
+                                HttpResponse.BodyHandlers.ofInputStream());
+                        synchronized (body) {
+                            body[0] = resp.body();
+                            if (closed.get()) {
+                                resp.body().close();
+                                return;
+                            }
+                        }
+                        try (BufferedReader in = new BufferedReader(new InputStreamReader(resp.body(),
+                                StandardCharsets.UTF_8))) {
+                            if (resp.statusCode() != 200) {
+                                String status = new String(resp.body().readAllBytes(), StandardCharsets.UTF_8);
+                                lines.accept(("{\"type\":\"ERROR\",\"object\":" + status + "}")
+                                        .getBytes(StandardCharsets.UTF_8));
+                                return;
+                            }
+                            String line;
+                            while (!closed.get() && (line = in.readLine()) != null) {
+                                if (!line.isEmpty()) {
+                                    lines.accept(line.getBytes(StandardCharsets.UTF_8));
+                                }
+                            }
+                        }
+                    } catch (IOException e) {
+                        // the stream ended (closed by either side)
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } finally {
+                        done.run();
+                    }
+                }, "cairn-client-watch");
+                t.setDaemon(true);
+                t.start();
+                return () -> {
+                    closed.set(true);
+                    synchronized (body) {
+                        if (body[0] != null) {
+                            body[0].close();
+                        }
+                    }
+                    t.interrupt();
+                };
+            }
+        };
+    }
+
+    /** The timer of in-process watches (timeouts, bookmarks). */
+    final class InProcessTimer {
+        static final java.util.concurrent.ScheduledExecutorService INSTANCE =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "cairn-client-timer");
+                    t.setDaemon(true);
+                    return t;
+                });
+
+        private InProcessTimer() {
+        }
+    }
+}

@@ -1,0 +1,330 @@
+package io.cairn.apiserver.http;
+
+import io.cairn.apiserver.api.ApiException;
+import io.cairn.apiserver.api.Json;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The API over HTTP/1.1 and HTTP/2 (ALPN over TLS; HTTP/1.1 when plain), on Netty. Each request is authenticated on
+ * the event loop, then handed to a bounded pool of request threads that run the {@link Dispatcher} (429 when the pool
+ * is full). Bodies are limited to 3 MiB (413). A watch streams its events as chunks, bounded per watcher: one that
+ * falls more than {@link #STREAM_PENDING_MAX} bytes behind is ended and must watch again.
+ */
+public final class ApiHttpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiHttpServer.class);
+    public static final int BODY_MAX = 3 * 1024 * 1024;
+    static final long STREAM_PENDING_MAX = 16L * 1024 * 1024;
+
+    /** Turns a request's TLS session and Authorization header into a user name, or throws 401. */
+    public interface Authn {
+        String authenticate(SSLSession sessionOrNull, String authorizationOrNull);
+    }
+
+    private final InetSocketAddress bind;
+    private final SslContext ssl;
+    private final Authn authn;
+    private final Dispatcher dispatcher;
+    private final ExecutorService requests;
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+    private Channel channel;
+
+    public ApiHttpServer(InetSocketAddress bind, SslContext sslOrNull, Authn authn, Dispatcher dispatcher,
+                         ExecutorService requests) {
+        this.bind = bind;
+        this.ssl = sslOrNull;
+        this.authn = authn;
+        this.dispatcher = dispatcher;
+        this.requests = requests;
+    }
+
+    /** Binds and serves; answers the bound address. */
+    public InetSocketAddress start() throws InterruptedException {
+        boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (ssl == null) {
+                            http1(ch.pipeline());
+                            return;
+                        }
+                        ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
+                        ch.pipeline().addLast(new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+                            @Override
+                            protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                                if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                                    http2(ctx.pipeline());
+                                } else {
+                                    http1(ctx.pipeline());
+                                }
+                            }
+                        });
+                    }
+                });
+        channel = b.bind(bind).sync().channel();
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    private void http1(ChannelPipeline p) {
+        p.addLast(new HttpServerCodec());
+        p.addLast(new BoundedAggregator());
+        p.addLast(new RequestHandler(false));
+    }
+
+    private void http2(ChannelPipeline p) {
+        p.addLast(Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(1000)).build());
+        p.addLast(new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel ch) {
+                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
+                ch.pipeline().addLast(new BoundedAggregator());
+                ch.pipeline().addLast(new RequestHandler(true));
+            }
+        }));
+    }
+
+    /** Aggregates a request body up to 3 MiB; a larger one is answered 413 with a Status. */
+    private static final class BoundedAggregator extends HttpObjectAggregator {
+        BoundedAggregator() {
+            super(BODY_MAX);
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            ApiException e = ApiException.tooLarge("Request entity too large: limit is " + BODY_MAX);
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(Json.bytes(e.toStatus())));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, Dispatcher.JSON);
+            HttpUtil.setContentLength(r, r.content().readableBytes());
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final boolean h2;
+
+        RequestHandler(boolean h2) {
+            this.h2 = h2;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            boolean keepAlive = h2 || HttpUtil.isKeepAlive(req);
+            NettyResponder out = new NettyResponder(ctx, keepAlive, h2);
+            String user;
+            try {
+                user = authn.authenticate(session(ctx.channel()), req.headers().get(HttpHeaderNames.AUTHORIZATION));
+            } catch (ApiException e) {
+                Dispatcher.status(out, e);
+                return;
+            }
+            QueryStringDecoder q = new QueryStringDecoder(req.uri());
+            byte[] body = ByteBufUtil.getBytes(req.content());
+            ApiRequest r = new ApiRequest(user, req.method().name(), q.path(), q.parameters(),
+                    req.headers().get(HttpHeaderNames.ACCEPT), req.headers().get(HttpHeaderNames.CONTENT_TYPE), body);
+            try {
+                requests.execute(() -> dispatcher.handle(r, out));
+            } catch (RejectedExecutionException e) {
+                Dispatcher.status(out, ApiException.tooManyRequests("Too many requests, please try again later."));
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
+    }
+
+    private static SSLSession session(Channel ch) {
+        Channel c = ch;
+        while (c != null) {
+            SslHandler h = c.pipeline().get(SslHandler.class);
+            if (h != null) {
+                return h.engine().getSession();
+            }
+            c = c.parent();
+        }
+        return null;
+    }
+
+    /** Writes a request's answer on its channel (or HTTP/2 stream), from any thread. */
+    private static final class NettyResponder implements Responder {
+        private final ChannelHandlerContext ctx;
+        private final boolean keepAlive;
+        private final boolean h2;
+
+        NettyResponder(ChannelHandlerContext ctx, boolean keepAlive, boolean h2) {
+            this.ctx = ctx;
+            this.keepAlive = keepAlive;
+            this.h2 = h2;
+        }
+
+        @Override
+        public void respond(int code, String contentType, byte[] body) {
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code),
+                    Unpooled.wrappedBuffer(body));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+            r.headers().set("Cache-Control", "no-cache, private");
+            HttpUtil.setContentLength(r, body.length);
+            if (!keepAlive) {
+                r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            ChannelFuture f = ctx.writeAndFlush(r);
+            if (!keepAlive) {
+                f.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public Stream stream(String contentType) {
+            HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+            r.headers().set("Cache-Control", "no-cache, private");
+            if (!h2) {
+                HttpUtil.setTransferEncodingChunked(r, true);
+            }
+            ctx.writeAndFlush(r);
+            return new NettyStream(ctx, keepAlive);
+        }
+    }
+
+    private static final class NettyStream implements Responder.Stream {
+        private final ChannelHandlerContext ctx;
+        private final boolean keepAlive;
+        private final AtomicLong pending = new AtomicLong();
+        private final AtomicBoolean ended = new AtomicBoolean();
+        private final List<Runnable> onClose = new ArrayList<>();
+
+        NettyStream(ChannelHandlerContext ctx, boolean keepAlive) {
+            this.ctx = ctx;
+            this.keepAlive = keepAlive;
+            ctx.channel().closeFuture().addListener(f -> closed());
+        }
+
+        @Override
+        public boolean send(byte[] chunk) {
+            if (ended.get() || !ctx.channel().isActive()) {
+                return false;
+            }
+            if (pending.addAndGet(chunk.length) > STREAM_PENDING_MAX) {
+                return false;
+            }
+            ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(chunk)))
+                    .addListener(f -> pending.addAndGet(-chunk.length));
+            return true;
+        }
+
+        @Override
+        public void end() {
+            if (ended.compareAndSet(false, true)) {
+                ChannelFuture f = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                if (!keepAlive) {
+                    f.addListener(ChannelFutureListener.CLOSE);
+                }
+                closed();
+            }
+        }
+
+        private void closed() {
+            ended.set(true);
+            List<Runnable> run;
+            synchronized (onClose) {
+                run = new ArrayList<>(onClose);
+                onClose.clear();
+            }
+            run.forEach(Runnable::run);
+        }
+
+        @Override
+        public void onClose(Runnable r) {
+            boolean now;
+            synchronized (onClose) {
+                now = ended.get();
+                if (!now) {
+                    onClose.add(r);
+                }
+            }
+            if (now) {
+                r.run();
+            }
+        }
+
+        @Override
+        public void schedule(long millis, Runnable r) {
+            ctx.executor().schedule(() -> {
+                if (!ended.get()) {
+                    r.run();
+                }
+            }, millis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (channel != null) {
+            channel.close().syncUninterruptibly();
+        }
+        if (boss != null) {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.cairn.apiserver.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cairn.apiserver.registry.Catalog;
+import io.cairn.apiserver.registry.ResourceType;
+import java.util.List;
+import java.util.Map;
+
+/** The discovery documents: {@code /api}, {@code /apis}, {@code /apis/<group>} and the group-versions' resource lists. */
+final class Discovery {
+    static final List<String> RESOURCE_VERBS = List.of("create", "delete", "deletecollection", "get", "list", "patch",
+            "update", "watch");
+
+    private final Catalog catalog;
+
+    Discovery(Catalog catalog) {
+        this.catalog = catalog;
+    }
+
+    ObjectNode apiVersions(String serverAddress) {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("kind", "APIVersions");
+        n.putArray("versions").add("v1");
+        ObjectNode a = n.putArray("serverAddressByClientCIDRs").addObject();
+        a.put("clientCIDR", "0.0.0.0/0");
+        a.put("serverAddress", serverAddress);
+        return n;
+    }
+
+    ObjectNode groupList() {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("kind", "APIGroupList");
+        n.put("apiVersion", "v1");
+        ArrayNode groups = n.putArray("groups");
+        for (Map.Entry<String, List<String>> g : catalog.groups().entrySet()) {
+            if (!g.getKey().isEmpty()) {
+                groups.add(group(g.getKey(), g.getValue()));
+            }
+        }
+        return n;
+    }
+
+    ObjectNode group(String name, List<String> versions) {
+        ObjectNode g = JsonNodeFactory.instance.objectNode();
+        g.put("kind", "APIGroup");
+        g.put("apiVersion", "v1");
+        g.put("name", name);
+        ArrayNode vs = g.putArray("versions");
+        for (String v : versions) {
+            ObjectNode vo = vs.addObject();
+            vo.put("groupVersion", name + "/" + v);
+            vo.put("version", v);
+        }
+        ObjectNode preferred = g.putObject("preferredVersion");
+        preferred.put("groupVersion", name + "/" + versions.get(0));
+        preferred.put("version", versions.get(0));
+        return g;
+    }
+
+    /** An APIResourceList, or null when the group-version is not served. */
+    ObjectNode resourceList(String group, String version) {
+        List<ResourceType> types = catalog.inGroupVersion(group, version);
+        if (types.isEmpty()) {
+            return null;
+        }
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("kind", "APIResourceList");
+        n.put("apiVersion", "v1");
+        n.put("groupVersion", group.isEmpty() ? version : group + "/" + version);
+        ArrayNode rs = n.putArray("resources");
+        for (ResourceType t : types) {
+            ObjectNode r = rs.addObject();
+            r.put("name", t.resource());
+            r.put("singularName", t.singular());
+            r.put("namespaced", t.namespaced());
+            r.put("kind", t.kind());
+            ArrayNode verbs = r.putArray("verbs");
+            RESOURCE_VERBS.forEach(verbs::add);
+            if (!t.shortNames().isEmpty()) {
+                ArrayNode sn = r.putArray("shortNames");
+                t.shortNames().forEach(sn::add);
+            }
+            if (!t.categories().isEmpty()) {
+                ArrayNode c = r.putArray("categories");
+                t.categories().forEach(c::add);
+            }
+            for (String sub : List.of("binding", "finalize", "scale", "status")) {
+                boolean served = t.has(sub) || (sub.equals("finalize") && t.resource().equals("namespaces")
+                        && t.group().isEmpty());
+                if (!served) {
+                    continue;
+                }
+                ObjectNode s = rs.addObject();
+                s.put("name", t.resource() + "/" + sub);
+                s.put("singularName", "");
+                s.put("namespaced", t.namespaced());
+                ArrayNode sv = s.putArray("verbs");
+                switch (sub) {
+                    case "binding" -> {
+                        s.put("kind", "Binding");
+                        sv.add("create");
+                    }
+                    case "finalize" -> {
+                        s.put("kind", t.kind());
+                        sv.add("update");
+                    }
+                    case "scale" -> {
+                        s.put("group", "autoscaling");
+                        s.put("version", "v1");
+                        s.put("kind", "Scale");
+                        sv.add("get").add("patch").add("update");
+                    }
+                    default -> {
+                        s.put("kind", t.kind());
+                        sv.add("get").add("patch").add("update");
+                    }
+                }
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,556 @@
+package io.cairn.apiserver.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cairn.apiserver.api.ApiException;
+import io.cairn.apiserver.api.Json;
+import io.cairn.apiserver.registry.FieldSelector;
+import io.cairn.apiserver.registry.LabelSelector;
+import io.cairn.apiserver.registry.Objects2;
+import io.cairn.apiserver.registry.Options.DeleteOptions;
+import io.cairn.apiserver.registry.Options.ListOptions;
+import io.cairn.apiserver.registry.Options.PatchType;
+import io.cairn.apiserver.registry.Options.WriteOptions;
+import io.cairn.apiserver.registry.Registry;
+import io.cairn.apiserver.registry.ResourceType;
+import io.cairn.apiserver.registry.Tables;
+import io.cairn.apiserver.registry.WatchCache;
+import io.cairn.apiserver.registry.WatchEvent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The API's request path after authentication, the same for HTTP and the in-process client: routes a request to
+ * discovery, health, version, OpenAPI, metrics or a resource, decodes the body, runs the registry, and encodes the
+ * answer (JSON, YAML or a Table). Blocking: runs on the server's request threads.
+ */
+public final class Dispatcher {
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    public static final String JSON = "application/json";
+
+    /** Settings of the request path. */
+    public record Settings(String serverAddress, long bookmarkMillis, long defaultWatchSeconds) {
+        public static Settings defaults(String serverAddress) {
+            return new Settings(serverAddress, 60_000, 1800);
+        }
+    }
+
+    private final Registry registry;
+    private final Discovery discovery;
+    private final Clock clock;
+    private final PrometheusMeterRegistry metrics;
+    private final Settings settings;
+    private final java.util.function.BooleanSupplier ready;
+
+    public Dispatcher(Registry registry, Clock clock, PrometheusMeterRegistry metrics, Settings settings,
+                      java.util.function.BooleanSupplier ready) {
+        this.registry = registry;
+        this.discovery = new Discovery(registry.catalog());
+        this.clock = clock;
+        this.metrics = metrics;
+        this.settings = settings;
+        this.ready = ready;
+        io.micrometer.core.instrument.Gauge.builder("cairn_apiserver_store_watches", registry, Registry::storeWatches)
+                .description("store watches open for the watch caches (one per resource in use)").register(metrics);
+    }
+
+    public Registry registry() {
+        return registry;
+    }
+
+    /** Handles one request; every failure is answered as a Status. */
+    public void handle(ApiRequest r, Responder out) {
+        long start = System.nanoTime();
+        String verb = r.method();
+        String resource = "";
+        int code = 500;
+        try {
+            Route route = Route.parse(r.path());
+            resource = route.resource == null ? "" : route.resource;
+            code = serve(route, r, out);
+        } catch (ApiException e) {
+            code = e.code();
+            status(out, e);
+        } catch (RuntimeException e) {
+            log.warn("request {} {} failed", r.method(), r.path(), e);
+            ApiException ie = ApiException.internal(e.toString());
+            code = 500;
+            status(out, ie);
+        } finally {
+            Counter.builder("apiserver_request_total").tag("verb", verb).tag("resource", resource)
+                    .tag("code", Integer.toString(code)).register(metrics).increment();
+            Timer.builder("apiserver_request_duration").tag("verb", verb).register(metrics)
+                    .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    static void status(Responder out, ApiException e) {
+        out.respond(e.code(), JSON, Json.bytes(e.toStatus()));
+    }
+
+    private int serve(Route route, ApiRequest r, Responder out) {
+        switch (route.kind) {
+            case HEALTH -> {
+                boolean ok = !route.path.equals("/readyz") || ready.getAsBoolean();
+                byte[] body = (ok ? "ok" : "[-]store not ready\nreadyz check failed").getBytes(StandardCharsets.UTF_8);
+                out.respond(ok ? 200 : 500, "text/plain; charset=utf-8", body);
+                return ok ? 200 : 500;
+            }
+            case VERSION -> {
+                ObjectNode v = JsonNodeFactory.instance.objectNode();
+                v.put("major", "1");
+                v.put("minor", "32");
+                v.put("gitVersion", "v1.32.0-cairn");
+                v.put("gitCommit", "cairn");
+                v.put("gitTreeState", "clean");
+                v.put("buildDate", "2026-12-01T00:00:00Z");
+                v.put("goVersion", "go1.23.0");
+                v.put("compiler", "gc");
+                v.put("platform", "linux/amd64");
+                return json(out, 200, v);
+            }
+            case METRICS -> {
+                out.respond(200, "text/plain; version=0.0.4; charset=utf-8",
+                        metrics.scrape().getBytes(StandardCharsets.UTF_8));
+                return 200;
+            }
+            case OPENAPI_V2 -> {
+                out.respond(200, "application/com.github.proto-openapi.spec.v2@v1.0+protobuf", OpenApi.v2Document());
+                return 200;
+            }
+            case API -> {
+                return json(out, 200, discovery.apiVersions(settings.serverAddress()));
+            }
+            case APIS -> {
+                return json(out, 200, discovery.groupList());
+            }
+            case GROUP -> {
+                List<String> versions = registry.catalog().groups().get(route.group);
+                if (versions == null || route.group.isEmpty()) {
+                    throw ApiException.notFoundPath();
+                }
+                return json(out, 200, discovery.group(route.group, versions));
+            }
+            case GROUP_VERSION -> {
+                ObjectNode list = discovery.resourceList(route.group, route.version);
+                if (list == null) {
+                    throw ApiException.notFoundPath();
+                }
+                return json(out, 200, list);
+            }
+            case RESOURCE -> {
+                return resource(route, r, out);
+            }
+            default -> throw ApiException.notFoundPath();
+        }
+    }
+
+    private int resource(Route route, ApiRequest r, Responder out) {
+        ResourceType type = registry.catalog().find(route.group, route.version, route.resource)
+                .orElseThrow(ApiException::notFoundPath);
+        if (route.namespace != null && !type.namespaced()) {
+            throw ApiException.notFoundPath();
+        }
+        String ns = route.namespace;
+        if (type.namespaced() && ns == null && route.name != null) {
+            throw ApiException.notFoundPath();
+        }
+        String sub = route.subresource;
+        if (sub != null && !type.has(sub) && !(sub.equals("finalize") && type.resource().equals("namespaces"))) {
+            throw ApiException.notFoundPath();
+        }
+        boolean dryRun = !r.param("dryRun").isEmpty();
+        if (dryRun && !r.param("dryRun").equals("All")) {
+            throw ApiException.badRequest("Invalid dry run value: " + r.param("dryRun") + "; supported values: All");
+        }
+        WriteOptions w = new WriteOptions(dryRun, r.param("fieldManager"));
+        String method = r.method();
+        if (route.name == null) {
+            return switch (method) {
+                case "GET" -> r.flag("watch") || route.watch ? watch(type, ns, r, out) : list(type, ns, r, out);
+                case "POST" -> {
+                    ObjectNode body = Json.parseObject(r.body(), r.yamlBody());
+                    yield encode(out, r, type, 201, registry.create(type, ns, body, w));
+                }
+                case "DELETE" -> deleteCollection(type, ns, r, out);
+                default -> throw ApiException.methodNotAllowed(method, type.resource());
+            };
+        }
+        if (route.watch) {
+            return watch(type, ns, r, out);
+        }
+        String name = route.name;
+        if ("scale".equals(sub)) {
+            return switch (method) {
+                case "GET" -> json(out, 200, registry.scale(type, registry.get(type, ns, name)));
+                case "PUT" -> {
+                    ObjectNode body = Json.parseObject(r.body(), r.yamlBody());
+                    yield json(out, 200, registry.updateScale(type, ns, name, current -> body, w));
+                }
+                case "PATCH" -> {
+                    PatchType pt = patchType(r);
+                    JsonNode patch = Json.parse(r.body(), false);
+                    yield json(out, 200, registry.updateScale(type, ns, name,
+                            current -> scalePatch(current, pt, patch), w));
+                }
+                default -> throw ApiException.methodNotAllowed(method, type.resource() + "/scale");
+            };
+        }
+        if ("binding".equals(sub)) {
+            if (!method.equals("POST")) {
+                throw ApiException.methodNotAllowed(method, "pods/binding");
+            }
+            registry.bind(type, ns, name, Json.parseObject(r.body(), r.yamlBody()), w);
+            ObjectNode ok = JsonNodeFactory.instance.objectNode();
+            ok.put("kind", "Status");
+            ok.put("apiVersion", "v1");
+            ok.putObject("metadata");
+            ok.put("status", "Success");
+            ok.put("code", 201);
+            return json(out, 201, ok);
+        }
+        if ("finalize".equals(sub)) {
+            if (!method.equals("PUT")) {
+                throw ApiException.methodNotAllowed(method, "namespaces/finalize");
+            }
+            ObjectNode body = Json.parseObject(r.body(), r.yamlBody());
+            JsonNode finalizers = Objects2.at(body, "spec", "finalizers");
+            ObjectNode current = registry.get(type, ns, name);
+            ObjectNode next = current.deepCopy();
+            if (finalizers == null) {
+                Objects2.objectAt(next, "spec").remove("finalizers");
+            } else {
+                Objects2.objectAt(next, "spec").set("finalizers", finalizers.deepCopy());
+            }
+            ObjectNode written = registry.update(type, ns, name, null, next, w);
+            if (!Objects2.text(written, "metadata", "deletionTimestamp").isEmpty()
+                    && (finalizers == null || finalizers.isEmpty())
+                    && (Objects2.at(written, "metadata", "finalizers") == null
+                    || Objects2.at(written, "metadata", "finalizers").isEmpty())) {
+                ObjectNode gone = registry.delete(type, ns, name, DeleteOptions.DEFAULT);
+                return encode(out, r, type, 200, gone);
+            }
+            return encode(out, r, type, 200, written);
+        }
+        return switch (method) {
+            case "GET" -> encode(out, r, type, 200, registry.get(type, ns, name));
+            case "PUT" -> encode(out, r, type, 200,
+                    registry.update(type, ns, name, sub, Json.parseObject(r.body(), r.yamlBody()), w));
+            case "PATCH" -> {
+                PatchType pt = patchType(r);
+                if (pt == PatchType.APPLY) {
+                    throw ApiException.unsupportedMediaType("server-side apply (application/apply-patch+yaml) is not "
+                            + "served yet: use client-side kubectl apply");
+                }
+                JsonNode patch = Json.parse(r.body(), false);
+                yield encode(out, r, type, 200, registry.patch(type, ns, name, sub, pt, patch, w));
+            }
+            case "DELETE" -> {
+                JsonNode body = r.body() == null || r.body().length == 0 ? null : Json.parse(r.body(), r.yamlBody());
+                String grace = r.param("gracePeriodSeconds");
+                DeleteOptions o = DeleteOptions.of(body, grace.isEmpty() ? null : parseLong(grace, "gracePeriodSeconds"),
+                        r.param("propagationPolicy").isEmpty() ? null : r.param("propagationPolicy"), dryRun);
+                ObjectNode after = registry.delete(type, ns, name, o);
+                boolean pending = !Objects2.text(after, "metadata", "deletionTimestamp").isEmpty()
+                        && registry.find(type, ns, name).isPresent();
+                yield encode(out, r, type, pending ? 202 : 200, after);
+            }
+            default -> throw ApiException.methodNotAllowed(method, type.resource());
+        };
+    }
+
+    private static PatchType patchType(ApiRequest r) {
+        PatchType pt = PatchType.of(r.contentType());
+        if (pt == null) {
+            throw ApiException.unsupportedMediaType("the body of the request was in an unknown format - accepted media "
+                    + "types include: application/json-patch+json, application/merge-patch+json, "
+                    + "application/apply-patch+yaml, application/strategic-merge-patch+json");
+        }
+        return pt;
+    }
+
+    /** A patch of a Scale: merge or strategic merge of its spec (a Scale has no lists), or a JSON patch. */
+    private static ObjectNode scalePatch(ObjectNode scale, PatchType pt, JsonNode patch) {
+        return switch (pt) {
+            case JSON -> (ObjectNode) io.cairn.apiserver.patch.JsonPatch.apply(scale, patch);
+            case MERGE, STRATEGIC -> (ObjectNode) io.cairn.apiserver.patch.MergePatch.apply(scale, patch);
+            case APPLY -> throw ApiException.unsupportedMediaType("server-side apply is not served yet");
+        };
+    }
+
+    private int deleteCollection(ResourceType type, String ns, ApiRequest r, Responder out) {
+        ListOptions lo = listOptions(r);
+        ObjectNode list = registry.list(type, ns, lo);
+        boolean dryRun = !r.param("dryRun").isEmpty();
+        JsonNode body = r.body() == null || r.body().length == 0 ? null : Json.parse(r.body(), r.yamlBody());
+        DeleteOptions o = DeleteOptions.of(body, null, null, dryRun);
+        List<ObjectNode> deleted = new ArrayList<>();
+        for (JsonNode item : list.get("items")) {
+            try {
+                deleted.add(registry.delete(type, Objects2.namespace((ObjectNode) item), Objects2.name((ObjectNode) item), o));
+            } catch (ApiException e) {
+                if (e.code() != 404) {
+                    throw e;
+                }
+            }
+        }
+        ObjectNode result = list.deepCopy();
+        result.set("items", JsonNodeFactory.instance.arrayNode().addAll(deleted));
+        return json(out, 200, result);
+    }
+
+    private int list(ResourceType type, String ns, ApiRequest r, Responder out) {
+        ObjectNode list = registry.list(type, ns, listOptions(r));
+        if (wantsTable(r)) {
+            List<ObjectNode> items = new ArrayList<>();
+            list.get("items").forEach(i -> items.add((ObjectNode) i));
+            return json(out, 200, Tables.table(type, items, list.get("metadata"),
+                    Tables.Include.of(r.param("includeObject")), true, clock.instant()));
+        }
+        return write(out, r, 200, list);
+    }
+
+    private int watch(ResourceType type, String ns, ApiRequest r, Responder out) {
+        ListOptions o = listOptions(r);
+        boolean table = wantsTable(r);
+        Tables.Include include = Tables.Include.of(r.param("includeObject"));
+        Responder.Stream stream;
+        AtomicBoolean first = new AtomicBoolean(true);
+        WatchCache.Watcher[] holder = new WatchCache.Watcher[1];
+        Object gate = new Object();
+        WatchCache.Sink sink;
+        // Events may arrive before the stream exists: registration happens under the gate.
+        final Responder.Stream[] s = new Responder.Stream[1];
+        final long[] lastRv = {0};
+        sink = new WatchCache.Sink() {
+            @Override
+            public boolean offer(WatchEvent e) {
+                synchronized (gate) {
+                    String rv = Objects2.text(e.object(), "metadata", "resourceVersion");
+                    if (!rv.isEmpty()) {
+                        lastRv[0] = Math.max(lastRv[0], Long.parseLong(rv));
+                    }
+                    byte[] line = table && !e.type().equals("BOOKMARK") && !e.type().equals("ERROR")
+                            ? tableEvent(type, e, include, first.getAndSet(false)) : e.jsonLine();
+                    return s[0].send(line);
+                }
+            }
+
+            @Override
+            public void end(String why) {
+                log.debug("watch of {} ended: {}", type.qualifiedResource(), why);
+                s[0].end();
+            }
+        };
+        synchronized (gate) {
+            stream = out.stream(JSON);
+            s[0] = stream;
+            try {
+                holder[0] = registry.watch(type, ns, o, sink);
+            } catch (ApiException e) {
+                if (e.code() == 410) {
+                    stream.send(WatchEvent.error(e.toStatus()).jsonLine());
+                    stream.end();
+                    return 200;
+                }
+                stream.end();
+                throw e;
+            }
+        }
+        WatchCache.Watcher watcher = holder[0];
+        stream.onClose(watcher::close);
+        long seconds = o.timeoutSeconds() > 0 ? o.timeoutSeconds()
+                : settings.defaultWatchSeconds() + ThreadLocalRandom.current().nextLong(settings.defaultWatchSeconds() + 1);
+        stream.schedule(seconds * 1000, () -> {
+            watcher.close();
+            stream.end();
+        });
+        if (o.allowBookmarks()) {
+            scheduleBookmark(type, stream, watcher, gate, lastRv);
+        }
+        return 200;
+    }
+
+    private void scheduleBookmark(ResourceType type, Responder.Stream stream, WatchCache.Watcher watcher, Object gate,
+                                  long[] lastRv) {
+        stream.schedule(settings.bookmarkMillis(), () -> {
+            synchronized (gate) {
+                long rv = Math.max(lastRv[0], registry.cache(type).revision());
+                if (!stream.send(WatchEvent.bookmark(type.apiVersion(), type.kind(), rv).jsonLine())) {
+                    watcher.close();
+                    stream.end();
+                    return;
+                }
+            }
+            scheduleBookmark(type, stream, watcher, gate, lastRv);
+        });
+    }
+
+    private byte[] tableEvent(ResourceType type, WatchEvent e, Tables.Include include, boolean headers) {
+        ObjectNode t = Tables.table(type, List.of(e.object()), null, include, headers, clock.instant());
+        Objects2.objectAt(t, "metadata").put("resourceVersion", Objects2.text(e.object(), "metadata", "resourceVersion"));
+        return new WatchEvent(e.type(), t).jsonLine();
+    }
+
+    static ListOptions listOptions(ApiRequest r) {
+        String limit = r.param("limit");
+        String timeout = r.param("timeoutSeconds");
+        return new ListOptions(LabelSelector.parse(r.param("labelSelector")), FieldSelector.parse(r.param("fieldSelector")),
+                r.param("resourceVersion"), r.param("resourceVersionMatch"),
+                limit.isEmpty() ? 0 : parseLong(limit, "limit"), r.param("continue"), r.flag("watch"),
+                r.flag("allowWatchBookmarks"), timeout.isEmpty() ? 0 : parseLong(timeout, "timeoutSeconds"));
+    }
+
+    private static long parseLong(String v, String name) {
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid value for " + name + ": \"" + v + "\"");
+        }
+    }
+
+    private static boolean wantsTable(ApiRequest r) {
+        String a = r.accept() == null ? "" : r.accept();
+        for (String part : a.split(",")) {
+            if (part.contains("as=Table")) {
+                return true;
+            }
+            if (part.trim().startsWith("application/json") || part.trim().startsWith("*/*")) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private int encode(Responder out, ApiRequest r, ResourceType type, int code, ObjectNode obj) {
+        if (wantsTable(r)) {
+            return json(out, code, Tables.table(type, List.of(obj), null, Tables.Include.of(r.param("includeObject")),
+                    true, clock.instant()));
+        }
+        return write(out, r, code, obj);
+    }
+
+    private static int write(Responder out, ApiRequest r, int code, JsonNode body) {
+        String a = r.accept() == null ? "" : r.accept();
+        if (a.startsWith("application/yaml")) {
+            out.respond(code, "application/yaml", Json.yamlBytes(body));
+        } else {
+            out.respond(code, JSON, Json.bytes(body));
+        }
+        return code;
+    }
+
+    private static int json(Responder out, int code, JsonNode body) {
+        out.respond(code, JSON, Json.bytes(body));
+        return code;
+    }
+
+    /** A parsed request path. */
+    static final class Route {
+        enum Kind { HEALTH, VERSION, METRICS, OPENAPI_V2, API, APIS, GROUP, GROUP_VERSION, RESOURCE, UNKNOWN }
+
+        Kind kind = Kind.UNKNOWN;
+        String path;
+        String group = "";
+        String version;
+        String namespace;
+        String resource;
+        String name;
+        String subresource;
+        boolean watch;
+
+        static Route parse(String path) {
+            Route r = new Route();
+            r.path = path;
+            List<String> seg = new ArrayList<>(Arrays.stream(path.split("/")).filter(x -> !x.isEmpty()).toList());
+            if (path.equals("/healthz") || path.equals("/livez") || path.equals("/readyz")
+                    || path.startsWith("/healthz/") || path.startsWith("/livez/") || path.startsWith("/readyz/")) {
+                r.kind = Kind.HEALTH;
+                r.path = "/" + seg.get(0);
+                return r;
+            }
+            if (path.equals("/version") || path.equals("/version/")) {
+                r.kind = Kind.VERSION;
+                return r;
+            }
+            if (path.equals("/metrics")) {
+                r.kind = Kind.METRICS;
+                return r;
+            }
+            if (path.equals("/openapi/v2")) {
+                r.kind = Kind.OPENAPI_V2;
+                return r;
+            }
+            if (seg.isEmpty()) {
+                return r;
+            }
+            int i;
+            if (seg.get(0).equals("api")) {
+                if (seg.size() == 1) {
+                    r.kind = Kind.API;
+                    return r;
+                }
+                r.version = seg.get(1);
+                i = 2;
+            } else if (seg.get(0).equals("apis")) {
+                if (seg.size() == 1) {
+                    r.kind = Kind.APIS;
+                    return r;
+                }
+                r.group = seg.get(1);
+                if (seg.size() == 2) {
+                    r.kind = Kind.GROUP;
+                    return r;
+                }
+                r.version = seg.get(2);
+                i = 3;
+            } else {
+                return r;
+            }
+            List<String> rest = seg.subList(i, seg.size());
+            if (rest.isEmpty()) {
+                r.kind = Kind.GROUP_VERSION;
+                return r;
+            }
+            if (rest.get(0).equals("watch")) {
+                r.watch = true;
+                rest = rest.subList(1, rest.size());
+                if (rest.isEmpty()) {
+                    return r;
+                }
+            }
+            r.kind = Kind.RESOURCE;
+            if (rest.get(0).equals("namespaces") && rest.size() >= 3 && !(r.group.isEmpty()
+                    && (rest.get(2).equals("status") || rest.get(2).equals("finalize")) && rest.size() == 3)) {
+                r.namespace = rest.get(1);
+                rest = rest.subList(2, rest.size());
+            }
+            if (rest.size() > 3) {
+                r.kind = Kind.UNKNOWN;
+                return r;
+            }
+            r.resource = rest.get(0);
+            if (rest.size() >= 2) {
+                r.name = rest.get(1);
+                if (r.resource.equals("namespaces") && r.namespace == null) {
+                    r.namespace = null;
+                }
+            }
+            if (rest.size() == 3) {
+                r.subresource = rest.get(2);
+            }
+            return r;
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.cairn.apiserver.http;
+
+/** Where a request's answer goes: one whole body, or a stream of chunks (a watch). Any thread. */
+public interface Responder {
+    void respond(int code, String contentType, byte[] body);
+
+    /** Starts a streamed answer (HTTP 200); chunks follow through the returned stream. */
+    Stream stream(String contentType);
+
+    interface Stream {
+        /**
+         * Sends one chunk; false when the receiver is too far behind (its buffer is over its bound) or gone: the
+         * caller then ends the stream.
+         */
+        boolean send(byte[] chunk);
+
+        void end();
+
+        /** Runs {@code r} once when the stream ends from either side. */
+        void onClose(Runnable r);
+
+        /** Runs {@code r} after {@code millis} unless the stream has ended (for timeouts and bookmarks). */
+        void schedule(long millis, Runnable r);
+    }
+}

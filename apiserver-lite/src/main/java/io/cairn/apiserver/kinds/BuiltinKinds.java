@@ -1,0 +1,31 @@
+package io.cairn.apiserver.kinds;
+
+import io.cairn.apiserver.registry.ResourceType;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Every built-in kind this server serves: core/v1, apps/v1, batch/v1, coordination.k8s.io/v1, discovery.k8s.io/v1. */
+public final class BuiltinKinds {
+    private BuiltinKinds() {
+    }
+
+    public static List<ResourceType> all() {
+        List<ResourceType> out = new ArrayList<>();
+        out.addAll(CoreKinds.all());
+        out.addAll(WorkloadKinds.all());
+        // discovery lists core/v1 first, then the groups in the order kube-apiserver does
+        out.sort(java.util.Comparator.comparingInt(t -> groupOrder(t.group())));
+        return List.copyOf(out);
+    }
+
+    private static int groupOrder(String group) {
+        return switch (group) {
+            case "" -> 0;
+            case "apps" -> 1;
+            case "batch" -> 2;
+            case "coordination.k8s.io" -> 3;
+            case "discovery.k8s.io" -> 4;
+            default -> 5;
+        };
+    }
+}
