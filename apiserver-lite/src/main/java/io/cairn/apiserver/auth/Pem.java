@@ -1,0 +1,77 @@
+package io.cairn.apiserver.auth;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+
+/**
+ * PEM encoding of certificates ({@code CERTIFICATE}) and private keys (PKCS#8, {@code PRIVATE KEY}).
+ *
+ * <p>PKCS#8 is the one private-key form that every reader we care about accepts: Go's {@code tls.X509KeyPair}
+ * (kubectl's {@code client-key-data}), Netty's and the JDK's PEM readers, and openssl. Reading also accepts the
+ * older {@code EC PRIVATE KEY} / {@code RSA PRIVATE KEY} forms, in case someone replaced a file by hand.
+ */
+final class Pem {
+    private static final Base64.Encoder MIME = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+
+    private Pem() {}
+
+    static byte[] encode(String type, byte[] der) {
+        String body = MIME.encodeToString(der);
+        return ("-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static byte[] certificate(X509Certificate cert) {
+        try {
+            return encode("CERTIFICATE", cert.getEncoded());
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException("cannot encode certificate " + cert.getSubjectX500Principal(), e);
+        }
+    }
+
+    /** The key in PKCS#8 ({@code getEncoded()} of a JDK EC or RSA private key is PKCS#8). */
+    static byte[] privateKey(PrivateKey key) {
+        if (!"PKCS#8".equals(key.getFormat())) {
+            throw new IllegalArgumentException("private key is not PKCS#8 but " + key.getFormat());
+        }
+        return encode("PRIVATE KEY", key.getEncoded());
+    }
+
+    static X509Certificate parseCertificate(byte[] pem, String what) throws IOException {
+        try {
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            return (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(pem));
+        } catch (CertificateException e) {
+            throw new IOException(what + " is not a PEM certificate: " + e.getMessage(), e);
+        }
+    }
+
+    static PrivateKey parsePrivateKey(byte[] pem, String what) throws IOException {
+        try (Reader r = new InputStreamReader(new ByteArrayInputStream(pem), StandardCharsets.US_ASCII);
+                PEMParser parser = new PEMParser(r)) {
+            Object o = parser.readObject();
+            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+            if (o instanceof PrivateKeyInfo info) {
+                return converter.getPrivateKey(info);
+            }
+            if (o instanceof PEMKeyPair pair) {
+                return converter.getKeyPair(pair).getPrivate();
+            }
+            throw new IOException(what + " holds no unencrypted private key (found "
+                    + (o == null ? "nothing" : o.getClass().getSimpleName()) + ")");
+        }
+    }
+}
