@@ -126,7 +126,7 @@ public final class Dispatcher {
                 return 200;
             }
             case OPENAPI_V2 -> {
-                out.respond(200, "application/com.github.proto-openapi.spec.v2@v1.0+protobuf", OpenApi.v2Document());
+                out.respond(200, "application/com.github.proto-openapi.spec.v2.v1.0+protobuf", OpenApi.v2Document());
                 return 200;
             }
             case API -> {
@@ -157,6 +157,7 @@ public final class Dispatcher {
     }
 
     private int resource(Route route, ApiRequest r, Responder out) {
+        checkBodyType(r);
         ResourceType type = registry.catalog().find(route.group, route.version, route.resource)
                 .orElseThrow(ApiException::notFoundPath);
         if (route.namespace != null && !type.namespaced()) {
@@ -268,6 +269,19 @@ public final class Dispatcher {
             }
             default -> throw ApiException.methodNotAllowed(method, type.resource());
         };
+    }
+
+    /** A body of a create or update must be JSON or YAML (a protobuf body is answered 415 so clients send JSON). */
+    private static void checkBodyType(ApiRequest r) {
+        if (r.body() == null || r.body().length == 0 || r.method().equals("PATCH")) {
+            return;
+        }
+        String ct = r.contentType() == null ? "" : r.contentType().split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
+        if (!ct.isEmpty() && !ct.equals("application/json") && !ct.equals("application/yaml")
+                && !ct.equals("text/yaml") && !ct.equals("application/x-yaml")) {
+            throw ApiException.unsupportedMediaType("the body of the request was in an unknown format - accepted media "
+                    + "types include: application/json, application/yaml");
+        }
     }
 
     private static PatchType patchType(ApiRequest r) {
