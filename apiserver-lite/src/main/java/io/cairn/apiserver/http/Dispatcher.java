@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.api.Json;
+import io.cairn.apiserver.protobuf.K8sProtobuf;
 import io.cairn.apiserver.registry.FieldSelector;
 import io.cairn.apiserver.registry.LabelSelector;
 import io.cairn.apiserver.registry.Objects2;
@@ -181,7 +182,7 @@ public final class Dispatcher {
             return switch (method) {
                 case "GET" -> r.flag("watch") || route.watch ? watch(type, ns, r, out) : list(type, ns, r, out);
                 case "POST" -> {
-                    ObjectNode body = Json.parseObject(r.body(), r.yamlBody());
+                    ObjectNode body = bodyObject(r);
                     yield encode(out, r, type, 201, registry.create(type, ns, body, w));
                 }
                 case "DELETE" -> deleteCollection(type, ns, r, out);
@@ -196,7 +197,7 @@ public final class Dispatcher {
             return switch (method) {
                 case "GET" -> json(out, 200, registry.scale(type, registry.get(type, ns, name)));
                 case "PUT" -> {
-                    ObjectNode body = Json.parseObject(r.body(), r.yamlBody());
+                    ObjectNode body = bodyObject(r);
                     yield json(out, 200, registry.updateScale(type, ns, name, current -> body, w));
                 }
                 case "PATCH" -> {
@@ -212,7 +213,7 @@ public final class Dispatcher {
             if (!method.equals("POST")) {
                 throw ApiException.methodNotAllowed(method, "pods/binding");
             }
-            registry.bind(type, ns, name, Json.parseObject(r.body(), r.yamlBody()), w);
+            registry.bind(type, ns, name, bodyObject(r), w);
             ObjectNode ok = JsonNodeFactory.instance.objectNode();
             ok.put("kind", "Status");
             ok.put("apiVersion", "v1");
@@ -225,7 +226,7 @@ public final class Dispatcher {
             if (!method.equals("PUT")) {
                 throw ApiException.methodNotAllowed(method, "namespaces/finalize");
             }
-            ObjectNode body = Json.parseObject(r.body(), r.yamlBody());
+            ObjectNode body = bodyObject(r);
             JsonNode finalizers = Objects2.at(body, "spec", "finalizers");
             ObjectNode current = registry.get(type, ns, name);
             ObjectNode next = current.deepCopy();
@@ -247,7 +248,7 @@ public final class Dispatcher {
         return switch (method) {
             case "GET" -> encode(out, r, type, 200, registry.get(type, ns, name));
             case "PUT" -> encode(out, r, type, 200,
-                    registry.update(type, ns, name, sub, Json.parseObject(r.body(), r.yamlBody()), w));
+                    registry.update(type, ns, name, sub, bodyObject(r), w));
             case "PATCH" -> {
                 PatchType pt = patchType(r);
                 if (pt == PatchType.APPLY) {
@@ -258,7 +259,7 @@ public final class Dispatcher {
                 yield encode(out, r, type, 200, registry.patch(type, ns, name, sub, pt, patch, w));
             }
             case "DELETE" -> {
-                JsonNode body = r.body() == null || r.body().length == 0 ? null : Json.parse(r.body(), r.yamlBody());
+                JsonNode body = r.body() == null || r.body().length == 0 ? null : body(r);
                 String grace = r.param("gracePeriodSeconds");
                 DeleteOptions o = DeleteOptions.of(body, grace.isEmpty() ? null : parseLong(grace, "gracePeriodSeconds"),
                         r.param("propagationPolicy").isEmpty() ? null : r.param("propagationPolicy"), dryRun);
@@ -271,17 +272,28 @@ public final class Dispatcher {
         };
     }
 
-    /** A body of a create or update must be JSON or YAML (a protobuf body is answered 415 so clients send JSON). */
+    /** A body of a create, update or delete must be JSON, YAML or Kubernetes protobuf. */
     private static void checkBodyType(ApiRequest r) {
         if (r.body() == null || r.body().length == 0 || r.method().equals("PATCH")) {
             return;
         }
         String ct = r.contentType() == null ? "" : r.contentType().split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
         if (!ct.isEmpty() && !ct.equals("application/json") && !ct.equals("application/yaml")
-                && !ct.equals("text/yaml") && !ct.equals("application/x-yaml")) {
+                && !ct.equals("text/yaml") && !ct.equals("application/x-yaml") && !ct.equals(K8sProtobuf.MEDIA_TYPE)) {
             throw ApiException.unsupportedMediaType("the body of the request was in an unknown format - accepted media "
-                    + "types include: application/json, application/yaml");
+                    + "types include: application/json, application/yaml, " + K8sProtobuf.MEDIA_TYPE);
         }
+    }
+
+    /** The request body as a tree, decoded by its Content-Type: Kubernetes protobuf, YAML or JSON. */
+    private static JsonNode body(ApiRequest r) {
+        return K8sProtobuf.isProtobuf(r.contentType()) ? K8sProtobuf.decode(r.body()) : Json.parse(r.body(), r.yamlBody());
+    }
+
+    /** {@link #body} where the body must be one object. */
+    private static ObjectNode bodyObject(ApiRequest r) {
+        return K8sProtobuf.isProtobuf(r.contentType()) ? K8sProtobuf.decode(r.body())
+                : Json.parseObject(r.body(), r.yamlBody());
     }
 
     private static PatchType patchType(ApiRequest r) {
@@ -307,7 +319,7 @@ public final class Dispatcher {
         ListOptions lo = listOptions(r);
         ObjectNode list = registry.list(type, ns, lo);
         boolean dryRun = !r.param("dryRun").isEmpty();
-        JsonNode body = r.body() == null || r.body().length == 0 ? null : Json.parse(r.body(), r.yamlBody());
+        JsonNode body = r.body() == null || r.body().length == 0 ? null : body(r);
         DeleteOptions o = DeleteOptions.of(body, null, null, dryRun);
         List<ObjectNode> deleted = new ArrayList<>();
         for (JsonNode item : list.get("items")) {
