@@ -153,8 +153,8 @@ class ApiBehaviourTest {
         pods.delete("unscheduled");
         assertThat(failure(() -> pods.get("unscheduled")).code()).isEqualTo(404);
         pods.create(ListAndConcurrencyTest.pod("bound"));
-        ObjectNode binding = (ObjectNode) Json.parse("{\"apiVersion\":\"v1\",\"kind\":\"Binding\",\"metadata\":"
-                + "{\"name\":\"bound\"},\"target\":{\"kind\":\"Node\",\"name\":\"node-1\"}}"
+        ObjectNode binding = (ObjectNode) Json.parse(("{\"apiVersion\":\"v1\",\"kind\":\"Binding\",\"metadata\":"
+                + "{\"name\":\"bound\"},\"target\":{\"kind\":\"Node\",\"name\":\"node-1\"}}")
                 .getBytes(StandardCharsets.UTF_8), false);
         pods.post("bound", "binding", binding);
         ObjectNode bound = pods.get("bound");
@@ -264,21 +264,6 @@ class ApiBehaviourTest {
         assertThat(events).extracting(e -> e.path("type").asText()).containsExactly("ADDED", "DELETED");
         assertThat(events).extracting(e -> e.at("/object/metadata/name").asText()).containsOnly("watched");
 
-        for (int i = 0; i < 5; i++) {
-            cms().patch("ignored", ApiClient.MERGE_PATCH, "{\"data\":{\"n\":\"" + i + "\"}}");
-        }
-        long latest = Long.parseLong(cms().get("ignored").at("/metadata/resourceVersion").asText());
-        ((io.cairn.apiserver.storage.KvStorage) c.server.storage()).store()
-                .compact(io.cairn.kv.proto.etcd.CompactionRequest.newBuilder().setRevision(latest).build())
-                .get(10, TimeUnit.SECONDS);
-        List<ObjectNode> old = new CopyOnWriteArrayList<>();
-        try (AutoCloseable w = http.resource("v1", "configmaps").namespace("t").watch("1", Map.of(), old::add,
-                () -> { })) {
-            Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> !old.isEmpty());
-        }
-        assertThat(old.get(0).path("type").asText()).isEqualTo("ERROR");
-        assertThat(old.get(0).at("/object/code").asInt()).isEqualTo(410);
-        assertThat(old.get(0).at("/object/reason").asText()).isEqualTo("Expired");
     }
 
     @Test
