@@ -49,7 +49,7 @@ class KubectlTest {
     }
 
     private static void namespace(String ns) throws Exception {
-        ok("create", "namespace", ns);
+        okWithInput("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + ns + "\n", "create", "-f", "-");
     }
 
     @Test
@@ -250,7 +250,7 @@ class KubectlTest {
         Files.writeString(bad, template.formatted(c.server.url(), ca, "wrong-token"));
         TestCluster.Result refused = c.kubectlWith(bad, null, "get", "namespaces");
         assertThat(refused.exit()).isNotZero();
-        assertThat(refused.err()).contains("Unauthorized");
+        assertThat(refused.err()).contains("You must be logged in to the server");
         TestCluster.Result accepted = c.kubectlWith(good, null, "get", "namespaces", "-o", "name");
         assertThat(accepted.exit()).as("%s", accepted).isZero();
         assertThat(accepted.out()).contains("namespace/default");
