@@ -52,4 +52,32 @@ class WatchWindowTest {
             server.close();
         }
     }
+
+    @Test
+    void bookmarksCarryTheResourceVersionAndTimeoutSecondsEndsTheWatch() throws Exception {
+        ApiServer server = ApiServer.start(ApiServer.Config.of(dir).withPort(0).withTls(false).withBookmarkMillis(300));
+        try {
+            ApiClient client = ApiClient.of(io.cairn.apiserver.client.Transport.http(server.url(), null, null));
+            ApiClient.ResourceClient cms = client.resource("v1", "configmaps").namespace("default");
+            ObjectNode cm = JsonNodeFactory.instance.objectNode();
+            cm.putObject("metadata").put("name", "marked");
+            String rv = cms.create(cm).at("/metadata/resourceVersion").asText();
+            List<ObjectNode> events = new CopyOnWriteArrayList<>();
+            java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+            long start = System.nanoTime();
+            try (AutoCloseable w = cms.watch(rv, Map.of("allowWatchBookmarks", "true", "timeoutSeconds", "2"),
+                    events::add, ended::countDown)) {
+                assertThat(ended.await(20, TimeUnit.SECONDS)).as("timeoutSeconds ends the watch").isTrue();
+            }
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.SECONDS.toNanos(2));
+            assertThat(events).isNotEmpty().allSatisfy(e -> {
+                assertThat(e.path("type").asText()).isEqualTo("BOOKMARK");
+                assertThat(e.at("/object/kind").asText()).isEqualTo("ConfigMap");
+                assertThat(Long.parseLong(e.at("/object/metadata/resourceVersion").asText()))
+                        .isGreaterThanOrEqualTo(Long.parseLong(rv));
+            });
+        } finally {
+            server.close();
+        }
+    }
 }
