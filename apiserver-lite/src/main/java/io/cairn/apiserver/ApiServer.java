@@ -55,29 +55,34 @@ public final class ApiServer implements AutoCloseable {
      * @param tls HTTPS (the default); false serves plain HTTP, for tests and benchmarks on loopback
      */
     public record Config(Path dataDir, String bindAddress, int securePort, Path tokenFile, boolean tls,
-                         long bookmarkMillis) {
+                         long bookmarkMillis, int watchWindowEvents) {
         public static Config of(Path dataDir) {
-            return new Config(dataDir, "127.0.0.1", 6443, null, true, 60_000);
+            return new Config(dataDir, "127.0.0.1", 6443, null, true, 60_000, WATCH_WINDOW_EVENTS);
+        }
+
+        /** How many recent events each resource's watch cache keeps for watches that start in the past. */
+        public Config withWatchWindow(int events) {
+            return new Config(dataDir, bindAddress, securePort, tokenFile, tls, bookmarkMillis, events);
         }
 
         public Config withPort(int port) {
-            return new Config(dataDir, bindAddress, port, tokenFile, tls, bookmarkMillis);
+            return new Config(dataDir, bindAddress, port, tokenFile, tls, bookmarkMillis, watchWindowEvents);
         }
 
         public Config withBindAddress(String address) {
-            return new Config(dataDir, address, securePort, tokenFile, tls, bookmarkMillis);
+            return new Config(dataDir, address, securePort, tokenFile, tls, bookmarkMillis, watchWindowEvents);
         }
 
         public Config withTokenFile(Path file) {
-            return new Config(dataDir, bindAddress, securePort, file, tls, bookmarkMillis);
+            return new Config(dataDir, bindAddress, securePort, file, tls, bookmarkMillis, watchWindowEvents);
         }
 
         public Config withTls(boolean v) {
-            return new Config(dataDir, bindAddress, securePort, tokenFile, v, bookmarkMillis);
+            return new Config(dataDir, bindAddress, securePort, tokenFile, v, bookmarkMillis, watchWindowEvents);
         }
 
         public Config withBookmarkMillis(long v) {
-            return new Config(dataDir, bindAddress, securePort, tokenFile, tls, v);
+            return new Config(dataDir, bindAddress, securePort, tokenFile, tls, v, watchWindowEvents);
         }
     }
 
@@ -98,7 +103,7 @@ public final class ApiServer implements AutoCloseable {
         ServiceIps serviceIps = new ServiceIps(SERVICE_RANGE);
         Catalog catalog = new Catalog(BuiltinKinds.all());
         this.registry = new Registry(storage, catalog, Clock.systemUTC(), PatchApplier::apply, serviceIps,
-                WATCH_WINDOW_EVENTS);
+                config.watchWindowEvents());
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         AtomicInteger threads = new AtomicInteger();
         this.requests = new ThreadPoolExecutor(REQUEST_THREADS, REQUEST_THREADS, 60, TimeUnit.SECONDS,
@@ -119,6 +124,11 @@ public final class ApiServer implements AutoCloseable {
                         ? authenticator.authenticateOrThrow(session, authorization).name()
                         : authenticator.authenticate(null, authorization).map(User::name).orElse(User.ADMIN.name()),
                 dispatcher, requests);
+        // every resource's watch cache starts with the server (as kube-apiserver's cacher does), so that a watch from a
+        // list's resourceVersion finds that version in the cache's window
+        for (ResourceType t : catalog.all()) {
+            registry.cache(t);
+        }
         bootstrap();
         this.address = http.start();
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "cairn", mixinStandardHelpOptions = true, version = "cairn 0.1.0",
         description = "Raft consensus, an etcd-compatible store and a local control plane.",
-        subcommands = {SimCommand.class, RaftCommand.class, KvCommand.class, BenchCommand.class})
+        subcommands = {SimCommand.class, RaftCommand.class, KvCommand.class, ApiServerCommand.class, UpCommand.class,
+                DownCommand.class, BenchCommand.class})
 public final class Cairn implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

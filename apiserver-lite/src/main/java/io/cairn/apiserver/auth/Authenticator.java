@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Client certificate: the peer's chain must verify against the cluster CA (signature, validity dates, and an
  *       extended key usage that allows client authentication); then user = the subject's CN, groups = its O values.
  *       A certificate without a CN is not a user (and not an error), as in kube-apiserver. The chain is verified here
- *       even though {@link Pki#serverContext()} already trusts only the CA, so this class is safe with any server
- *       context.</li>
+ *       for every request: {@link Pki#serverContext()} accepts any client certificate in the handshake and leaves
+ *       trust to this class, as kube-apiserver does.</li>
  *   <li>Bearer token: {@code Authorization: Bearer <token>} (scheme case-insensitive, surrounding blanks ignored);
  *       another scheme ({@code Basic}) is not ours and counts as no credentials, as in kube-apiserver.</li>
  * </ul>

@@ -197,17 +197,23 @@ public final class Pki {
 
     /**
      * The server's TLS context: the serving certificate, TLS 1.3/1.2 with HTTP/2's cipher list, ALPN offering
-     * {@code h2} then {@code http/1.1}, and client certificates requested but optional ({@code ClientAuth.OPTIONAL}),
-     * trusted only when signed by the cluster CA. A client that presents a certificate of another CA fails the
-     * handshake (JSSE rejects it); one that presents none connects and may authenticate with a bearer token.
-     * {@link Authenticator} re-verifies the chain it is given, so it does not depend on this context.
+     * {@code h2} then {@code http/1.1}, and client certificates requested but optional ({@code ClientAuth.OPTIONAL}).
+     *
+     * <p>Client certificates are trusted only when signed by the cluster CA, but that is decided per request by
+     * {@link Authenticator}, not by the handshake, exactly as kube-apiserver does (Go's {@code RequestClientCert} plus
+     * its x509 authenticator): the handshake advertises the CA as the acceptable issuer and accepts whatever
+     * certificate the client proves it holds the key of; the authenticator then verifies the chain, and a certificate
+     * of another CA makes the request 401 Unauthorized (or lets a valid bearer token decide). Rejecting it in the
+     * handshake instead would turn kubectl's familiar "Unauthorized" into a TLS alert and would lock out a client
+     * whose kubeconfig pairs a stale certificate with a valid token. Consequence: the session's peer certificates are
+     * <em>unverified</em>; nothing but {@link Authenticator} may draw conclusions from them.
      */
     public SslContext serverContext() throws SSLException {
         return SslContextBuilder.forServer(serving.privateKey(), serving.certificate())
                 .sslProvider(SslProvider.JDK)
                 .protocols(TLS_PROTOCOLS)
                 .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
-                .trustManager(ca.certificate())
+                .trustManager(new DeferredClientTrust(ca.certificate()))
                 .clientAuth(ClientAuth.OPTIONAL)
                 .applicationProtocolConfig(alpn(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
                 .build();

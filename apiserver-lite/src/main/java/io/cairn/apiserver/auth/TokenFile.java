@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>As kube-apiserver does: at least three columns or the file is rejected; a record with an empty token is skipped
  * with a warning; a duplicate token warns and the later record wins; the groups column is split on commas as written
- * (no trimming). Beyond kube-apiserver: blank lines and lines whose first character is {@code #} are ignored, and a
+ * (no trimming; unlike kube-apiserver, empty group names are dropped rather than kept as {@code ""}). Beyond kube-apiserver: blank lines and lines whose first character is {@code #} are ignored, and a
  * malformed file's error names the file and the line. CSV quoting follows RFC 4180 ({@code "a,b"}, {@code ""} for a
  * quote), within one line.
  *
@@ -62,7 +62,9 @@ public final class TokenFile {
                         recordNumber);
                 continue;
             }
-            List<String> groups = record.size() >= 4 ? Arrays.asList(record.get(3).split(",", -1)) : List.of();
+            List<String> groups = record.size() >= 4
+                    ? Arrays.stream(record.get(3).split(",")).filter(g -> !g.isEmpty()).toList()
+                    : List.of();
             if (users.put(token, User.authenticated(record.get(1), record.get(2), groups)) != null) {
                 log.warn("duplicate token has been found in token file '{}', line {}; the later record wins", path,
                         i + 1);

@@ -122,7 +122,7 @@ public final class ApiHttpServer implements AutoCloseable {
 
     private void http1(ChannelPipeline p) {
         p.addLast(new HttpServerCodec());
-        p.addLast(new BoundedAggregator());
+        p.addLast(new BoundedAggregator(false));
         p.addLast(new RequestHandler(false));
     }
 
@@ -133,16 +133,23 @@ public final class ApiHttpServer implements AutoCloseable {
             @Override
             protected void initChannel(Http2StreamChannel ch) {
                 ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
-                ch.pipeline().addLast(new BoundedAggregator());
+                ch.pipeline().addLast(new BoundedAggregator(true));
                 ch.pipeline().addLast(new RequestHandler(true));
             }
         }));
     }
 
-    /** Aggregates a request body up to 3 MiB; a larger one is answered 413 with a Status. */
+    /**
+     * Aggregates a request body up to 3 MiB; a larger one is answered 413 with a Status. Over HTTP/1.1 the connection
+     * then closes; over HTTP/2 the stream stays open while the rest of the body is read and dropped, so that the
+     * connection's flow-control window, shared with the client's other streams, keeps moving.
+     */
     private static final class BoundedAggregator extends HttpObjectAggregator {
-        BoundedAggregator() {
+        private final boolean h2;
+
+        BoundedAggregator(boolean h2) {
             super(BODY_MAX);
+            this.h2 = h2;
         }
 
         @Override
@@ -152,6 +159,10 @@ public final class ApiHttpServer implements AutoCloseable {
                     HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(Json.bytes(e.toStatus())));
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, Dispatcher.JSON);
             HttpUtil.setContentLength(r, r.content().readableBytes());
+            if (h2) {
+                ctx.writeAndFlush(r);
+                return;
+            }
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
         }

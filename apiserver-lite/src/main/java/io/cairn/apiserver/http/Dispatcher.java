@@ -226,23 +226,7 @@ public final class Dispatcher {
             if (!method.equals("PUT")) {
                 throw ApiException.methodNotAllowed(method, "namespaces/finalize");
             }
-            ObjectNode body = bodyObject(r);
-            JsonNode finalizers = Objects2.at(body, "spec", "finalizers");
-            ObjectNode current = registry.get(type, ns, name);
-            ObjectNode next = current.deepCopy();
-            if (finalizers == null) {
-                Objects2.objectAt(next, "spec").remove("finalizers");
-            } else {
-                Objects2.objectAt(next, "spec").set("finalizers", finalizers.deepCopy());
-            }
-            ObjectNode written = registry.update(type, ns, name, null, next, w);
-            if (!Objects2.text(written, "metadata", "deletionTimestamp").isEmpty()
-                    && (finalizers == null || finalizers.isEmpty())
-                    && (Objects2.at(written, "metadata", "finalizers") == null
-                    || Objects2.at(written, "metadata", "finalizers").isEmpty())) {
-                ObjectNode gone = registry.delete(type, ns, name, DeleteOptions.DEFAULT);
-                return encode(out, r, type, 200, gone);
-            }
+            ObjectNode written = registry.finalizeNamespace(type, name, bodyObject(r), w);
             return encode(out, r, type, 200, written);
         }
         return switch (method) {

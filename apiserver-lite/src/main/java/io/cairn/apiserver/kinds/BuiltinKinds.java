@@ -12,7 +12,7 @@ public final class BuiltinKinds {
     public static List<ResourceType> all() {
         List<ResourceType> out = new ArrayList<>();
         out.addAll(CoreKinds.all());
-        // out.addAll(WorkloadKinds.all());
+        out.addAll(WorkloadKinds.all());
         // discovery lists core/v1 first, then the groups in the order kube-apiserver does
         out.sort(java.util.Comparator.comparingInt(t -> groupOrder(t.group())));
         return List.copyOf(out);

@@ -424,7 +424,7 @@ public final class Registry implements AutoCloseable {
                 return current; // nothing changed: nothing written
             }
             boolean finalized = !Objects2.text(next, "metadata", "deletionTimestamp").isEmpty()
-                    && finalizers(next).isEmpty();
+                    && finalizers(next).isEmpty() && !hasNamespaceFinalizers(type, next);
             if (w.dryRun()) {
                 return next;
             }
@@ -452,6 +452,17 @@ public final class Registry implements AutoCloseable {
     private ObjectNode nextVersion(ResourceType type, ObjectNode current, ObjectNode desired, String subresource) {
         ObjectNode next;
         boolean status = "status".equals(subresource);
+        if ("finalize".equals(subresource)) {
+            // namespaces/<name>/finalize: only spec.finalizers changes (a plain update keeps them)
+            next = current.deepCopy();
+            JsonNode f = Objects2.at(desired, "spec", "finalizers");
+            if (f == null || f.isNull()) {
+                Objects2.objectAt(next, "spec").remove("finalizers");
+            } else {
+                Objects2.objectAt(next, "spec").set("finalizers", f.deepCopy());
+            }
+            return next.equals(current) ? null : next;
+        }
         if (status) {
             next = current.deepCopy();
             JsonNode s = desired.get("status");
@@ -703,8 +714,7 @@ public final class Registry implements AutoCloseable {
                     finalizers.add("orphan");
                 }
             }
-            boolean namespaceFinalizers = type.resource().equals("namespaces")
-                    && Objects2.at(current, "spec", "finalizers") instanceof ArrayNode a && a.size() > 0;
+            boolean namespaceFinalizers = hasNamespaceFinalizers(type, current);
             long grace = graceSeconds(type, current, o);
             Storage.Txn txn;
             if (!finalizers.isEmpty() || namespaceFinalizers || grace > 0) {
@@ -872,6 +882,18 @@ public final class Registry implements AutoCloseable {
             }
         }
         return errors;
+    }
+
+    /** Whether {@code obj} is a namespace whose {@code spec.finalizers} still hold it. */
+    private static boolean hasNamespaceFinalizers(ResourceType type, ObjectNode obj) {
+        return type.group().isEmpty() && type.resource().equals("namespaces")
+                && Objects2.at(obj, "spec", "finalizers") instanceof ArrayNode a && a.size() > 0;
+    }
+
+    /** A write to {@code namespaces/<name>/finalize}: sets {@code spec.finalizers}; a namespace being deleted whose finalizers are all gone is deleted. */
+    public ObjectNode finalizeNamespace(ResourceType type, String name, ObjectNode body, WriteOptions w) {
+        return guaranteedUpdate(type, null, name, "finalize", Objects2.text(body, "metadata", "resourceVersion"), w,
+                current -> body.deepCopy());
     }
 
     static List<String> finalizers(ObjectNode obj) {

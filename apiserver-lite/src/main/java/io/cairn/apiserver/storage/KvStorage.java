@@ -59,15 +59,17 @@ public final class KvStorage implements Storage {
                 .setRangeEnd(prefixEnd(bytes(prefix)))
                 .setRevision(revision)
                 .setLimit(limit);
-        return store.range(r.build()).thenApply(KvStorage::page).exceptionallyCompose(KvStorage::failed);
+        return store.range(r.build()).thenApply(resp -> page(resp, revision)).exceptionallyCompose(KvStorage::failed);
     }
 
-    private static Page page(RangeResponse r) {
+    /** A page read at {@code revision} (0: the latest, which the header names) reports that revision. */
+    private static Page page(RangeResponse r, long revision) {
         List<Item> items = new ArrayList<>(r.getKvsCount());
         for (KeyValue kv : r.getKvsList()) {
             items.add(item(kv));
         }
-        return new Page(items, r.getHeader().getRevision(), r.getMore(), Math.max(0, r.getCount() - items.size()));
+        return new Page(items, revision > 0 ? revision : r.getHeader().getRevision(), r.getMore(),
+                Math.max(0, r.getCount() - items.size()));
     }
 
     @Override

@@ -1,0 +1,102 @@
+package io.cairn.apiserver.kinds;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cairn.apiserver.api.FieldError;
+import io.cairn.apiserver.registry.Objects2;
+import io.cairn.apiserver.registry.Strategy;
+import io.cairn.apiserver.registry.TableColumn;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * apps/v1 replica sets: {@code SetDefaults_ReplicaSet} (1 replica) and the template's pod spec defaults;
+ * {@code ValidateReplicaSet} (selector required, non-empty and matching the template, restartPolicy Always, replicas
+ * and minReadySeconds not negative) and the selector immutable on update; the columns of
+ * {@code kubectl get replicasets}; the {@code status.replicas} field selector.
+ */
+public final class ReplicaSetStrategy implements Strategy {
+
+    static final List<TableColumn> COLUMNS = List.of(
+            TableColumn.nameColumn(),
+            TableColumn.of("Desired", "integer", "Replicas is the number of desired replicas. This is a pointer to "
+                    + "distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io"
+                    + "/docs/concepts/workloads/controllers/replicationcontroller/#what-is-a-replicationcontroller"),
+            TableColumn.of("Current", "integer", "Replicas is the most recently observed number of replicas. More "
+                    + "info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller/"
+                    + "#what-is-a-replicationcontroller"),
+            TableColumn.of("Ready", "integer", "readyReplicas is the number of pods targeted by this ReplicaSet with "
+                    + "a Ready Condition."),
+            TableColumn.ageColumn(),
+            WorkloadSpecs.CONTAINERS,
+            WorkloadSpecs.IMAGES,
+            TableColumn.wide("Selector", "string", "Selector is a label query over pods that should match the "
+                    + "replica count. Label keys and values that must match in order to be controlled by this replica "
+                    + "set. It must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/"
+                    + "overview/working-with-objects/labels/#label-selectors"));
+
+    @Override
+    public void applyDefaults(ObjectNode obj) {
+        ObjectNode spec = PodTemplates.child(obj, "spec");
+        if (!spec.hasNonNull("replicas")) {
+            spec.put("replicas", 1);
+        }
+        PodTemplates.applyTemplateDefaults(PodTemplates.child(spec, "template"));
+    }
+
+    @Override
+    public void prepareForCreate(ObjectNode obj) {
+        WorkloadSpecs.resetStatus(obj);
+    }
+
+    @Override
+    public List<FieldError> validate(ObjectNode obj, ObjectNode old) {
+        List<FieldError> errors = new ArrayList<>();
+        JsonNode spec = obj.path("spec");
+        WorkloadSpecs.nonNegative(spec, "replicas", "spec.replicas", errors);
+        WorkloadSpecs.nonNegative(spec, "minReadySeconds", "spec.minReadySeconds", errors);
+        WorkloadSpecs.validateSelectorAndTemplate(spec, "ReplicaSet", errors);
+        if (old != null) {
+            WorkloadSpecs.selectorImmutable(spec, old.path("spec"), errors);
+        }
+        return errors;
+    }
+
+    @Override
+    public List<FieldError> validateStatus(ObjectNode obj, ObjectNode old) {
+        List<FieldError> errors = new ArrayList<>();
+        WorkloadSpecs.validateReplicaCounts(obj.path("status"),
+                List.of("replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas"),
+                List.of("fullyLabeledReplicas", "readyReplicas", "availableReplicas"), errors);
+        return errors;
+    }
+
+    @Override
+    public List<TableColumn> columns() {
+        return COLUMNS;
+    }
+
+    @Override
+    public List<Object> cells(ObjectNode obj, Instant now) {
+        JsonNode spec = obj.path("spec");
+        JsonNode status = obj.path("status");
+        List<String> containers = WorkloadSpecs.containerCells(spec.path("template").path("spec"));
+        return List.of(Objects2.name(obj), spec.path("replicas").asLong(0), status.path("replicas").asLong(0),
+                status.path("readyReplicas").asLong(0), Objects2.age(obj, now), containers.get(0), containers.get(1),
+                WorkloadSelectors.formatOrNone(spec.get("selector")));
+    }
+
+    @Override
+    public Set<String> selectableFields() {
+        return Set.of("status.replicas");
+    }
+
+    @Override
+    public Optional<String> fieldValue(ObjectNode obj, String field) {
+        return field.equals("status.replicas")
+                ? Optional.of(String.valueOf(obj.path("status").path("replicas").asLong(0))) : Optional.empty();
+    }
+}

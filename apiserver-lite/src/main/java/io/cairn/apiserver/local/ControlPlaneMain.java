@@ -1,0 +1,61 @@
+package io.cairn.apiserver.local;
+
+import io.cairn.apiserver.ApiServer;
+import java.io.IOException;
+import java.net.BindException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The process {@code cairn up} starts in the background: the embedded store and the API server of one data
+ * directory (the control-plane issue adds controllers, scheduler and nodes here). When it serves, it writes
+ * {@code <dataDir>/up.properties} (pid, server URL, nodes) for {@code up} and {@code down}; it removes it on exit.
+ */
+public final class ControlPlaneMain {
+    /** The state file a running control plane keeps in its data directory. */
+    public static final String STATE_FILE = "up.properties";
+    public static final int DEFAULT_PORT = 6443;
+
+    private ControlPlaneMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: ControlPlaneMain <data-dir>");
+            System.exit(2);
+        }
+        Path dir = Path.of(args[0]).toAbsolutePath();
+        ApiServer server = start(dir);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                Files.deleteIfExists(dir.resolve(STATE_FILE));
+            } catch (IOException ignored) {
+                // best effort: a stale state file names a dead pid, which up and down recognise
+            }
+            server.close();
+        }, "cairn-up-shutdown"));
+        new CountDownLatch(1).await();
+    }
+
+    /** Starts the API server on 6443, or on a free port if 6443 is taken, and records the state file. */
+    static ApiServer start(Path dir) throws IOException, InterruptedException {
+        ApiServer server;
+        try {
+            server = ApiServer.start(ApiServer.Config.of(dir).withPort(DEFAULT_PORT));
+        } catch (BindException e) {
+            server = ApiServer.start(ApiServer.Config.of(dir).withPort(0));
+        }
+        writeState(dir, ProcessHandle.current().pid(), server.url(), 0);
+        return server;
+    }
+
+    static void writeState(Path dir, long pid, String url, int nodes) throws IOException {
+        String s = "pid=" + pid + "\nserver=" + url + "\nnodes=" + nodes + "\n";
+        Path tmp = dir.resolve(STATE_FILE + ".tmp");
+        Files.writeString(tmp, s, StandardCharsets.UTF_8);
+        Files.move(tmp, dir.resolve(STATE_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}

@@ -1,0 +1,315 @@
+package io.cairn.apiserver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cairn.apiserver.api.ApiException;
+import io.cairn.apiserver.api.Json;
+import io.cairn.apiserver.client.ApiClient;
+import io.cairn.apiserver.client.Transport;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The registry's rules as a client sees them, through the in-process path and over HTTPS. */
+class ApiBehaviourTest {
+    @TempDir
+    static Path dir;
+    static TestCluster c;
+    static ApiClient client;
+    static ApiClient http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        c = TestCluster.start(dir);
+        client = c.client();
+        http = ApiClient.of(Transport.http(c.server.url(), c.server.pki().adminSslContext(), null));
+        ObjectNode ns = JsonNodeFactory.instance.objectNode();
+        ns.putObject("metadata").put("name", "t");
+        client.resource("v1", "namespaces").create(ns);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    static ObjectNode configMap(String name) {
+        ObjectNode cm = JsonNodeFactory.instance.objectNode();
+        cm.put("apiVersion", "v1");
+        cm.put("kind", "ConfigMap");
+        cm.putObject("metadata").put("name", name);
+        cm.putObject("data").put("k", "v");
+        return cm;
+    }
+
+    static ApiClient.ResourceClient cms() {
+        return client.resource("v1", "configmaps").namespace("t");
+    }
+
+    static ApiException failure(Runnable r) {
+        try {
+            r.run();
+        } catch (ApiException e) {
+            return e;
+        }
+        throw new AssertionError("expected a failure");
+    }
+
+    @Test
+    void createSetsServerOwnedMetadataAndAnUnchangedUpdateWritesNothing() {
+        ObjectNode created = cms().create(configMap("meta"));
+        assertThat(created.at("/metadata/uid").asText()).hasSize(36);
+        assertThat(created.at("/metadata/creationTimestamp").asText()).endsWith("Z");
+        assertThat(created.at("/metadata/namespace").asText()).isEqualTo("t");
+        String rv = created.at("/metadata/resourceVersion").asText();
+        ObjectNode same = cms().update(created);
+        assertThat(same.at("/metadata/resourceVersion").asText()).isEqualTo(rv);
+        assertThat(c.server.storage().currentRevision()).isGreaterThanOrEqualTo(Long.parseLong(rv));
+        long before = c.server.storage().currentRevision();
+        cms().update(created);
+        assertThat(c.server.storage().currentRevision()).isEqualTo(before);
+        ObjectNode changed = created.deepCopy();
+        ((ObjectNode) changed.get("metadata")).put("uid", "forged");
+        ((ObjectNode) changed.get("data")).put("k", "w");
+        ObjectNode written = cms().update(changed);
+        assertThat(written.at("/metadata/uid").asText()).isEqualTo(created.at("/metadata/uid").asText());
+        assertThat(written.at("/data/k").asText()).isEqualTo("w");
+    }
+
+    @Test
+    void generateNameGivesAUniqueName() {
+        ObjectNode cm = configMap("");
+        ((ObjectNode) cm.get("metadata")).remove("name");
+        ((ObjectNode) cm.get("metadata")).put("generateName", "gen-");
+        String a = cms().create(cm).at("/metadata/name").asText();
+        String b = cms().create(cm).at("/metadata/name").asText();
+        assertThat(a).startsWith("gen-").hasSize(9).isNotEqualTo(b);
+    }
+
+    @Test
+    void generationMovesOnSpecChangesOnlyAndStatusGoesThroughItsSubresource() {
+        ApiClient.ResourceClient deployments = client.resource("apps/v1", "deployments").namespace("t");
+        ObjectNode d = (ObjectNode) Json.parse("""
+                {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"gen"},
+                 "spec":{"selector":{"matchLabels":{"app":"gen"}},
+                         "template":{"metadata":{"labels":{"app":"gen"}},
+                                     "spec":{"containers":[{"name":"c","image":"nginx"}]}}},
+                 "status":{"replicas":7}}""".getBytes(StandardCharsets.UTF_8), false);
+        ObjectNode created = deployments.create(d);
+        assertThat(created.at("/metadata/generation").asInt()).isEqualTo(1);
+        assertThat(created.at("/status/replicas").isMissingNode() || created.at("/status/replicas").asInt() == 0)
+                .as("status sent on create is dropped").isTrue();
+        ObjectNode labelled = deployments.patch("gen", ApiClient.MERGE_PATCH, "{\"metadata\":{\"labels\":{\"x\":\"y\"}}}");
+        assertThat(labelled.at("/metadata/generation").asInt()).isEqualTo(1);
+        ObjectNode scaled = deployments.patch("gen", ApiClient.MERGE_PATCH, "{\"spec\":{\"replicas\":3}}");
+        assertThat(scaled.at("/metadata/generation").asInt()).isEqualTo(2);
+        ObjectNode withStatus = deployments.patch("gen", ApiClient.MERGE_PATCH, "{\"status\":{\"replicas\":3}}");
+        assertThat(withStatus.at("/status/replicas").asInt(0)).as("the main resource never writes status").isZero();
+        ObjectNode status = deployments.patch("gen", "status", ApiClient.MERGE_PATCH,
+                "{\"status\":{\"replicas\":3},\"spec\":{\"replicas\":9}}");
+        assertThat(status.at("/status/replicas").asInt()).isEqualTo(3);
+        assertThat(status.at("/spec/replicas").asInt()).as("status writes only status").isEqualTo(3);
+        assertThat(status.at("/metadata/generation").asInt()).isEqualTo(2);
+        ObjectNode scale = deployments.patch("gen", "scale", ApiClient.MERGE_PATCH, "{\"spec\":{\"replicas\":5}}");
+        assertThat(scale.path("kind").asText()).isEqualTo("Scale");
+        assertThat(scale.at("/spec/replicas").asInt()).isEqualTo(5);
+        assertThat(scale.at("/status/selector").asText()).isEqualTo("app=gen");
+        assertThat(deployments.get("gen").at("/spec/replicas").asInt()).isEqualTo(5);
+    }
+
+    @Test
+    void finalizersHoldADeletedObjectUntilTheyAreRemoved() {
+        ObjectNode cm = configMap("held");
+        ((ObjectNode) cm.get("metadata")).putArray("finalizers").add("example.com/hold");
+        cms().create(cm);
+        cms().delete("held");
+        ObjectNode deleting = cms().get("held");
+        assertThat(deleting.at("/metadata/deletionTimestamp").asText()).isNotEmpty();
+        ApiException noNew = failure(() -> cms().patch("held", ApiClient.JSON_PATCH,
+                "[{\"op\":\"add\",\"path\":\"/metadata/finalizers/-\",\"value\":\"example.com/other\"}]"));
+        assertThat(noNew.code()).isEqualTo(422);
+        cms().patch("held", ApiClient.MERGE_PATCH, "{\"metadata\":{\"finalizers\":null}}");
+        assertThat(failure(() -> cms().get("held")).code()).isEqualTo(404);
+    }
+
+    @Test
+    void aPodOnANodeIsDeletedGracefullyAndAnUnscheduledOneAtOnce() {
+        ApiClient.ResourceClient pods = client.resource("v1", "pods").namespace("t");
+        pods.create(ListAndConcurrencyTest.pod("unscheduled"));
+        pods.delete("unscheduled");
+        assertThat(failure(() -> pods.get("unscheduled")).code()).isEqualTo(404);
+        pods.create(ListAndConcurrencyTest.pod("bound"));
+        ObjectNode binding = (ObjectNode) Json.parse(("{\"apiVersion\":\"v1\",\"kind\":\"Binding\",\"metadata\":"
+                + "{\"name\":\"bound\"},\"target\":{\"kind\":\"Node\",\"name\":\"node-1\"}}")
+                .getBytes(StandardCharsets.UTF_8), false);
+        pods.post("bound", "binding", binding);
+        ObjectNode bound = pods.get("bound");
+        assertThat(bound.at("/spec/nodeName").asText()).isEqualTo("node-1");
+        assertThat(failure(() -> pods.post("bound", "binding", binding)).code()).isEqualTo(409);
+        pods.delete("bound", Json.parse("{\"gracePeriodSeconds\":1}".getBytes(StandardCharsets.UTF_8), false));
+        assertThat(pods.get("bound").at("/metadata/deletionTimestamp").asText()).isNotEmpty();
+        Awaitility.await().atMost(15, TimeUnit.SECONDS).until(() -> {
+            try {
+                pods.get("bound");
+                return false;
+            } catch (ApiException e) {
+                return e.code() == 404;
+            }
+        });
+    }
+
+    @Test
+    void aTerminatingNamespaceTakesNoNewContentAndAMissingOneIs404() {
+        ObjectNode ns = JsonNodeFactory.instance.objectNode();
+        ns.putObject("metadata").put("name", "closing");
+        client.resource("v1", "namespaces").create(ns);
+        client.resource("v1", "namespaces").delete("closing");
+        ObjectNode terminating = client.resource("v1", "namespaces").get("closing");
+        assertThat(terminating.at("/status/phase").asText()).isEqualTo("Terminating");
+        ApiException refused = failure(() -> client.resource("v1", "configmaps").namespace("closing")
+                .create(configMap("late")));
+        assertThat(refused.code()).isEqualTo(403);
+        assertThat(refused.getMessage()).contains("because it is being terminated");
+        ApiException missing = failure(() -> client.resource("v1", "configmaps").namespace("nowhere")
+                .create(configMap("x")));
+        assertThat(missing.code()).isEqualTo(404);
+        assertThat(missing.getMessage()).isEqualTo("namespaces \"nowhere\" not found");
+        ObjectNode finalize = terminating.deepCopy();
+        ((ObjectNode) finalize.get("spec")).putArray("finalizers");
+        client.transport().call("PUT", "/api/v1/namespaces/closing/finalize", Map.of(), "application/json",
+                Json.bytes(finalize));
+        assertThat(failure(() -> client.resource("v1", "namespaces").get("closing")).code()).isEqualTo(404);
+    }
+
+    @Test
+    void dryRunValidatesWithoutWriting() {
+        Transport.Response r = client.transport().call("POST", "/api/v1/namespaces/t/configmaps",
+                Map.of("dryRun", "All"), "application/json", Json.bytes(configMap("dry")));
+        assertThat(r.code()).isEqualTo(201);
+        assertThat(failure(() -> cms().get("dry")).code()).isEqualTo(404);
+    }
+
+    @Test
+    void badInputGetsAStatusAndWritesNothing() {
+        Transport.Response malformed = http.transport().call("POST", "/api/v1/namespaces/t/configmaps", Map.of(),
+                "application/json", "{\"metadata\":".getBytes(StandardCharsets.UTF_8));
+        assertThat(malformed.code()).isEqualTo(400);
+        assertThat(Json.parse(malformed.body(), false).path("kind").asText()).isEqualTo("Status");
+        Transport.Response badYaml = http.transport().call("POST", "/api/v1/namespaces/t/configmaps", Map.of(),
+                "application/yaml", "metadata: [unclosed".getBytes(StandardCharsets.UTF_8));
+        assertThat(badYaml.code()).isEqualTo(400);
+        byte[] huge = new byte[3 * 1024 * 1024 + 10];
+        java.util.Arrays.fill(huge, (byte) 'a');
+        Transport.Response tooBig = http.transport().call("POST", "/api/v1/namespaces/t/configmaps", Map.of(),
+                "application/json", huge);
+        assertThat(tooBig.code()).isEqualTo(413);
+        Transport.Response unknown = http.transport().call("GET", "/api/v1/namespaces/t/widgets", Map.of(), null, null);
+        assertThat(unknown.code()).isEqualTo(404);
+        assertThat(Json.parse(unknown.body(), false).path("reason").asText()).isEqualTo("NotFound");
+        ObjectNode wrongKind = configMap("wrong");
+        wrongKind.put("kind", "Secret");
+        ApiException kind = failure(() -> cms().create(wrongKind));
+        assertThat(kind.code()).isEqualTo(400);
+        ObjectNode wrongVersion = configMap("wrong");
+        wrongVersion.put("apiVersion", "apps/v1");
+        assertThat(failure(() -> cms().create(wrongVersion)).code()).isEqualTo(400);
+        assertThat(failure(() -> cms().get("wrong")).code()).isEqualTo(404);
+        Transport.Response noCert = ApiClient.of(Transport.http(c.server.url(), trustOnly(), null)).transport()
+                .call("GET", "/api/v1/namespaces", Map.of(), null, null);
+        assertThat(noCert.code()).isEqualTo(401);
+    }
+
+    private static javax.net.ssl.SSLContext trustOnly() {
+        try {
+            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setCertificateEntry("ca", c.server.pki().ca().certificate());
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+            tmf.init(ks);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void watchesFilterBySelectorAndATooOldVersionGetsAnErrorEvent() throws Exception {
+        List<ObjectNode> events = new CopyOnWriteArrayList<>();
+        ObjectNode labelled = configMap("watched");
+        ((ObjectNode) labelled.get("metadata")).putObject("labels").put("watch", "me");
+        String rv = cms().list().at("/metadata/resourceVersion").asText();
+        try (AutoCloseable w = http.resource("v1", "configmaps").namespace("t")
+                .watch(rv, Map.of("labelSelector", "watch=me"), events::add, () -> { })) {
+            cms().create(configMap("ignored"));
+            cms().create(labelled);
+            cms().patch("watched", ApiClient.MERGE_PATCH, "{\"metadata\":{\"labels\":{\"watch\":\"not-me\"}}}");
+            Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> events.size() >= 2);
+        }
+        assertThat(events).extracting(e -> e.path("type").asText()).containsExactly("ADDED", "DELETED");
+        assertThat(events).extracting(e -> e.at("/object/metadata/name").asText()).containsOnly("watched");
+
+    }
+
+    @Test
+    void discoveryVersionHealthAndMetricsAnswer() {
+        JsonNode version = http.raw("/version");
+        assertThat(version.path("minor").asText()).isEqualTo("32");
+        JsonNode core = http.raw("/api/v1");
+        assertThat(core.path("resources").findValuesAsText("name")).contains("pods", "pods/status", "pods/binding",
+                "namespaces/finalize", "services", "configmaps");
+        JsonNode apps = http.raw("/apis/apps/v1");
+        JsonNode scale = null;
+        for (JsonNode r : apps.path("resources")) {
+            if (r.path("name").asText().equals("deployments/scale")) {
+                scale = r;
+            }
+        }
+        assertThat(scale).isNotNull();
+        assertThat(scale.path("group").asText()).isEqualTo("autoscaling");
+        assertThat(scale.path("kind").asText()).isEqualTo("Scale");
+        assertThat(http.raw("/apis").path("groups").findValuesAsText("name"))
+                .containsExactly("apps", "batch", "coordination.k8s.io", "discovery.k8s.io");
+        Transport.Response readyz = http.transport().call("GET", "/readyz", Map.of(), null, null);
+        assertThat(readyz.code()).isEqualTo(200);
+        Transport.Response openapi = http.transport().call("GET", "/openapi/v3", Map.of(), null, null);
+        assertThat(openapi.code()).isEqualTo(404);
+        cms().list(Map.of("resourceVersion", "0"));
+        String metrics = new String(http.transport().call("GET", "/metrics", Map.of(), null, null).body(),
+                StandardCharsets.UTF_8);
+        assertThat(metrics).contains("apiserver_request_total").containsPattern("cairn_apiserver_store_watches\\S* [1-9]");
+    }
+
+    @Test
+    void servicesGetClusterIpsFromTheRangeAndNeverTheSameOne() {
+        ApiClient.ResourceClient services = client.resource("v1", "services").namespace("t");
+        ObjectNode a = (ObjectNode) Json.parse("{\"metadata\":{\"name\":\"a\"},\"spec\":{\"ports\":[{\"port\":80}]}}"
+                .getBytes(StandardCharsets.UTF_8), false);
+        ObjectNode b = a.deepCopy();
+        ((ObjectNode) b.get("metadata")).put("name", "b");
+        String ipA = services.create(a).at("/spec/clusterIP").asText();
+        String ipB = services.create(b).at("/spec/clusterIP").asText();
+        assertThat(ipA).startsWith("10.").isNotEqualTo(ipB);
+        ObjectNode c2 = a.deepCopy();
+        ((ObjectNode) c2.get("metadata")).put("name", "c");
+        ((ObjectNode) c2.get("spec")).put("clusterIP", ipA);
+        assertThat(failure(() -> services.create(c2)).code()).isEqualTo(409);
+        services.delete("a");
+        assertThat(services.create(c2).at("/spec/clusterIP").asText()).isEqualTo(ipA);
+    }
+}

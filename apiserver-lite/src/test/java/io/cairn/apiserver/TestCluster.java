@@ -1,0 +1,104 @@
+package io.cairn.apiserver;
+
+import io.cairn.apiserver.auth.User;
+import io.cairn.apiserver.client.ApiClient;
+import io.cairn.apiserver.client.Transport;
+import io.cairn.apiserver.kubeconfig.Kubeconfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An API server on an embedded store in a temporary directory, for tests: its kubeconfig (never the user's), the
+ * real {@code kubectl} run against it with its own {@code HOME} and {@code KUBECONFIG}, and an in-process client.
+ */
+final class TestCluster implements AutoCloseable {
+    static final Path KUBECTL = Path.of("/usr/bin/kubectl");
+
+    final Path dir;
+    final ApiServer server;
+    final Path kubeconfig;
+    final Path home;
+
+    private TestCluster(Path dir, ApiServer server) throws IOException {
+        this.dir = dir;
+        this.server = server;
+        this.kubeconfig = dir.resolve("kubeconfig");
+        this.home = Files.createDirectories(dir.resolve("home"));
+        Kubeconfig.writeStandalone(kubeconfig, Kubeconfig.Entry.of(server.pki(), server.url()));
+    }
+
+    static TestCluster start(Path dir) throws Exception {
+        return start(dir, null);
+    }
+
+    static TestCluster start(Path dir, Path tokenFile) throws Exception {
+        ApiServer s = ApiServer.start(ApiServer.Config.of(dir.resolve("data")).withPort(0).withTokenFile(tokenFile));
+        return new TestCluster(dir, s);
+    }
+
+    static boolean hasKubectl() {
+        return Files.isExecutable(KUBECTL);
+    }
+
+    ApiClient client() {
+        return ApiClient.of(Transport.inProcess(server.dispatcher(), User.ADMIN.name()));
+    }
+
+    record Result(int exit, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    Result kubectl(String... args) throws IOException, InterruptedException {
+        return kubectlWithInput(null, args);
+    }
+
+    Result kubectlWithInput(String stdin, String... args) throws IOException, InterruptedException {
+        return kubectlWith(kubeconfig, stdin, args);
+    }
+
+    Result kubectlWith(Path config, String stdin, String... args) throws IOException, InterruptedException {
+        Process p = process(config, args);
+        if (stdin != null) {
+            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        p.getOutputStream().close();
+        Path out = dir.resolve("kubectl.out");
+        Path err = dir.resolve("kubectl.err");
+        if (!p.waitFor(90, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("kubectl " + String.join(" ", args) + " did not finish in 90 s");
+        }
+        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    /** Starts kubectl with its output going to {@code kubectl.out} / {@code kubectl.err} in the test directory. */
+    Process process(Path config, String... args) throws IOException {
+        return process(config, dir.resolve("kubectl.out"), dir.resolve("kubectl.err"), args);
+    }
+
+    Process process(Path config, Path out, Path err, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(KUBECTL.toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder b = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+        Map<String, String> env = b.environment();
+        env.put("KUBECONFIG", config.toString());
+        env.put("HOME", home.toString());
+        env.remove("KUBECTL_EXTERNAL_DIFF");
+        return b.start();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
