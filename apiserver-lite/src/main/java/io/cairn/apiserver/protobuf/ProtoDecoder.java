@@ -84,9 +84,12 @@ final class ProtoDecoder {
         return wire == (scalar ? ProtoReader.VARINT : ProtoReader.LEN);
     }
 
-    /** Puts a singular value; a zero scalar of an omitempty field is left out; a repeated message merges. */
+    /**
+     * Puts a singular value; a zero scalar of an omitempty field is left out (a message, even an int-or-string of 0,
+     * is a set struct or pointer and stays); a message sent twice merges, as protobuf says.
+     */
     private static void putSingle(ObjectNode out, Field f, JsonNode v) {
-        if (!f.keepZero() && isZeroScalar(v)) {
+        if (!f.keepZero() && f.type() != Type.MESSAGE && isZeroScalar(v)) {
             out.remove(f.jsonName());
             return;
         }
@@ -152,9 +155,14 @@ final class ProtoDecoder {
             case BYTES -> NODES.textNode(Base64.getEncoder().encodeToString(in.readBytes()));
             case BOOL -> NODES.booleanNode(in.readVarint() != 0);
             case INT32 -> NODES.numberNode((int) in.readVarint());
-            case INT64 -> NODES.numberNode(in.readVarint());
+            case INT64 -> number(in.readVarint());
             case MESSAGE -> throw new IllegalStateException("not a scalar");
         };
+    }
+
+    /** An int when it fits, as parsed JSON holds it (trees are compared and patched as parsed JSON). */
+    private static JsonNode number(long v) {
+        return v == (int) v ? NODES.numberNode((int) v) : NODES.numberNode(v);
     }
 
     private static JsonNode zero(Field f) {
