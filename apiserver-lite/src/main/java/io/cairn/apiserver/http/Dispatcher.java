@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.api.Json;
+import io.cairn.apiserver.kinds.PodStrategy;
 import io.cairn.apiserver.registry.FieldSelector;
 import io.cairn.apiserver.registry.LabelSelector;
 import io.cairn.apiserver.registry.Objects2;
@@ -212,7 +213,8 @@ public final class Dispatcher {
             if (!method.equals("POST")) {
                 throw ApiException.methodNotAllowed(method, "pods/binding");
             }
-            registry.bind(type, ns, name, Json.parseObject(r.body(), r.yamlBody()), w);
+            ObjectNode binding = Json.parseObject(r.body(), r.yamlBody());
+            registry.writeThrough(type, ns, name, pod -> PodStrategy.bind(pod, binding, clock.instant()), w);
             ObjectNode ok = JsonNodeFactory.instance.objectNode();
             ok.put("kind", "Status");
             ok.put("apiVersion", "v1");
