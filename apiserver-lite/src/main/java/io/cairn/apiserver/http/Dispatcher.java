@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.api.Json;
+import io.cairn.apiserver.kinds.PodStrategy;
 import io.cairn.apiserver.protobuf.K8sProtobuf;
 import io.cairn.apiserver.registry.FieldSelector;
 import io.cairn.apiserver.registry.LabelSelector;
@@ -213,7 +214,8 @@ public final class Dispatcher {
             if (!method.equals("POST")) {
                 throw ApiException.methodNotAllowed(method, "pods/binding");
             }
-            registry.bind(type, ns, name, bodyObject(r), w);
+            ObjectNode binding = bodyObject(r);
+            registry.writeThrough(type, ns, name, pod -> PodStrategy.bind(pod, binding, clock.instant()), w);
             ObjectNode ok = JsonNodeFactory.instance.objectNode();
             ok.put("kind", "Status");
             ok.put("apiVersion", "v1");

@@ -541,48 +541,27 @@ public final class Registry implements AutoCloseable {
         return !x.equals(y);
     }
 
-    /** A pod's binding to a node: sets {@code spec.nodeName} once and the PodScheduled condition. */
-    public ObjectNode bind(ResourceType type, String namespace, String name, ObjectNode binding, WriteOptions w) {
-        String node = Objects2.text(binding, "target", "name");
-        if (node.isEmpty()) {
-            throw ApiException.invalid("Binding", "", name, List.of(FieldError.required("target.name", "")));
-        }
+    /**
+     * A write through a subresource that bypasses the kind's update rules (a pod's {@code binding}: the only way
+     * {@code spec.nodeName} is set): {@code change} edits the current object in place or throws; the result is
+     * written guarded on the version read, read again and retried on a lost race.
+     */
+    public ObjectNode writeThrough(ResourceType type, String namespace, String name,
+                                   java.util.function.Consumer<ObjectNode> change, WriteOptions w) {
         String key = key(type, namespace, name);
         for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
             Storage.Item item = join(storage.get(key))
                     .orElseThrow(() -> ApiException.notFound(type.resource(), type.group(), name));
-            ObjectNode pod = WatchCache.decode(item);
-            String assigned = Objects2.text(pod, "spec", "nodeName");
-            if (!assigned.isEmpty()) {
-                throw ApiException.conflict(type.resource(), type.group(), name,
-                        "pod " + name + " is already assigned to node \"" + assigned + "\"");
-            }
-            if (!Objects2.text(pod, "metadata", "deletionTimestamp").isEmpty()) {
-                throw ApiException.conflict(type.resource(), type.group(), name, "pod " + name + " is being deleted, "
-                        + "cannot be assigned to a host");
-            }
-            Objects2.objectAt(pod, "spec").put("nodeName", node);
-            ObjectNode status = Objects2.objectAt(pod, "status");
-            ArrayNode conditions = status.has("conditions") && status.get("conditions").isArray()
-                    ? (ArrayNode) status.get("conditions") : status.putArray("conditions");
-            for (int i = conditions.size() - 1; i >= 0; i--) {
-                if ("PodScheduled".equals(conditions.get(i).path("type").asText())) {
-                    conditions.remove(i);
-                }
-            }
-            ObjectNode c = conditions.addObject();
-            c.put("type", "PodScheduled");
-            c.put("status", "True");
-            c.putNull("lastProbeTime");
-            c.put("lastTransitionTime", now());
+            ObjectNode obj = WatchCache.decode(item);
+            change.accept(obj);
             if (w.dryRun()) {
-                return pod;
+                return obj;
             }
             Storage.TxnResult r = join(storage.commit(Storage.Txn.of(new Storage.Guard(key, item.modRevision()),
-                    Storage.Op.put(key, Json.bytes(stripRv(pod))))));
+                    Storage.Op.put(key, Json.bytes(stripRv(obj))))));
             if (r.succeeded()) {
-                Objects2.objectAt(pod, "metadata").put("resourceVersion", Long.toString(r.revision()));
-                return pod;
+                Objects2.objectAt(obj, "metadata").put("resourceVersion", Long.toString(r.revision()));
+                return obj;
             }
         }
         throw ApiException.conflict(type.resource(), type.group(), name);
