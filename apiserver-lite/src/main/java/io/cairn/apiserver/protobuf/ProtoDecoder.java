@@ -67,7 +67,7 @@ final class ProtoDecoder {
                 continue;
             }
             switch (f.shape()) {
-                case SINGLE -> putSingle(out, f, value(f, f.type(), f.messageName(), in, depth));
+                case SINGLE -> putSingle(out, f, value(f, in, depth));
                 case INLINE -> decodeInto(schema.message(f.messageName()), in.readMessage(), out, depth + 1);
                 case REPEATED -> addRepeated(array(out, f.jsonName()), f, wire, in, depth);
                 case MAP -> putEntry(object(out, f.jsonName()), f, in.readMessage(), depth);
@@ -114,7 +114,7 @@ final class ProtoDecoder {
             }
             return;
         }
-        array.add(value(f, f.type(), f.messageName(), in, depth));
+        array.add(value(f, in, depth));
     }
 
     /** A map entry: key in field 1, value in field 2; a missing part is its type's zero value. */
@@ -127,7 +127,7 @@ final class ProtoDecoder {
             if ((tag >>> 3) == 1 && wire == ProtoReader.LEN) {
                 key = entry.readString();
             } else if ((tag >>> 3) == 2 && wire == (f.numeric() ? ProtoReader.VARINT : ProtoReader.LEN)) {
-                value = value(f, f.type(), f.messageName(), entry, depth);
+                value = value(f, entry, depth);
             } else {
                 log.debug("protobuf map {}: skipping entry field {} (wire type {})", f.jsonName(), tag >>> 3, wire);
                 entry.skip(wire);
@@ -136,10 +136,11 @@ final class ProtoDecoder {
         map.set(key, value != null ? value : zero(f));
     }
 
-    private JsonNode value(Field f, Type type, String messageName, ProtoReader in, int depth) {
-        if (type != Type.MESSAGE) {
-            return scalar(type, in);
+    private JsonNode value(Field f, ProtoReader in, int depth) {
+        if (f.type() != Type.MESSAGE) {
+            return scalar(f.type(), in);
         }
+        String messageName = f.messageName();
         ProtoReader sub = in.readMessage();
         if (ProtoSchema.SPECIAL.contains(messageName)) {
             return special(messageName, sub);

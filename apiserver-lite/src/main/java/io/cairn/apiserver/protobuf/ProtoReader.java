@@ -4,8 +4,9 @@ import io.cairn.apiserver.api.ApiException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads the protobuf wire format from a slice of a byte array: tags, varints, fixed-width values and
- * length-delimited fields. Only what a schema-driven decoder needs; it knows nothing of messages.
+ * Reads the protobuf wire format from a slice of a byte array: tags, varints and length-delimited fields, and skips
+ * the other wire types (fixed-width values, groups). Only what a schema-driven decoder needs; it knows nothing of
+ * messages.
  *
  * <p>Every read is bounds-checked against the slice, so a truncated or lying length prefix is a 400
  * ({@link ApiException#badRequest}) naming the byte offset, never an {@code ArrayIndexOutOfBoundsException}. A
@@ -44,10 +45,6 @@ final class ProtoReader {
         return pos < end;
     }
 
-    int position() {
-        return pos;
-    }
-
     /** The next tag: field number in the high bits, wire type in the low three. */
     int readTag() {
         int at = pos;
@@ -73,26 +70,6 @@ final class ProtoReader {
             }
         }
         throw malformed("a varint longer than 10 bytes ends at byte " + pos);
-    }
-
-    long readFixed64() {
-        require(8);
-        long v = 0;
-        for (int i = 7; i >= 0; i--) {
-            v = (v << 8) | (buf[pos + i] & 0xFF);
-        }
-        pos += 8;
-        return v;
-    }
-
-    int readFixed32() {
-        require(4);
-        int v = 0;
-        for (int i = 3; i >= 0; i--) {
-            v = (v << 8) | (buf[pos + i] & 0xFF);
-        }
-        pos += 4;
-        return v;
     }
 
     /** A length-delimited field's content as a reader over the same array. */

@@ -63,10 +63,6 @@ final class ProtoSchema {
         return messages.get(name);
     }
 
-    Set<String> names() {
-        return Collections.unmodifiableSet(messages.keySet());
-    }
-
     /** Parses and checks table text (see the class comment). */
     static ProtoSchema parse(List<String> texts) {
         Map<String, Map<Integer, Field>> fields = new LinkedHashMap<>();

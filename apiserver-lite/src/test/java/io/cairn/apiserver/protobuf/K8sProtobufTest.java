@@ -231,6 +231,19 @@ class K8sProtobufTest {
     }
 
     @Test
+    void aSchedulersBindingNamesItsNode() {
+        ProtoWriter binding = new ProtoWriter()
+                .message(1, new ProtoWriter().string(1, "web-1").string(3, "default").string(5, "uid-1"))
+                .message(2, new ProtoWriter().string(1, "Node").string(3, "node-7").string(5, "v1"));
+
+        ObjectNode b = K8sProtobuf.decode(body("v1", "Binding", binding));
+
+        assertThat((JsonNode) b).isEqualTo(json("""
+                {"kind":"Binding","apiVersion":"v1","metadata":{"name":"web-1","namespace":"default","uid":"uid-1"},
+                 "target":{"kind":"Node","name":"node-7","apiVersion":"v1"}}"""));
+    }
+
+    @Test
     void packedAndUnpackedRepeatedNumbersDecodeAlike() {
         ProtoWriter unpacked = new ProtoWriter().varint(4, 1000).varint(4, 2000);
         ProtoWriter packed = new ProtoWriter().packed(4, 1000, 2000);
