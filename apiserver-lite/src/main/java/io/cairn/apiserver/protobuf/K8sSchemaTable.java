@@ -7,7 +7,7 @@ import java.util.Map;
  * The protobuf schema of the kinds whose protobuf request bodies we decode, in {@link ProtoSchema}'s table language:
  * the messages reachable from v1 Namespace, ConfigMap, Secret, Service, ServiceAccount, Pod, Endpoints, Event, Node
  * and Binding, apps/v1 Deployment and ReplicaSet, batch/v1 Job and CronJob, coordination.k8s.io/v1 Lease,
- * discovery.k8s.io/v1 EndpointSlice, autoscaling/v1 Scale and meta/v1 DeleteOptions.
+ * discovery.k8s.io/v1 EndpointSlice, autoscaling/v1 Scale, policy/v1 Eviction and meta/v1 DeleteOptions.
  *
  * <p>Field numbers and types are those of Kubernetes' {@code generated.proto} files (k8s.io/api and
  * k8s.io/apimachinery, checked against release 1.26, plus fields added since that clients of today send: container
@@ -1092,8 +1092,15 @@ final class K8sSchemaTable {
               2 selector string
             """;
 
+    /** k8s.io/api/policy/v1 Eviction (kubectl drain's default; the subresource is not served yet). */
+    static final String POLICY = """
+            message Eviction
+              1 metadata ObjectMeta
+              2 deleteOptions DeleteOptions
+            """;
+
     /** All of the table. */
-    static final List<String> ALL = List.of(META, CORE, APPS, BATCH, COORDINATION, DISCOVERY, AUTOSCALING);
+    static final List<String> ALL = List.of(META, CORE, APPS, BATCH, COORDINATION, DISCOVERY, AUTOSCALING, POLICY);
 
     /** The message of each top-level kind, by {@code apiVersion/kind} as the envelope names it. */
     static final Map<String, String> ROOTS = Map.ofEntries(
@@ -1113,7 +1120,8 @@ final class K8sSchemaTable {
             Map.entry("batch/v1/CronJob", "CronJob"),
             Map.entry("coordination.k8s.io/v1/Lease", "Lease"),
             Map.entry("discovery.k8s.io/v1/EndpointSlice", "discovery.EndpointSlice"),
-            Map.entry("autoscaling/v1/Scale", "Scale"));
+            Map.entry("autoscaling/v1/Scale", "Scale"),
+            Map.entry("policy/v1/Eviction", "Eviction"));
 
     /**
      * Found by kind alone: clients send DeleteOptions in the version of the resource they delete ({@code v1},

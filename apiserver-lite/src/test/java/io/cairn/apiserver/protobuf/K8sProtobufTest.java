@@ -212,6 +212,17 @@ class K8sProtobufTest {
     }
 
     @Test
+    void anEvictionCarriesItsDeleteOptions() {
+        ProtoWriter eviction = new ProtoWriter()
+                .message(1, new ProtoWriter().string(1, "web-1").string(3, "default"))
+                .message(2, new ProtoWriter().varint(1, 30));
+
+        ObjectNode e = K8sProtobuf.decode(body("policy/v1", "Eviction", eviction));
+
+        assertThat(e.get("deleteOptions")).isEqualTo(json("{\"gracePeriodSeconds\":30}"));
+    }
+
+    @Test
     void endpointSliceUsesDiscoverysOwnEndpointPort() {
         ProtoWriter slice = new ProtoWriter()
                 .message(1, new ProtoWriter().string(1, "web-abc"))
@@ -279,7 +290,7 @@ class K8sProtobufTest {
         for (String root : List.of("v1/Namespace", "v1/ConfigMap", "v1/Secret", "v1/Service", "v1/ServiceAccount",
                 "v1/Pod", "v1/Endpoints", "v1/Event", "v1/Node", "v1/Binding", "apps/v1/Deployment",
                 "apps/v1/ReplicaSet", "batch/v1/Job", "batch/v1/CronJob", "coordination.k8s.io/v1/Lease",
-                "discovery.k8s.io/v1/EndpointSlice", "autoscaling/v1/Scale")) {
+                "discovery.k8s.io/v1/EndpointSlice", "autoscaling/v1/Scale", "policy/v1/Eviction")) {
             int slash = root.lastIndexOf('/');
             String apiVersion = root.substring(0, slash);
             String kind = root.substring(slash + 1);
