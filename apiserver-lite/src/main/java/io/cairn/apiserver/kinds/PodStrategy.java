@@ -39,7 +39,7 @@ import java.util.Set;
 public final class PodStrategy implements Strategy {
 
     /** The seconds the DefaultTolerationSeconds admission lets a pod stay on a not-ready or unreachable node. */
-    public static final long DEFAULT_TOLERATION_SECONDS = 300;
+    public static final int DEFAULT_TOLERATION_SECONDS = 300;
     static final String NOT_READY_TAINT = "node.kubernetes.io/not-ready";
     static final String UNREACHABLE_TAINT = "node.kubernetes.io/unreachable";
     /** The built-in priority classes kube-apiserver creates at start-up, with their values. */
