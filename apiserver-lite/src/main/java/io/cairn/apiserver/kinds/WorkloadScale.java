@@ -29,9 +29,9 @@ public final class WorkloadScale {
                 meta.put(f, v);
             }
         }
-        scale.putObject("spec").put("replicas", obj.path("spec").path("replicas").asLong(0));
+        scale.putObject("spec").put("replicas", obj.path("spec").path("replicas").asInt(0));
         ObjectNode status = scale.putObject("status");
-        status.put("replicas", obj.path("status").path("replicas").asLong(0));
+        status.put("replicas", obj.path("status").path("replicas").asInt(0));
         status.put("selector", WorkloadSelectors.format(obj.path("spec").get("selector")));
         return scale;
     }
@@ -44,14 +44,14 @@ public final class WorkloadScale {
     public static void applyScale(ObjectNode obj, ObjectNode scale) {
         JsonNode replicas = scale.path("spec").get("replicas");
         long value = replicas == null || replicas.isNull() ? 0 : replicas.asLong();
-        if (replicas != null && !replicas.isNull() && !replicas.isIntegralNumber()) {
+        if (replicas != null && !replicas.isNull() && (!replicas.isIntegralNumber() || !replicas.canConvertToInt())) {
             throw ApiException.invalid("Scale", "autoscaling", Objects2.name(scale),
-                    List.of(FieldError.invalid("spec.replicas", replicas, "must be an integer")));
+                    List.of(FieldError.invalid("spec.replicas", replicas, "must be a 32-bit integer")));
         }
         if (value < 0) {
             throw ApiException.invalid("Scale", "autoscaling", Objects2.name(scale),
                     List.of(FieldError.invalid("spec.replicas", value, WorkloadSpecs.NOT_NEGATIVE)));
         }
-        PodTemplates.child(obj, "spec").put("replicas", value);
+        PodTemplates.child(obj, "spec").put("replicas", (int) value);
     }
 }
