@@ -1,7 +1,6 @@
 package io.cairn.apiserver.kinds;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.api.FieldError;
