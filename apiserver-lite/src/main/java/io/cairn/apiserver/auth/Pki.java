@@ -141,6 +141,7 @@ public final class Pki {
             throws IOException {
         Path dir = dataDir.resolve("pki");
         SecureFiles.createDirectory(dir, SecureFiles.OWNER_ONLY_DIR);
+        deleteLeftoverTemporaries(dir);
         Instant now = clock.instant();
         Credential ca = loadCa(dir, now);
         boolean newCa = ca == null;
@@ -157,6 +158,19 @@ public final class Pki {
             admin = issueAdmin(dir, ca, now);
         }
         return new Pki(dir, ca, serving, admin);
+    }
+
+    /** Temporary files of a write that crashed before its rename ({@link SecureFiles}: {@code .<name>*.tmp}). */
+    private static void deleteLeftoverTemporaries(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(".") && n.endsWith(".tmp") && Files.isRegularFile(p)) {
+                    log.info("deleting {}, left by a write that did not finish", p);
+                    Files.delete(p);
+                }
+            }
+        }
     }
 
     /** The names a serving certificate must carry for this bind address and these extra names. */

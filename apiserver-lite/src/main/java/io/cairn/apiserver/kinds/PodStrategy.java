@@ -39,7 +39,7 @@ import java.util.Set;
 public final class PodStrategy implements Strategy {
 
     /** The seconds the DefaultTolerationSeconds admission lets a pod stay on a not-ready or unreachable node. */
-    public static final long DEFAULT_TOLERATION_SECONDS = 300;
+    public static final int DEFAULT_TOLERATION_SECONDS = 300;
     static final String NOT_READY_TAINT = "node.kubernetes.io/not-ready";
     static final String UNREACHABLE_TAINT = "node.kubernetes.io/unreachable";
     /** The built-in priority classes kube-apiserver creates at start-up, with their values. */
@@ -223,10 +223,18 @@ public final class PodStrategy implements Strategy {
         return q != null && q.signum() > 0 ? q : null;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws ApiException 400 when a resource quantity does not parse, as kube-apiserver refuses such a body
+     */
     @Override
     public List<FieldError> validate(ObjectNode pod, ObjectNode old) {
         List<FieldError> errors = new ArrayList<>();
         PodTemplates.validateSpec(pod.path("spec"), "spec", "Pod", errors);
+        if (old == null && pod.path("spec").path("ephemeralContainers").size() > 0) {
+            errors.add(FieldError.forbidden("spec.ephemeralContainers", "cannot be set on create"));
+        }
         if (old != null) {
             errors.addAll(PodUpdateRules.validate(pod.path("spec"), old.path("spec")));
         }

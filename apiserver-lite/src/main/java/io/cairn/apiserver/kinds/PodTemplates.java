@@ -1,7 +1,6 @@
 package io.cairn.apiserver.kinds;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.api.FieldError;
@@ -31,7 +30,7 @@ public final class PodTemplates {
     /** Where a termination message is read when none is set ({@code TerminationMessagePathDefault}). */
     public static final String TERMINATION_MESSAGE_PATH = "/dev/termination-log";
     /** The grace period a pod gets when none is set ({@code DefaultTerminationGracePeriodSeconds}). */
-    public static final long TERMINATION_GRACE_PERIOD_SECONDS = 30;
+    public static final int TERMINATION_GRACE_PERIOD_SECONDS = 30;
     /** The mode of secret, configMap, downwardAPI and projected volume files when none is set (0644). */
     public static final int VOLUME_DEFAULT_MODE = 420;
 
@@ -112,10 +111,10 @@ public final class PodTemplates {
         }
         for (String probe : PROBES) {
             if (c.get(probe) instanceof ObjectNode p) {
-                defaultLong(p, "timeoutSeconds", 1);
-                defaultLong(p, "periodSeconds", 10);
-                defaultLong(p, "successThreshold", 1);
-                defaultLong(p, "failureThreshold", 3);
+                defaultInt(p, "timeoutSeconds", 1);
+                defaultInt(p, "periodSeconds", 10);
+                defaultInt(p, "successThreshold", 1);
+                defaultInt(p, "failureThreshold", 3);
                 defaultHttpGet(p);
             }
         }
@@ -169,7 +168,7 @@ public final class PodTemplates {
         }
         for (String source : List.of("secret", "configMap", "downwardAPI", "projected")) {
             if (v.get(source) instanceof ObjectNode s) {
-                defaultLong(s, "defaultMode", VOLUME_DEFAULT_MODE);
+                defaultInt(s, "defaultMode", VOLUME_DEFAULT_MODE);
             }
         }
         if (v.get("hostPath") instanceof ObjectNode hp && !hp.has("type")) {
@@ -501,7 +500,7 @@ public final class PodTemplates {
         }
     }
 
-    private static void defaultLong(ObjectNode n, String field, long value) {
+    private static void defaultInt(ObjectNode n, String field, int value) {
         if (!n.hasNonNull(field)) {
             n.put(field, value);
         }

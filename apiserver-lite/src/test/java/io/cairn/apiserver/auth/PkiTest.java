@@ -131,6 +131,18 @@ class PkiTest {
         assertThat(Pki.matches(pki.ca().privateKey(), pki.ca().certificate().getPublicKey())).isTrue();
     }
 
+    /** A crash in the middle of a write leaves only a temporary file (never a torn key); the next start removes it. */
+    @Test
+    void temporariesOfAnInterruptedWriteAreDeleted() throws Exception {
+        Pki first = Pki.loadOrCreate(data, null, NONE);
+        Path leftover = Files.writeString(data.resolve("pki/.apiserver.key8234.tmp"), "-----BEGIN PRIVATE KEY-----\nMI");
+
+        Pki second = Pki.loadOrCreate(data, null, NONE);
+
+        assertThat(leftover).doesNotExist();
+        assertThat(second.serving().keyPem()).isEqualTo(first.serving().keyPem());
+    }
+
     @Test
     void aCaCertificateWithoutItsKeyIsAClearStartupError() throws Exception {
         Pki.loadOrCreate(data, null, NONE);
