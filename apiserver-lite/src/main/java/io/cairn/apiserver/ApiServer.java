@@ -47,6 +47,8 @@ public final class ApiServer implements AutoCloseable {
     static final int REQUEST_QUEUE_MAX = 4096;
     static final int WATCH_WINDOW_EVENTS = 10_000;
     public static final String SERVICE_RANGE = "10.96.0.0/12";
+    /** kube-apiserver's default {@code --etcd-compaction-interval}. */
+    public static final long COMPACTION_INTERVAL_MILLIS = 5 * 60 * 1000;
 
     /**
      * @param bindAddress the address to listen on ({@code 127.0.0.1})
@@ -55,34 +57,43 @@ public final class ApiServer implements AutoCloseable {
      * @param tls HTTPS (the default); false serves plain HTTP, for tests and benchmarks on loopback
      */
     public record Config(Path dataDir, String bindAddress, int securePort, Path tokenFile, boolean tls,
-                         long bookmarkMillis, int watchWindowEvents) {
+                         long bookmarkMillis, int watchWindowEvents, long compactionMillis) {
         public static Config of(Path dataDir) {
-            return new Config(dataDir, "127.0.0.1", 6443, null, true, 60_000, WATCH_WINDOW_EVENTS);
+            return new Config(dataDir, "127.0.0.1", 6443, null, true, 60_000, WATCH_WINDOW_EVENTS,
+                    COMPACTION_INTERVAL_MILLIS);
+        }
+
+        /**
+         * How often the store's history is compacted, each time up to the revision of the previous round (so at least
+         * one interval of history is kept); 0 never compacts.
+         */
+        public Config withCompactionMillis(long millis) {
+            return new Config(dataDir, bindAddress, securePort, tokenFile, tls, bookmarkMillis, watchWindowEvents, millis);
         }
 
         /** How many recent events each resource's watch cache keeps for watches that start in the past. */
         public Config withWatchWindow(int events) {
-            return new Config(dataDir, bindAddress, securePort, tokenFile, tls, bookmarkMillis, events);
+            return new Config(dataDir, bindAddress, securePort, tokenFile, tls, bookmarkMillis, events, compactionMillis);
         }
 
         public Config withPort(int port) {
-            return new Config(dataDir, bindAddress, port, tokenFile, tls, bookmarkMillis, watchWindowEvents);
+            return new Config(dataDir, bindAddress, port, tokenFile, tls, bookmarkMillis, watchWindowEvents, compactionMillis);
         }
 
         public Config withBindAddress(String address) {
-            return new Config(dataDir, address, securePort, tokenFile, tls, bookmarkMillis, watchWindowEvents);
+            return new Config(dataDir, address, securePort, tokenFile, tls, bookmarkMillis, watchWindowEvents, compactionMillis);
         }
 
         public Config withTokenFile(Path file) {
-            return new Config(dataDir, bindAddress, securePort, file, tls, bookmarkMillis, watchWindowEvents);
+            return new Config(dataDir, bindAddress, securePort, file, tls, bookmarkMillis, watchWindowEvents, compactionMillis);
         }
 
         public Config withTls(boolean v) {
-            return new Config(dataDir, bindAddress, securePort, tokenFile, v, bookmarkMillis, watchWindowEvents);
+            return new Config(dataDir, bindAddress, securePort, tokenFile, v, bookmarkMillis, watchWindowEvents, compactionMillis);
         }
 
         public Config withBookmarkMillis(long v) {
-            return new Config(dataDir, bindAddress, securePort, tokenFile, tls, v, watchWindowEvents);
+            return new Config(dataDir, bindAddress, securePort, tokenFile, tls, v, watchWindowEvents, compactionMillis);
         }
     }
 
@@ -129,14 +140,27 @@ public final class ApiServer implements AutoCloseable {
         for (ResourceType t : catalog.all()) {
             registry.cache(t);
         }
-        bootstrap();
-        this.address = http.start();
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cairn-api-housekeeping");
             t.setDaemon(true);
             return t;
         });
+        try {
+            bootstrap();
+            this.address = http.start();
+        } catch (Exception e) {
+            // (Netty rethrows a BindException unchecked) nothing of a server that could not start may keep running (a port in use, a store that failed)
+            housekeeping.shutdownNow();
+            http.close();
+            requests.shutdownNow();
+            registry.close();
+            throw e;
+        }
         housekeeping.scheduleWithFixedDelay(this::reapPods, 1, 1, TimeUnit.SECONDS);
+        if (config.compactionMillis() > 0) {
+            housekeeping.scheduleWithFixedDelay(this::compact, config.compactionMillis(), config.compactionMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
         log.info("API server listening on {}", url());
     }
 
@@ -198,6 +222,22 @@ public final class ApiServer implements AutoCloseable {
             if (e.code() != 409) {
                 throw e;
             }
+        }
+    }
+
+    private long compactNext;
+
+    /** Compacts the store to the revision seen one interval ago (kube-apiserver's compactor does the same). */
+    private void compact() {
+        try {
+            long target = compactNext;
+            compactNext = storage.currentRevision();
+            if (target > storage.compactedRevision()) {
+                storage.compact(target).get(30, TimeUnit.SECONDS);
+                log.info("compacted the store to revision {}", target);
+            }
+        } catch (Exception e) {
+            log.warn("compacting the store failed (retried next round): {}", e.toString());
         }
     }
 

@@ -49,7 +49,7 @@ public final class ApiServerMain {
             switch (flag) {
                 case "--data-dir" -> {
                     c = new ApiServer.Config(Path.of(value), c.bindAddress(), c.securePort(), c.tokenFile(), c.tls(),
-                            c.bookmarkMillis(), c.watchWindowEvents());
+                            c.bookmarkMillis(), c.watchWindowEvents(), c.compactionMillis());
                     dataDir = true;
                 }
                 case "--bind-address" -> c = c.withBindAddress(value);

@@ -88,56 +88,13 @@ public interface Transport {
 
             @Override
             public AutoCloseable stream(String path, Map<String, String> query, Consumer<byte[]> lines, Runnable done) {
-                AtomicBoolean ended = new AtomicBoolean();
-                List<Runnable> onClose = new ArrayList<>();
-                java.util.concurrent.ScheduledExecutorService timer = InProcessTimer.INSTANCE;
-                Responder.Stream stream = new Responder.Stream() {
-                    @Override
-                    public boolean send(byte[] chunk) {
-                        if (ended.get()) {
-                            return false;
-                        }
-                        lines.accept(chunk);
-                        return true;
-                    }
-
-                    @Override
-                    public void end() {
-                        if (ended.compareAndSet(false, true)) {
-                            List<Runnable> run;
-                            synchronized (onClose) {
-                                run = new ArrayList<>(onClose);
-                            }
-                            run.forEach(Runnable::run);
-                            done.run();
-                        }
-                    }
-
-                    @Override
-                    public void onClose(Runnable r) {
-                        synchronized (onClose) {
-                            onClose.add(r);
-                        }
-                        if (ended.get()) {
-                            r.run();
-                        }
-                    }
-
-                    @Override
-                    public void schedule(long millis, Runnable r) {
-                        timer.schedule(() -> {
-                            if (!ended.get()) {
-                                r.run();
-                            }
-                        }, millis, java.util.concurrent.TimeUnit.MILLISECONDS);
-                    }
-                };
+                InProcessStream stream = new InProcessStream(lines, done);
                 dispatcher.handle(request("GET", path, query, null, null), new Responder() {
                     @Override
                     public void respond(int code, String ct, byte[] b) {
                         // an error before the stream began: one line with the Status, as an ERROR event would carry
-                        lines.accept(("{\"type\":\"ERROR\",\"object\":" + new String(b, StandardCharsets.UTF_8) + "}")
-                                .getBytes(StandardCharsets.UTF_8));
+                        stream.sendInitial(("{\"type\":\"ERROR\",\"object\":" + new String(b, StandardCharsets.UTF_8)
+                                + "}").getBytes(StandardCharsets.UTF_8));
                         stream.end();
                     }
 
@@ -149,6 +106,106 @@ public interface Transport {
                 return stream::end;
             }
         };
+    }
+
+    /**
+     * An in-process watch stream: the server's thread only queues lines (at most {@link #QUEUE_MAX} live ones; a
+     * watcher further behind is ended and watches again), and a thread of the watch's own hands them to the
+     * caller's consumer, so a slow or failing consumer never holds up the server or other watchers.
+     */
+    final class InProcessStream implements Responder.Stream {
+        static final int QUEUE_MAX = 10_000;
+        private static final byte[] END = new byte[0];
+
+        private final java.util.concurrent.LinkedBlockingQueue<byte[]> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final java.util.concurrent.atomic.AtomicInteger live = new java.util.concurrent.atomic.AtomicInteger();
+        private final AtomicBoolean ended = new AtomicBoolean();
+        private final List<Runnable> onClose = new ArrayList<>();
+        private final List<java.util.concurrent.Future<?>> timers = new ArrayList<>();
+
+        InProcessStream(Consumer<byte[]> lines, Runnable done) {
+            Thread t = new Thread(() -> {
+                try {
+                    while (true) {
+                        byte[] line = queue.take();
+                        if (line == END) {
+                            return;
+                        }
+                        live.decrementAndGet();
+                        try {
+                            lines.accept(line);
+                        } catch (RuntimeException e) {
+                            end();
+                            return;
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    done.run();
+                }
+            }, "cairn-client-watch");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public boolean send(byte[] chunk) {
+            if (ended.get() || live.incrementAndGet() > QUEUE_MAX) {
+                return false;
+            }
+            queue.add(chunk);
+            return true;
+        }
+
+        @Override
+        public boolean sendInitial(byte[] chunk) {
+            if (ended.get()) {
+                return false;
+            }
+            live.incrementAndGet();
+            queue.add(chunk);
+            return true;
+        }
+
+        @Override
+        public void end() {
+            if (ended.compareAndSet(false, true)) {
+                List<Runnable> run;
+                List<java.util.concurrent.Future<?>> cancel;
+                synchronized (onClose) {
+                    run = new ArrayList<>(onClose);
+                    cancel = new ArrayList<>(timers);
+                    timers.clear();
+                }
+                cancel.forEach(f -> f.cancel(false));
+                run.forEach(Runnable::run);
+                queue.add(END);
+            }
+        }
+
+        @Override
+        public void onClose(Runnable r) {
+            synchronized (onClose) {
+                onClose.add(r);
+            }
+            if (ended.get()) {
+                r.run();
+            }
+        }
+
+        @Override
+        public void schedule(long millis, Runnable r) {
+            java.util.concurrent.Future<?> f = InProcessTimer.INSTANCE.schedule(() -> {
+                if (!ended.get()) {
+                    r.run();
+                }
+            }, millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            synchronized (onClose) {
+                timers.removeIf(java.util.concurrent.Future::isDone);
+                timers.add(f);
+            }
+        }
     }
 
     /** HTTP(S) to {@code baseUrl}; {@code ssl} carries the client certificate (null for plain HTTP). */

@@ -263,6 +263,7 @@ public final class ApiHttpServer implements AutoCloseable {
         private final AtomicLong pending = new AtomicLong();
         private final AtomicBoolean ended = new AtomicBoolean();
         private final List<Runnable> onClose = new ArrayList<>();
+        private final List<java.util.concurrent.Future<?>> timers = new ArrayList<>();
 
         NettyStream(ChannelHandlerContext ctx, boolean keepAlive) {
             this.ctx = ctx;
@@ -284,6 +285,16 @@ public final class ApiHttpServer implements AutoCloseable {
         }
 
         @Override
+        public boolean sendInitial(byte[] chunk) {
+            if (ended.get() || !ctx.channel().isActive()) {
+                return false;
+            }
+            ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(chunk)));
+            ctx.flush();
+            return true;
+        }
+
+        @Override
         public void end() {
             if (ended.compareAndSet(false, true)) {
                 ChannelFuture f = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -297,10 +308,14 @@ public final class ApiHttpServer implements AutoCloseable {
         private void closed() {
             ended.set(true);
             List<Runnable> run;
+            List<java.util.concurrent.Future<?>> cancel;
             synchronized (onClose) {
                 run = new ArrayList<>(onClose);
                 onClose.clear();
+                cancel = new ArrayList<>(timers);
+                timers.clear();
             }
+            cancel.forEach(f -> f.cancel(false));
             run.forEach(Runnable::run);
         }
 
@@ -320,11 +335,19 @@ public final class ApiHttpServer implements AutoCloseable {
 
         @Override
         public void schedule(long millis, Runnable r) {
-            ctx.executor().schedule(() -> {
+            java.util.concurrent.Future<?> f = ctx.executor().schedule(() -> {
                 if (!ended.get()) {
                     r.run();
                 }
             }, millis, TimeUnit.MILLISECONDS);
+            synchronized (onClose) {
+                if (ended.get()) {
+                    f.cancel(false);
+                } else {
+                    timers.removeIf(java.util.concurrent.Future::isDone);
+                    timers.add(f);
+                }
+            }
         }
     }
 

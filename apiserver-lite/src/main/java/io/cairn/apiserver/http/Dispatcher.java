@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -306,7 +305,9 @@ public final class Dispatcher {
         ObjectNode list = registry.list(type, ns, lo);
         boolean dryRun = !r.param("dryRun").isEmpty();
         JsonNode body = r.body() == null || r.body().length == 0 ? null : body(r);
-        DeleteOptions o = DeleteOptions.of(body, null, null, dryRun);
+        String grace = r.param("gracePeriodSeconds");
+        DeleteOptions o = DeleteOptions.of(body, grace.isEmpty() ? null : parseLong(grace, "gracePeriodSeconds"),
+                r.param("propagationPolicy").isEmpty() ? null : r.param("propagationPolicy"), dryRun);
         List<ObjectNode> deleted = new ArrayList<>();
         for (JsonNode item : list.get("items")) {
             try {
@@ -335,52 +336,23 @@ public final class Dispatcher {
 
     private int watch(ResourceType type, String ns, ApiRequest r, Responder out) {
         ListOptions o = listOptions(r);
-        boolean table = wantsTable(r);
-        Tables.Include include = Tables.Include.of(r.param("includeObject"));
-        Responder.Stream stream;
-        AtomicBoolean first = new AtomicBoolean(true);
-        WatchCache.Watcher[] holder = new WatchCache.Watcher[1];
-        Object gate = new Object();
-        WatchCache.Sink sink;
-        // Events may arrive before the stream exists: registration happens under the gate.
-        final Responder.Stream[] s = new Responder.Stream[1];
-        final long[] lastRv = {0};
-        sink = new WatchCache.Sink() {
-            @Override
-            public boolean offer(WatchEvent e) {
-                synchronized (gate) {
-                    String rv = Objects2.text(e.object(), "metadata", "resourceVersion");
-                    if (!rv.isEmpty()) {
-                        lastRv[0] = Math.max(lastRv[0], Long.parseLong(rv));
-                    }
-                    byte[] line = table && !e.type().equals("BOOKMARK") && !e.type().equals("ERROR")
-                            ? tableEvent(type, e, include, first.getAndSet(false)) : e.jsonLine();
-                    return s[0].send(line);
-                }
-            }
-
-            @Override
-            public void end(String why) {
-                log.debug("watch of {} ended: {}", type.qualifiedResource(), why);
-                s[0].end();
-            }
-        };
-        synchronized (gate) {
-            stream = out.stream(JSON);
-            s[0] = stream;
+        WatchStream w = new WatchStream(type, out, wantsTable(r), Tables.Include.of(r.param("includeObject")));
+        WatchCache.Watcher watcher;
+        synchronized (w) {
             try {
-                holder[0] = registry.watch(type, ns, o, sink);
+                // selectors and the resourceVersion are checked before anything is sent: a bad request is a plain 400
+                watcher = registry.watch(type, ns, o, w);
             } catch (ApiException e) {
-                if (e.code() == 410) {
-                    stream.send(WatchEvent.error(e.toStatus()).jsonLine());
-                    stream.end();
-                    return 200;
+                if (e.code() != 410) {
+                    throw e;
                 }
-                stream.end();
-                throw e;
+                w.open().send(WatchEvent.error(e.toStatus()).jsonLine());
+                w.open().end();
+                return 200;
             }
+            w.started(watcher.after());
         }
-        WatchCache.Watcher watcher = holder[0];
+        Responder.Stream stream = w.open();
         stream.onClose(watcher::close);
         long seconds = o.timeoutSeconds() > 0 ? o.timeoutSeconds()
                 : settings.defaultWatchSeconds() + ThreadLocalRandom.current().nextLong(settings.defaultWatchSeconds() + 1);
@@ -389,23 +361,91 @@ public final class Dispatcher {
             stream.end();
         });
         if (o.allowBookmarks()) {
-            scheduleBookmark(type, stream, watcher, gate, lastRv);
+            scheduleBookmark(type, w, watcher);
         }
         return 200;
     }
 
-    private void scheduleBookmark(ResourceType type, Responder.Stream stream, WatchCache.Watcher watcher, Object gate,
-                                  long[] lastRv) {
-        stream.schedule(settings.bookmarkMillis(), () -> {
-            synchronized (gate) {
-                long rv = Math.max(lastRv[0], registry.cache(type).revision());
-                if (!stream.send(WatchEvent.bookmark(type.apiVersion(), type.kind(), rv).jsonLine())) {
-                    watcher.close();
-                    stream.end();
-                    return;
-                }
+    /**
+     * One watch's side of the HTTP stream: encodes events (JSON lines, or one-row Tables for kubectl), sends the 200
+     * headers with the first event or once the watch is registered, and remembers the last revision it delivered.
+     */
+    private final class WatchStream implements WatchCache.Sink {
+        private final ResourceType type;
+        private final Responder out;
+        private final boolean table;
+        private final Tables.Include include;
+        private Responder.Stream stream;
+        private boolean headers = true;
+        private long lastRevision;
+
+        WatchStream(ResourceType type, Responder out, boolean table, Tables.Include include) {
+            this.type = type;
+            this.out = out;
+            this.table = table;
+            this.include = include;
+        }
+
+        synchronized Responder.Stream open() {
+            if (stream == null) {
+                stream = out.stream(JSON);
             }
-            scheduleBookmark(type, stream, watcher, gate, lastRv);
+            return stream;
+        }
+
+        synchronized void started(long after) {
+            lastRevision = Math.max(lastRevision, after);
+            open();
+        }
+
+        synchronized long lastRevision() {
+            return lastRevision;
+        }
+
+        private byte[] encode(WatchEvent e) {
+            String rv = Objects2.text(e.object(), "metadata", "resourceVersion");
+            if (!rv.isEmpty()) {
+                lastRevision = Math.max(lastRevision, Long.parseLong(rv));
+            }
+            if (table && !e.type().equals("BOOKMARK") && !e.type().equals("ERROR")) {
+                byte[] line = tableEvent(type, e, include, headers);
+                headers = false;
+                return line;
+            }
+            return e.jsonLine();
+        }
+
+        @Override
+        public synchronized boolean offer(WatchEvent e) {
+            return open().send(encode(e));
+        }
+
+        @Override
+        public synchronized boolean offerInitial(WatchEvent e) {
+            return open().sendInitial(encode(e));
+        }
+
+        /** A bookmark at the revision every event up to which this watcher has been sent. */
+        synchronized boolean bookmark(long deliveredRevision) {
+            lastRevision = Math.max(lastRevision, deliveredRevision);
+            return open().send(WatchEvent.bookmark(type.apiVersion(), type.kind(), lastRevision).jsonLine());
+        }
+
+        @Override
+        public void end(String why) {
+            log.debug("watch of {} ended: {}", type.qualifiedResource(), why);
+            open().end();
+        }
+    }
+
+    private void scheduleBookmark(ResourceType type, WatchStream w, WatchCache.Watcher watcher) {
+        w.open().schedule(settings.bookmarkMillis(), () -> {
+            if (!w.bookmark(registry.cache(type).deliveredRevision())) {
+                watcher.close();
+                w.open().end();
+                return;
+            }
+            scheduleBookmark(type, w, watcher);
         });
     }
 

@@ -14,6 +14,11 @@ public interface Responder {
          */
         boolean send(byte[] chunk);
 
+        /** Sends a chunk of the stream's initial state: not counted against the lag bound (false once it is gone). */
+        default boolean sendInitial(byte[] chunk) {
+            return send(chunk);
+        }
+
         void end();
 
         /** Runs {@code r} once when the stream ends from either side. */

@@ -26,6 +26,8 @@ import java.util.Properties;
  */
 public final class LocalControlPlane {
     static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    /** The system property that marks a control-plane process and names its data directory. */
+    static final String MARKER = "-Dcairn.control-plane=";
 
     private LocalControlPlane() {
     }
@@ -55,7 +57,11 @@ public final class LocalControlPlane {
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
-        if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+        // a pid is reused after its process ends: only a live control plane of this directory counts
+        if (ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .map(h -> h.info().commandLine().map(c -> c.contains(MARKER + dir.toAbsolutePath())
+                        || c.contains("--foreground")).orElse(true))
+                .orElse(false)) {
             return Optional.of(new Running(pid, p.getProperty("server", ""),
                     Integer.parseInt(p.getProperty("nodes", "0"))));
         }
@@ -97,6 +103,7 @@ public final class LocalControlPlane {
         err.println("up: starting the store and the API server of " + dir + " (log: " + dir.resolve("cairn.log") + ")");
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(MARKER + dir); // first, where the kernel's command line is never cut: names the process as ours
         cmd.add("-Xss8m");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

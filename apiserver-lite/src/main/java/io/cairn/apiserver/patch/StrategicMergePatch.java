@@ -128,6 +128,17 @@ public final class StrategicMergePatch {
             return mergeMap(NODES.objectNode(), (ObjectNode) patchValue, field.type(), path);
         }
         if (patchValue.isArray()) {
+            if (field.isMergedList() && field.mergeKey() != null && !containsList((ArrayNode) patchValue)) {
+                // nothing live to merge into: the patch's list is taken whole (elements sharing a merge key, such
+                // as 53/TCP and 53/UDP on one port, all kept), without its directive elements
+                ArrayNode kept = NODES.arrayNode();
+                for (JsonNode v : patchValue) {
+                    if (!(v.isObject() && v.has(DIRECTIVE))) {
+                        kept.add(v);
+                    }
+                }
+                return replacedList(kept, field.type(), path);
+            }
             return mergeList(NODES.arrayNode(), (ArrayNode) patchValue, field, path);
         }
         return patchValue.deepCopy();

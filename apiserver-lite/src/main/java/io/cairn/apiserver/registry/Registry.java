@@ -152,7 +152,10 @@ public final class Registry implements AutoCloseable {
         list.put("apiVersion", type.apiVersion());
         ObjectNode meta = list.putObject("metadata");
         ArrayNode items = JsonNodeFactory.instance.arrayNode();
-        boolean fromCache = o.continueToken().isEmpty()
+        if (!o.resourceVersion().isEmpty() && !"0".equals(o.resourceVersion())) {
+            awaitRevision(type, parseRv(o.resourceVersion()));
+        }
+        boolean fromCache = o.continueToken().isEmpty() && cache(type).ready()
                 && ("0".equals(o.resourceVersion()) || (!o.resourceVersion().isEmpty()
                 && "NotOlderThan".equals(o.resourceVersionMatch()) && cache(type).revision() >= parseRv(o.resourceVersion())));
         if (fromCache) {
@@ -250,8 +253,36 @@ public final class Registry implements AutoCloseable {
         Filter filter = filter(type, namespace, o);
         boolean fromNow = o.resourceVersion().isEmpty() || "0".equals(o.resourceVersion());
         long rv = fromNow ? 0 : parseRv(o.resourceVersion());
+        if (!fromNow) {
+            awaitRevision(type, rv);
+        }
         return cache(type).watch(rv, fromNow, obj -> (namespace == null || namespace.isEmpty() || !type.namespaced()
                 || namespace.equals(Objects2.namespace(obj))) && filter.test(obj), sink);
+    }
+
+    /**
+     * A resourceVersion the store has not reached is waited for a little (a client may have it from another API
+     * server), then answered 504 "Too large resource version", as kube-apiserver does.
+     */
+    private void awaitRevision(ResourceType type, long rv) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (storage.currentRevision() < rv) {
+            if (System.nanoTime() > deadline) {
+                ObjectNode details = JsonNodeFactory.instance.objectNode();
+                ObjectNode cause = details.putArray("causes").addObject();
+                cause.put("reason", "ResourceVersionTooLarge");
+                cause.put("message", "Too large resource version");
+                details.put("retryAfterSeconds", 1);
+                throw new ApiException(504, "Timeout", "Too large resource version: " + rv + ", current: "
+                        + storage.currentRevision(), details);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw ApiException.serviceUnavailable("the server is shutting down");
+            }
+        }
     }
 
     /** Label and field selectors as one predicate; an unsupported field is a 400 before anything is read. */
@@ -340,7 +371,12 @@ public final class Registry implements AutoCloseable {
         if (nsType == null) {
             return;
         }
-        ObjectNode ns = cache(nsType).get(key(nsType, null, namespace));
+        // the cache answers when it has caught up with the store; otherwise (a namespace deleted a moment ago) the
+        // store does, so that no content is created in a namespace already being terminated
+        WatchCache namespaces = cache(nsType);
+        long storeRevision = storage.currentRevision();
+        ObjectNode ns = namespaces.deliveredRevision() >= storeRevision ? namespaces.get(key(nsType, null, namespace))
+                : null;
         if (ns == null) {
             ns = find(nsType, null, namespace).orElseThrow(() -> ApiException.notFound("namespaces", "", namespace));
         }
@@ -423,16 +459,18 @@ public final class Registry implements AutoCloseable {
             if (next == null) {
                 return current; // nothing changed: nothing written
             }
+            // an update ends a deletion only when nothing holds it any more: no finalizer and no grace period left
+            // to run (a pod terminating on its node is updated by the node until it is done)
             boolean finalized = !Objects2.text(next, "metadata", "deletionTimestamp").isEmpty()
-                    && finalizers(next).isEmpty() && !hasNamespaceFinalizers(type, next);
+                    && finalizers(next).isEmpty() && !hasNamespaceFinalizers(type, next)
+                    && graceLeft(next) == 0;
             if (w.dryRun()) {
                 return next;
             }
             if (finalized) {
                 r = join(storage.commit(deletion(type, key, item.modRevision(), next)));
             } else {
-                r = join(storage.commit(Storage.Txn.of(new Storage.Guard(key, item.modRevision()),
-                        Storage.Op.put(key, Json.bytes(stripRv(next))))));
+                r = join(storage.commit(updateTxn(type, key, item.modRevision(), current, next)));
             }
             if (r.succeeded()) {
                 Objects2.objectAt(next, "metadata").put("resourceVersion", Long.toString(r.revision()));
@@ -730,6 +768,32 @@ public final class Registry implements AutoCloseable {
         throw ApiException.conflict(type.resource(), type.group(), name);
     }
 
+    /**
+     * The write of an update, with what the allocator claims for the new version (a service that now needs a cluster
+     * IP) and releases of the old one's claims it no longer holds (a service turned ExternalName).
+     */
+    private Storage.Txn updateTxn(ResourceType type, String key, long modRevision, ObjectNode current,
+                                  ObjectNode next) {
+        List<Storage.Guard> guards = new ArrayList<>();
+        List<Storage.Op> ops = new ArrayList<>();
+        guards.add(new Storage.Guard(key, modRevision));
+        List<String> held = allocator.release(type, current);
+        Map<String, byte[]> claims = allocator.allocate(type, next);
+        for (Map.Entry<String, byte[]> c : claims.entrySet()) {
+            if (!held.contains(c.getKey())) {
+                guards.add(Storage.Guard.absent(c.getKey()));
+                ops.add(Storage.Op.put(c.getKey(), c.getValue()));
+            }
+        }
+        for (String k : held) {
+            if (!claims.containsKey(k)) {
+                ops.add(Storage.Op.delete(k));
+            }
+        }
+        ops.add(0, Storage.Op.put(key, Json.bytes(stripRv(next))));
+        return new Storage.Txn(guards, ops);
+    }
+
     private Storage.Txn deletion(ResourceType type, String key, long modRevision, ObjectNode obj) {
         List<Storage.Op> ops = new ArrayList<>();
         ops.add(Storage.Op.delete(key));
@@ -861,6 +925,12 @@ public final class Registry implements AutoCloseable {
             }
         }
         return errors;
+    }
+
+    /** The object's {@code deletionGracePeriodSeconds} (0 when unset). */
+    private static long graceLeft(ObjectNode obj) {
+        JsonNode g = Objects2.at(obj, "metadata", "deletionGracePeriodSeconds");
+        return g == null ? 0 : g.asLong(0);
     }
 
     /** Whether {@code obj} is a namespace whose {@code spec.finalizers} still hold it. */

@@ -34,6 +34,14 @@ public final class WatchCache implements Storage.WatchListener, AutoCloseable {
     public interface Sink {
         boolean offer(WatchEvent event);
 
+        /**
+         * One of the events a watcher starts with (the synthetic ADDED of every object, or the window's replay): the
+         * whole state, which the watcher's lag bound must not cut short.
+         */
+        default boolean offerInitial(WatchEvent event) {
+            return offer(event);
+        }
+
         /** The watcher ended on the server's side: cache restarted, watcher too slow, server closing. */
         void end(String why);
     }
@@ -48,6 +56,11 @@ public final class WatchCache implements Storage.WatchListener, AutoCloseable {
             this.filter = filter;
             this.sink = sink;
             this.after = after;
+        }
+
+        /** Events after this revision reach the watcher live; earlier ones it got at registration. */
+        public long after() {
+            return after;
         }
 
         @Override
@@ -71,6 +84,8 @@ public final class WatchCache implements Storage.WatchListener, AutoCloseable {
     private final TreeMap<String, ObjectNode> objects = new TreeMap<>();
     private final ArrayDeque<Change> window = new ArrayDeque<>();
     private long revision;
+    /** Every event up to this revision has been handed to every watcher (what a bookmark may safely carry). */
+    private volatile long delivered;
     /** Events after this revision are all in the window. */
     private long windowStart;
     private boolean ready;
@@ -108,11 +123,27 @@ public final class WatchCache implements Storage.WatchListener, AutoCloseable {
                 start = page.items().get(page.items().size() - 1).key() + "\0";
             }
             revision = rev;
+            delivered = rev;
             windowStart = rev;
             ready = true;
             storeWatch = storage.watch(type.keyPrefix(), rev + 1, this);
         }
         onStoreWatchChange.run();
+    }
+
+    /**
+     * Whether the cache is current: false from the moment its store watch ends until its relist completes (lists
+     * then go to the store, and watches are answered 410 so that clients relist).
+     */
+    public boolean ready() {
+        synchronized (lock) {
+            return ready;
+        }
+    }
+
+    /** Every event up to this revision has been handed to every registered watcher. */
+    public long deliveredRevision() {
+        return delivered;
     }
 
     /** Whether a store watch is open for this cache. */
@@ -155,6 +186,10 @@ public final class WatchCache implements Storage.WatchListener, AutoCloseable {
      */
     public Watcher watch(long resourceVersion, boolean fromNow, Predicate<ObjectNode> filter, Sink sink) {
         synchronized (lock) {
+            if (!ready) {
+                throw ApiException.expired("the watch cache of " + type.qualifiedResource() + " is restarting: list "
+                        + "again, then watch from the list's resourceVersion");
+            }
             List<WatchEvent> initial = new ArrayList<>();
             long after;
             if (fromNow) {
@@ -181,8 +216,7 @@ public final class WatchCache implements Storage.WatchListener, AutoCloseable {
             }
             Watcher w = new Watcher(filter, sink, after);
             for (WatchEvent e : initial) {
-                if (!sink.offer(e)) {
-                    sink.end("too slow to receive its initial events");
+                if (!offer(w, e, true)) {
                     return w;
                 }
             }
@@ -232,12 +266,34 @@ public final class WatchCache implements Storage.WatchListener, AutoCloseable {
                     continue;
                 }
                 WatchEvent e = filtered(c, w.filter);
-                if (e != null && !w.sink.offer(e)) {
+                if (e != null && !offer(w, e, false)) {
                     watchers.remove(w);
-                    w.sink.end("too slow: the watcher's buffer is full");
                 }
             }
+            delivered = Math.max(delivered, c.revision);
         }
+        delivered = Math.max(delivered, rev);
+    }
+
+    /**
+     * Hands {@code e} to one watcher; a watcher that is too slow, or whose sink throws, is ended (it watches again)
+     * and never holds up the others or the store watch.
+     */
+    private static boolean offer(Watcher w, WatchEvent e, boolean initial) {
+        try {
+            if (initial ? w.sink.offerInitial(e) : w.sink.offer(e)) {
+                return true;
+            }
+            w.sink.end(initial ? "too slow to receive its initial events" : "too slow: the watcher's buffer is full");
+        } catch (RuntimeException ex) {
+            log.warn("a watcher failed on an event; ending it", ex);
+            try {
+                w.sink.end("the watcher failed: " + ex);
+            } catch (RuntimeException ignored) {
+                // already broken
+            }
+        }
+        return false;
     }
 
     @Override
@@ -251,6 +307,7 @@ public final class WatchCache implements Storage.WatchListener, AutoCloseable {
     public void onCancelled(long compactRevision, String reason) {
         synchronized (lock) {
             storeWatch = null;
+            ready = false;
         }
         onStoreWatchChange.run();
         for (Watcher w : watchers) {

@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class KvStorage implements Storage {
     /** How many watch responses a store watch may have requested and not yet handled. */
     private static final int WATCH_DEMAND = 64;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(KvStorage.class);
 
     private final KvStore store;
     private final boolean owned;
@@ -114,6 +115,12 @@ public final class KvStorage implements Storage {
     }
 
     @Override
+    public CompletableFuture<Void> compact(long revision) {
+        return store.compact(io.cairn.kv.proto.etcd.CompactionRequest.newBuilder().setRevision(revision).build())
+                .<Void>thenApply(r -> null).exceptionallyCompose(KvStorage::failed);
+    }
+
+    @Override
     public long currentRevision() {
         return store.revision();
     }
@@ -166,6 +173,18 @@ public final class KvStorage implements Storage {
                 return;
             }
             long rev = r.getHeader().getRevision();
+            try {
+                deliver(r, rev);
+            } catch (RuntimeException e) {
+                // the store would cancel this watch without a word: end it here, so the listener hears of it
+                log.warn("a store watch's listener failed; ending the watch", e);
+                close();
+                return;
+            }
+            subscription.request(1);
+        }
+
+        private void deliver(WatchResponse r, long rev) {
             if (r.getEventsCount() == 0) {
                 listener.onProgress(rev);
             } else {
@@ -178,7 +197,6 @@ public final class KvStorage implements Storage {
                 long last = r.getEvents(r.getEventsCount() - 1).getKv().getModRevision();
                 listener.onEvents(events, last);
             }
-            subscription.request(1);
         }
 
         @Override

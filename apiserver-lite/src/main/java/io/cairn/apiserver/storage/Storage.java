@@ -50,6 +50,9 @@ public interface Storage extends AutoCloseable {
      */
     Watch watch(String prefix, long fromRevision, WatchListener listener);
 
+    /** Removes the history before {@code revision} (etcd's Compact); the API server does this every few minutes. */
+    CompletableFuture<Void> compact(long revision);
+
     /** The store's revision now (may be a little behind a linearizable read). */
     long currentRevision();
 

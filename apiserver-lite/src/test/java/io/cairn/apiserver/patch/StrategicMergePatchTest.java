@@ -317,6 +317,28 @@ class StrategicMergePatchTest {
         assertThat(patchDoc).as("the patch is not modified").isEqualTo(patchBefore);
     }
 
+    /**
+     * Robustness 60: where the live object has no list, the patch's list is taken whole, so two ports that share
+     * their merge key (53/TCP and 53/UDP) both arrive; merging them into nothing kept only the last.
+     */
+    @Test
+    void aListTheLiveObjectLacksIsTakenWholeEvenWithSharedMergeKeys() {
+        ObjectNode live = yamlObject("""
+                spec:
+                  containers:
+                  - name: dns
+                    image: coredns:1
+                """);
+        JsonNode patch = json("""
+                {"spec":{"containers":[{"name":"dns","ports":[{"containerPort":53,"protocol":"TCP"},
+                 {"containerPort":53,"protocol":"UDP"}]}]}}""");
+
+        ObjectNode result = StrategicMergePatch.apply(live, patch, PatchSchemas.POD);
+
+        assertThat(result.at("/spec/containers/0/ports")).isEqualTo(json("""
+                [{"containerPort":53,"protocol":"TCP"},{"containerPort":53,"protocol":"UDP"}]"""));
+    }
+
     @Test
     void changingTheEnvOfOneContainerLeavesTheOtherUntouched() {
         ObjectNode live = yamlObject("""
