@@ -312,4 +312,27 @@ class ApiBehaviourTest {
         services.delete("a");
         assertThat(services.create(c2).at("/spec/clusterIP").asText()).isEqualTo(ipA);
     }
+
+    /** A user's own types, as a controller would declare them: only the fields it needs. */
+    record Meta(String name, String namespace, String resourceVersion, Map<String, String> labels) {
+    }
+
+    record Settings(String apiVersion, String kind, Meta metadata, Map<String, String> data) {
+    }
+
+    @Test
+    void theClientMapsObjectsToTheCallersOwnTypes() {
+        ApiClient.ResourceClient typed = cms();
+        Settings created = typed.create(new Settings("v1", "ConfigMap", new Meta("typed", null, null,
+                Map.of("app", "typed")), Map.of("mode", "fast")));
+        assertThat(created.metadata().namespace()).isEqualTo("t");
+        assertThat(created.metadata().resourceVersion()).isNotEmpty();
+        Settings changed = new Settings(created.apiVersion(), created.kind(), created.metadata(), Map.of("mode", "safe"));
+        Settings updated = typed.update(changed);
+        assertThat(updated.data()).containsEntry("mode", "safe");
+        assertThat(typed.list(Map.of("labelSelector", "app=typed"), Settings.class))
+                .extracting(s -> s.metadata().name()).containsExactly("typed");
+        ApiException stale = failure(() -> typed.update(changed));
+        assertThat(stale.code()).isEqualTo(409);
+    }
 }

@@ -27,6 +27,11 @@ public final class ApiClient {
     public static final String MERGE_PATCH = "application/merge-patch+json";
     public static final String STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json";
 
+    /** Typed access: Java classes map the JSON; fields they do not declare are ignored, nulls are not sent. */
+    static final com.fasterxml.jackson.databind.ObjectMapper TYPED = new com.fasterxml.jackson.databind.ObjectMapper()
+            .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
+
     private final Transport transport;
 
     private ApiClient(Transport transport) {
@@ -101,7 +106,7 @@ public final class ApiClient {
         }
 
         public <T> T get(String name, Class<T> type) {
-            return Json.JSON.convertValue(get(name), type);
+            return TYPED.convertValue(get(name), type);
         }
 
         /** A list with query options ({@code labelSelector}, {@code fieldSelector}, {@code limit}, {@code continue}, {@code resourceVersion}). */
@@ -113,6 +118,15 @@ public final class ApiClient {
             return list(Map.of());
         }
 
+        /** The list's items as {@code type} (any class that maps the JSON; unknown fields are ignored). */
+        public <T> java.util.List<T> list(Map<String, String> query, Class<T> type) {
+            java.util.List<T> out = new java.util.ArrayList<>();
+            for (JsonNode item : list(query).path("items")) {
+                out.add(TYPED.convertValue(item, type));
+            }
+            return out;
+        }
+
         public ObjectNode create(JsonNode obj) {
             return (ObjectNode) body(transport.call("POST", base(), Map.of(), "application/json", Json.bytes(obj)));
         }
@@ -120,7 +134,13 @@ public final class ApiClient {
         /** Creates any object that maps to JSON (a record, a model class) and reads the answer back as its type. */
         @SuppressWarnings("unchecked")
         public <T> T create(T obj) {
-            return (T) Json.JSON.convertValue(create(Json.JSON.valueToTree(obj)), obj.getClass());
+            return (T) TYPED.convertValue(create(TYPED.valueToTree(obj)), obj.getClass());
+        }
+
+        /** Replaces the object {@code obj} names (guarded on its resourceVersion if it carries one). */
+        @SuppressWarnings("unchecked")
+        public <T> T update(T obj) {
+            return (T) TYPED.convertValue(update(TYPED.<JsonNode>valueToTree(obj)), obj.getClass());
         }
 
         public ObjectNode update(JsonNode obj) {
