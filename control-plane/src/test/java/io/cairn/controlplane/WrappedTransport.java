@@ -17,6 +17,8 @@ public final class WrappedTransport implements Transport {
     private final Transport delegate;
     public final AtomicInteger gets = new AtomicInteger();
     public final AtomicInteger watches = new AtomicInteger();
+    /** Watch lines delivered to the caller, over all watches. */
+    public final AtomicInteger lines = new AtomicInteger();
     public final List<AutoCloseable> openWatches = new CopyOnWriteArrayList<>();
     public final AtomicBoolean partitioned = new AtomicBoolean();
     private volatile Runnable beforeNextWatch;
@@ -49,7 +51,10 @@ public final class WrappedTransport implements Transport {
             hook.run();
         }
         watches.incrementAndGet();
-        AutoCloseable handle = delegate.stream(path, query, lines, done);
+        AutoCloseable handle = delegate.stream(path, query, line -> {
+            this.lines.incrementAndGet();
+            lines.accept(line);
+        }, done);
         openWatches.add(handle);
         return handle;
     }

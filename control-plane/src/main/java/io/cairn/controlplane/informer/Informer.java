@@ -260,7 +260,7 @@ public final class Informer implements AutoCloseable {
                         pause(backoff.next());
                     }
                 } catch (RuntimeException e) {
-                    log.warn("informer of {}: list failed, retrying: {}", description, e.toString());
+                    log.warn("informer of {}: list or watch failed, retrying: {}", description, e.toString());
                     pause(backoff.next());
                 }
             }

@@ -178,7 +178,7 @@ public final class LeaderElector implements AutoCloseable {
         }
         leading = true;
         log.info("{} is now the leader of lease {}/{}", config.identity(), config.namespace(), config.name());
-        callbacks.onStartedLeading();
+        callback("onStartedLeading", callbacks::onStartedLeading);
     }
 
     /** Renews every retryPeriod; returns once the renew deadline passed or someone else holds the Lease. */
@@ -201,7 +201,16 @@ public final class LeaderElector implements AutoCloseable {
     private void stopLeading(String why) {
         leading = false;
         log.info("{} stopped leading lease {}/{}: {}", config.identity(), config.namespace(), config.name(), why);
-        callbacks.onStoppedLeading();
+        callback("onStoppedLeading", callbacks::onStoppedLeading);
+    }
+
+    /** A callback that throws must not end the elector (a leader that stops renewing would still think it leads). */
+    private void callback(String which, Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.error("{}: {} failed", config.identity(), which, e);
+        }
     }
 
     /**
@@ -280,7 +289,7 @@ public final class LeaderElector implements AutoCloseable {
         }
         if (!holder.equals(observedHolder)) {
             observedHolder = holder;
-            callbacks.onNewLeader(holder);
+            callback("onNewLeader", () -> callbacks.onNewLeader(holder));
         }
     }
 

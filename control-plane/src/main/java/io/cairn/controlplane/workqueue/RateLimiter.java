@@ -22,14 +22,13 @@ public interface RateLimiter<K> {
      * 1000 s) and an overall token bucket (10 retries a second, bursts of 100).
      */
     static <K> RateLimiter<K> defaultControllerRateLimiter() {
-        return maxOf(new ExponentialBackoffRateLimiter<>(Duration.ofMillis(5), Duration.ofSeconds(1000)),
-                new TokenBucketRateLimiter<>(10, 100, System::nanoTime));
+        return maxOf(List.of(new ExponentialBackoffRateLimiter<>(Duration.ofMillis(5), Duration.ofSeconds(1000)),
+                new TokenBucketRateLimiter<>(10, 100, System::nanoTime)));
     }
 
     /** The longest delay of any of {@code limiters}; each counts every retry. */
-    @SafeVarargs
-    static <K> RateLimiter<K> maxOf(RateLimiter<K>... limiters) {
-        List<RateLimiter<K>> all = List.of(limiters);
+    static <K> RateLimiter<K> maxOf(List<RateLimiter<K>> limiters) {
+        List<RateLimiter<K>> all = List.copyOf(limiters);
         return new RateLimiter<>() {
             @Override
             public Duration when(K key) {

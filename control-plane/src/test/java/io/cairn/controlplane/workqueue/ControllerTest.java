@@ -59,7 +59,7 @@ class ControllerTest {
                 ObjectNode stale = cms.get(Store.nameOf(key));
                 cms.patch(Store.nameOf(key), ApiClient.MERGE_PATCH,
                         "{\"data\":{\"v\":\"moved-" + attempts.size() + "\"}}");
-                stale.with("data").put("v", "mine");
+                stale.withObjectProperty("data").put("v", "mine");
                 cms.update(stale);
             }
             return Result.done();
@@ -116,7 +116,7 @@ class ControllerTest {
             c.start();
             for (String[] nv : new String[][] {{"a", "1"}, {"b", "wait"}, {"c", "later"}}) {
                 ObjectNode cm = configMap(nv[0], nv[1]);
-                cm.with("metadata").putObject("labels").put("role", "source");
+                cm.withObjectProperty("metadata").putObject("labels").put("role", "source");
                 cms.create(cm);
             }
             cms.patch("a", ApiClient.MERGE_PATCH, "{\"data\":{\"v\":\"2\"}}");
