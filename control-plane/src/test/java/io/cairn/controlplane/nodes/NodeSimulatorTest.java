@@ -1,0 +1,278 @@
+package io.cairn.controlplane.nodes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cairn.apiserver.ApiServer;
+import io.cairn.apiserver.api.ApiException;
+import io.cairn.apiserver.client.ApiClient;
+import io.cairn.apiserver.client.Transport;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Simulated nodes against a real in-process API server. */
+class NodeSimulatorTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+    @TempDir
+    Path dir;
+    private ApiServer server;
+    private ApiClient client;
+    private NodeSimulator sim;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        server = ApiServer.start(ApiServer.Config.of(dir).withPort(0).withTls(false));
+        client = ApiClient.of(Transport.inProcess(server.dispatcher(), "node-simulator-test"));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (sim != null) {
+            sim.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static NodeSimulator.Config fast(int count) {
+        return NodeSimulator.Config.defaults(count)
+                .withLeaseRenew(Duration.ofMillis(200))
+                .withStartDelay(Duration.ofMillis(100))
+                .withJobRunTime(Duration.ofMillis(300))
+                .withFailure(Duration.ofMillis(200), Duration.ofMillis(200));
+    }
+
+    private NodeSimulator start(NodeSimulator.Config config) {
+        sim = new NodeSimulator(client, config);
+        sim.start();
+        return sim;
+    }
+
+    private ApiClient.ResourceClient pods() {
+        return client.resource("v1", "pods").namespace("default");
+    }
+
+    private ObjectNode pod(String name, String restartPolicy, Map<String, String> annotations) {
+        ObjectNode p = F.objectNode();
+        p.put("apiVersion", "v1").put("kind", "Pod");
+        ObjectNode meta = p.putObject("metadata").put("name", name);
+        if (!annotations.isEmpty()) {
+            ObjectNode a = meta.putObject("annotations");
+            annotations.forEach(a::put);
+        }
+        ObjectNode spec = p.putObject("spec");
+        spec.put("restartPolicy", restartPolicy);
+        spec.putArray("containers").addObject().put("name", "app").put("image", "registry.example/app:1");
+        return (ObjectNode) pods().create(p);
+    }
+
+    private void bind(String pod, String node) {
+        ObjectNode b = F.objectNode();
+        b.put("apiVersion", "v1").put("kind", "Binding");
+        b.putObject("metadata").put("name", pod);
+        b.putObject("target").put("apiVersion", "v1").put("kind", "Node").put("name", node);
+        pods().post(pod, "binding", b);
+    }
+
+    private static String condition(JsonNode obj, String type) {
+        for (JsonNode c : obj.path("status").path("conditions")) {
+            if (type.equals(c.path("type").asText())) {
+                return c.path("status").asText();
+            }
+        }
+        return "";
+    }
+
+    private JsonNode lease(String node) {
+        return client.resource("coordination.k8s.io/v1", "leases").namespace("kube-node-lease").get(node);
+    }
+
+    @Test
+    void nodesRegisterReadyWithLeases() {
+        start(fast(3).withZones(List.of("z1", "z2")));
+        List<JsonNode> items = List.copyOf(toList(client.resource("v1", "nodes").list().path("items")));
+        assertThat(items).extracting(n -> n.path("metadata").path("name").asText())
+                .containsExactlyInAnyOrder("node-1", "node-2", "node-3");
+        JsonNode n1 = client.resource("v1", "nodes").get("node-1");
+        assertThat(condition(n1, "Ready")).isEqualTo("True");
+        assertThat(condition(n1, "MemoryPressure")).isEqualTo("False");
+        assertThat(condition(n1, "DiskPressure")).isEqualTo("False");
+        assertThat(condition(n1, "PIDPressure")).isEqualTo("False");
+        assertThat(n1.path("status").path("capacity").path("cpu").asText()).isEqualTo("32");
+        assertThat(n1.path("status").path("allocatable").path("memory").asText()).isEqualTo("256Gi");
+        assertThat(n1.path("status").path("allocatable").path("pods").asText()).isEqualTo("110");
+        assertThat(n1.path("status").path("nodeInfo").path("kubeletVersion").asText()).isEqualTo("v1.32.0-cairn");
+        assertThat(n1.path("status").path("daemonEndpoints").path("kubeletEndpoint").path("Port").asInt())
+                .isEqualTo(10250);
+        assertThat(n1.path("metadata").path("labels").path("kubernetes.io/hostname").asText()).isEqualTo("node-1");
+        assertThat(n1.path("metadata").path("labels").path("topology.kubernetes.io/zone").asText()).isEqualTo("z1");
+        assertThat(client.resource("v1", "nodes").get("node-2").path("metadata").path("labels")
+                .path("topology.kubernetes.io/zone").asText()).isEqualTo("z2");
+        assertThat(client.resource("v1", "nodes").get("node-3").path("metadata").path("labels")
+                .path("topology.kubernetes.io/zone").asText()).isEqualTo("z1");
+        assertThat(n1.path("spec").path("podCIDR").asText()).isEqualTo("10.244.1.0/24");
+        for (String node : sim.nodeNames()) {
+            JsonNode lease = lease(node);
+            assertThat(lease.path("spec").path("holderIdentity").asText()).isEqualTo(node);
+            assertThat(lease.path("spec").path("leaseDurationSeconds").asInt()).isEqualTo(40);
+        }
+        String first = lease("node-2").path("spec").path("renewTime").asText();
+        await().atMost(WAIT).until(() -> !lease("node-2").path("spec").path("renewTime").asText().equals(first));
+    }
+
+    @Test
+    void aRestartedSimulatorAdoptsItsNodes() {
+        start(fast(2));
+        sim.close();
+        start(fast(2));
+        assertThat(condition(client.resource("v1", "nodes").get("node-2"), "Ready")).isEqualTo("True");
+    }
+
+    @Test
+    void aBoundPodRunsWithAnIpFromItsNodesCidr() {
+        start(fast(2));
+        pod("web", "Always", Map.of());
+        bind("web", "node-2");
+        await().atMost(WAIT).until(() -> pods().get("web").path("status").path("phase").asText().equals("Running"));
+        JsonNode p = pods().get("web");
+        JsonNode status = p.path("status");
+        assertThat(status.path("podIP").asText()).startsWith("10.244.2.");
+        assertThat(status.path("podIPs").get(0).path("ip").asText()).isEqualTo(status.path("podIP").asText());
+        assertThat(status.path("hostIP").asText()).isEqualTo(sim.internalIp("node-2"));
+        assertThat(status.path("startTime").asText()).isNotEmpty();
+        for (String c : List.of("PodScheduled", "Initialized", "ContainersReady", "Ready")) {
+            assertThat(condition(p, c)).as(c).isEqualTo("True");
+        }
+        JsonNode cs = status.path("containerStatuses").get(0);
+        assertThat(cs.path("name").asText()).isEqualTo("app");
+        assertThat(cs.path("ready").asBoolean()).isTrue();
+        assertThat(cs.path("started").asBoolean()).isTrue();
+        assertThat(cs.path("restartCount").asInt()).isZero();
+        assertThat(cs.path("containerID").asText()).startsWith("containerd://");
+        assertThat(cs.path("state").path("running").path("startedAt").asText()).isNotEmpty();
+
+        pod("web2", "Always", Map.of());
+        bind("web2", "node-2");
+        await().atMost(WAIT).until(() -> pods().get("web2").path("status").path("phase").asText().equals("Running"));
+        assertThat(pods().get("web2").path("status").path("podIP").asText()).startsWith("10.244.2.")
+                .isNotEqualTo(status.path("podIP").asText());
+    }
+
+    @Test
+    void aConflictingStatusWriteIsRetried() {
+        // Many concurrent writers on the same pod: the simulator's guarded writes meet 409s and still get there.
+        start(fast(1).withStartDelay(Duration.ofMillis(300)));
+        pod("busy", "Always", Map.of());
+        bind("busy", "node-1");
+        Thread noise = new Thread(() -> {
+            for (int i = 0; i < 40 && !Thread.currentThread().isInterrupted(); i++) {
+                try {
+                    pods().patch("busy", ApiClient.MERGE_PATCH,
+                            "{\"metadata\":{\"labels\":{\"n\":\"" + i + "\"}}}");
+                    Thread.sleep(15);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (ApiException ignored) {
+                    // keep going
+                }
+            }
+        });
+        noise.start();
+        await().atMost(WAIT).until(() -> pods().get("busy").path("status").path("phase").asText().equals("Running"));
+        noise.interrupt();
+    }
+
+    @Test
+    void aJobPodWithRestartNeverCompletes() {
+        start(fast(1));
+        pod("job-1", "Never", Map.of(NodeSimulator.COMPLETE_AFTER, "0.3"));
+        bind("job-1", "node-1");
+        await().atMost(WAIT).until(() -> pods().get("job-1").path("status").path("phase").asText()
+                .equals("Succeeded"));
+        JsonNode cs = pods().get("job-1").path("status").path("containerStatuses").get(0);
+        assertThat(cs.path("state").path("terminated").path("exitCode").asInt()).isZero();
+        assertThat(cs.path("state").path("terminated").path("reason").asText()).isEqualTo("Completed");
+    }
+
+    @Test
+    void aFailingPodRestartsUnderAlways() {
+        start(fast(1));
+        pod("crash", "Always", Map.of(NodeSimulator.FAIL, "true"));
+        bind("crash", "node-1");
+        await().atMost(WAIT).until(() -> pods().get("crash").path("status").path("containerStatuses").path(0)
+                .path("restartCount").asInt() >= 2);
+        JsonNode p = pods().get("crash");
+        assertThat(p.path("status").path("phase").asText()).isEqualTo("Running");
+        assertThat(p.path("status").path("containerStatuses").get(0).path("lastState").path("terminated")
+                .path("exitCode").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aFailingPodUnderNeverFails() {
+        start(fast(1));
+        pod("broken", "Never", Map.of(NodeSimulator.FAIL, "true"));
+        bind("broken", "node-1");
+        await().atMost(WAIT).until(() -> pods().get("broken").path("status").path("phase").asText()
+                .equals("Failed"));
+        assertThat(pods().get("broken").path("status").path("containerStatuses").get(0).path("state")
+                .path("terminated").path("exitCode").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aGracefulDeleteIsFinishedByTheNode() {
+        start(fast(1));
+        pod("gone", "Always", Map.of());
+        bind("gone", "node-1");
+        await().atMost(WAIT).until(() -> pods().get("gone").path("status").path("phase").asText().equals("Running"));
+        pods().delete("gone"); // default grace 30 s: only the node can finish it sooner
+        await().atMost(WAIT).until(() -> {
+            try {
+                pods().get("gone");
+                return false;
+            } catch (ApiException e) {
+                return e.code() == 404;
+            }
+        });
+    }
+
+    @Test
+    void aStoppedNodeStopsRenewingItsLeaseAndItsPods() throws Exception {
+        start(fast(2));
+        sim.stop("node-1");
+        Thread.sleep(300); // a renewal already in flight may still land
+        String frozen = lease("node-1").path("spec").path("renewTime").asText();
+        String other = lease("node-2").path("spec").path("renewTime").asText();
+        await().atMost(WAIT).until(() -> !lease("node-2").path("spec").path("renewTime").asText().equals(other));
+        Thread.sleep(600);
+        assertThat(lease("node-1").path("spec").path("renewTime").asText()).isEqualTo(frozen);
+
+        pod("idle", "Always", Map.of());
+        bind("idle", "node-1");
+        Thread.sleep(800);
+        assertThat(pods().get("idle").path("status").path("phase").asText()).isEqualTo("Pending");
+
+        sim.start("node-1");
+        await().atMost(WAIT).until(() -> !lease("node-1").path("spec").path("renewTime").asText().equals(frozen));
+        await().atMost(WAIT).until(() -> pods().get("idle").path("status").path("phase").asText().equals("Running"));
+        Instant.parse(lease("node-1").path("spec").path("renewTime").asText());
+    }
+
+    private static List<JsonNode> toList(JsonNode array) {
+        List<JsonNode> out = new java.util.ArrayList<>();
+        array.forEach(out::add);
+        return out;
+    }
+}
