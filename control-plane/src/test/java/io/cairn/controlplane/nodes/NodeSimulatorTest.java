@@ -336,6 +336,25 @@ class NodeSimulatorTest {
         Instant.parse(lease("node-1").path("spec").path("renewTime").asText());
     }
 
+    @Test
+    void manyPodsOnManyNodesAllRunWithDistinctIps() {
+        start(fast(20).withNamePrefix("sim-"));
+        int n = 120;
+        for (int i = 0; i < n; i++) {
+            pod("p" + i, "Always", Map.of());
+            bind("p" + i, "sim-" + (i % 20 + 1));
+        }
+        await().atMost(WAIT).until(() -> toList(pods().list().path("items")).stream()
+                .filter(p -> p.path("status").path("phase").asText().equals("Running")).count() == n);
+        List<JsonNode> all = toList(pods().list().path("items"));
+        assertThat(all.stream().map(p -> p.path("status").path("podIP").asText()).distinct().count()).isEqualTo(n);
+        for (JsonNode p : all) {
+            String node = p.path("spec").path("nodeName").asText();
+            String cidr = sim.podCidr(node);
+            assertThat(p.path("status").path("podIP").asText()).startsWith(cidr.substring(0, cidr.length() - 4));
+        }
+    }
+
     private static List<JsonNode> toList(JsonNode array) {
         List<JsonNode> out = new java.util.ArrayList<>();
         array.forEach(out::add);
