@@ -147,6 +147,8 @@ public final class NodeSimulator implements AutoCloseable {
     private final Map<String, Instant> since = new ConcurrentHashMap<>();
     /** node → pod key → IP handed out but maybe not yet seen in the cache. */
     private final Map<String, Map<String, String>> reserved = new ConcurrentHashMap<>();
+    /** node → the Lease as last written (its resourceVersion guards the next renewal; a 409 or 404 re-reads). */
+    private final Map<String, ObjectNode> lastLease = new ConcurrentHashMap<>();
     private final Informer pods;
     private final Controller controller;
     private final ScheduledExecutorService timer;
@@ -410,14 +412,15 @@ public final class NodeSimulator implements AutoCloseable {
                 .namespace(LEASE_NAMESPACE);
         String now = MICRO.format(Instant.now());
         for (int attempt = 0; attempt < 5; attempt++) {
-            ObjectNode current;
-            try {
-                current = leases.get(node);
-            } catch (ApiException e) {
-                if (e.code() != 404) {
-                    throw e;
+            ObjectNode current = attempt == 0 ? lastLease.get(node) : null; // what we wrote last, if anything
+            if (current == null) {
+                try {
+                    current = leases.get(node);
+                } catch (ApiException e) {
+                    if (e.code() != 404) {
+                        throw e;
+                    }
                 }
-                current = null;
             }
             try {
                 if (current == null) {
@@ -430,16 +433,17 @@ public final class NodeSimulator implements AutoCloseable {
                     }
                     lease.putObject("spec").put("holderIdentity", node).put("leaseDurationSeconds", 40)
                             .put("renewTime", now);
-                    leases.create(lease);
+                    lastLease.put(node, leases.create(lease));
                 } else {
                     ObjectNode next = current.deepCopy();
                     next.with("spec").put("holderIdentity", node).put("leaseDurationSeconds", 40)
                             .put("renewTime", now);
-                    leases.update(next);
+                    lastLease.put(node, leases.update(next)); // guarded on the resourceVersion we last saw
                 }
                 return;
             } catch (ApiException e) {
-                if (e.code() != 409) {
+                lastLease.remove(node);
+                if (e.code() != 409 && e.code() != 404) {
                     throw e;
                 }
             }
@@ -539,7 +543,7 @@ public final class NodeSimulator implements AutoCloseable {
         Instant now = Instant.now();
         if (fails) {
             if (waiting) { // CrashLoopBackOff: start again after the backoff
-                Duration left = Duration.between(now, began.plus(config.crashBackoff()));
+                Duration left = Duration.between(now, began.plus(crashBackoff(pod)));
                 if (left.compareTo(Duration.ZERO) > 0) {
                     return Result.requeueAfter(left);
                 }
@@ -565,6 +569,17 @@ public final class NodeSimulator implements AutoCloseable {
             since.remove(uid);
         }
         return Result.done();
+    }
+
+    /** The kubelet's restart backoff: the configured base doubling with each restart, at most five minutes. */
+    private Duration crashBackoff(ObjectNode pod) {
+        int restarts = 0;
+        for (JsonNode cs : pod.path("status").path("containerStatuses")) {
+            restarts = Math.max(restarts, cs.path("restartCount").asInt());
+        }
+        Duration d = config.crashBackoff().multipliedBy(1L << Math.min(Math.max(restarts - 1, 0), 20));
+        Duration max = Duration.ofMinutes(5);
+        return d.compareTo(max) > 0 ? max : d;
     }
 
     private boolean isBatch(ObjectNode pod) {
@@ -659,7 +674,7 @@ public final class NodeSimulator implements AutoCloseable {
         status.putArray("hostIPs").addObject().put("ip", internalIp(node));
         String ip = status.path("podIP").asText("");
         if (ip.isEmpty()) {
-            ip = allocateIp(node, key);
+            ip = pod.path("spec").path("hostNetwork").asBoolean(false) ? internalIp(node) : allocateIp(node, key);
         }
         status.put("podIP", ip);
         status.putArray("podIPs").addObject().put("ip", ip);
@@ -801,7 +816,7 @@ public final class NodeSimulator implements AutoCloseable {
         Set<String> used = new HashSet<>(mine.values());
         for (ObjectNode p : pods.store().byIndex(NODE_INDEX, node)) {
             String ip = p.path("status").path("podIP").asText("");
-            if (!ip.isEmpty()) {
+            if (!ip.isEmpty() && !p.path("spec").path("hostNetwork").asBoolean(false)) {
                 used.add(ip);
             }
         }

@@ -135,6 +135,16 @@ class NodeSimulatorTest {
         }
         String first = lease("node-2").path("spec").path("renewTime").asText();
         await().atMost(WAIT).until(() -> !lease("node-2").path("spec").path("renewTime").asText().equals(first));
+
+        // Someone else writes the Lease: the simulator's next renewal meets a 409, re-reads and renews anyway.
+        client.resource("coordination.k8s.io/v1", "leases").namespace("kube-node-lease").patch("node-2",
+                ApiClient.MERGE_PATCH, "{\"spec\":{\"holderIdentity\":\"intruder\"}}");
+        await().atMost(WAIT).until(() -> lease("node-2").path("spec").path("holderIdentity").asText()
+                .equals("node-2"));
+        // Or deletes it: the next renewal creates it again.
+        client.resource("coordination.k8s.io/v1", "leases").namespace("kube-node-lease").delete("node-3");
+        await().atMost(WAIT).ignoreExceptions().until(() -> lease("node-3").path("spec").path("holderIdentity")
+                .asText().equals("node-3"));
     }
 
     private String heartbeat(String node) {
@@ -193,6 +203,17 @@ class NodeSimulatorTest {
         assertThat(cs.path("restartCount").asInt()).isZero();
         assertThat(cs.path("containerID").asText()).startsWith("containerd://");
         assertThat(cs.path("state").path("running").path("startedAt").asText()).isNotEmpty();
+
+        ObjectNode host = F.objectNode();
+        host.put("apiVersion", "v1").put("kind", "Pod");
+        host.putObject("metadata").put("name", "agent");
+        host.putObject("spec").put("hostNetwork", true).putArray("containers").addObject().put("name", "a")
+                .put("image", "registry.example/agent:1");
+        pods().create(host);
+        bind("agent", "node-2");
+        await().atMost(WAIT).until(() -> pods().get("agent").path("status").path("phase").asText()
+                .equals("Running"));
+        assertThat(pods().get("agent").path("status").path("podIP").asText()).isEqualTo(sim.internalIp("node-2"));
 
         pod("web2", "Always", Map.of());
         bind("web2", "node-2");
