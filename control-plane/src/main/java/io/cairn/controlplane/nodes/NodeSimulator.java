@@ -344,7 +344,7 @@ public final class NodeSimulator implements AutoCloseable {
     /** {@code current} with the kubelet's status: capacity, conditions (Ready heartbeat now), addresses, nodeInfo. */
     private ObjectNode withStatus(ObjectNode current, String node, boolean full) {
         ObjectNode next = current.deepCopy();
-        ObjectNode status = next.with("status");
+        ObjectNode status = child(next, "status");
         String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         if (full || !status.has("capacity")) {
             ObjectNode cap = status.putObject("capacity");
@@ -436,7 +436,7 @@ public final class NodeSimulator implements AutoCloseable {
                     lastLease.put(node, leases.create(lease));
                 } else {
                     ObjectNode next = current.deepCopy();
-                    next.with("spec").put("holderIdentity", node).put("leaseDurationSeconds", 40)
+                    child(next, "spec").put("holderIdentity", node).put("leaseDurationSeconds", 40)
                             .put("renewTime", now);
                     lastLease.put(node, leases.update(next)); // guarded on the resourceVersion we last saw
                 }
@@ -627,7 +627,7 @@ public final class NodeSimulator implements AutoCloseable {
         }
         if (!allStopped) {
             ObjectNode next = pod.deepCopy();
-            ObjectNode status = next.with("status");
+            ObjectNode status = child(next, "status");
             String now = now();
             for (JsonNode cs : status.path("containerStatuses")) {
                 ObjectNode c = (ObjectNode) cs;
@@ -667,7 +667,7 @@ public final class NodeSimulator implements AutoCloseable {
     /** The pod as its node reports it once every container runs. */
     private ObjectNode running(ObjectNode pod, String node, String key) {
         ObjectNode next = pod.deepCopy();
-        ObjectNode status = next.with("status");
+        ObjectNode status = child(next, "status");
         String now = now();
         status.put("phase", "Running");
         status.put("hostIP", internalIp(node));
@@ -721,7 +721,7 @@ public final class NodeSimulator implements AutoCloseable {
     /** Every container ended: phase {@code phase}, terminated with {@code exitCode}. */
     private ObjectNode terminal(ObjectNode pod, String phase, int exitCode, String reason) {
         ObjectNode next = pod.deepCopy();
-        ObjectNode status = next.with("status");
+        ObjectNode status = child(next, "status");
         String now = now();
         status.put("phase", phase);
         for (JsonNode n : status.path("containerStatuses")) {
@@ -740,7 +740,7 @@ public final class NodeSimulator implements AutoCloseable {
     /** The containers crashed and wait to restart: lastState terminated, state waiting CrashLoopBackOff. */
     private ObjectNode crashed(ObjectNode pod) {
         ObjectNode next = pod.deepCopy();
-        ObjectNode status = next.with("status");
+        ObjectNode status = child(next, "status");
         String now = now();
         for (JsonNode n : status.path("containerStatuses")) {
             ObjectNode cs = (ObjectNode) n;
@@ -762,7 +762,7 @@ public final class NodeSimulator implements AutoCloseable {
     /** The crashed containers run again. */
     private ObjectNode restarted(ObjectNode pod) {
         ObjectNode next = pod.deepCopy();
-        ObjectNode status = next.with("status");
+        ObjectNode status = child(next, "status");
         String now = now();
         String uid = pod.path("metadata").path("uid").asText();
         for (JsonNode n : status.path("containerStatuses")) {
@@ -830,6 +830,11 @@ public final class NodeSimulator implements AutoCloseable {
             }
         }
         throw new IllegalStateException("node " + node + ": no free pod IP in " + cidr);
+    }
+
+    /** The object at {@code parent.field}, put there if missing. */
+    private static ObjectNode child(ObjectNode parent, String field) {
+        return parent.get(field) instanceof ObjectNode o ? o : parent.putObject(field);
     }
 
     private static String now() {
