@@ -169,7 +169,12 @@ public final class DeploymentController implements AutoCloseable {
         }
         syncRevisionOnDeployment(d, newRs);
 
-        if (!paused) {
+        if (paused) {
+            // no rollout while paused, but a settled Deployment still follows spec.replicas
+            if (newRs != null && !anyReplicas(old) && intAt(newRs, 0, "spec", "replicas") != replicas) {
+                newRs = scale(d, newRs, replicas);
+            }
+        } else {
             if (recreate) {
                 if (anyReplicas(old)) {
                     for (ObjectNode rs : old) {
@@ -356,6 +361,7 @@ public final class DeploymentController implements AutoCloseable {
             ((ObjectNode) copy.get("metadata")).withObjectProperty("annotations").put(REVISION, Integer.toString(want));
         }
         setReplicaAnnotations(d, copy);
+        ((ObjectNode) copy.get("spec")).put("minReadySeconds", intAt(d, 0, "spec", "minReadySeconds"));
         if (copy.equals(newRs)) {
             return newRs;
         }

@@ -253,6 +253,40 @@ class DeploymentControllerTest {
     }
 
     @Test
+    void aRolloutThatMakesNoProgressExceedsItsDeadline() {
+        ObjectNode d = WorkloadTestSupport.F.objectNode();
+        d.putObject("metadata").put("name", "stuck");
+        ObjectNode spec = d.putObject("spec");
+        spec.put("replicas", 2);
+        spec.put("progressDeadlineSeconds", 1);
+        spec.set("selector", selector(LABELS));
+        spec.set("template", template(LABELS, "nginx:1"));
+        t.deployments().create(d);
+        // no pod ever becomes ready
+        await().atMost(WorkloadTestSupport.timeout()).until(() -> {
+            JsonNode p = condition(t.deployments().get("stuck"), "Progressing");
+            return p != null && "ProgressDeadlineExceeded".equals(p.path("reason").asText())
+                    && "False".equals(p.path("status").asText());
+        });
+        JsonNode a = condition(t.deployments().get("stuck"), "Available");
+        assertThat(a.path("status").asText()).isEqualTo("False");
+        assertThat(a.path("reason").asText()).isEqualTo("MinimumReplicasUnavailable");
+        assertThat(t.deployments().get("stuck").path("status").path("unavailableReplicas").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void aPausedDeploymentStillScales() {
+        deployment("web", 2, "RollingUpdate");
+        await().atMost(WorkloadTestSupport.timeout()).until(() -> rolledOut("web"));
+        t.deployments().patch("web", ApiClient.MERGE_PATCH, "{\"spec\":{\"paused\":true,\"replicas\":3}}");
+        await().atMost(WorkloadTestSupport.timeout()).until(() -> {
+            t.markAllReady();
+            ObjectNode d = t.deployments().get("web");
+            return d.path("status").path("availableReplicas").asInt() == 3 && replicaSets().size() == 1;
+        });
+    }
+
+    @Test
     void percentagesRoundSurgeUpAndUnavailableDown() {
         ObjectNode d = WorkloadTestSupport.F.objectNode();
         d.putObject("spec").put("replicas", 10).putObject("strategy").put("type", "RollingUpdate")

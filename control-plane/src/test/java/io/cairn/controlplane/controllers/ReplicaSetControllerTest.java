@@ -155,6 +155,25 @@ class ReplicaSetControllerTest {
     }
 
     @Test
+    void podsBecomeAvailableAfterMinReadySeconds() {
+        ObjectNode rs = WorkloadTestSupport.F.objectNode();
+        rs.putObject("metadata").put("name", "slow");
+        ObjectNode spec = rs.putObject("spec");
+        spec.put("replicas", 2);
+        spec.put("minReadySeconds", 1);
+        spec.set("selector", selector(LABELS));
+        spec.set("template", template(LABELS, "nginx:1"));
+        t.replicaSets().create(rs);
+        await().atMost(WorkloadTestSupport.timeout()).until(() -> {
+            t.markAllReady();
+            return t.replicaSets().get("slow").path("status").path("readyReplicas").asInt() == 2;
+        });
+        // nothing else happens to the ReplicaSet: the controller looks again once minReadySeconds have passed
+        await().atMost(WorkloadTestSupport.timeout()).until(
+                () -> t.replicaSets().get("slow").path("status").path("availableReplicas").asInt() == 2);
+    }
+
+    @Test
     void aConflictOnTheStatusWriteIsRetried() {
         int conflictsBefore = t.transport.conflicts.get();
         t.transport.beforeStatusWrite(p -> p.contains("/replicasets/web/"), () ->
