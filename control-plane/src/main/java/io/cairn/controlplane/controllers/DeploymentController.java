@@ -59,11 +59,19 @@ public final class DeploymentController implements AutoCloseable {
             @Override
             public void onAdd(ObjectNode rs) {
                 queueOwner(c, rs);
+                if (controllerRef(rs) == null) {
+                    String ns = text(rs, "metadata", "namespace");
+                    for (ObjectNode d : deployments.store().byIndex(Store.NAMESPACE_INDEX, ns)) {
+                        if (matches(d.path("spec").path("selector"), rs.path("metadata").path("labels"))) {
+                            c.queue().add(Store.keyOf(d));
+                        }
+                    }
+                }
             }
 
             @Override
             public void onUpdate(ObjectNode oldRs, ObjectNode rs) {
-                queueOwner(c, rs);
+                onAdd(rs);
             }
 
             @Override
@@ -143,6 +151,12 @@ public final class DeploymentController implements AutoCloseable {
                 all.add(rs);
             }
         }
+        for (ObjectNode rs : replicaSets.store().byIndex(Store.NAMESPACE_INDEX, ns)) {
+            if (controllerRef(rs) == null && !deleting(rs)
+                    && matches(d.path("spec").path("selector"), rs.path("metadata").path("labels"))) {
+                all.add(adopt(d, rs)); // an orphan that matches (its Deployment was deleted with orphan propagation)
+            }
+        }
         all.sort(Comparator.comparing(WorkloadSupport::created).thenComparing(WorkloadSupport::name));
         JsonNode template = d.path("spec").path("template");
         ObjectNode newRs = null;
@@ -201,6 +215,12 @@ public final class DeploymentController implements AutoCloseable {
         }
         cleanup(d, newRs, old);
         return writeStatus(d, newRs, current, createdReason);
+    }
+
+    private ObjectNode adopt(ObjectNode d, ObjectNode rs) {
+        ObjectNode copy = rs.deepCopy();
+        ((ObjectNode) copy.get("metadata")).withArrayProperty("ownerReferences").add(ownerRef(d, "apps/v1", "Deployment"));
+        return rsApi(text(rs, "metadata", "namespace")).update(copy);
     }
 
     private static boolean anyReplicas(List<ObjectNode> rss) {
@@ -401,9 +421,9 @@ public final class DeploymentController implements AutoCloseable {
         // a ReplicaSet with that name exists: ours and the same template (a stale cache), or a hash collision
         ObjectNode existing = rsApi(ns).get(name(d) + "-" + hash);
         JsonNode ref = controllerRef(existing);
-        if (ref != null && uid(d).equals(ref.path("uid").asText())
+        if ((ref == null || uid(d).equals(ref.path("uid").asText()))
                 && stripHash(existing.path("spec").path("template")).equals(stripHash(d.path("spec").path("template")))) {
-            throw new Retry(); // the informer will show it
+            throw new Retry(); // the informer will show it (an orphan: to adopt)
         }
         ObjectNode copy = d.deepCopy();
         copy.withObjectProperty("status").put("collisionCount", collisions + 1);

@@ -287,6 +287,28 @@ class DeploymentControllerTest {
     }
 
     @Test
+    void adoptsAnOrphanedReplicaSetWithTheSameTemplate() {
+        deployment("web", 2, "RollingUpdate");
+        await().atMost(WorkloadTestSupport.timeout()).until(() -> rolledOut("web"));
+        String rsName = replicaSets().get(0).path("metadata").path("name").asText();
+        // delete the Deployment but orphan its ReplicaSet (no garbage collector here: just drop the reference)
+        dc.close();
+        t.deployments().delete("web");
+        ObjectNode rs = t.replicaSets().get(rsName);
+        ((ObjectNode) rs.get("metadata")).remove("ownerReferences");
+        t.replicaSets().update(rs);
+        dc = new DeploymentController(t.client, factory);
+        dc.start(2);
+        ObjectNode d = deployment("web", 2, "RollingUpdate");
+        String uid = d.path("metadata").path("uid").asText();
+        await().atMost(WorkloadTestSupport.timeout()).until(() -> rolledOut("web")
+                && uid.equals(t.replicaSets().get(rsName).path("metadata").path("ownerReferences").path(0)
+                        .path("uid").asText()));
+        assertThat(replicaSets()).hasSize(1);
+    }
+
+
+    @Test
     void percentagesRoundSurgeUpAndUnavailableDown() {
         ObjectNode d = WorkloadTestSupport.F.objectNode();
         d.putObject("spec").put("replicas", 10).putObject("strategy").put("type", "RollingUpdate")
