@@ -522,7 +522,8 @@ public final class DeploymentController implements AutoCloseable {
         } else if (newRs != null && progressed(oldStatus, status)) {
             setCondition(status, "Progressing", "True", "ReplicaSetUpdated",
                     "ReplicaSet \"" + rsName + "\" is progressing.", now, true);
-        } else if (newRs != null && d.path("spec").has("progressDeadlineSeconds") && progressing != null
+        } else if (newRs != null && d.path("spec").has("progressDeadlineSeconds")
+                && intAt(d, 600, "spec", "progressDeadlineSeconds") != Integer.MAX_VALUE && progressing != null
                 && !"ProgressDeadlineExceeded".equals(progReason)) {
             int deadline = intAt(d, 600, "spec", "progressDeadlineSeconds");
             Instant last = parseTime(progressing.path("lastUpdateTime").asText(null));

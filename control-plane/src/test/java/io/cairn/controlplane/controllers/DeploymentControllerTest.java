@@ -286,6 +286,12 @@ class DeploymentControllerTest {
         });
     }
 
+    /**
+     * Regression: when the new Deployment's reconcile ran before the ReplicaSet informer showed the orphaning, the
+     * create of {@code <name>-<hash>} met the orphan (AlreadyExists, no controller) and was taken for a hash
+     * collision: collisionCount went up and a second ReplicaSet with the same template appeared. Invariant: one
+     * ReplicaSet per template. An orphan with the same template now means "wait for the cache, then adopt".
+     */
     @Test
     void adoptsAnOrphanedReplicaSetWithTheSameTemplate() {
         deployment("web", 2, "RollingUpdate");
@@ -305,8 +311,8 @@ class DeploymentControllerTest {
                 && uid.equals(t.replicaSets().get(rsName).path("metadata").path("ownerReferences").path(0)
                         .path("uid").asText()));
         assertThat(replicaSets()).hasSize(1);
+        assertThat(t.deployments().get("web").path("status").path("collisionCount").asInt()).isZero();
     }
-
 
     @Test
     void percentagesRoundSurgeUpAndUnavailableDown() {

@@ -135,6 +135,10 @@ class ReplicaSetControllerTest {
         });
     }
 
+    /**
+     * The pod informer is held back (its watch lines queued in the transport) while the ReplicaSet is poked again
+     * and again: without expectations each pass would see 0 pods and create 3 more (20 pods when tried).
+     */
     @Test
     void doesNotOvershootWhenThePodInformerLags() throws Exception {
         t.transport.holdPodWatch.set(true);
