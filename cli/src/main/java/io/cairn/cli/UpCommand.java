@@ -16,7 +16,7 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--data-dir", defaultValue = "cairn.up", description = "data directory (default ./cairn.up)")
     Path dataDir;
 
-    @Option(names = "--nodes", defaultValue = "0", description = "simulated nodes (none until the control plane lands)")
+    @Option(names = "--nodes", defaultValue = "3", description = "simulated nodes (default 3)")
     int nodes;
 
     @Option(names = "--kubeconfig-update", defaultValue = "true", arity = "1",

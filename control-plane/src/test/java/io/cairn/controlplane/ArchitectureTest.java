@@ -24,9 +24,14 @@ class ArchitectureTest {
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("io.cairn.controlplane");
 
+    /**
+     * {@code io.cairn.controlplane.up} is the one exception: it starts the control plane inside {@code cairn up}'s
+     * process, beside the {@code ApiServer} it is handed, and takes its in-process client from it.
+     */
     @Test
     void ofCairnOnlyTheApiServersClientAndApiTypes() {
         noClasses().that().resideInAPackage("io.cairn.controlplane..")
+                .and().resideOutsideOfPackage("io.cairn.controlplane.up..")
                 .should().dependOnClassesThat(and(resideInAPackage("io.cairn.."), resideOutsideOfPackages(ALLOWED_CAIRN)))
                 .because("controllers reach the store only through the API server's client")
                 .check(MAIN);
@@ -35,6 +40,7 @@ class ArchitectureTest {
     @Test
     void ofThirdPartiesOnlyJacksonAndSlf4j() {
         classes().that().resideInAPackage("io.cairn.controlplane..")
+                .and().resideOutsideOfPackage("io.cairn.controlplane.up..")
                 .should().onlyDependOnClassesThat().resideInAnyPackage("io.cairn.controlplane..",
                         "io.cairn.apiserver.client..", "io.cairn.apiserver.api..", "java..",
                         "com.fasterxml.jackson..", "org.slf4j..")

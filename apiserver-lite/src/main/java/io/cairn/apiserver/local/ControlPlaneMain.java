@@ -23,33 +23,67 @@ public final class ControlPlaneMain {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 1) {
-            System.err.println("usage: ControlPlaneMain <data-dir>");
+        if (args.length < 1 || args.length > 2) {
+            System.err.println("usage: ControlPlaneMain <data-dir> [nodes]");
             System.exit(2);
         }
         Path dir = Path.of(args[0]).toAbsolutePath();
-        ApiServer server = start(dir);
+        int nodes = args.length == 2 ? Integer.parseInt(args[1]) : 0;
+        AutoCloseable running = start(dir, nodes);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 Files.deleteIfExists(dir.resolve(STATE_FILE));
             } catch (IOException ignored) {
                 // best effort: a stale state file names a dead pid, which up and down recognise
             }
-            server.close();
+            try {
+                running.close();
+            } catch (Exception e) {
+                System.err.println("up: stopping: " + e);
+            }
         }, "cairn-up-shutdown"));
         new CountDownLatch(1).await();
     }
 
-    /** Starts the API server on 6443, or on a free port if 6443 is taken, and records the state file. */
-    static ApiServer start(Path dir) throws IOException, InterruptedException {
+    /** What {@link #start} runs: the API server and what the addons started; closing stops them all. */
+    public record Running(ApiServer server, java.util.List<AutoCloseable> addons, int nodes) implements AutoCloseable {
+        @Override
+        public void close() {
+            for (int i = addons.size() - 1; i >= 0; i--) {
+                try {
+                    addons.get(i).close();
+                } catch (Exception e) {
+                    System.err.println("up: stopping: " + e);
+                }
+            }
+            server.close();
+        }
+    }
+
+    /**
+     * Starts the API server on 6443, or on a free port if 6443 is taken, then every {@link Addon} found (with
+     * {@code nodes} simulated nodes), and records the state file once all are ready.
+     */
+    static Running start(Path dir, int nodes) throws Exception {
         ApiServer server;
         try {
             server = ApiServer.start(ApiServer.Config.of(dir).withPort(DEFAULT_PORT));
         } catch (BindException e) {
             server = ApiServer.start(ApiServer.Config.of(dir).withPort(0));
         }
-        writeState(dir, ProcessHandle.current().pid(), server.url(), 0);
-        return server;
+        java.util.List<AutoCloseable> started = new java.util.ArrayList<>();
+        int served = 0;
+        try {
+            for (Addon addon : java.util.ServiceLoader.load(Addon.class)) {
+                started.add(addon.start(server, nodes));
+                served = nodes;
+            }
+        } catch (Exception e) {
+            new Running(server, started, 0).close();
+            throw e;
+        }
+        writeState(dir, ProcessHandle.current().pid(), server.url(), served);
+        return new Running(server, started, served);
     }
 
     static void writeState(Path dir, long pid, String url, int nodes) throws IOException {

@@ -70,20 +70,17 @@ public final class LocalControlPlane {
 
     /** {@code cairn up}; returns the exit status. */
     public static int up(UpOptions o, Map<String, String> env, Path home, PrintStream out, PrintStream err)
-            throws IOException, InterruptedException {
+            throws Exception {
         Path dir = o.dataDir().toAbsolutePath();
         Files.createDirectories(dir);
-        if (o.nodes() != 0) {
-            err.println("up: --nodes " + o.nodes() + ": simulated nodes come with the control plane; starting with 0");
-        }
         Optional<Running> r = running(dir);
         if (r.isPresent()) {
             err.println("up: the control plane of " + dir + " is already running (pid " + r.get().pid() + ")");
             return ready(dir, r.get().server(), r.get().nodes(), o, env, home, out, err);
         }
         if (o.foreground()) {
-            var server = ControlPlaneMain.start(dir);
-            int status = ready(dir, server.url(), 0, o, env, home, out, err);
+            var server = ControlPlaneMain.start(dir, o.nodes());
+            int status = ready(dir, server.server().url(), server.nodes(), o, env, home, out, err);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     Files.deleteIfExists(dir.resolve(ControlPlaneMain.STATE_FILE));
@@ -109,6 +106,7 @@ public final class LocalControlPlane {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(ControlPlaneMain.class.getName());
         cmd.add(dir.toString());
+        cmd.add(Integer.toString(o.nodes()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("cairn.log").toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();

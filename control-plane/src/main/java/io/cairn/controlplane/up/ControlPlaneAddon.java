@@ -1,0 +1,67 @@
+package io.cairn.controlplane.up;
+
+import io.cairn.apiserver.ApiServer;
+import io.cairn.apiserver.client.ApiClient;
+import io.cairn.apiserver.client.Transport;
+import io.cairn.apiserver.local.Addon;
+import io.cairn.controlplane.controllers.DeploymentController;
+import io.cairn.controlplane.controllers.ReplicaSetController;
+import io.cairn.controlplane.informer.SharedInformerFactory;
+import io.cairn.controlplane.nodes.NodeSimulator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control plane in {@code cairn up}'s process: the controller manager and the simulated nodes, each on an
+ * in-process client of the API server (the same request path as HTTP), started once the API server serves.
+ * Registered for {@link java.util.ServiceLoader} in {@code META-INF/services}.
+ */
+public final class ControlPlaneAddon implements Addon {
+    private static final Logger log = LoggerFactory.getLogger(ControlPlaneAddon.class);
+    private static final int WORKERS = 2;
+
+    @Override
+    public AutoCloseable start(ApiServer server, int nodes) throws Exception {
+        List<AutoCloseable> started = new ArrayList<>();
+        try {
+            ApiClient controllers = ApiClient.of(Transport.inProcess(server.dispatcher(),
+                    "system:kube-controller-manager"));
+            SharedInformerFactory informers = new SharedInformerFactory(controllers);
+            started.add(informers);
+            ReplicaSetController replicaSets = new ReplicaSetController(controllers, informers);
+            DeploymentController deployments = new DeploymentController(controllers, informers);
+            informers.start();
+            if (!informers.waitForCacheSync(Duration.ofSeconds(60))) {
+                throw new IllegalStateException("the controllers' caches did not sync in 60 s");
+            }
+            replicaSets.start(WORKERS);
+            started.add(replicaSets);
+            deployments.start(WORKERS);
+            started.add(deployments);
+            if (nodes > 0) {
+                NodeSimulator sim = new NodeSimulator(ApiClient.of(Transport.inProcess(server.dispatcher(),
+                        "system:node-simulator")), NodeSimulator.Config.defaults(nodes));
+                sim.start();
+                started.add(sim);
+            }
+            log.info("control plane started: controllers replicaset, deployment; {} simulated nodes", nodes);
+            return () -> closeAll(started);
+        } catch (Exception | Error e) {
+            closeAll(started);
+            throw e;
+        }
+    }
+
+    private static void closeAll(List<AutoCloseable> started) {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).close();
+            } catch (Exception e) {
+                log.warn("stopping {}: {}", started.get(i), e.toString());
+            }
+        }
+    }
+}
