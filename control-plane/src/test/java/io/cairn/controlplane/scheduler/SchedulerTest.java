@@ -284,33 +284,125 @@ class SchedulerTest {
                         + "5 No preemption victims found for incoming pod.");
     }
 
+    /** Intercepts binding POSTs: a test hook may act first (bind elsewhere) or fail the call. */
+    static final class BindingInterceptor implements Transport {
+        final Transport delegate;
+        volatile java.util.function.BiFunction<String, JsonNode, Boolean> hook = (path, body) -> true;
+        final java.util.concurrent.atomic.AtomicInteger bindings = new java.util.concurrent.atomic.AtomicInteger();
+
+        BindingInterceptor(Transport delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Response call(String method, String path, Map<String, String> query, String contentType, byte[] body) {
+            if (method.equals("POST") && path.endsWith("/binding")) {
+                bindings.incrementAndGet();
+                try {
+                    if (!hook.apply(path, new com.fasterxml.jackson.databind.ObjectMapper().readTree(body))) {
+                        throw new java.io.UncheckedIOException(new java.io.IOException("connection reset (test)"));
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            return delegate.call(method, path, query, contentType, body);
+        }
+
+        @Override
+        public AutoCloseable stream(String path, Map<String, String> query, java.util.function.Consumer<byte[]> lines,
+                Runnable done) {
+            return delegate.stream(path, query, lines, done);
+        }
+    }
+
+    private BindingInterceptor intercept() {
+        BindingInterceptor t = new BindingInterceptor(Transport.inProcess(server.dispatcher(), "scheduler-test"));
+        client = ApiClient.of(t);
+        return t;
+    }
+
     @Test
-    void aPodBoundBySomeoneElseMeanwhileIsNotCountedTwice() {
+    void aPodBoundBySomeoneElseFirstIsAConflictThatOnlyForgetsTheAssumption() {
         createNode(node("one", "1", "2Gi", 110));
         createNode(node("two", "1", "2Gi", 110));
-        // the pod is bound by someone else (a second scheduler) before ours sees it: a 409 on our side at most
-        ObjectNode racer = pod("racer", "600m", "64Mi");
-        pods.create(racer);
-        ObjectNode binding = J.objectNode();
-        binding.put("apiVersion", "v1").put("kind", "Binding");
-        binding.putObject("metadata").put("name", "racer");
-        binding.putObject("target").put("kind", "Node").put("name", "two");
+        BindingInterceptor t = intercept();
+        java.util.concurrent.atomic.AtomicReference<String> targeted = new java.util.concurrent.atomic.AtomicReference<>();
+        t.hook = (path, body) -> {
+            if (path.endsWith("/contested/binding") && targeted.compareAndSet(null, body.path("target").path("name").asText())) {
+                // another scheduler wins the race: the pod is bound to the other node just before our POST → 409
+                String other = targeted.get().equals("one") ? "two" : "one";
+                ObjectNode b = J.objectNode();
+                b.put("apiVersion", "v1").put("kind", "Binding");
+                b.putObject("metadata").put("name", "contested");
+                b.putObject("target").put("kind", "Node").put("name", other);
+                pods.post("contested", "binding", b);
+            }
+            return true;
+        };
         startScheduler();
-        try {
-            pods.post("racer", "binding", binding);
-        } catch (io.cairn.apiserver.api.ApiException e) {
-            assertThat(e.code()).isEqualTo(409); // ours was first: fine too
-        }
-        awaitBound("racer");
-        String racerNode = nodeOf("racer");
-        String other = racerNode.equals("one") ? "two" : "one";
-        // whichever won, the cache counts racer once, on its node: a 600m pod fits only on the other node
+        pods.create(pod("contested", "600m", "64Mi"));
+        awaitBound("contested");
+        String other = targeted.get().equals("one") ? "two" : "one";
+        assertThat(nodeOf("contested")).isEqualTo(other);
+        // the assumption on the targeted node is forgotten: a 600m pod fits there (and only there)
         pods.create(pod("next", "600m", "64Mi"));
         awaitBound("next");
-        assertThat(nodeOf("next")).isEqualTo(other);
+        assertThat(nodeOf("next")).isEqualTo(targeted.get());
+        assertThat(scheduler.boundCount()).isEqualTo(1);
         pods.create(pod("third", "600m", "64Mi"));
         await().atMost(WAIT).untilAsserted(() -> assertThat(failedScheduling("third")).isNotEmpty());
         assertThat(nodeOf("third")).isEmpty();
+    }
+
+    @Test
+    void aBindingThatFailsIsForgottenAndRetried() {
+        createNode(node("only", "1", "2Gi", 110));
+        BindingInterceptor t = intercept();
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+        t.hook = (path, body) -> !path.endsWith("/flaky/binding") || failures.incrementAndGet() > 2;
+        startScheduler();
+        pods.create(pod("flaky", "600m", "64Mi"));
+        awaitBound("flaky");
+        assertThat(nodeOf("flaky")).isEqualTo("only");
+        assertThat(failures.get()).isEqualTo(3);
+        // counted once: another 600m pod does not fit
+        pods.create(pod("second", "600m", "64Mi"));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(failedScheduling("second")).isNotEmpty());
+        assertThat(scheduler.boundCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aSchedulerRestartedHalfwayFinishesWithoutOvercommitting() {
+        for (int i = 0; i < 3; i++) {
+            createNode(node("r-" + i, "2", "8Gi", 110));
+        }
+        for (int i = 0; i < 30; i++) {
+            pods.create(pod("p-" + i, "200m", "64Mi"));
+        }
+        BindingInterceptor t = intercept();
+        // slow bindings, so the first scheduler stops with bindings in flight and pods not yet tried
+        t.hook = (path, body) -> {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return true;
+        };
+        startScheduler();
+        await().atMost(WAIT).until(() -> scheduler.boundCount() >= 8);
+        scheduler.close();
+        informers.close();
+        t.hook = (path, body) -> true;
+        startScheduler();
+        await().atMost(WAIT).untilAsserted(() -> {
+            Map<String, Long> perNode = pods.list().path("items").findValues("spec").stream()
+                    .map(s -> s.path("nodeName").asText(""))
+                    .collect(Collectors.groupingBy(s -> s, Collectors.counting()));
+            assertThat(perNode).containsOnlyKeys("r-0", "r-1", "r-2");
+            assertThat(perNode.values()).allMatch(n -> n == 10);
+        });
     }
 
     @Test
