@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * place: {@code spec.nodeName} empty, {@code spec.schedulerName} {@value #DEFAULT_SCHEDULER} (or absent), not
  * being deleted.
  *
- * <p>One scheduling thread takes a pod at a time: every node goes through the Filter plugins (NodeUnschedulable,
+ * <p>Once the node and pod informers have synced, one scheduling thread takes a pod at a time: every node goes through the Filter plugins (NodeUnschedulable,
  * NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit; the first that fails a node decides), the
  * feasible ones through the Score plugins (each normalised to 0..100 and weighted: TaintToleration 3,
  * NodeAffinity 2, NodeResourcesFit's LeastAllocated 1, NodeResourcesBalancedAllocation 1, PodTopologySpread 2); the
@@ -282,6 +282,14 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void run() {
+        // as kube-scheduler: no decision before the caches hold every node and every bound pod
+        while (running && !(nodeInformer.hasSynced() && podInformer.hasSynced())) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
         while (running) {
             String key;
             try {
@@ -507,6 +515,17 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    private static EventRecord existingEvent(ApiClient.ResourceClient eventsApi, String podUid, String message) {
+        ObjectNode list = eventsApi.list(Map.of("fieldSelector",
+                "involvedObject.uid=" + podUid + ",reason=FailedScheduling"));
+        for (JsonNode e : list.path("items")) {
+            if (e.path("message").asText().equals(message)) {
+                return new EventRecord(e.path("metadata").path("name").asText(), message, e.path("count").asInt(1));
+            }
+        }
+        return null;
+    }
+
     /** A FailedScheduling Warning; the same message again bumps count and lastTimestamp of the last one. */
     private void recordEvent(String key, String message) {
         ObjectNode pod = podInformer.store().get(key);
@@ -517,6 +536,10 @@ public final class Scheduler implements AutoCloseable {
         ApiClient.ResourceClient eventsApi = client.resource("v1", "events").namespace(ns);
         String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         EventRecord last = events.get(key);
+        String uid = pod.path("metadata").path("uid").asText("");
+        if (last == null && !uid.isEmpty()) {
+            last = existingEvent(eventsApi, uid, message); // a restarted scheduler continues the same event
+        }
         if (last != null && last.message().equals(message)) {
             int count = last.count() + 1;
             try {

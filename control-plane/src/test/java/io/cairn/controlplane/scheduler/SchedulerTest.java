@@ -158,6 +158,20 @@ class SchedulerTest {
             assertThat(events.get(0).path("count").asInt()).isGreaterThanOrEqualTo(2);
         });
 
+        // a restarted scheduler continues the same event rather than writing a new one
+        scheduler.close();
+        informers.close();
+        startScheduler();
+        int before = failedScheduling("huge").get(0).path("count").asInt();
+        ObjectNode n2 = nodes.get("n2");
+        ((ObjectNode) n2.path("metadata").path("labels")).put("touched", "yes");
+        nodes.update(n2);
+        await().atMost(WAIT).untilAsserted(() -> {
+            List<JsonNode> events = failedScheduling("huge");
+            assertThat(events).hasSize(1);
+            assertThat(events.get(0).path("count").asInt()).isGreaterThan(before);
+        });
+
         // a node big enough arrives: the pod is bound there
         createNode(node("giant", "128", "256Gi", 110));
         awaitBound("huge");
