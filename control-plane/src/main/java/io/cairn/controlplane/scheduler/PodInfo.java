@@ -80,7 +80,15 @@ final class PodInfo {
         if (overhead.has("memory")) {
             nzMem += Quantity.amount("memory", overhead.get("memory").asText());
         }
-        this.requests = Map.copyOf(sum);
+        // kube-scheduler's order: cpu, memory, ephemeral-storage, then the others by name
+        Map<String, Long> ordered = new java.util.LinkedHashMap<>();
+        for (String r : List.of("cpu", "memory", "ephemeral-storage")) {
+            if (sum.containsKey(r)) {
+                ordered.put(r, sum.remove(r));
+            }
+        }
+        new java.util.TreeMap<>(sum).forEach(ordered::put);
+        this.requests = java.util.Collections.unmodifiableMap(ordered);
         this.nonZeroCpu = nzCpu;
         this.nonZeroMemory = nzMem;
         this.hostPorts = List.copyOf(ports);

@@ -263,7 +263,11 @@ public final class Scheduler implements AutoCloseable {
 
     private void podChanged(ObjectNode oldPod, ObjectNode pod) {
         String key = Store.keyOf(pod);
-        cache.updatePod(pod);
+        try {
+            cache.updatePod(pod);
+        } catch (RuntimeException e) { // a request that does not parse: the pod counts as nothing
+            log.warn("pod {}: {}", key, e.toString());
+        }
         if (isPendingForUs(pod)) {
             if (!cache.isAssumed(key)) {
                 queue.add(key);
