@@ -242,27 +242,31 @@ class SchedulerTest {
     }
 
     @Test
-    void aDeploymentsPodsSpreadOverTheNodes() {
-        for (String n : List.of("a", "b", "c")) {
-            createNode(node(n, "32", "64Gi", 110));
-        }
-        // one node already runs lots of unrelated pods: spreading, not free resources, decides for the set
+    void aDeploymentsPodsSpreadOverTheNodesWhereFreeResourcesAloneWouldNot() {
+        createNode(node("big", "64", "256Gi", 110));
+        createNode(node("small", "8", "32Gi", 110));
         startScheduler();
-        for (int i = 0; i < 9; i++) {
-            ObjectNode p = pod("web-" + i, "10m", "16Mi");
+        // pods of no set: LeastAllocated alone decides, and the big node always has more free
+        for (int i = 0; i < 4; i++) {
+            pods.create(pod("loose-" + i, "100m", "16Mi"));
+            awaitBound("loose-" + i);
+            assertThat(nodeOf("loose-" + i)).isEqualTo("big");
+        }
+        // a ReplicaSet's pods: PodTopologySpread (hostname, maxSkew 3) outweighs it and alternates the nodes
+        for (int i = 0; i < 6; i++) {
+            ObjectNode p = pod("web-" + i, "100m", "16Mi");
             p.with("metadata").putArray("ownerReferences").addObject().put("apiVersion", "apps/v1")
                     .put("kind", "ReplicaSet").put("name", "web").put("uid", "rs-uid-1").put("controller", true);
             pods.create(p);
         }
-        for (int i = 0; i < 9; i++) {
+        for (int i = 0; i < 6; i++) {
             awaitBound("web-" + i);
         }
         Map<String, Integer> perNode = new HashMap<>();
-        for (int i = 0; i < 9; i++) {
+        for (int i = 0; i < 6; i++) {
             perNode.merge(nodeOf("web-" + i), 1, Integer::sum);
         }
-        assertThat(perNode).containsOnlyKeys("a", "b", "c");
-        assertThat(perNode.values()).allMatch(n -> n == 3);
+        assertThat(perNode).containsEntry("big", 3).containsEntry("small", 3);
     }
 
     @Test
