@@ -15,6 +15,7 @@ final class NodeInfo {
     ObjectNode node;
     /** Allocatable (capacity when absent): cpu in millicores, others in base units. */
     Map<String, Long> allocatable = Map.of();
+    private Map<String, String> labels = Map.of();
     final Map<String, PodInfo> pods = new LinkedHashMap<>();
     final Map<String, Long> requested = new HashMap<>();
     long nonZeroCpu;
@@ -39,6 +40,9 @@ final class NodeInfo {
             }
         });
         this.allocatable = a;
+        Map<String, String> l = new HashMap<>();
+        node.path("metadata").path("labels").fields().forEachRemaining(e -> l.put(e.getKey(), e.getValue().asText()));
+        this.labels = java.util.Collections.unmodifiableMap(l);
     }
 
     long allocatable(String resource) {
@@ -49,17 +53,13 @@ final class NodeInfo {
         return requested.getOrDefault(resource, 0L);
     }
 
+    /** The node's labels (read-only). */
     Map<String, String> labels() {
-        Map<String, String> labels = new HashMap<>();
-        if (node != null) {
-            node.path("metadata").path("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
-        }
         return labels;
     }
 
     String label(String key) {
-        JsonNode v = node == null ? null : node.path("metadata").path("labels").get(key);
-        return v == null ? null : v.asText();
+        return labels.get(key);
     }
 
     void add(PodInfo p) {
