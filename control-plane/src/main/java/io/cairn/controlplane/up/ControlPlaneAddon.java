@@ -8,6 +8,7 @@ import io.cairn.controlplane.controllers.DeploymentController;
 import io.cairn.controlplane.controllers.ReplicaSetController;
 import io.cairn.controlplane.informer.SharedInformerFactory;
 import io.cairn.controlplane.nodes.NodeSimulator;
+import io.cairn.controlplane.scheduler.Scheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,13 +42,20 @@ public final class ControlPlaneAddon implements Addon {
             started.add(replicaSets);
             deployments.start(WORKERS);
             started.add(deployments);
+            SharedInformerFactory schedulerInformers = new SharedInformerFactory(ApiClient.of(
+                    Transport.inProcess(server.dispatcher(), "system:kube-scheduler")));
+            started.add(schedulerInformers);
+            Scheduler scheduler = new Scheduler(ApiClient.of(Transport.inProcess(server.dispatcher(),
+                    "system:kube-scheduler")), schedulerInformers, Scheduler.Config.defaults().withWorkers(4));
+            scheduler.start();
+            started.add(scheduler);
             if (nodes > 0) {
                 NodeSimulator sim = new NodeSimulator(ApiClient.of(Transport.inProcess(server.dispatcher(),
                         "system:node-simulator")), NodeSimulator.Config.defaults(nodes));
                 sim.start();
                 started.add(sim);
             }
-            log.info("control plane started: controllers replicaset, deployment; {} simulated nodes", nodes);
+            log.info("control plane started: controllers replicaset, deployment; the scheduler; {} simulated nodes", nodes);
             return () -> closeAll(started);
         } catch (Exception | Error e) {
             closeAll(started);
