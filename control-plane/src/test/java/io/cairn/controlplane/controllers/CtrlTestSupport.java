@@ -21,6 +21,8 @@ final class CtrlTestSupport implements AutoCloseable {
     final ApiServer server;
     final ApiClient client;
     final SharedInformerFactory informers;
+    /** The conflicting transport, when asked for. */
+    final ConflictOnce conflict;
 
     CtrlTestSupport(Path dir) throws Exception {
         this(dir, null);
@@ -30,8 +32,8 @@ final class CtrlTestSupport implements AutoCloseable {
     CtrlTestSupport(Path dir, BiPredicate<String, String> conflictOn) throws Exception {
         server = ApiServer.start(ApiServer.Config.of(dir).withPort(0).withTls(false));
         Transport real = Transport.inProcess(server.dispatcher(), "controller-test");
-        Transport t = conflictOn == null ? real : new ConflictOnce(real, conflictOn);
-        client = ApiClient.of(t);
+        conflict = conflictOn == null ? null : new ConflictOnce(real, conflictOn);
+        client = ApiClient.of(conflict == null ? real : conflict);
         informers = new SharedInformerFactory(client);
     }
 

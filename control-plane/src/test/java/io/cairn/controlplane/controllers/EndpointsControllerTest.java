@@ -121,6 +121,7 @@ class EndpointsControllerTest {
             JsonNode term = slices("web").get(0).path("endpoints").get(0).path("conditions");
             assertThat(term.path("ready").asBoolean()).isFalse();
             assertThat(term.path("serving").asBoolean()).isTrue();
+            assertThat(env.conflict.conflicts.get()).as("a write met a 409").isEqualTo(1);
             assertThat(slices("web").get(0).path("endpoints").get(1).path("conditions").path("ready").asBoolean()).isTrue();
         }
     }

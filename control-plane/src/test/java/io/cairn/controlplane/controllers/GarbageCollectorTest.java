@@ -116,6 +116,7 @@ class GarbageCollectorTest {
             env.pods("default").patch("fg-rs-0", ApiClient.JSON_PATCH,
                     "[{\"op\":\"remove\",\"path\":\"/metadata/finalizers/0\"}]");
             await().atMost(Duration.ofSeconds(20)).until(() -> gone(rs(), "fg-rs") && podCount() == 0);
+            assertThat(env.conflict.conflicts.get()).as("a write met a 409").isEqualTo(1);
             assertThat(gone(deployments(), "fg")).isFalse();
         }
     }

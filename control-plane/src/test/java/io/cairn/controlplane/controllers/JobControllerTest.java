@@ -88,6 +88,7 @@ class JobControllerTest {
             assertThat(done.path("status").path("succeeded").asInt()).isEqualTo(3);
             assertThat(done.path("status").path("active").asInt()).isZero();
             assertThat(done.path("status").hasNonNull("completionTime")).isTrue();
+            assertThat(env.conflict.conflicts.get()).as("a write met a 409").isEqualTo(1);
             assertThat(podsOf(job)).hasSize(3);
         }
     }

@@ -81,6 +81,7 @@ class NamespaceControllerTest {
                     "{\"metadata\":{\"finalizers\":null}}");
             await().atMost(Duration.ofSeconds(20)).until(() -> gone("doomed"));
             assertThat(env.pods("kept").list().path("items")).hasSize(1);
+            assertThat(env.conflict.conflicts.get()).as("a write met a 409").isEqualTo(1);
             assertThat(gone("kept")).isFalse();
         }
     }

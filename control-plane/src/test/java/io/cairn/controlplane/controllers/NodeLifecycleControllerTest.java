@@ -130,6 +130,7 @@ class NodeLifecycleControllerTest {
             JsonNode ready = CtrlUtil.condition(node("n1").path("status").path("conditions"), "Ready");
             assertThat(ready.path("status").asText()).isEqualTo("Unknown");
             assertThat(ready.path("reason").asText()).isEqualTo("NodeStatusUnknown");
+            assertThat(env.conflict.conflicts.get()).as("a write met a 409").isEqualTo(1);
             assertThat(ready.path("message").asText()).isEqualTo("Kubelet stopped posting node status.");
             await().atMost(Duration.ofSeconds(20)).until(() ->
                     !CtrlUtil.podReady(env.pods("default").get("patient")));
