@@ -70,6 +70,40 @@ public final class GarbageCollector implements AutoCloseable {
         }
     }
 
+    /**
+     * A collector over every resource the API's discovery documents list with list, watch and delete (the preferred
+     * version of each group); resources added to the API later are not watched.
+     */
+    public static GarbageCollector discovering(ApiClient client, SharedInformerFactory informers, Duration recheck) {
+        List<String> groupVersions = new ArrayList<>();
+        groupVersions.add("v1");
+        for (JsonNode g : client.raw("/apis").path("groups")) {
+            String preferred = g.path("preferredVersion").path("groupVersion").asText("");
+            if (!preferred.isEmpty()) {
+                groupVersions.add(preferred);
+            }
+        }
+        List<String> resources = new ArrayList<>();
+        for (String gv : groupVersions) {
+            for (JsonNode r : client.raw(gv.equals("v1") ? "/api/v1" : "/apis/" + gv).path("resources")) {
+                String plural = r.path("name").asText();
+                List<String> verbs = new ArrayList<>();
+                r.path("verbs").forEach(v -> verbs.add(v.asText()));
+                if (!plural.contains("/") && verbs.containsAll(List.of("list", "watch", "delete"))) {
+                    resources.add(gv + "/" + plural);
+                }
+            }
+        }
+        return new GarbageCollector(client, informers, resources, recheck);
+    }
+
+    /** The resources it watches, as {@code apiVersion/plural}. */
+    public List<String> resources() {
+        List<String> out = new ArrayList<>();
+        watched.keySet().forEach(k -> out.add(k.replace('|', '/')));
+        return out;
+    }
+
     public synchronized void start(int workers) {
         if (controller != null) {
             return;

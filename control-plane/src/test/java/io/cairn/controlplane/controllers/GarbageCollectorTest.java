@@ -149,4 +149,25 @@ class GarbageCollectorTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> gone(rs(), "down-rs") && podCount() == 0);
         }
     }
+
+    @Test
+    void aDiscoveringCollectorWatchesEveryDeletableResourceAndCollectsAnyKind() throws Exception {
+        env = new CtrlTestSupport(dir);
+        ObjectNode owner = env.client.resource("v1", "configmaps").namespace("default")
+                .create(parse("{'metadata':{'name':'owner'}}"));
+        env.client.resource("v1", "secrets").namespace("default").create(parse("{'metadata':{'name':'dep',"
+                + "'ownerReferences':" + ref(owner, "v1", "ConfigMap") + "}}"));
+        env.client.resource("v1", "serviceaccounts").namespace("default").create(parse("{'metadata':{'name':'sa',"
+                + "'ownerReferences':" + ref(owner, "v1", "ConfigMap") + "}}"));
+        try (GarbageCollector gc = GarbageCollector.discovering(env.client, env.informers, Duration.ofMillis(200))) {
+            assertThat(gc.resources()).contains("v1/pods", "v1/serviceaccounts", "apps/v1/replicasets",
+                    "batch/v1/jobs", "coordination.k8s.io/v1/leases").noneMatch(r -> r.contains("/status"));
+            env.startInformers();
+            gc.start(2);
+            env.client.resource("v1", "configmaps").namespace("default").delete("owner");
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    gone(env.client.resource("v1", "secrets").namespace("default"), "dep")
+                            && gone(env.client.resource("v1", "serviceaccounts").namespace("default"), "sa"));
+        }
+    }
 }
