@@ -86,8 +86,8 @@ public final class JobController implements AutoCloseable {
 
     Result reconcile(String key) {
         ObjectNode job = jobs.store().get(key);
-        if (job == null) {
-            return Result.done();
+        if (job == null || deleting(job)) {
+            return Result.done(); // a job being deleted makes no more pods (the garbage collector takes them)
         }
         String ns = namespace(job);
         String uid = uid(job);
@@ -140,20 +140,37 @@ public final class JobController implements AutoCloseable {
         int backoffLimit = spec.path("backoffLimit").asInt(6);
         boolean suspended = spec.path("suspend").asBoolean(false);
 
-        boolean failureTarget = conditionTrue(conditions, "FailureTarget") || failed > backoffLimit;
+        String failReason = "BackoffLimitExceeded";
+        String failMessage = "Job has reached the specified backoff limit";
+        Duration untilDeadline = null;
+        java.time.Instant started = time(status.get("startTime"));
+        if (spec.hasNonNull("activeDeadlineSeconds") && started != null && !finished) {
+            untilDeadline = Duration.between(java.time.Instant.now(),
+                    started.plusSeconds(spec.path("activeDeadlineSeconds").asLong()));
+        }
+        boolean deadlineExceeded = untilDeadline != null && (untilDeadline.isNegative() || untilDeadline.isZero())
+                && !conditionTrue(conditions, "SuccessCriteriaMet");
+        ObjectNode target = condition(conditions, "FailureTarget");
+        if (target != null && "True".equals(target.path("status").asText())) {
+            failReason = target.path("reason").asText(failReason);
+            failMessage = target.path("message").asText(failMessage);
+        } else if (deadlineExceeded) {
+            failReason = "DeadlineExceeded";
+            failMessage = "Job was active longer than specified deadline";
+        }
+        boolean failureTarget = conditionTrue(conditions, "FailureTarget") || failed > backoffLimit
+                || deadlineExceeded;
         boolean successTarget = !failureTarget
                 && (conditionTrue(conditions, "SuccessCriteriaMet") || succeeded >= completions);
 
         if (!finished) {
             if (failureTarget) {
-                setCondition(status, "FailureTarget", "True", "BackoffLimitExceeded",
-                        "Job has reached the specified backoff limit", true);
+                setCondition(status, "FailureTarget", "True", failReason, failMessage, true);
                 deleteAll(podClient, active);
                 terminating += active.size();
                 active.clear();
                 if (terminating == 0 && pending == 0) {
-                    setCondition(status, "Failed", "True", "BackoffLimitExceeded",
-                            "Job has reached the specified backoff limit", true);
+                    setCondition(status, "Failed", "True", failReason, failMessage, true);
                 }
             } else if (successTarget) {
                 setCondition(status, "SuccessCriteriaMet", "True", "CompletionsReached",
@@ -209,6 +226,12 @@ public final class JobController implements AutoCloseable {
         }
         if (pending > 0) {
             return Result.requeueAfter(Duration.ofSeconds(1));
+        }
+        if (untilDeadline != null && !(untilDeadline.isNegative() || untilDeadline.isZero())) {
+            return Result.requeueAfter(untilDeadline.plusMillis(50));
+        }
+        if (spec.hasNonNull("activeDeadlineSeconds") && started == null && status.hasNonNull("startTime")) {
+            return Result.requeueAfter(Duration.ofSeconds(1)); // the start time was just written: time the deadline
         }
         return Result.done();
     }

@@ -138,4 +138,37 @@ class JobControllerTest {
             assertThat(podsOf(job)).hasSize(3);
         }
     }
+
+    @Test
+    void aJobActiveLongerThanItsDeadlineFails() throws Exception {
+        env = new CtrlTestSupport(dir);
+        env.startInformers();
+        ObjectNode job = jobs().create(parse("{'metadata':{'name':'slow'},'spec':{'activeDeadlineSeconds':1,"
+                + "'template':{'spec':{'restartPolicy':'Never','containers':[{'name':'c','image':'busybox'}]}}}}"));
+        try (JobController c = new JobController(env.client, env.informers)) {
+            c.start(1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> cond(jobs().get("slow"), "Failed"));
+            JsonNode failed = CtrlUtil.condition(jobs().get("slow").path("status").path("conditions"), "Failed");
+            assertThat(failed.path("reason").asText()).as(jobs().get("slow").path("status").toString()).isEqualTo("DeadlineExceeded");
+            assertThat(running(job)).isEmpty(); // its pod, if it got one, is deleted
+        }
+    }
+
+    @Test
+    void aJobBeingDeletedMakesNoMorePods() throws Exception {
+        env = new CtrlTestSupport(dir);
+        env.startInformers();
+        ObjectNode job = jobs().create(parse("{'metadata':{'name':'going','finalizers':['example.com/hold']},'spec':{"
+                + "'parallelism':2,'completions':4,'template':{'spec':{'restartPolicy':'Never','containers':"
+                + "[{'name':'c','image':'busybox'}]}}}}"));
+        try (JobController c = new JobController(env.client, env.informers)) {
+            c.start(1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> running(job).size() == 2);
+            jobs().delete("going");
+            env.pods("default").delete(name(running(job).get(0)));
+            Thread.sleep(1000);
+            assertThat(podsOf(job)).hasSize(1);
+            jobs().patch("going", ApiClient.MERGE_PATCH, "{\"metadata\":{\"finalizers\":null}}");
+        }
+    }
 }
