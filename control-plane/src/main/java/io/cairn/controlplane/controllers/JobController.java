@@ -33,6 +33,7 @@ public final class JobController implements AutoCloseable {
     private final ApiClient client;
     private final Informer jobs;
     private final Informer pods;
+    private final CtrlEvents events;
     private Controller controller;
     /** job uid → names of pods created and not yet seen in the cache → when. */
     private final Map<String, Map<String, Long>> expectedPods = new ConcurrentHashMap<>();
@@ -41,6 +42,7 @@ public final class JobController implements AutoCloseable {
         this.client = client;
         this.jobs = informers.informerFor("batch/v1", "jobs");
         this.pods = informers.informerFor("v1", "pods");
+        this.events = new CtrlEvents(client, "job-controller");
     }
 
     public synchronized void start(int workers) {
@@ -170,7 +172,9 @@ public final class JobController implements AutoCloseable {
                 terminating += active.size();
                 active.clear();
                 if (terminating == 0 && pending == 0) {
-                    setCondition(status, "Failed", "True", failReason, failMessage, true);
+                    if (setCondition(status, "Failed", "True", failReason, failMessage, true)) {
+                        events.warning(job, "batch/v1", "Job", failReason, failMessage);
+                    }
                 }
             } else if (successTarget) {
                 setCondition(status, "SuccessCriteriaMet", "True", "CompletionsReached",
@@ -182,6 +186,7 @@ public final class JobController implements AutoCloseable {
                     setCondition(status, "Complete", "True", "CompletionsReached",
                             "Reached expected number of succeeded pods", true);
                     status.put("completionTime", now());
+                    events.normal(job, "batch/v1", "Job", "Completed", "Job completed");
                 }
             } else {
                 int want = suspended ? 0 : Math.min(parallelism,
@@ -192,6 +197,7 @@ public final class JobController implements AutoCloseable {
                     for (int i = 0; i < want - have; i++) {
                         ObjectNode created = podClient.create(podFor(job));
                         expected.put(name(created), System.nanoTime());
+                        events.normal(job, "batch/v1", "Job", "SuccessfulCreate", "Created pod: " + name(created));
                     }
                     pending = expected.size();
                 } else if (active.size() > want) {

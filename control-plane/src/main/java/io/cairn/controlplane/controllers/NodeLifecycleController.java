@@ -73,6 +73,7 @@ public final class NodeLifecycleController implements AutoCloseable {
     private final Informer leases;
     private final Informer pods;
     private final Map<String, Heartbeat> heartbeats = new ConcurrentHashMap<>();
+    private final CtrlEvents events;
     private Controller controller;
 
     public NodeLifecycleController(ApiClient client, SharedInformerFactory informers) {
@@ -85,6 +86,7 @@ public final class NodeLifecycleController implements AutoCloseable {
         this.nodes = informers.informerFor("v1", "nodes");
         this.leases = informers.informerFor("coordination.k8s.io/v1", "leases", LEASE_NAMESPACE, null);
         this.pods = informers.informerFor("v1", "pods");
+        this.events = new CtrlEvents(client, "node-controller");
         try {
             pods.addIndex(NODE_INDEX, p -> {
                 String n = p.path("spec").path("nodeName").asText("");
@@ -163,6 +165,7 @@ public final class NodeLifecycleController implements AutoCloseable {
                 ObjectNode update = node.deepCopy();
                 update.set("status", status);
                 node = nodeClient.updateStatus(update); // 409 → retried
+                events.normal(node, "v1", "Node", "NodeNotReady", "Node " + name + " status is now: NodeNotReady");
             }
         }
         JsonNode readyCond = condition(node.path("status").path("conditions"), "Ready");
@@ -309,6 +312,8 @@ public final class NodeLifecycleController implements AutoCloseable {
                     opts.put("apiVersion", "v1");
                     opts.putObject("preconditions").put("uid", uid(pod));
                     client.resource("v1", "pods").namespace(namespace(pod)).delete(name(pod), opts);
+                    events.normal(pod, "v1", "Pod", "TaintManagerEviction",
+                            "Marking for deletion Pod " + namespace(pod) + "/" + name(pod));
                 } catch (ApiException e) {
                     if (e.code() != 404 && e.code() != 409) {
                         throw e;

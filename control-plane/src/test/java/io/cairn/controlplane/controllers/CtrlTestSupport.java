@@ -110,6 +110,17 @@ final class CtrlTestSupport implements AutoCloseable {
         }
     }
 
+    /** The reasons of the events recorded about {@code name} in {@code ns}. */
+    java.util.List<String> eventReasons(String ns, String name) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (JsonNode e : client.resource("v1", "events").namespace(ns).list().path("items")) {
+            if (name.equals(e.path("involvedObject").path("name").asText())) {
+                out.add(e.path("reason").asText());
+            }
+        }
+        return out;
+    }
+
     static String name(JsonNode o) {
         return o.path("metadata").path("name").asText();
     }

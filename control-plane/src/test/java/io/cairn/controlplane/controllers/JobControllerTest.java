@@ -88,6 +88,7 @@ class JobControllerTest {
             assertThat(done.path("status").path("succeeded").asInt()).isEqualTo(3);
             assertThat(done.path("status").path("active").asInt()).isZero();
             assertThat(done.path("status").hasNonNull("completionTime")).isTrue();
+            assertThat(env.eventReasons("default", "pi")).contains("SuccessfulCreate", "Completed");
             assertThat(env.conflict.conflicts.get()).as("a write met a 409").isEqualTo(1);
             assertThat(podsOf(job)).hasSize(3);
         }
@@ -110,6 +111,7 @@ class JobControllerTest {
             JsonNode c1 = CtrlUtil.condition(failed.path("status").path("conditions"), "Failed");
             assertThat(c1.path("reason").asText()).isEqualTo("BackoffLimitExceeded");
             assertThat(cond(failed, "FailureTarget")).isTrue();
+            await().atMost(Duration.ofSeconds(20)).until(() -> env.eventReasons("default", "flaky").contains("BackoffLimitExceeded"));
             assertThat(failed.path("status").path("failed").asInt()).isEqualTo(2);
             assertThat(running(job)).isEmpty();
             assertThat(cond(failed, "Complete")).isFalse();

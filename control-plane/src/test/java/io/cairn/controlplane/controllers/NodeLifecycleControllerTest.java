@@ -136,6 +136,7 @@ class NodeLifecycleControllerTest {
                     !CtrlUtil.podReady(env.pods("default").get("patient")));
             await().atMost(Duration.ofSeconds(20)).until(() -> deletingOrGone("quick"));
             assertThat(deletingOrGone("patient")).isFalse();
+            assertThat(env.eventReasons("default", "quick")).contains("TaintManagerEviction");
 
             renewing.set(true);
             await().atMost(Duration.ofSeconds(20)).until(() ->
