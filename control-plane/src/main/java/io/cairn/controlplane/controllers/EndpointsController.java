@@ -206,6 +206,10 @@ public final class EndpointsController implements AutoCloseable {
             });
             ObjectNode a = obj();
             a.put("ip", m.ip());
+            String hostname = m.pod().path("spec").path("hostname").asText("");
+            if (!hostname.isEmpty() && name(svc).equals(m.pod().path("spec").path("subdomain").asText(""))) {
+                a.put("hostname", hostname);
+            }
             String node = m.pod().path("spec").path("nodeName").asText("");
             if (!node.isEmpty()) {
                 a.put("nodeName", node);

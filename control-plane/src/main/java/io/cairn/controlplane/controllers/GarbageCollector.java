@@ -186,7 +186,7 @@ public final class GarbageCollector implements AutoCloseable {
     private boolean ownerExists(JsonNode ref, String namespace) {
         Res r = resolve(ref.path("apiVersion").asText(), ref.path("kind").asText());
         if (r == null) {
-            return false;
+            return true; // a kind the API does not serve (yet): never delete on a guess
         }
         String name = ref.path("name").asText();
         String uid = ref.path("uid").asText();

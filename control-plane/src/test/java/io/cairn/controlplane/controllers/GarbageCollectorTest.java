@@ -170,4 +170,21 @@ class GarbageCollectorTest {
                             && gone(env.client.resource("v1", "serviceaccounts").namespace("default"), "sa"));
         }
     }
+
+    @Test
+    void anOwnerOfAKindTheApiDoesNotServeIsNotTakenForGone() throws Exception {
+        env = new CtrlTestSupport(dir);
+        env.client.resource("v1", "configmaps").namespace("default").create(parse("{'metadata':{'name':'kept',"
+                + "'ownerReferences':[{'apiVersion':'example.com/v1','kind':'Widget','name':'w','uid':'1234'}]}}"));
+        env.client.resource("v1", "configmaps").namespace("default").create(parse("{'metadata':{'name':'dropped',"
+                + "'ownerReferences':[{'apiVersion':'v1','kind':'Secret','name':'s','uid':'5678'}]}}"));
+        try (GarbageCollector gc = new GarbageCollector(env.client, env.informers)) {
+            env.startInformers();
+            gc.start(1);
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    gone(env.client.resource("v1", "configmaps").namespace("default"), "dropped"));
+            Thread.sleep(300);
+            assertThat(gone(env.client.resource("v1", "configmaps").namespace("default"), "kept")).isFalse();
+        }
+    }
 }
