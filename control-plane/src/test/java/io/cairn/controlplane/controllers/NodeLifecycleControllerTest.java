@@ -39,7 +39,7 @@ class NodeLifecycleControllerTest {
     }
 
     private static final NodeLifecycleController.Config FAST = NodeLifecycleController.Config.defaults()
-            .withNodeMonitorGracePeriod(Duration.ofSeconds(1)).withMonitorPeriod(Duration.ofMillis(200));
+            .withNodeMonitorGracePeriod(Duration.ofSeconds(2)).withMonitorPeriod(Duration.ofMillis(200));
 
     private ApiClient.ResourceClient leases() {
         return env.client.resource("coordination.k8s.io/v1", "leases").namespace("kube-node-lease");
@@ -118,7 +118,7 @@ class NodeLifecycleControllerTest {
         env.pods("default").create(quick);
         try (NodeLifecycleController c = new NodeLifecycleController(env.client, env.informers, FAST)) {
             c.start(2);
-            Thread.sleep(1500); // renewing: nothing happens
+            Thread.sleep(2500); // renewing: nothing happens
             assertThat(hasTaint(node("n1"), NodeLifecycleController.UNREACHABLE, "NoExecute")).isFalse();
             assertThat(CtrlUtil.conditionTrue(node("n1").path("status").path("conditions"), "Ready")).isTrue();
 
