@@ -209,8 +209,21 @@ public final class JobController implements AutoCloseable {
                     active.removeAll(extra);
                     terminating += extra.size();
                 }
-                if (!status.hasNonNull("startTime") && !suspended) {
-                    status.put("startTime", now());
+                if (suspended) {
+                    // the active deadline counts again from the resumption
+                    if (setCondition(status, "Suspended", "True", "JobSuspended", "Job suspended", true)) {
+                        events.normal(job, "batch/v1", "Job", "Suspended", "Job suspended");
+                    }
+                    status.remove("startTime");
+                } else {
+                    if (conditionTrue(status.path("conditions"), "Suspended")) {
+                        setCondition(status, "Suspended", "False", "JobResumed", "Job resumed", true);
+                        events.normal(job, "batch/v1", "Job", "Resumed", "Job resumed");
+                        status.remove("startTime");
+                    }
+                    if (!status.hasNonNull("startTime")) {
+                        status.put("startTime", now());
+                    }
                 }
             }
         } else if (conditionTrue(conditions, "Failed")) {

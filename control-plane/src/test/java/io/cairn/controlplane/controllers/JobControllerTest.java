@@ -173,4 +173,26 @@ class JobControllerTest {
             jobs().patch("going", ApiClient.MERGE_PATCH, "{\"metadata\":{\"finalizers\":null}}");
         }
     }
+
+    @Test
+    void aSuspendedJobHasNoPodsUntilResumed() throws Exception {
+        env = new CtrlTestSupport(dir);
+        env.startInformers();
+        ObjectNode job = jobs().create(parse("{'metadata':{'name':'later'},'spec':{'suspend':true,'parallelism':2,"
+                + "'completions':2,'template':{'spec':{'restartPolicy':'Never','containers':[{'name':'c',"
+                + "'image':'busybox'}]}}}}"));
+        try (JobController c = new JobController(env.client, env.informers)) {
+            c.start(1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> cond(jobs().get("later"), "Suspended"));
+            assertThat(podsOf(job)).isEmpty();
+            assertThat(jobs().get("later").path("status").has("startTime")).isFalse();
+            jobs().patch("later", ApiClient.MERGE_PATCH, "{\"spec\":{\"suspend\":false}}");
+            await().atMost(Duration.ofSeconds(20)).until(() -> running(job).size() == 2);
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                JsonNode s = CtrlUtil.condition(jobs().get("later").path("status").path("conditions"), "Suspended");
+                return s.path("status").asText().equals("False") && s.path("reason").asText().equals("JobResumed")
+                        && jobs().get("later").path("status").has("startTime");
+            });
+        }
+    }
 }
