@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The Job controller (NonIndexed completion mode): keeps {@code parallelism} pods of the job's template running until
  * {@code completions} of them have succeeded, counts failed pods against {@code backoffLimit}, and writes the job's
  * status (counters, start and completion times, the conditions {@code SuccessCriteriaMet}, {@code Complete},
- * {@code FailureTarget} and {@code Failed}) through the status subresource, guarded on the resourceVersion.
+ * {@code FailureTarget} and {@code Failed} with reason BackoffLimitExceeded or DeadlineExceeded, {@code Suspended})
+ * through the status subresource, guarded on the resourceVersion. A job being deleted makes no more pods.
  *
  * <p>Pods it has created that its cache does not show yet count as active for a while (client-go's expectations), so
  * that a reconcile running on a stale cache does not create them twice.
