@@ -5,7 +5,13 @@ import io.cairn.apiserver.client.ApiClient;
 import io.cairn.apiserver.client.Transport;
 import io.cairn.apiserver.local.Addon;
 import io.cairn.controlplane.controllers.DeploymentController;
+import io.cairn.controlplane.controllers.EndpointsController;
+import io.cairn.controlplane.controllers.GarbageCollector;
+import io.cairn.controlplane.controllers.JobController;
+import io.cairn.controlplane.controllers.NamespaceController;
+import io.cairn.controlplane.controllers.NodeLifecycleController;
 import io.cairn.controlplane.controllers.ReplicaSetController;
+import io.cairn.controlplane.controllers.ServiceAccountController;
 import io.cairn.controlplane.informer.SharedInformerFactory;
 import io.cairn.controlplane.nodes.NodeSimulator;
 import io.cairn.controlplane.scheduler.Scheduler;
@@ -34,6 +40,12 @@ public final class ControlPlaneAddon implements Addon {
             started.add(informers);
             ReplicaSetController replicaSets = new ReplicaSetController(controllers, informers);
             DeploymentController deployments = new DeploymentController(controllers, informers);
+            JobController jobs = new JobController(controllers, informers);
+            NamespaceController namespaces = new NamespaceController(controllers, informers);
+            GarbageCollector gc = new GarbageCollector(controllers, informers);
+            EndpointsController endpoints = new EndpointsController(controllers, informers);
+            ServiceAccountController serviceAccounts = new ServiceAccountController(controllers, informers);
+            NodeLifecycleController nodeLifecycle = new NodeLifecycleController(controllers, informers);
             informers.start();
             if (!informers.waitForCacheSync(Duration.ofSeconds(60))) {
                 throw new IllegalStateException("the controllers' caches did not sync in 60 s");
@@ -42,6 +54,18 @@ public final class ControlPlaneAddon implements Addon {
             started.add(replicaSets);
             deployments.start(WORKERS);
             started.add(deployments);
+            jobs.start(WORKERS);
+            started.add(jobs);
+            namespaces.start(1);
+            started.add(namespaces);
+            gc.start(WORKERS);
+            started.add(gc);
+            endpoints.start(WORKERS);
+            started.add(endpoints);
+            serviceAccounts.start(1);
+            started.add(serviceAccounts);
+            nodeLifecycle.start(1);
+            started.add(nodeLifecycle);
             SharedInformerFactory schedulerInformers = new SharedInformerFactory(ApiClient.of(
                     Transport.inProcess(server.dispatcher(), "system:kube-scheduler")));
             started.add(schedulerInformers);
@@ -55,7 +79,8 @@ public final class ControlPlaneAddon implements Addon {
                 sim.start();
                 started.add(sim);
             }
-            log.info("control plane started: controllers replicaset, deployment; the scheduler; {} simulated nodes", nodes);
+            log.info("control plane started: controllers replicaset, deployment, job, namespace, garbage collector, endpoints, "
+                    + "serviceaccount, node lifecycle; the scheduler; {} simulated nodes", nodes);
             return () -> closeAll(started);
         } catch (Exception | Error e) {
             closeAll(started);

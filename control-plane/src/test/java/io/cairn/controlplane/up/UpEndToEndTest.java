@@ -128,4 +128,68 @@ class UpEndToEndTest {
         ok("scale", "deployment/web", "--replicas=2");
         eventually("2 pods left", () -> ok("get", "pods", "-l", "app=web", "-o", "name").lines().count() == 2);
     }
+
+    @Test
+    void jobsServicesUnschedulablePodsAndDeletionsBehaveAsInKubernetes() throws Exception {
+        ok("create", "namespace", "shop");
+        Result applied = kubectl("""
+                apiVersion: batch/v1
+                kind: Job
+                metadata: {name: batch, namespace: shop}
+                spec:
+                  completions: 3
+                  parallelism: 2
+                  template:
+                    spec:
+                      restartPolicy: Never
+                      containers: [{name: work, image: busybox, command: [sh, -c, "true"]}]
+                ---
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: api, namespace: shop}
+                spec:
+                  replicas: 3
+                  selector: {matchLabels: {app: api}}
+                  template:
+                    metadata: {labels: {app: api}}
+                    spec:
+                      containers: [{name: api, image: nginx, ports: [{name: http, containerPort: 8080}]}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: api, namespace: shop}
+                spec:
+                  selector: {app: api}
+                  ports: [{port: 80, targetPort: http}]
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: huge, namespace: shop}
+                spec:
+                  containers: [{name: c, image: busybox, resources: {requests: {cpu: "1000"}}}]
+                """, "apply", "-f", "-");
+        assertThat(applied.exit()).as(applied.err()).isZero();
+
+        ok("wait", "--for=condition=complete", "job/batch", "-n", "shop", "--timeout=90s");
+        assertThat(ok("get", "job", "batch", "-n", "shop", "-o", "jsonpath={.status.succeeded}")).isEqualTo("3");
+
+        eventually("3 ready endpoints on port 8080", () -> ok("get", "endpoints", "api", "-n", "shop", "-o",
+                "jsonpath={.subsets[*].addresses[*].ip} {.subsets[*].ports[*].port}").matches(
+                "10\\.244\\.\\d+\\.\\d+ 10\\.244\\.\\d+\\.\\d+ 10\\.244\\.\\d+\\.\\d+ 8080"));
+
+        eventually("a FailedScheduling event", () -> ok("get", "events", "-n", "shop", "--field-selector",
+                "reason=FailedScheduling", "-o", "jsonpath={.items[*].message}")
+                .contains("0/3 nodes are available: 3 Insufficient cpu."));
+        assertThat(ok("get", "pod", "huge", "-n", "shop", "-o", "jsonpath={.status.phase}")).isEqualTo("Pending");
+        assertThat(ok("get", "serviceaccount", "default", "-n", "shop", "-o", "name"))
+                .isEqualTo("serviceaccount/default\n");
+
+        ok("delete", "deployment", "api", "-n", "shop");
+        eventually("the deployment's replicasets and pods gone", () ->
+                ok("get", "replicasets,pods", "-n", "shop", "-l", "app=api", "-o", "name").isBlank());
+
+        ok("delete", "namespace", "shop", "--timeout=90s");
+        Result gone = kubectl(null, "get", "namespace", "shop");
+        assertThat(gone.err()).contains("namespaces \"shop\" not found");
+    }
 }
