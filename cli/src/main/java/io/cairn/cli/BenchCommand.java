@@ -7,14 +7,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code cairn bench}: benchmarks that print one summary line. */
-@Command(name = "bench", description = "Benchmarks.", subcommands = {BenchCommand.Raft.class})
+@Command(name = "bench", description = "Benchmarks.", subcommands = {BenchCommand.Raft.class, BenchCommand.SchedulerBenchCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     private picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: raft");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: raft, scheduler");
     }
 
     /** {@code cairn bench raft}: closed-loop proposals against member processes. */
@@ -59,6 +59,34 @@ final class BenchCommand implements Runnable {
             return RaftBench.run(new RaftBench.Options(members, seconds, valueSize, clients, warmup, keySpace, tls, groups,
                     upper ? List.of("--unsafe-no-fsync", "true", "--state-machine", "noop") : List.of()),
                     System.out, System.err);
+        }
+    }
+
+    /** {@code cairn bench scheduler}: pods bound per second through the API server and the store. */
+    @Command(name = "scheduler", description = "Pods bound per second by the scheduler through the API server and the "
+            + "embedded store (pending pods created first, as kube-scheduler's scheduler_perf does); fails if any node "
+            + "ends over its capacity.")
+    static final class SchedulerBenchCommand implements Callable<Integer> {
+        @Option(names = "--nodes", defaultValue = "1000", description = "Nodes (default 1000).")
+        int nodes;
+
+        @Option(names = "--pods", defaultValue = "5000", description = "Pending pods to bind (default 5000).")
+        int pods;
+
+        @Override
+        public Integer call() throws Exception {
+            if (nodes < 1 || pods < 1) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--nodes and --pods must be at least 1");
+            }
+            io.cairn.bench.controlplane.SchedulerBench.Result r =
+                    io.cairn.bench.controlplane.SchedulerBench.run(nodes, pods, System.err);
+            if (r.overcommitted() > 0) {
+                System.err.println("scheduler bench: " + r.overcommitted() + " nodes over their capacity");
+            }
+            System.out.printf("bench scheduler: %d pods/s nodes=%d pods=%d%n", Math.round(r.podsPerSecond()), nodes,
+                    pods);
+            return r.overcommitted() == 0 ? 0 : 1;
         }
     }
 }
