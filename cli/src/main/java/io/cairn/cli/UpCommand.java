@@ -46,7 +46,9 @@ final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try {
-            LocalControlPlane.duration(nodeMonitorGracePeriod);
+            if (LocalControlPlane.duration(nodeMonitorGracePeriod).isZero()) {
+                throw new IllegalArgumentException("must be more than 0");
+            }
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--node-monitor-grace-period: " + e.getMessage());
         }
