@@ -75,11 +75,16 @@ public final class ControlPlaneMain {
      * ready.
      */
     static Running start(Path dir, int nodes, java.util.Map<String, String> settings) throws Exception {
+        ApiServer.Config config = ApiServer.Config.of(dir);
+        String toleration = settings.get(Addon.DEFAULT_TOLERATION_SECONDS);
+        if (toleration != null) {
+            config = config.withDefaultTolerationSeconds(Long.parseLong(toleration));
+        }
         ApiServer server;
         try {
-            server = ApiServer.start(ApiServer.Config.of(dir).withPort(DEFAULT_PORT));
+            server = ApiServer.start(config.withPort(DEFAULT_PORT));
         } catch (BindException e) {
-            server = ApiServer.start(ApiServer.Config.of(dir).withPort(0));
+            server = ApiServer.start(config.withPort(0));
         }
         java.util.List<AutoCloseable> started = new java.util.ArrayList<>();
         int served = 0;

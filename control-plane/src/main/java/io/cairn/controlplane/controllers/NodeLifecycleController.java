@@ -61,21 +61,7 @@ public final class NodeLifecycleController implements AutoCloseable {
         public Config withMonitorPeriod(Duration d) {
             return new Config(nodeMonitorGracePeriod, d, defaultTolerationSeconds, assumeDefaultToleration);
         }
-
-        /**
-         * {@code cairn up --default-toleration-seconds}: sets {@code assumeDefaultToleration}, under which a pod with no
-         * toleration for the unreachable or not-ready taint, or with exactly the API server's own default one
-         * ({@code Exists}, {@code NoExecute}, {@value #SERVER_DEFAULT_TOLERATION_SECONDS} s), is evicted after
-         * {@code d} instead: it stands for kube-apiserver's {@code --default-not-ready-toleration-seconds} and
-         * {@code --default-unreachable-toleration-seconds} until the API server takes the value itself.
-         */
-        public Config withDefaultTolerationSeconds(Duration d) {
-            return new Config(nodeMonitorGracePeriod, monitorPeriod, d, true);
-        }
     }
-
-    /** The tolerationSeconds the API server's DefaultTolerationSeconds admission gives pods. */
-    static final long SERVER_DEFAULT_TOLERATION_SECONDS = 300;
 
     /** The last heartbeat seen of a node and when (this process's clock). */
     private record Heartbeat(String value, long seenNanos) {
@@ -298,9 +284,6 @@ public final class NodeLifecycleController implements AutoCloseable {
                 for (JsonNode tol : pod.path("spec").path("tolerations")) {
                     if (tolerates(tol, taint)) {
                         Long s = tol.hasNonNull("tolerationSeconds") ? tol.path("tolerationSeconds").asLong() : null;
-                        if (config.assumeDefaultToleration() && isServerDefault(tol)) {
-                            s = config.defaultTolerationSeconds().toSeconds();
-                        }
                         if (!tolerated || (seconds != null && (s == null || s > seconds))) {
                             seconds = s; // the most lenient matching toleration wins for this taint
                         }
@@ -359,13 +342,5 @@ public final class NodeLifecycleController implements AutoCloseable {
             return true;
         }
         return !key.isEmpty() && tol.path("value").asText("").equals(taint.path("value").asText(""));
-    }
-
-    /** Whether {@code tol} is one the API server's DefaultTolerationSeconds admission adds. */
-    private static boolean isServerDefault(JsonNode tol) {
-        String key = tol.path("key").asText("");
-        return (key.equals(UNREACHABLE) || key.equals(NOT_READY)) && tol.path("operator").asText("").equals("Exists")
-                && tol.path("effect").asText("").equals("NoExecute")
-                && tol.path("tolerationSeconds").asLong(-1) == SERVER_DEFAULT_TOLERATION_SECONDS;
     }
 }

@@ -38,14 +38,11 @@ public final class ControlPlaneAddon implements Addon {
         if (grace.isZero() || grace.isNegative()) {
             throw new IllegalArgumentException(Addon.NODE_MONITOR_GRACE_PERIOD + " must be positive: " + grace);
         }
-        long tolerationSeconds = Long.parseLong(settings.getOrDefault(Addon.DEFAULT_TOLERATION_SECONDS, "300"));
+        // the API server gives pods their default tolerations (ControlPlaneMain configures it); logged here
+        String tolerationSeconds = settings.getOrDefault(Addon.DEFAULT_TOLERATION_SECONDS, "300");
         // as kube: the monitor looks every 5 s (at most), kubelets renew their Lease at a quarter of its duration
         NodeLifecycleController.Config lifecycle = NodeLifecycleController.Config.defaults()
                 .withNodeMonitorGracePeriod(grace).withMonitorPeriod(min(Duration.ofSeconds(5), grace.dividedBy(4)));
-        if (tolerationSeconds != NodeLifecycleController.Config.defaults().defaultTolerationSeconds().toSeconds()) {
-            // the API server still gives pods its 300 s tolerations: the controller reads those as this value
-            lifecycle = lifecycle.withDefaultTolerationSeconds(Duration.ofSeconds(tolerationSeconds));
-        }
         Duration leaseRenew = min(Duration.ofSeconds(10), grace.dividedBy(4));
         List<AutoCloseable> started = new ArrayList<>();
         try {

@@ -148,28 +148,6 @@ class NodeLifecycleControllerTest {
     }
 
     @Test
-    void upsDefaultTolerationSecondsStandsForTheServersDefaultToleration() throws Exception {
-        env = new CtrlTestSupport(dir);
-        env.startInformers();
-        createNode("n3");
-        startRenewing("n3");
-        env.createPod("default", "defaulted", Map.of(), "n3"); // the server's 300 s default tolerations
-        env.pods("default").create(parse("{'metadata':{'name':'patient'},'spec':{'containers':[{'name':'c',"
-                + "'image':'busybox'}],'nodeName':'n3','tolerations':[{'key':'node.kubernetes.io/unreachable',"
-                + "'operator':'Exists','effect':'NoExecute','tolerationSeconds':600}]}}"));
-        try (NodeLifecycleController c = new NodeLifecycleController(env.client, env.informers,
-                FAST.withDefaultTolerationSeconds(Duration.ofSeconds(1)))) {
-            c.start(1);
-            renewing.set(false);
-            await().atMost(Duration.ofSeconds(20)).until(() ->
-                    hasTaint(node("n3"), NodeLifecycleController.UNREACHABLE, "NoExecute"));
-            await().atMost(Duration.ofSeconds(20)).until(() -> deletingOrGone("defaulted"));
-            Thread.sleep(500);
-            assertThat(deletingOrGone("patient")).as("its own toleration is kept").isFalse();
-        }
-    }
-
-    @Test
     void aNoExecuteTaintEvictsIntolerantPodsAtOnceAcrossARestart() throws Exception {
         env = new CtrlTestSupport(dir);
         env.startInformers();

@@ -123,6 +123,8 @@ class NodeStopEndToEndTest {
                 .equals("3"));
         List<String[]> before = pods();
         assertThat(before).hasSize(3).allSatisfy(p -> assertThat(p[1]).isEqualTo("Running"));
+        assertThat(ok("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[0].spec.tolerations[*].tolerationSeconds}"))
+                .as("--default-toleration-seconds 2 reaches the API server's admission").isEqualTo("2 2");
         String victim = before.get(0)[2];
         String victimPod = before.get(0)[0];
         long onVictim = before.stream().filter(p -> p[2].equals(victim)).count();
