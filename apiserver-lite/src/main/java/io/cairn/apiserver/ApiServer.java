@@ -55,12 +55,21 @@ public final class ApiServer implements AutoCloseable {
      * @param securePort the port (0 for any free one)
      * @param tokenFile a {@code --token-auth-file} (null: none)
      * @param tls HTTPS (the default); false serves plain HTTP, for tests and benchmarks on loopback
+     * @param defaultTolerationSeconds the tolerationSeconds of the not-ready and unreachable tolerations pods are given
      */
     public record Config(Path dataDir, String bindAddress, int securePort, Path tokenFile, boolean tls,
-                         long bookmarkMillis, int watchWindowEvents, long compactionMillis) {
+                         long bookmarkMillis, int watchWindowEvents, long compactionMillis,
+                         long defaultTolerationSeconds) {
+        /** A Config with Kubernetes' default tolerationSeconds (300). */
+        public Config(Path dataDir, String bindAddress, int securePort, Path tokenFile, boolean tls,
+                      long bookmarkMillis, int watchWindowEvents, long compactionMillis) {
+            this(dataDir, bindAddress, securePort, tokenFile, tls, bookmarkMillis, watchWindowEvents, compactionMillis,
+                    io.cairn.apiserver.kinds.PodStrategy.DEFAULT_TOLERATION_SECONDS);
+        }
+
         public static Config of(Path dataDir) {
             return new Config(dataDir, "127.0.0.1", 6443, null, true, 60_000, WATCH_WINDOW_EVENTS,
-                    COMPACTION_INTERVAL_MILLIS);
+                    COMPACTION_INTERVAL_MILLIS, io.cairn.apiserver.kinds.PodStrategy.DEFAULT_TOLERATION_SECONDS);
         }
 
         /**
@@ -68,32 +77,48 @@ public final class ApiServer implements AutoCloseable {
          * one interval of history is kept); 0 never compacts.
          */
         public Config withCompactionMillis(long millis) {
-            return new Config(dataDir, bindAddress, securePort, tokenFile, tls, bookmarkMillis, watchWindowEvents, millis);
+            return new Config(dataDir, bindAddress, securePort, tokenFile, tls, bookmarkMillis, watchWindowEvents, millis,
+                    defaultTolerationSeconds);
         }
 
         /** How many recent events each resource's watch cache keeps for watches that start in the past. */
         public Config withWatchWindow(int events) {
-            return new Config(dataDir, bindAddress, securePort, tokenFile, tls, bookmarkMillis, events, compactionMillis);
+            return new Config(dataDir, bindAddress, securePort, tokenFile, tls, bookmarkMillis, events, compactionMillis,
+                    defaultTolerationSeconds);
         }
 
         public Config withPort(int port) {
-            return new Config(dataDir, bindAddress, port, tokenFile, tls, bookmarkMillis, watchWindowEvents, compactionMillis);
+            return new Config(dataDir, bindAddress, port, tokenFile, tls, bookmarkMillis, watchWindowEvents, compactionMillis,
+                    defaultTolerationSeconds);
         }
 
         public Config withBindAddress(String address) {
-            return new Config(dataDir, address, securePort, tokenFile, tls, bookmarkMillis, watchWindowEvents, compactionMillis);
+            return new Config(dataDir, address, securePort, tokenFile, tls, bookmarkMillis, watchWindowEvents, compactionMillis,
+                    defaultTolerationSeconds);
         }
 
         public Config withTokenFile(Path file) {
-            return new Config(dataDir, bindAddress, securePort, file, tls, bookmarkMillis, watchWindowEvents, compactionMillis);
+            return new Config(dataDir, bindAddress, securePort, file, tls, bookmarkMillis, watchWindowEvents, compactionMillis,
+                    defaultTolerationSeconds);
         }
 
         public Config withTls(boolean v) {
-            return new Config(dataDir, bindAddress, securePort, tokenFile, v, bookmarkMillis, watchWindowEvents, compactionMillis);
+            return new Config(dataDir, bindAddress, securePort, tokenFile, v, bookmarkMillis, watchWindowEvents, compactionMillis,
+                    defaultTolerationSeconds);
         }
 
         public Config withBookmarkMillis(long v) {
-            return new Config(dataDir, bindAddress, securePort, tokenFile, tls, v, watchWindowEvents, compactionMillis);
+            return new Config(dataDir, bindAddress, securePort, tokenFile, tls, v, watchWindowEvents, compactionMillis,
+                    defaultTolerationSeconds);
+        }
+    
+        /**
+         * The tolerationSeconds of the not-ready and unreachable NoExecute tolerations the DefaultTolerationSeconds
+         * admission gives pods that have none (kube: 300).
+         */
+        public Config withDefaultTolerationSeconds(long seconds) {
+            return new Config(dataDir, bindAddress, securePort, tokenFile, tls, bookmarkMillis, watchWindowEvents,
+                    compactionMillis, seconds);
         }
     }
 
@@ -112,7 +137,7 @@ public final class ApiServer implements AutoCloseable {
         this.storage = storage;
         Files.createDirectories(config.dataDir());
         ServiceIps serviceIps = new ServiceIps(SERVICE_RANGE);
-        Catalog catalog = new Catalog(BuiltinKinds.all());
+        Catalog catalog = new Catalog(BuiltinKinds.all(config.defaultTolerationSeconds()));
         this.registry = new Registry(storage, catalog, Clock.systemUTC(), PatchApplier::apply, serviceIps,
                 config.watchWindowEvents());
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -10,9 +10,14 @@ public final class BuiltinKinds {
     }
 
     public static List<ResourceType> all() {
+        return all(PodStrategy.DEFAULT_TOLERATION_SECONDS);
+    }
+
+    /** Every built-in kind, pods with default not-ready and unreachable tolerations of {@code defaultTolerationSeconds}. */
+    public static List<ResourceType> all(long defaultTolerationSeconds) {
         List<ResourceType> out = new ArrayList<>();
         out.addAll(CoreKinds.all());
-        out.addAll(WorkloadKinds.all());
+        out.addAll(WorkloadKinds.all(defaultTolerationSeconds));
         // discovery lists core/v1 first, then the groups in the order kube-apiserver does
         out.sort(java.util.Comparator.comparingInt(t -> groupOrder(t.group())));
         return List.copyOf(out);

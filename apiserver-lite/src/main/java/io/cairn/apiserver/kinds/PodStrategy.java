@@ -48,6 +48,24 @@ public final class PodStrategy implements Strategy {
     private static final Set<String> FIELDS = Set.of("spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
             "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName");
 
+    private final long defaultTolerationSeconds;
+
+    public PodStrategy() {
+        this(DEFAULT_TOLERATION_SECONDS);
+    }
+
+    /**
+     * @param defaultTolerationSeconds the tolerationSeconds of the not-ready and unreachable tolerations given to pods
+     *                                 (kube-apiserver's {@code --default-not-ready-toleration-seconds} and
+     *                                 {@code --default-unreachable-toleration-seconds})
+     */
+    public PodStrategy(long defaultTolerationSeconds) {
+        if (defaultTolerationSeconds < 0) {
+            throw new IllegalArgumentException("defaultTolerationSeconds < 0: " + defaultTolerationSeconds);
+        }
+        this.defaultTolerationSeconds = defaultTolerationSeconds;
+    }
+
     @Override
     public void applyDefaults(ObjectNode pod) {
         ObjectNode spec = PodTemplates.child(pod, "spec");
@@ -65,7 +83,7 @@ public final class PodStrategy implements Strategy {
                 }
             }
         }
-        addDefaultTolerations(spec);
+        addDefaultTolerations(spec, defaultTolerationSeconds);
         if (pod.get("status") instanceof ObjectNode status) {
             syncIps(status, "podIP", "podIPs");
             syncIps(status, "hostIP", "hostIPs");
@@ -96,7 +114,7 @@ public final class PodStrategy implements Strategy {
     }
 
     /** DefaultTolerationSeconds admission: only when no toleration already covers the taint's key and NoExecute. */
-    static void addDefaultTolerations(ObjectNode spec) {
+    static void addDefaultTolerations(ObjectNode spec, long seconds) {
         boolean notReady = false;
         boolean unreachable = false;
         for (JsonNode t : spec.path("tolerations")) {
@@ -111,19 +129,23 @@ public final class PodStrategy implements Strategy {
         }
         ArrayNode list = spec.get("tolerations") instanceof ArrayNode a ? a : spec.putArray("tolerations");
         if (!notReady) {
-            addToleration(list, NOT_READY_TAINT);
+            addToleration(list, NOT_READY_TAINT, seconds);
         }
         if (!unreachable) {
-            addToleration(list, UNREACHABLE_TAINT);
+            addToleration(list, UNREACHABLE_TAINT, seconds);
         }
     }
 
-    private static void addToleration(ArrayNode list, String key) {
+    private static void addToleration(ArrayNode list, String key, long seconds) {
         ObjectNode t = list.addObject();
         t.put("key", key);
         t.put("operator", "Exists");
         t.put("effect", "NoExecute");
-        t.put("tolerationSeconds", DEFAULT_TOLERATION_SECONDS);
+        if (seconds == (int) seconds) {
+            t.put("tolerationSeconds", (int) seconds); // an int node, as the value reads back from JSON
+        } else {
+            t.put("tolerationSeconds", seconds);
+        }
     }
 
     /** The v1 conversion fills the plural field from the singular one and back. */

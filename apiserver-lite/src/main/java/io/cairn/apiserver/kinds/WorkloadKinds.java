@@ -15,8 +15,13 @@ public final class WorkloadKinds {
     }
 
     public static ResourceType pods() {
+        return pods(PodStrategy.DEFAULT_TOLERATION_SECONDS);
+    }
+
+    /** Pods whose default not-ready and unreachable tolerations last {@code defaultTolerationSeconds}. */
+    public static ResourceType pods(long defaultTolerationSeconds) {
         return new ResourceType("", "v1", "pods", "pod", "Pod", true, List.of("po"), List.of("all"),
-                Set.of("status", "binding"), new PodStrategy());
+                Set.of("status", "binding"), new PodStrategy(defaultTolerationSeconds));
     }
 
     public static ResourceType deployments() {
@@ -36,6 +41,11 @@ public final class WorkloadKinds {
 
     /** Every workload kind, for the registry to serve. */
     public static List<ResourceType> all() {
-        return List.of(pods(), deployments(), replicaSets(), jobs());
+        return all(PodStrategy.DEFAULT_TOLERATION_SECONDS);
+    }
+
+    /** Every workload kind, pods with default tolerations of {@code defaultTolerationSeconds}. */
+    public static List<ResourceType> all(long defaultTolerationSeconds) {
+        return List.of(pods(defaultTolerationSeconds), deployments(), replicaSets(), jobs());
     }
 }

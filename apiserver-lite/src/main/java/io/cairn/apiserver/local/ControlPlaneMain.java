@@ -23,13 +23,22 @@ public final class ControlPlaneMain {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 1 || args.length > 2) {
-            System.err.println("usage: ControlPlaneMain <data-dir> [nodes]");
+        if (args.length < 1) {
+            System.err.println("usage: ControlPlaneMain <data-dir> [nodes [key=value ...]]");
             System.exit(2);
         }
         Path dir = Path.of(args[0]).toAbsolutePath();
-        int nodes = args.length == 2 ? Integer.parseInt(args[1]) : 0;
-        AutoCloseable running = start(dir, nodes);
+        int nodes = args.length >= 2 ? Integer.parseInt(args[1]) : 0;
+        java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+        for (int i = 2; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            if (eq <= 0) {
+                System.err.println("ControlPlaneMain: not key=value: " + args[i]);
+                System.exit(2);
+            }
+            settings.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+        }
+        AutoCloseable running = start(dir, nodes, settings);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 Files.deleteIfExists(dir.resolve(STATE_FILE));
@@ -62,20 +71,26 @@ public final class ControlPlaneMain {
 
     /**
      * Starts the API server on 6443, or on a free port if 6443 is taken, then every {@link Addon} found (with
-     * {@code nodes} simulated nodes), and records the state file once all are ready.
+     * {@code nodes} simulated nodes and {@code settings}, see {@link Addon}), and records the state file once all are
+     * ready.
      */
-    static Running start(Path dir, int nodes) throws Exception {
+    static Running start(Path dir, int nodes, java.util.Map<String, String> settings) throws Exception {
+        ApiServer.Config config = ApiServer.Config.of(dir);
+        String toleration = settings.get(Addon.DEFAULT_TOLERATION_SECONDS);
+        if (toleration != null) {
+            config = config.withDefaultTolerationSeconds(Long.parseLong(toleration));
+        }
         ApiServer server;
         try {
-            server = ApiServer.start(ApiServer.Config.of(dir).withPort(DEFAULT_PORT));
+            server = ApiServer.start(config.withPort(DEFAULT_PORT));
         } catch (BindException e) {
-            server = ApiServer.start(ApiServer.Config.of(dir).withPort(0));
+            server = ApiServer.start(config.withPort(0));
         }
         java.util.List<AutoCloseable> started = new java.util.ArrayList<>();
         int served = 0;
         try {
             for (Addon addon : java.util.ServiceLoader.load(Addon.class)) {
-                started.add(addon.start(server, nodes));
+                started.add(addon.start(server, nodes, java.util.Map.copyOf(settings)));
                 served = nodes;
             }
         } catch (Exception e) {

@@ -32,8 +32,49 @@ public final class LocalControlPlane {
     private LocalControlPlane() {
     }
 
-    /** What {@code up} was asked. */
-    public record UpOptions(Path dataDir, int nodes, boolean kubeconfigUpdate, boolean foreground) {
+    /**
+     * What {@code up} was asked; {@code settings} go to the control plane's {@link Addon}s (keys such as
+     * {@link Addon#NODE_MONITOR_GRACE_PERIOD}; a missing key is Kubernetes' default).
+     */
+    public record UpOptions(Path dataDir, int nodes, boolean kubeconfigUpdate, boolean foreground,
+                            Map<String, String> settings) {
+        public UpOptions {
+            settings = Map.copyOf(settings);
+        }
+
+        public UpOptions(Path dataDir, int nodes, boolean kubeconfigUpdate, boolean foreground) {
+            this(dataDir, nodes, kubeconfigUpdate, foreground, Map.of());
+        }
+    }
+
+    /**
+     * A Go duration as Kubernetes' flags take it: a sequence of decimal numbers with units {@code ms}, {@code s},
+     * {@code m}, {@code h} ({@code 2s}, {@code 40s}, {@code 1m30s}, {@code 1.5h}); {@code 0} alone is zero.
+     *
+     * @throws IllegalArgumentException if {@code s} is not one
+     */
+    public static Duration duration(String s) {
+        if (s.equals("0")) {
+            return Duration.ZERO;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ms|s|m|h)").matcher(s);
+        double millis = 0;
+        int at = 0;
+        while (m.lookingAt()) {
+            double n = Double.parseDouble(m.group(1));
+            millis += n * switch (m.group(2)) {
+                case "ms" -> 1;
+                case "s" -> 1_000;
+                case "m" -> 60_000;
+                default -> 3_600_000;
+            };
+            at = m.end();
+            m.region(at, s.length());
+        }
+        if (s.isEmpty() || at != s.length()) {
+            throw new IllegalArgumentException("invalid duration \"" + s + "\" (use e.g. 2s, 40s, 1m)");
+        }
+        return Duration.ofMillis(Math.round(millis));
     }
 
     /** The running control plane of a data directory, from its state file, if its process is alive. */
@@ -79,7 +120,7 @@ public final class LocalControlPlane {
             return ready(dir, r.get().server(), r.get().nodes(), o, env, home, out, err);
         }
         if (o.foreground()) {
-            var server = ControlPlaneMain.start(dir, o.nodes());
+            var server = ControlPlaneMain.start(dir, o.nodes(), o.settings());
             int status = ready(dir, server.server().url(), server.nodes(), o, env, home, out, err);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
@@ -107,6 +148,7 @@ public final class LocalControlPlane {
         cmd.add(ControlPlaneMain.class.getName());
         cmd.add(dir.toString());
         cmd.add(Integer.toString(o.nodes()));
+        o.settings().forEach((k, v) -> cmd.add(k + "=" + v));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("cairn.log").toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();

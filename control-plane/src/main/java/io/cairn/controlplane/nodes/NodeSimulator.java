@@ -44,7 +44,14 @@ import org.slf4j.LoggerFactory;
  * <p>The pod side is a level-triggered reconciler over an informer of all pods: it derives the next state from the
  * cached pod and the time its current state began (remembered in memory; after a restart the wait starts over), and
  * writes it through {@code pods/status} guarded on resourceVersion (409: re-read, retry). {@link #stop(String)} makes a
- * node go silent (no Lease renewals, pods untouched) until {@link #start(String)}.
+ * node go silent (no Lease renewals, no status heartbeats, pods untouched) until {@link #start(String)}.
+ *
+ * <p>From outside the process (kubectl), the annotation {@value #SIMULATED_STATE} on a Node does the same:
+ * {@code kubectl annotate node node-2 cairn.io/simulated-state=stopped} stops it, and
+ * {@code kubectl annotate node node-2 cairn.io/simulated-state-} (removing it) or {@code =running} starts it again.
+ * The simulator watches its Nodes and acts when the annotation's value changes, or when it first sees a Node
+ * annotated {@code stopped} (so a restarted simulator keeps the node stopped); a node stopped through
+ * {@link #stop(String)} is not started again by Node updates that leave the annotation as it was.
  */
 public final class NodeSimulator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeSimulator.class);
@@ -54,6 +61,8 @@ public final class NodeSimulator implements AutoCloseable {
     /** Annotation: {@code "true"} makes the pod's containers fail after they have run. */
     public static final String FAIL = "cairn.io/fail";
     public static final String LEASE_NAMESPACE = "kube-node-lease";
+    /** Annotation on a Node: {@code stopped} stops the simulated node, {@code running} (or none) runs it. */
+    public static final String SIMULATED_STATE = "cairn.io/simulated-state";
     public static final String KUBELET_VERSION = "v1.32.0-cairn";
     static final String NODE_INDEX = "nodeName";
 
@@ -150,6 +159,7 @@ public final class NodeSimulator implements AutoCloseable {
     /** node → the Lease as last written (its resourceVersion guards the next renewal; a 409 or 404 re-reads). */
     private final Map<String, ObjectNode> lastLease = new ConcurrentHashMap<>();
     private final Informer pods;
+    private final Informer nodeInformer;
     private final Controller controller;
     private final ScheduledExecutorService timer;
     private volatile boolean started;
@@ -180,6 +190,26 @@ public final class NodeSimulator implements AutoCloseable {
             @Override
             public void onDelete(ObjectNode obj) {
                 offer(obj);
+            }
+        });
+        this.nodeInformer = Informer.of(client, "v1", "nodes");
+        nodeInformer.addHandler(new Informer.Handler() {
+            @Override
+            public void onAdd(ObjectNode obj) {
+                if (simulatedState(obj).equals("stopped")) {
+                    applySimulatedState(obj);
+                }
+            }
+
+            @Override
+            public void onUpdate(ObjectNode oldObj, ObjectNode newObj) {
+                if (!simulatedState(oldObj).equals(simulatedState(newObj))) {
+                    applySimulatedState(newObj);
+                }
+            }
+
+            @Override
+            public void onDelete(ObjectNode obj) {
             }
         });
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -239,6 +269,7 @@ public final class NodeSimulator implements AutoCloseable {
             registerWithRetry(node);
         }
         pods.start();
+        nodeInformer.start();
         controller.start();
         long renew = Math.max(1, config.leaseRenew().toMillis());
         timer.scheduleWithFixedDelay(this::renewLeases, renew, renew, TimeUnit.MILLISECONDS);
@@ -270,6 +301,27 @@ public final class NodeSimulator implements AutoCloseable {
         }
     }
 
+    private static String simulatedState(ObjectNode node) {
+        return node.path("metadata").path("annotations").path(SIMULATED_STATE).asText("");
+    }
+
+    /** {@link #SIMULATED_STATE} says what the node should be: {@code stopped} stops it, anything else starts it. */
+    private void applySimulatedState(ObjectNode node) {
+        String name = node.path("metadata").path("name").asText("");
+        if (!nodes.containsKey(name)) {
+            return;
+        }
+        if (simulatedState(node).equals("stopped")) {
+            if (!stopped.contains(name)) {
+                log.info("node {}: stopped ({}=stopped)", name, SIMULATED_STATE);
+            }
+            stop(name);
+        } else if (stopped.contains(name)) {
+            log.info("node {}: running again ({} is now \"{}\")", name, SIMULATED_STATE, simulatedState(node));
+            start(name);
+        }
+    }
+
     public boolean isStopped(String node) {
         return stopped.contains(node);
     }
@@ -278,6 +330,7 @@ public final class NodeSimulator implements AutoCloseable {
     public synchronized void close() {
         timer.shutdownNow();
         controller.close();
+        nodeInformer.close();
         pods.close();
     }
 

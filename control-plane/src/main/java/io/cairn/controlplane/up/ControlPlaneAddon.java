@@ -4,6 +4,7 @@ import io.cairn.apiserver.ApiServer;
 import io.cairn.apiserver.client.ApiClient;
 import io.cairn.apiserver.client.Transport;
 import io.cairn.apiserver.local.Addon;
+import io.cairn.apiserver.local.LocalControlPlane;
 import io.cairn.controlplane.controllers.DeploymentController;
 import io.cairn.controlplane.controllers.EndpointsController;
 import io.cairn.controlplane.controllers.GarbageCollector;
@@ -18,6 +19,7 @@ import io.cairn.controlplane.scheduler.Scheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +33,17 @@ public final class ControlPlaneAddon implements Addon {
     private static final int WORKERS = 2;
 
     @Override
-    public AutoCloseable start(ApiServer server, int nodes) throws Exception {
+    public AutoCloseable start(ApiServer server, int nodes, Map<String, String> settings) throws Exception {
+        Duration grace = LocalControlPlane.duration(settings.getOrDefault(Addon.NODE_MONITOR_GRACE_PERIOD, "40s"));
+        if (grace.isZero() || grace.isNegative()) {
+            throw new IllegalArgumentException(Addon.NODE_MONITOR_GRACE_PERIOD + " must be positive: " + grace);
+        }
+        // the API server gives pods their default tolerations (ControlPlaneMain configures it); logged here
+        String tolerationSeconds = settings.getOrDefault(Addon.DEFAULT_TOLERATION_SECONDS, "300");
+        // as kube: the monitor looks every 5 s (at most), kubelets renew their Lease at a quarter of its duration
+        NodeLifecycleController.Config lifecycle = NodeLifecycleController.Config.defaults()
+                .withNodeMonitorGracePeriod(grace).withMonitorPeriod(min(Duration.ofSeconds(5), grace.dividedBy(4)));
+        Duration leaseRenew = min(Duration.ofSeconds(10), grace.dividedBy(4));
         List<AutoCloseable> started = new ArrayList<>();
         try {
             ApiClient controllers = ApiClient.of(Transport.inProcess(server.dispatcher(),
@@ -45,7 +57,7 @@ public final class ControlPlaneAddon implements Addon {
             GarbageCollector gc = new GarbageCollector(controllers, informers);
             EndpointsController endpoints = new EndpointsController(controllers, informers);
             ServiceAccountController serviceAccounts = new ServiceAccountController(controllers, informers);
-            NodeLifecycleController nodeLifecycle = new NodeLifecycleController(controllers, informers);
+            NodeLifecycleController nodeLifecycle = new NodeLifecycleController(controllers, informers, lifecycle);
             informers.start();
             if (!informers.waitForCacheSync(Duration.ofSeconds(60))) {
                 throw new IllegalStateException("the controllers' caches did not sync in 60 s");
@@ -75,17 +87,22 @@ public final class ControlPlaneAddon implements Addon {
             started.add(scheduler);
             if (nodes > 0) {
                 NodeSimulator sim = new NodeSimulator(ApiClient.of(Transport.inProcess(server.dispatcher(),
-                        "system:node-simulator")), NodeSimulator.Config.defaults(nodes));
+                        "system:node-simulator")), NodeSimulator.Config.defaults(nodes).withLeaseRenew(leaseRenew));
                 sim.start();
                 started.add(sim);
             }
             log.info("control plane started: controllers replicaset, deployment, job, namespace, garbage collector, endpoints, "
-                    + "serviceaccount, node lifecycle; the scheduler; {} simulated nodes", nodes);
+                    + "serviceaccount, node lifecycle (grace period {}, default toleration {} s); the scheduler; {} "
+                    + "simulated nodes", grace, tolerationSeconds, nodes);
             return () -> closeAll(started);
         } catch (Exception | Error e) {
             closeAll(started);
             throw e;
         }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private static void closeAll(List<AutoCloseable> started) {
