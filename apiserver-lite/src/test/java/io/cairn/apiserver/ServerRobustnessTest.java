@@ -187,4 +187,17 @@ class ServerRobustnessTest {
                     assertThat(e.getMessage()).startsWith("Too large resource version: " + future);
                 });
     }
+
+    /** Robustness 63: paths naming resources nobody serves do not grow the metrics (one meter per served resource). */
+    @Test
+    void unknownResourcesDoNotCreateMetersWithoutBound() {
+        for (int i = 0; i < 50; i++) {
+            Transport.Response r = http.transport().call("GET", "/api/v1/namespaces/default/widgets-" + i, Map.of(),
+                    null, null);
+            assertThat(r.code()).isEqualTo(404);
+        }
+        String metrics = new String(http.transport().call("GET", "/metrics", Map.of(), null, null).body(),
+                StandardCharsets.UTF_8);
+        assertThat(metrics).doesNotContain("widgets-").contains("resource=\"unknown\"");
+    }
 }

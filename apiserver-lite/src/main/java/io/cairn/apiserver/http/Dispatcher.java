@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     public static final String JSON = "application/json";
+    private static final java.util.Set<String> KNOWN_VERBS = java.util.Set.of("GET", "POST", "PUT", "PATCH", "DELETE",
+            "HEAD", "OPTIONS");
 
     /** Settings of the request path. */
     public record Settings(String serverAddress, long bookmarkMillis, long defaultWatchSeconds) {
@@ -78,7 +80,10 @@ public final class Dispatcher {
         int code = 500;
         try {
             Route route = Route.parse(r.path());
-            resource = route.resource == null ? "" : route.resource;
+            // a metric tag only for served resources: a path's free text must not create meters without bound
+            resource = route.resource == null ? ""
+                    : registry.catalog().find(route.group, route.version, route.resource).isPresent() ? route.resource
+                    : "unknown";
             code = serve(route, r, out);
         } catch (ApiException e) {
             code = e.code();
@@ -89,10 +94,10 @@ public final class Dispatcher {
             code = 500;
             status(out, ie);
         } finally {
-            Counter.builder("apiserver_request_total").tag("verb", verb).tag("resource", resource)
+            String verbTag = KNOWN_VERBS.contains(verb) ? verb : "OTHER";
+            Counter.builder("apiserver_request_total").tag("verb", verbTag).tag("resource", resource)
                     .tag("code", Integer.toString(code)).register(metrics).increment();
-            Timer.builder("apiserver_request_duration").tag("verb", verb).register(metrics)
-                    .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            Timer.builder("apiserver_request_duration").tag("verb", verbTag).register(metrics).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
     }
 
