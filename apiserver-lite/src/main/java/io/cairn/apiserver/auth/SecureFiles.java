@@ -85,13 +85,10 @@ public final class SecureFiles {
         return posix() ? Files.getPosixFilePermissions(file) : null;
     }
 
-    /** fsync of a directory: makes the entries created or renamed in it durable (Linux, macOS; skipped elsewhere). */
+    /** fsync of a directory (raft-core's): makes the entries created or renamed in it durable; skipped off POSIX. */
     static void fsyncDirectory(Path dir) throws IOException {
-        if (!posix()) {
-            return;
-        }
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
+        if (posix()) {
+            io.cairn.raft.log.NioFileIO.fsyncDirectory(dir);
         }
     }
 }

@@ -6,7 +6,6 @@ import java.net.BindException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -103,8 +102,8 @@ public final class ControlPlaneMain {
 
     static void writeState(Path dir, long pid, String url, int nodes) throws IOException {
         String s = "pid=" + pid + "\nserver=" + url + "\nnodes=" + nodes + "\n";
-        Path tmp = dir.resolve(STATE_FILE + ".tmp");
-        Files.writeString(tmp, s, StandardCharsets.UTF_8);
-        Files.move(tmp, dir.resolve(STATE_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        io.cairn.apiserver.auth.SecureFiles.writeAtomically(dir.resolve(STATE_FILE), s.getBytes(StandardCharsets.UTF_8),
+                io.cairn.apiserver.auth.SecureFiles.PUBLIC_READ);
     }
+
 }
