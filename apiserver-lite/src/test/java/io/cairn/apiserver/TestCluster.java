@@ -8,17 +8,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * An API server on an embedded store in a temporary directory, for tests: its kubeconfig (never the user's), the
  * real {@code kubectl} run against it with its own {@code HOME} and {@code KUBECONFIG}, and an in-process client.
  */
 final class TestCluster implements AutoCloseable {
-    static final Path KUBECTL = Path.of("/usr/bin/kubectl");
+    static final Path KUBECTL = Kubectl.find();
 
     final Path dir;
     final ApiServer server;
@@ -43,7 +39,7 @@ final class TestCluster implements AutoCloseable {
     }
 
     static boolean hasKubectl() {
-        return Files.isExecutable(KUBECTL);
+        return KUBECTL != null;
     }
 
     ApiClient client() {
@@ -71,13 +67,8 @@ final class TestCluster implements AutoCloseable {
             p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         }
         p.getOutputStream().close();
-        Path out = dir.resolve("kubectl.out");
-        Path err = dir.resolve("kubectl.err");
-        if (!p.waitFor(90, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("kubectl " + String.join(" ", args) + " did not finish in 90 s");
-        }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        Kubectl.Result r = Kubectl.finish(p, dir.resolve("kubectl.out"), dir.resolve("kubectl.err"), args);
+        return new Result(r.exitCode(), r.stdout(), r.stderr());
     }
 
     /** Starts kubectl with its output going to {@code kubectl.out} / {@code kubectl.err} in the test directory. */
@@ -86,15 +77,7 @@ final class TestCluster implements AutoCloseable {
     }
 
     Process process(Path config, Path out, Path err, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(KUBECTL.toString());
-        cmd.addAll(List.of(args));
-        ProcessBuilder b = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-        Map<String, String> env = b.environment();
-        env.put("KUBECONFIG", config.toString());
-        env.put("HOME", home.toString());
-        env.remove("KUBECTL_EXTERNAL_DIFF");
-        return b.start();
+        return Kubectl.start(KUBECTL, home, config, out, err, args);
     }
 
     @Override

@@ -124,29 +124,21 @@ public interface Transport {
         private final List<java.util.concurrent.Future<?>> timers = new ArrayList<>();
 
         InProcessStream(Consumer<byte[]> lines, Runnable done) {
-            Thread t = new Thread(() -> {
-                try {
-                    while (true) {
-                        byte[] line = queue.take();
-                        if (line == END) {
-                            return;
-                        }
-                        live.decrementAndGet();
-                        try {
-                            lines.accept(line);
-                        } catch (RuntimeException e) {
-                            end();
-                            return;
-                        }
+            WatchThread.start(() -> {
+                while (true) {
+                    byte[] line = queue.take();
+                    if (line == END) {
+                        return;
                     }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } finally {
-                    done.run();
+                    live.decrementAndGet();
+                    try {
+                        lines.accept(line);
+                    } catch (RuntimeException e) {
+                        end();
+                        return;
+                    }
                 }
-            }, "cairn-client-watch");
-            t.setDaemon(true);
-            t.start();
+            }, done);
         }
 
         @Override
@@ -251,7 +243,7 @@ public interface Transport {
             public AutoCloseable stream(String path, Map<String, String> query, Consumer<byte[]> lines, Runnable done) {
                 AtomicBoolean closed = new AtomicBoolean();
                 InputStream[] body = new InputStream[1];
-                Thread t = new Thread(() -> {
+                Thread t = WatchThread.start(() -> {
                     try {
                         HttpResponse<InputStream> resp = client.send(request(path, query).GET().build(),
                                 HttpResponse.BodyHandlers.ofInputStream());
@@ -279,14 +271,8 @@ public interface Transport {
                         }
                     } catch (IOException e) {
                         // the stream ended (closed by either side)
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } finally {
-                        done.run();
                     }
-                }, "cairn-client-watch");
-                t.setDaemon(true);
-                t.start();
+                }, done);
                 return () -> {
                     closed.set(true);
                     synchronized (body) {

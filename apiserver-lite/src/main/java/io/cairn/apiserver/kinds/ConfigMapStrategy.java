@@ -73,7 +73,7 @@ public final class ConfigMapStrategy implements Strategy {
 
     /** Go's {@code reflect.DeepEqual} of two maps as decoded: absent and null are the same, empty is not. */
     static boolean sameMap(JsonNode a, JsonNode b) {
-        return CoreJson.same(a, b);
+        return Objects2.same(a, b);
     }
 
     static void checkKey(String key, String path, List<FieldError> errors) {
@@ -99,7 +99,7 @@ public final class ConfigMapStrategy implements Strategy {
 
     @Override
     public List<Object> cells(ObjectNode obj, Instant now) {
-        return List.of(Objects2.name(obj), (long) (CoreJson.size(obj, "data") + CoreJson.size(obj, "binaryData")),
+        return List.of(Objects2.name(obj), (long) (Objects2.size(obj, "data") + Objects2.size(obj, "binaryData")),
                 Objects2.age(obj, now));
     }
 }

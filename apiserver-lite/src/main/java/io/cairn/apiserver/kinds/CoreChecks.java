@@ -2,6 +2,7 @@ package io.cairn.apiserver.kinds;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cairn.apiserver.api.FieldError;
+import io.cairn.apiserver.registry.Objects2;
 import io.cairn.apiserver.validation.Validators;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,7 +104,7 @@ final class CoreChecks {
 
     /** {@code field is immutable} when {@code now} differs from {@code before}; the bad value is the new one. */
     static void immutable(JsonNode now, JsonNode before, String path, List<FieldError> errors) {
-        if (!CoreJson.same(now, before)) {
+        if (!Objects2.same(now, before)) {
             Object bad = now == null || now.isNull() ? "" : now.isTextual() ? now.asText() : now;
             errors.add(FieldError.invalid(path, bad, IMMUTABLE));
         }

@@ -3,6 +3,7 @@ package io.cairn.apiserver.kinds;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.FieldError;
+import io.cairn.apiserver.registry.Objects2;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -23,11 +24,11 @@ final class CoreServiceIpRules {
 
     /** The stand-alone rules of the cluster IP fields (nothing for ExternalName, whose rules forbid them). */
     static void validateClusterIps(ObjectNode spec, List<FieldError> errors) {
-        if (CoreJson.str(spec, "type").equals(ServiceStrategy.EXTERNAL_NAME)) {
+        if (Objects2.text(spec, "type").equals(ServiceStrategy.EXTERNAL_NAME)) {
             return;
         }
-        String ip = CoreJson.str(spec, "clusterIP");
-        List<String> ips = CoreJson.strings(spec, "clusterIPs");
+        String ip = Objects2.text(spec, "clusterIP");
+        List<String> ips = Objects2.strings(spec, "clusterIPs");
         CoreGoValue ipsValue = CoreGoValue.strings(ips);
         if (!ip.isEmpty()) {
             if (ips.isEmpty()) {
@@ -65,7 +66,7 @@ final class CoreServiceIpRules {
     }
 
     private static void validateFamilies(ObjectNode spec, List<FieldError> errors) {
-        List<String> families = CoreJson.strings(spec, "ipFamilies");
+        List<String> families = Objects2.strings(spec, "ipFamilies");
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < families.size(); i++) {
             String path = "spec.ipFamilies[" + i + "]";
@@ -76,14 +77,14 @@ final class CoreServiceIpRules {
                 errors.add(FieldError.duplicate(path, families.get(i)));
             }
         }
-        String policy = CoreJson.str(spec, "ipFamilyPolicy");
-        if (CoreJson.has(spec, "ipFamilyPolicy") && !IP_FAMILY_POLICIES.contains(policy)) {
+        String policy = Objects2.text(spec, "ipFamilyPolicy");
+        if (Objects2.has(spec, "ipFamilyPolicy") && !IP_FAMILY_POLICIES.contains(policy)) {
             errors.add(FieldError.notSupported("spec.ipFamilyPolicy", policy, IP_FAMILY_POLICIES));
         }
     }
 
     private static void matchFamilies(ObjectNode spec, List<String> ips, List<FieldError> errors) {
-        List<String> families = CoreJson.strings(spec, "ipFamilies");
+        List<String> families = Objects2.strings(spec, "ipFamilies");
         if (ServiceStrategy.isHeadless(spec)) {
             return;
         }
@@ -102,15 +103,15 @@ final class CoreServiceIpRules {
 
     /** The rules of an update ({@code ValidateServiceUpdate} before it re-validates the new object). */
     static void validate(ObjectNode spec, ObjectNode oldSpec, List<FieldError> errors) {
-        boolean externalName = CoreJson.str(spec, "type").equals(ServiceStrategy.EXTERNAL_NAME)
-                || CoreJson.str(oldSpec, "type").equals(ServiceStrategy.EXTERNAL_NAME);
+        boolean externalName = Objects2.text(spec, "type").equals(ServiceStrategy.EXTERNAL_NAME)
+                || Objects2.text(oldSpec, "type").equals(ServiceStrategy.EXTERNAL_NAME);
         if (!externalName) {
             clusterIpsUpdate(spec, oldSpec, errors);
             familiesUpdate(spec, oldSpec, errors);
         }
-        boolean lb = CoreJson.str(spec, "type").equals(ServiceStrategy.LOAD_BALANCER);
-        boolean wasLb = CoreJson.str(oldSpec, "type").equals(ServiceStrategy.LOAD_BALANCER);
-        if (lb && wasLb && !CoreJson.same(spec.get("loadBalancerClass"), oldSpec.get("loadBalancerClass"))) {
+        boolean lb = Objects2.text(spec, "type").equals(ServiceStrategy.LOAD_BALANCER);
+        boolean wasLb = Objects2.text(oldSpec, "type").equals(ServiceStrategy.LOAD_BALANCER);
+        if (lb && wasLb && !Objects2.same(spec.get("loadBalancerClass"), oldSpec.get("loadBalancerClass"))) {
             JsonNode cls = spec.get("loadBalancerClass");
             errors.add(FieldError.invalid("spec.loadBalancerClass", cls == null || cls.isNull() ? null : cls.asText(),
                     CHANGED));
@@ -125,8 +126,8 @@ final class CoreServiceIpRules {
         if (ServiceStrategy.isHeadless(spec) && ServiceStrategy.isHeadless(oldSpec)) {
             return;
         }
-        List<String> ips = CoreJson.strings(spec, "clusterIPs");
-        List<String> oldIps = CoreJson.strings(oldSpec, "clusterIPs");
+        List<String> ips = Objects2.strings(spec, "clusterIPs");
+        List<String> oldIps = Objects2.strings(oldSpec, "clusterIPs");
         CoreGoValue value = CoreGoValue.strings(ips);
         if (oldIps.size() == ips.size()) {
             for (int i = 0; i < oldIps.size(); i++) {
@@ -140,7 +141,7 @@ final class CoreServiceIpRules {
             } else if (!ips.get(0).equals(oldIps.get(0))) {
                 errors.add(FieldError.invalid("spec.clusterIPs[0]", value, CHANGED));
             }
-            if (ips.size() == 1 && !CoreJson.str(spec, "ipFamilyPolicy").equals("SingleStack")) {
+            if (ips.size() == 1 && !Objects2.text(spec, "ipFamilyPolicy").equals("SingleStack")) {
                 errors.add(FieldError.invalid("spec.ipFamilyPolicy", policyValue(spec),
                         "must be set to 'SingleStack' when releasing the secondary clusterIP"));
             }
@@ -154,8 +155,8 @@ final class CoreServiceIpRules {
         if (headless || headless != ServiceStrategy.isHeadless(oldSpec)) {
             return;
         }
-        List<String> families = CoreJson.strings(spec, "ipFamilies");
-        List<String> oldFamilies = CoreJson.strings(oldSpec, "ipFamilies");
+        List<String> families = Objects2.strings(spec, "ipFamilies");
+        List<String> oldFamilies = Objects2.strings(oldSpec, "ipFamilies");
         CoreGoValue value = goFamilies(families);
         if (oldFamilies.size() == families.size()) {
             for (int i = 0; i < oldFamilies.size(); i++) {
@@ -164,20 +165,20 @@ final class CoreServiceIpRules {
                 }
             }
         } else if (oldFamilies.size() > families.size()) {
-            if (CoreJson.strings(spec, "clusterIPs").isEmpty()) {
+            if (Objects2.strings(spec, "clusterIPs").isEmpty()) {
                 errors.add(FieldError.invalid("spec.ipFamilies[0]", value, "primary ipFamily can not be unset"));
             }
             if (!families.isEmpty() && !families.get(0).equals(oldFamilies.get(0))) {
                 errors.add(FieldError.invalid("spec.ipFamilies[0]",
-                        CoreGoValue.strings(CoreJson.strings(spec, "clusterIPs")), CHANGED));
+                        CoreGoValue.strings(Objects2.strings(spec, "clusterIPs")), CHANGED));
             }
-            if (families.size() == 1 && !CoreJson.str(spec, "ipFamilyPolicy").equals("SingleStack")) {
+            if (families.size() == 1 && !Objects2.text(spec, "ipFamilyPolicy").equals("SingleStack")) {
                 errors.add(FieldError.invalid("spec.ipFamilyPolicy", policyValue(spec),
                         "must be set to 'SingleStack' when releasing the secondary ipFamily"));
             }
         } else if (!oldFamilies.isEmpty() && !families.isEmpty() && !families.get(0).equals(oldFamilies.get(0))) {
             errors.add(FieldError.invalid("spec.ipFamilies[0]",
-                    CoreGoValue.strings(CoreJson.strings(spec, "clusterIPs")), CHANGED));
+                    CoreGoValue.strings(Objects2.strings(spec, "clusterIPs")), CHANGED));
         }
     }
 
@@ -191,6 +192,6 @@ final class CoreServiceIpRules {
     }
 
     private static Object policyValue(ObjectNode spec) {
-        return CoreJson.has(spec, "ipFamilyPolicy") ? CoreJson.str(spec, "ipFamilyPolicy") : null;
+        return Objects2.has(spec, "ipFamilyPolicy") ? Objects2.text(spec, "ipFamilyPolicy") : null;
     }
 }

@@ -1,10 +1,6 @@
 package io.cairn.apiserver.kinds;
 
-import io.cairn.apiserver.registry.Objects2;
 import io.cairn.apiserver.registry.TableColumn;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 
 /**
@@ -17,18 +13,6 @@ final class CoreTables {
 
     /** The description kube gives every Age column (ObjectMeta's creationTimestamp doc). */
     static final String AGE_DOC = TableColumn.ageColumn().description();
-
-    /** kubectl's age of a timestamp ({@code translateTimestampSince}): "<unknown>" when unset or unreadable. */
-    static String since(String timestamp, Instant now) {
-        if (timestamp == null || timestamp.isEmpty()) {
-            return "<unknown>";
-        }
-        try {
-            return Objects2.humanDuration(Duration.between(Instant.parse(timestamp), now));
-        } catch (DateTimeParseException e) {
-            return "<unknown>";
-        }
-    }
 
     /** The printers' {@code listWithMoreString}: at most three entries, then "+ N more...", "<unset>" when empty. */
     static String listWithMore(List<String> all) {

@@ -3,11 +3,10 @@ package io.cairn.apiserver.kinds;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.FieldError;
+import io.cairn.apiserver.registry.LabelSelector;
 import io.cairn.apiserver.registry.Objects2;
-import io.cairn.apiserver.registry.Strategy;
 import io.cairn.apiserver.registry.TableColumn;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,7 +16,7 @@ import java.util.List;
  * can make progress) and, on update, the selector immutable as apps/v1 has it; the columns of
  * {@code kubectl get deployments}. Status is only written through the status subresource.
  */
-public final class DeploymentStrategy implements Strategy {
+public final class DeploymentStrategy extends ReplicatedStrategy {
 
     static final List<TableColumn> COLUMNS = List.of(
             TableColumn.nameColumn(),
@@ -32,16 +31,18 @@ public final class DeploymentStrategy implements Strategy {
             TableColumn.wide("Selector", "string", "Label selector for pods. Existing ReplicaSets whose pods are "
                     + "selected by this will be the ones affected by this deployment."));
 
+    public DeploymentStrategy() {
+        super("Deployment", List.of("replicas", "updatedReplicas", "readyReplicas", "availableReplicas",
+                "unavailableReplicas", "collisionCount"),
+                List.of("updatedReplicas", "readyReplicas", "availableReplicas"));
+    }
+
     @Override
-    public void applyDefaults(ObjectNode obj) {
-        ObjectNode spec = PodTemplates.child(obj, "spec");
-        if (!spec.hasNonNull("replicas")) {
-            spec.put("replicas", 1);
-        }
-        ObjectNode strategy = PodTemplates.child(spec, "strategy");
-        PodTemplates.defaultText(strategy, "type", "RollingUpdate");
+    void applySpecDefaults(ObjectNode spec) {
+        ObjectNode strategy = Objects2.objectAt(spec, "strategy");
+        Objects2.defaultText(strategy, "type", "RollingUpdate");
         if (strategy.path("type").asText().equals("RollingUpdate")) {
-            ObjectNode rolling = PodTemplates.child(strategy, "rollingUpdate");
+            ObjectNode rolling = Objects2.objectAt(strategy, "rollingUpdate");
             if (!rolling.hasNonNull("maxUnavailable")) {
                 rolling.put("maxUnavailable", "25%");
             }
@@ -49,26 +50,13 @@ public final class DeploymentStrategy implements Strategy {
                 rolling.put("maxSurge", "25%");
             }
         }
-        if (!spec.hasNonNull("revisionHistoryLimit")) {
-            spec.put("revisionHistoryLimit", 10);
-        }
-        if (!spec.hasNonNull("progressDeadlineSeconds")) {
-            spec.put("progressDeadlineSeconds", 600);
-        }
-        PodTemplates.applyTemplateDefaults(PodTemplates.child(spec, "template"));
+        Objects2.defaultInt(spec, "revisionHistoryLimit", 10);
+        Objects2.defaultInt(spec, "progressDeadlineSeconds", 600);
     }
 
     @Override
-    public void prepareForCreate(ObjectNode obj) {
-        WorkloadSpecs.resetStatus(obj);
-    }
-
-    @Override
-    public List<FieldError> validate(ObjectNode obj, ObjectNode old) {
-        List<FieldError> errors = new ArrayList<>();
-        JsonNode spec = obj.path("spec");
-        WorkloadSpecs.nonNegative(spec, "replicas", "spec.replicas", errors);
-        WorkloadSpecs.validateSelectorAndTemplate(spec, "Deployment", errors);
+    void validateSpec(JsonNode spec, String kind, List<FieldError> errors) {
+        WorkloadSpecs.validateSelectorAndTemplate(spec, kind, errors);
         validateStrategy(spec.path("strategy"), errors);
         WorkloadSpecs.nonNegative(spec, "minReadySeconds", "spec.minReadySeconds", errors);
         WorkloadSpecs.nonNegative(spec, "revisionHistoryLimit", "spec.revisionHistoryLimit", errors);
@@ -80,10 +68,6 @@ public final class DeploymentStrategy implements Strategy {
                         "must be greater than minReadySeconds"));
             }
         }
-        if (old != null) {
-            WorkloadSpecs.selectorImmutable(spec, old.path("spec"), errors);
-        }
-        return errors;
     }
 
     /** {@code ValidateDeploymentStrategy} and {@code ValidateRollingUpdateDeployment}. */
@@ -161,15 +145,6 @@ public final class DeploymentStrategy implements Strategy {
     }
 
     @Override
-    public List<FieldError> validateStatus(ObjectNode obj, ObjectNode old) {
-        List<FieldError> errors = new ArrayList<>();
-        WorkloadSpecs.validateReplicaCounts(obj.path("status"), List.of("replicas", "updatedReplicas",
-                "readyReplicas", "availableReplicas", "unavailableReplicas", "collisionCount"),
-                List.of("updatedReplicas", "readyReplicas", "availableReplicas"), errors);
-        return errors;
-    }
-
-    @Override
     public List<TableColumn> columns() {
         return COLUMNS;
     }
@@ -183,6 +158,6 @@ public final class DeploymentStrategy implements Strategy {
                 status.path("readyReplicas").asLong(0) + "/" + spec.path("replicas").asLong(0),
                 status.path("updatedReplicas").asLong(0), status.path("availableReplicas").asLong(0),
                 Objects2.age(obj, now), containers.get(0), containers.get(1),
-                WorkloadSelectors.format(spec.get("selector")));
+                LabelSelector.format(spec.get("selector")));
     }
 }

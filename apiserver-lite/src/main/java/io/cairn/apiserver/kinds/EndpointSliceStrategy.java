@@ -29,12 +29,12 @@ public final class EndpointSliceStrategy implements Strategy {
 
     @Override
     public void applyDefaults(ObjectNode obj) {
-        for (JsonNode p : CoreJson.list(obj, "ports")) {
+        for (JsonNode p : Objects2.list(obj, "ports")) {
             if (p instanceof ObjectNode port) {
-                if (!CoreJson.has(port, "name")) {
+                if (!Objects2.has(port, "name")) {
                     port.put("name", "");
                 }
-                if (!CoreJson.has(port, "protocol")) {
+                if (!Objects2.has(port, "protocol")) {
                     port.put("protocol", "TCP");
                 }
             }
@@ -44,14 +44,14 @@ public final class EndpointSliceStrategy implements Strategy {
     @Override
     public List<FieldError> validate(ObjectNode obj, ObjectNode old) {
         List<FieldError> errors = new ArrayList<>();
-        String addressType = CoreJson.str(obj, "addressType");
+        String addressType = Objects2.text(obj, "addressType");
         if (addressType.isEmpty()) {
             errors.add(FieldError.required("addressType", ""));
         } else if (!ADDRESS_TYPES.contains(addressType) && !(old != null && addressType.equals("IP"))) {
             errors.add(FieldError.notSupported("addressType", addressType, ADDRESS_TYPES));
         }
-        validateEndpoints(CoreJson.list(obj, "endpoints"), addressType, errors);
-        validatePorts(CoreJson.list(obj, "ports"), errors);
+        validateEndpoints(Objects2.list(obj, "endpoints"), addressType, errors);
+        validatePorts(Objects2.list(obj, "ports"), errors);
         if (old != null) {
             CoreChecks.immutable(obj.get("addressType"), old.get("addressType"), "addressType", errors);
         }
@@ -66,7 +66,7 @@ public final class EndpointSliceStrategy implements Strategy {
         for (int i = 0; i < endpoints.size(); i++) {
             JsonNode ep = endpoints.get(i);
             String path = "endpoints[" + i + "]";
-            List<String> addresses = CoreJson.strings(ep, "addresses");
+            List<String> addresses = Objects2.strings(ep, "addresses");
             if (addresses.isEmpty()) {
                 errors.add(FieldError.required(path + ".addresses", "must contain at least 1 address"));
             } else if (addresses.size() > MAX_ADDRESSES) {
@@ -75,16 +75,16 @@ public final class EndpointSliceStrategy implements Strategy {
             for (int j = 0; j < addresses.size(); j++) {
                 validateAddress(addresses.get(j), addressType, path + ".addresses[" + j + "]", errors);
             }
-            if (CoreJson.size(ep, "deprecatedTopology") > MAX_TOPOLOGY_LABELS) {
-                errors.add(tooMany(path + ".deprecatedTopology", CoreJson.size(ep, "deprecatedTopology"),
+            if (Objects2.size(ep, "deprecatedTopology") > MAX_TOPOLOGY_LABELS) {
+                errors.add(tooMany(path + ".deprecatedTopology", Objects2.size(ep, "deprecatedTopology"),
                         MAX_TOPOLOGY_LABELS));
             }
             errors.addAll(Validators.labels(ep.get("deprecatedTopology"), path + ".deprecatedTopology"));
-            if (CoreJson.has(ep, "hostname")) {
-                CoreChecks.dnsLabel(CoreJson.str(ep, "hostname"), path + ".hostname", errors);
+            if (Objects2.has(ep, "hostname")) {
+                CoreChecks.dnsLabel(Objects2.text(ep, "hostname"), path + ".hostname", errors);
             }
-            if (CoreJson.has(ep, "nodeName")) {
-                CoreChecks.dnsSubdomain(CoreJson.str(ep, "nodeName"), path + ".nodeName", errors);
+            if (Objects2.has(ep, "nodeName")) {
+                CoreChecks.dnsSubdomain(Objects2.text(ep, "nodeName"), path + ".nodeName", errors);
             }
         }
     }
@@ -126,16 +126,16 @@ public final class EndpointSliceStrategy implements Strategy {
         for (int i = 0; i < ports.size(); i++) {
             JsonNode port = ports.get(i);
             String path = "ports[" + i + "]";
-            String name = CoreJson.str(port, "name");
+            String name = Objects2.text(port, "name");
             if (!name.isEmpty()) {
                 CoreChecks.dnsLabel(name, path + ".name", errors);
             }
             if (!names.add(name)) {
                 errors.add(FieldError.duplicate(path + ".name", name));
             }
-            CoreChecks.protocol(CoreJson.str(port, "protocol"), path + ".protocol", errors);
-            if (CoreJson.has(port, "appProtocol")) {
-                CoreChecks.qualifiedName(CoreJson.str(port, "appProtocol"), path + ".appProtocol", errors);
+            CoreChecks.protocol(Objects2.text(port, "protocol"), path + ".protocol", errors);
+            if (Objects2.has(port, "appProtocol")) {
+                CoreChecks.qualifiedName(Objects2.text(port, "appProtocol"), path + ".appProtocol", errors);
             }
         }
     }
@@ -158,15 +158,15 @@ public final class EndpointSliceStrategy implements Strategy {
     @Override
     public List<Object> cells(ObjectNode obj, Instant now) {
         List<String> ports = new ArrayList<>();
-        for (JsonNode p : CoreJson.list(obj, "ports")) {
-            ports.add(CoreJson.has(p, "port") ? String.valueOf(p.get("port").asInt())
-                    : CoreJson.has(p, "name") ? CoreJson.str(p, "name") : "*");
+        for (JsonNode p : Objects2.list(obj, "ports")) {
+            ports.add(Objects2.has(p, "port") ? String.valueOf(p.get("port").asInt())
+                    : Objects2.has(p, "name") ? Objects2.text(p, "name") : "*");
         }
         List<String> addresses = new ArrayList<>();
-        for (JsonNode ep : CoreJson.list(obj, "endpoints")) {
-            addresses.addAll(CoreJson.strings(ep, "addresses"));
+        for (JsonNode ep : Objects2.list(obj, "endpoints")) {
+            addresses.addAll(Objects2.strings(ep, "addresses"));
         }
-        return List.of(Objects2.name(obj), CoreJson.str(obj, "addressType"), CoreTables.listWithMore(ports),
+        return List.of(Objects2.name(obj), Objects2.text(obj, "addressType"), CoreTables.listWithMore(ports),
                 CoreTables.listWithMore(addresses), Objects2.age(obj, now));
     }
 }

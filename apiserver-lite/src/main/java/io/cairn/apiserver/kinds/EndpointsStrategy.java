@@ -19,9 +19,9 @@ public final class EndpointsStrategy implements Strategy {
 
     @Override
     public void applyDefaults(ObjectNode obj) {
-        for (JsonNode subset : CoreJson.list(obj, "subsets")) {
-            for (JsonNode p : CoreJson.list(subset, "ports")) {
-                if (p instanceof ObjectNode port && CoreJson.str(port, "protocol").isEmpty()) {
+        for (JsonNode subset : Objects2.list(obj, "subsets")) {
+            for (JsonNode p : Objects2.list(subset, "ports")) {
+                if (p instanceof ObjectNode port && Objects2.text(port, "protocol").isEmpty()) {
                     port.put("protocol", "TCP");
                 }
             }
@@ -31,7 +31,7 @@ public final class EndpointsStrategy implements Strategy {
     @Override
     public List<FieldError> validate(ObjectNode obj, ObjectNode old) {
         List<FieldError> errors = new ArrayList<>();
-        List<JsonNode> subsets = CoreJson.list(obj, "subsets");
+        List<JsonNode> subsets = Objects2.list(obj, "subsets");
         for (int i = 0; i < subsets.size(); i++) {
             validateSubset(subsets.get(i), "subsets[" + i + "]", errors);
         }
@@ -39,8 +39,8 @@ public final class EndpointsStrategy implements Strategy {
     }
 
     private static void validateSubset(JsonNode subset, String path, List<FieldError> errors) {
-        List<JsonNode> ready = CoreJson.list(subset, "addresses");
-        List<JsonNode> notReady = CoreJson.list(subset, "notReadyAddresses");
+        List<JsonNode> ready = Objects2.list(subset, "addresses");
+        List<JsonNode> notReady = Objects2.list(subset, "notReadyAddresses");
         if (ready.isEmpty() && notReady.isEmpty()) {
             errors.add(FieldError.required(path, "must specify `addresses` or `notReadyAddresses`"));
         }
@@ -50,36 +50,36 @@ public final class EndpointsStrategy implements Strategy {
         for (int i = 0; i < notReady.size(); i++) {
             validateAddress(notReady.get(i), path + ".notReadyAddresses[" + i + "]", errors);
         }
-        List<JsonNode> ports = CoreJson.list(subset, "ports");
+        List<JsonNode> ports = Objects2.list(subset, "ports");
         for (int i = 0; i < ports.size(); i++) {
             validatePort(ports.get(i), ports.size() > 1, path + ".ports[" + i + "]", errors);
         }
     }
 
     private static void validateAddress(JsonNode address, String path, List<FieldError> errors) {
-        String ip = CoreJson.str(address, "ip");
+        String ip = Objects2.text(address, "ip");
         CoreChecks.validIp(ip, path + ".ip", errors);
-        String hostname = CoreJson.str(address, "hostname");
+        String hostname = Objects2.text(address, "hostname");
         if (!hostname.isEmpty()) {
             CoreChecks.dnsLabel(hostname, path + ".hostname", errors);
         }
-        if (CoreJson.has(address, "nodeName")) {
-            CoreChecks.dnsSubdomain(CoreJson.str(address, "nodeName"), path + ".nodeName", errors);
+        if (Objects2.has(address, "nodeName")) {
+            CoreChecks.dnsSubdomain(Objects2.text(address, "nodeName"), path + ".nodeName", errors);
         }
         CoreChecks.nonSpecialIp(ip, path + ".ip", errors);
     }
 
     private static void validatePort(JsonNode port, boolean requireName, String path, List<FieldError> errors) {
-        String name = CoreJson.str(port, "name");
+        String name = Objects2.text(port, "name");
         if (requireName && name.isEmpty()) {
             errors.add(FieldError.required(path + ".name", ""));
         } else if (!name.isEmpty()) {
             CoreChecks.dnsLabel(name, path + ".name", errors);
         }
         CoreChecks.add(errors, CoreChecks.portNum(path + ".port", port.path("port").asLong()));
-        CoreChecks.protocol(CoreJson.str(port, "protocol"), path + ".protocol", errors);
-        if (CoreJson.has(port, "appProtocol")) {
-            CoreChecks.qualifiedName(CoreJson.str(port, "appProtocol"), path + ".appProtocol", errors);
+        CoreChecks.protocol(Objects2.text(port, "protocol"), path + ".protocol", errors);
+        if (Objects2.has(port, "appProtocol")) {
+            CoreChecks.qualifiedName(Objects2.text(port, "appProtocol"), path + ".appProtocol", errors);
         }
     }
 
@@ -98,20 +98,20 @@ public final class EndpointsStrategy implements Strategy {
 
     /** kubectl's {@code formatEndpoints}: ready addresses with each port, three at most. */
     static String endpoints(ObjectNode obj) {
-        List<JsonNode> subsets = CoreJson.list(obj, "subsets");
+        List<JsonNode> subsets = Objects2.list(obj, "subsets");
         if (subsets.isEmpty()) {
             return "<none>";
         }
         List<String> list = new ArrayList<>();
         int count = 0;
         for (JsonNode ss : subsets) {
-            List<JsonNode> addresses = CoreJson.list(ss, "addresses");
-            List<JsonNode> ports = CoreJson.list(ss, "ports");
+            List<JsonNode> addresses = Objects2.list(ss, "addresses");
+            List<JsonNode> ports = Objects2.list(ss, "ports");
             if (ports.isEmpty()) {
                 count += addresses.size();
                 for (JsonNode a : addresses) {
                     if (list.size() < 3) {
-                        list.add(CoreJson.str(a, "ip"));
+                        list.add(Objects2.text(a, "ip"));
                     }
                 }
                 continue;
@@ -120,7 +120,7 @@ public final class EndpointsStrategy implements Strategy {
                 count += addresses.size();
                 for (JsonNode a : addresses) {
                     if (list.size() < 3) {
-                        list.add(hostPort(CoreJson.str(a, "ip"), p.path("port").asInt()));
+                        list.add(hostPort(Objects2.text(a, "ip"), p.path("port").asInt()));
                     }
                 }
             }

@@ -48,7 +48,7 @@ public final class EventStrategy implements Strategy {
         List<FieldError> errors = new ArrayList<>();
         String namespace = Objects2.namespace(obj);
         String involvedNamespace = Objects2.text(obj, "involvedObject", "namespace");
-        if (CoreJson.str(obj, "eventTime").isEmpty()) {
+        if (Objects2.text(obj, "eventTime").isEmpty()) {
             boolean mismatch = involvedNamespace.isEmpty()
                     ? !namespace.isEmpty() && !namespace.equals("default")
                     : !namespace.equals(involvedNamespace);
@@ -73,16 +73,16 @@ public final class EventStrategy implements Strategy {
             errors.add(FieldError.invalid("involvedObject.namespace", involvedNamespace,
                     "does not match event.namespace"));
         }
-        String controller = CoreJson.str(obj, "reportingComponent");
+        String controller = Objects2.text(obj, "reportingComponent");
         if (controller.isEmpty()) {
             errors.add(FieldError.required("reportingController", ""));
         }
         CoreChecks.qualifiedName(controller, "reportingController", errors);
-        String instance = CoreJson.str(obj, "reportingInstance");
+        String instance = Objects2.text(obj, "reportingInstance");
         requiredWithin(instance, "reportingInstance", REPORTING_INSTANCE_MAX, errors);
-        requiredWithin(CoreJson.str(obj, "action"), "action", ACTION_MAX, errors);
-        requiredWithin(CoreJson.str(obj, "reason"), "reason", REASON_MAX, errors);
-        if (CoreJson.str(obj, "message").length() > NOTE_MAX) {
+        requiredWithin(Objects2.text(obj, "action"), "action", ACTION_MAX, errors);
+        requiredWithin(Objects2.text(obj, "reason"), "reason", REASON_MAX, errors);
+        if (Objects2.text(obj, "message").length() > NOTE_MAX) {
             errors.add(FieldError.invalid("message", "", "can have at most " + NOTE_MAX + " characters"));
         }
     }
@@ -120,25 +120,25 @@ public final class EventStrategy implements Strategy {
 
     @Override
     public List<Object> cells(ObjectNode obj, Instant now) {
-        String first = CoreJson.str(obj, "firstTimestamp").isEmpty()
-                ? CoreTables.since(CoreJson.str(obj, "eventTime"), now)
-                : CoreTables.since(CoreJson.str(obj, "firstTimestamp"), now);
-        String last = CoreJson.str(obj, "lastTimestamp").isEmpty() ? first
-                : CoreTables.since(CoreJson.str(obj, "lastTimestamp"), now);
+        String first = Objects2.text(obj, "firstTimestamp").isEmpty()
+                ? Objects2.since(Objects2.text(obj, "eventTime"), now)
+                : Objects2.since(Objects2.text(obj, "firstTimestamp"), now);
+        String last = Objects2.text(obj, "lastTimestamp").isEmpty() ? first
+                : Objects2.since(Objects2.text(obj, "lastTimestamp"), now);
         long count = obj.path("count").asLong();
         JsonNode series = obj.get("series");
         if (series != null && series.isObject()) {
-            last = CoreTables.since(CoreJson.str(series, "lastObservedTime"), now);
+            last = Objects2.since(Objects2.text(series, "lastObservedTime"), now);
             count = series.path("count").asLong();
         } else if (count == 0) {
             count = 1;
         }
         JsonNode involved = obj.path("involvedObject");
-        String kind = CoreJson.str(involved, "kind").toLowerCase(Locale.ROOT);
-        String name = CoreJson.str(involved, "name");
+        String kind = Objects2.text(involved, "kind").toLowerCase(Locale.ROOT);
+        String name = Objects2.text(involved, "name");
         String target = name.isEmpty() ? kind : kind + "/" + name;
-        return List.of(last, CoreJson.str(obj, "type"), CoreJson.str(obj, "reason"), target,
-                CoreJson.str(involved, "fieldPath"), source(obj), CoreJson.str(obj, "message").strip(), first, count,
+        return List.of(last, Objects2.text(obj, "type"), Objects2.text(obj, "reason"), target,
+                Objects2.text(involved, "fieldPath"), source(obj), Objects2.text(obj, "message").strip(), first, count,
                 Objects2.name(obj));
     }
 
@@ -146,8 +146,8 @@ public final class EventStrategy implements Strategy {
     static String source(ObjectNode obj) {
         String component = Objects2.text(obj, "source", "component");
         String host = Objects2.text(obj, "source", "host");
-        component = component.isEmpty() ? CoreJson.str(obj, "reportingComponent") : component;
-        host = host.isEmpty() ? CoreJson.str(obj, "reportingInstance") : host;
+        component = component.isEmpty() ? Objects2.text(obj, "reportingComponent") : component;
+        host = host.isEmpty() ? Objects2.text(obj, "reportingInstance") : host;
         return host.isEmpty() ? component : component + ", " + host;
     }
 
@@ -167,9 +167,9 @@ public final class EventStrategy implements Strategy {
         return Optional.of(switch (field) {
             case "source" -> {
                 String component = Objects2.text(obj, "source", "component");
-                yield component.isEmpty() ? CoreJson.str(obj, "reportingComponent") : component;
+                yield component.isEmpty() ? Objects2.text(obj, "reportingComponent") : component;
             }
-            default -> CoreJson.str(obj, field);
+            default -> Objects2.text(obj, field);
         });
     }
 }

@@ -52,7 +52,7 @@ public final class JobStrategy implements Strategy {
 
     @Override
     public void applyDefaults(ObjectNode job) {
-        ObjectNode spec = PodTemplates.child(job, "spec");
+        ObjectNode spec = Objects2.objectAt(job, "spec");
         if (!spec.hasNonNull("completions") && !spec.hasNonNull("parallelism")) {
             spec.put("completions", 1);
             spec.put("parallelism", 1);
@@ -63,13 +63,13 @@ public final class JobStrategy implements Strategy {
         if (!spec.hasNonNull("backoffLimit")) {
             spec.put("backoffLimit", spec.hasNonNull("backoffLimitPerIndex") ? Integer.MAX_VALUE : 6);
         }
-        PodTemplates.defaultText(spec, "completionMode", "NonIndexed");
+        Objects2.defaultText(spec, "completionMode", "NonIndexed");
         if (!spec.hasNonNull("suspend")) {
             spec.put("suspend", false);
         }
-        PodTemplates.defaultText(spec, "podReplacementPolicy",
+        Objects2.defaultText(spec, "podReplacementPolicy",
                 spec.hasNonNull("podFailurePolicy") ? "Failed" : "TerminatingOrFailed");
-        ObjectNode template = PodTemplates.child(spec, "template");
+        ObjectNode template = Objects2.objectAt(spec, "template");
         PodTemplates.applyTemplateDefaults(template);
         labelsFromTemplate(job);
     }
@@ -79,13 +79,13 @@ public final class JobStrategy implements Strategy {
         JsonNode templateLabels = job.path("spec").path("template").path("metadata").get("labels");
         JsonNode labels = job.path("metadata").get("labels");
         if (templateLabels instanceof ObjectNode t && (labels == null || !labels.isObject() || labels.isEmpty())) {
-            PodTemplates.child(job, "metadata").set("labels", t.deepCopy());
+            Objects2.objectAt(job, "metadata").set("labels", t.deepCopy());
         }
     }
 
     @Override
     public void prepareForCreate(ObjectNode job) {
-        ObjectNode spec = PodTemplates.child(job, "spec");
+        ObjectNode spec = Objects2.objectAt(job, "spec");
         if (!spec.path("manualSelector").asBoolean(false)) {
             generateSelector(job, spec);
         }
@@ -98,7 +98,7 @@ public final class JobStrategy implements Strategy {
     private static void generateSelector(ObjectNode job, ObjectNode spec) {
         String uid = Objects2.text(job, "metadata", "uid");
         String name = Objects2.name(job);
-        ObjectNode labels = PodTemplates.child(PodTemplates.child(PodTemplates.child(spec, "template"), "metadata"),
+        ObjectNode labels = Objects2.objectAt(Objects2.objectAt(Objects2.objectAt(spec, "template"), "metadata"),
                 "labels");
         for (String key : List.of(LEGACY_JOB_NAME, JOB_NAME)) {
             if (!labels.has(key)) {
@@ -110,7 +110,7 @@ public final class JobStrategy implements Strategy {
                 labels.put(key, uid);
             }
         }
-        ObjectNode matchLabels = PodTemplates.child(PodTemplates.child(spec, "selector"), "matchLabels");
+        ObjectNode matchLabels = Objects2.objectAt(Objects2.objectAt(spec, "selector"), "matchLabels");
         if (!matchLabels.has(CONTROLLER_UID)) {
             matchLabels.put(CONTROLLER_UID, uid);
         }
@@ -232,8 +232,8 @@ public final class JobStrategy implements Strategy {
             long parallelism = spec.path("parallelism").asLong(0);
             completions = parallelism > 1 ? succeeded + "/1 of " + parallelism : succeeded + "/1";
         }
-        Instant start = WorkloadJson.time(status.get("startTime"));
-        Instant completion = WorkloadJson.time(status.get("completionTime"));
+        Instant start = Objects2.time(status.get("startTime"));
+        Instant completion = Objects2.time(status.get("completionTime"));
         String duration = start == null ? ""
                 : Objects2.humanDuration(Duration.between(start, completion == null ? now : completion));
         List<String> containers = WorkloadSpecs.containerCells(spec.path("template").path("spec"));
@@ -244,19 +244,19 @@ public final class JobStrategy implements Strategy {
     /** kubectl's STATUS: the first of Complete, Failed, Terminating, Suspended, FailureTarget, else Running. */
     static String jobStatus(ObjectNode job) {
         JsonNode conditions = job.path("status").path("conditions");
-        if (WorkloadJson.conditionTrue(conditions, "Complete")) {
+        if (Objects2.conditionTrue(conditions, "Complete")) {
             return "Complete";
         }
-        if (WorkloadJson.conditionTrue(conditions, "Failed")) {
+        if (Objects2.conditionTrue(conditions, "Failed")) {
             return "Failed";
         }
         if (!Objects2.text(job, "metadata", "deletionTimestamp").isEmpty()) {
             return "Terminating";
         }
-        if (WorkloadJson.conditionTrue(conditions, "Suspended")) {
+        if (Objects2.conditionTrue(conditions, "Suspended")) {
             return "Suspended";
         }
-        if (WorkloadJson.conditionTrue(conditions, "FailureTarget")) {
+        if (Objects2.conditionTrue(conditions, "FailureTarget")) {
             return "FailureTarget";
         }
         return "Running";

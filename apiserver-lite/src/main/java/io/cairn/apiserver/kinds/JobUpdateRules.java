@@ -3,6 +3,7 @@ package io.cairn.apiserver.kinds;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.FieldError;
+import io.cairn.apiserver.registry.Objects2;
 import java.util.List;
 
 /**
@@ -30,12 +31,12 @@ final class JobUpdateRules {
         JsonNode oldTemplate = oldSpec.path("template");
         if (mutableScheduling && oldTemplate instanceof ObjectNode o && template.isObject()) {
             ObjectNode allowed = o.deepCopy();
-            copy(template.path("metadata"), PodTemplates.child(allowed, "metadata"), List.of("labels", "annotations"));
-            copy(template.path("spec"), PodTemplates.child(allowed, "spec"),
+            copy(template.path("metadata"), Objects2.objectAt(allowed, "metadata"), List.of("labels", "annotations"));
+            copy(template.path("spec"), Objects2.objectAt(allowed, "spec"),
                     List.of("nodeSelector", "affinity", "tolerations", "schedulingGates"));
             oldTemplate = allowed;
         }
-        if (!WorkloadJson.same(template, oldTemplate)) {
+        if (!Objects2.sameByValue(template, oldTemplate)) {
             errors.add(FieldError.invalid("spec.template", template, WorkloadSpecs.IMMUTABLE));
         }
         for (String field : List.of("completionMode", "podFailurePolicy", "backoffLimitPerIndex")) {
@@ -44,7 +45,7 @@ final class JobUpdateRules {
     }
 
     private static void immutable(JsonNode spec, JsonNode oldSpec, String field, List<FieldError> errors) {
-        if (!WorkloadJson.same(spec.get(field), oldSpec.get(field))) {
+        if (!Objects2.sameByValue(spec.get(field), oldSpec.get(field))) {
             JsonNode v = spec.get(field);
             Object shown = v == null || v.isNull() ? null : v.isNumber() ? (Object) v.asLong() : v;
             errors.add(FieldError.invalid("spec." + field, shown, WorkloadSpecs.IMMUTABLE));

@@ -30,7 +30,7 @@ public final class LeaseStrategy implements Strategy {
             errors.add(FieldError.invalid("spec.leaseTransitions", transitions.asLong(),
                     "must be greater than or equal to 0"));
         }
-        if (!CoreJson.str(spec, "preferredHolder").isEmpty() && CoreJson.str(spec, "strategy").isEmpty()) {
+        if (!Objects2.text(spec, "preferredHolder").isEmpty() && Objects2.text(spec, "strategy").isEmpty()) {
             errors.add(FieldError.forbidden("spec.preferredHolder", "may only be specified if `strategy` is defined"));
         }
         return errors;

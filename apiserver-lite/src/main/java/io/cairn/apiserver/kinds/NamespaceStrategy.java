@@ -47,7 +47,7 @@ public final class NamespaceStrategy implements Strategy {
             Objects2.objectAt(obj, "metadata", "labels").put(NAME_LABEL, name);
         }
         ObjectNode status = Objects2.objectAt(obj, "status");
-        if (CoreJson.str(status, "phase").isEmpty()) {
+        if (Objects2.text(status, "phase").isEmpty()) {
             status.put("phase", "Active");
         }
     }
@@ -56,7 +56,7 @@ public final class NamespaceStrategy implements Strategy {
     public void prepareForCreate(ObjectNode obj) {
         obj.putObject("status").put("phase", "Active");
         ObjectNode spec = Objects2.objectAt(obj, "spec");
-        if (!CoreJson.strings(spec, "finalizers").contains(KUBERNETES_FINALIZER)) {
+        if (!Objects2.strings(spec, "finalizers").contains(KUBERNETES_FINALIZER)) {
             JsonNode f = spec.get("finalizers");
             ArrayNode list = f instanceof ArrayNode a ? a : spec.putArray("finalizers");
             list.add(KUBERNETES_FINALIZER);
@@ -96,7 +96,7 @@ public final class NamespaceStrategy implements Strategy {
     @Override
     public List<FieldError> validate(ObjectNode obj, ObjectNode old) {
         List<FieldError> errors = new ArrayList<>();
-        for (String f : CoreJson.strings(obj.get("spec"), "finalizers")) {
+        for (String f : Objects2.strings(obj.get("spec"), "finalizers")) {
             validateFinalizerName(f, "spec.finalizers", errors);
         }
         return errors;

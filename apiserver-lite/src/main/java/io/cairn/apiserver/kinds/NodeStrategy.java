@@ -37,8 +37,7 @@ public final class NodeStrategy implements Strategy {
 
     @Override
     public void applyDefaults(ObjectNode obj) {
-        ObjectNode status = CoreJson.obj(obj, "status");
-        if (status != null && !CoreJson.has(status, "allocatable") && status.get("capacity") instanceof ObjectNode c) {
+        if (obj.get("status") instanceof ObjectNode status && !Objects2.has(status, "allocatable") && status.get("capacity") instanceof ObjectNode c) {
             status.set("allocatable", c.deepCopy());
         }
     }
@@ -46,8 +45,8 @@ public final class NodeStrategy implements Strategy {
     @Override
     public List<FieldError> validate(ObjectNode obj, ObjectNode old) {
         List<FieldError> errors = new ArrayList<>();
-        validateTaints(CoreJson.list(obj.get("spec"), "taints"), errors);
-        validatePodCidrs(CoreJson.strings(obj.get("spec"), "podCIDRs"), errors);
+        validateTaints(Objects2.list(obj.get("spec"), "taints"), errors);
+        validatePodCidrs(Objects2.strings(obj.get("spec"), "podCIDRs"), errors);
         if (old != null) {
             validateUpdate(obj, old, errors);
         }
@@ -63,23 +62,23 @@ public final class NodeStrategy implements Strategy {
 
     private static void validateUpdate(ObjectNode obj, ObjectNode old, List<FieldError> errors) {
         Set<JsonNode> seen = new HashSet<>();
-        List<JsonNode> addresses = CoreJson.list(obj.get("status"), "addresses");
+        List<JsonNode> addresses = Objects2.list(obj.get("status"), "addresses");
         for (int i = 0; i < addresses.size(); i++) {
             if (!seen.add(addresses.get(i))) {
                 errors.add(FieldError.duplicate("status.addresses[" + i + "]", addresses.get(i)));
             }
         }
-        List<String> oldCidrs = CoreJson.strings(old.get("spec"), "podCIDRs");
-        if (!oldCidrs.isEmpty() && !oldCidrs.equals(CoreJson.strings(obj.get("spec"), "podCIDRs"))) {
+        List<String> oldCidrs = Objects2.strings(old.get("spec"), "podCIDRs");
+        if (!oldCidrs.isEmpty() && !oldCidrs.equals(Objects2.strings(obj.get("spec"), "podCIDRs"))) {
             errors.add(FieldError.forbidden("spec.podCIDRs",
                     "node updates may not change podCIDR except from \"\" to valid"));
         }
-        String oldProvider = CoreJson.str(old.get("spec"), "providerID");
-        if (!oldProvider.isEmpty() && !oldProvider.equals(CoreJson.str(obj.get("spec"), "providerID"))) {
+        String oldProvider = Objects2.text(old.get("spec"), "providerID");
+        if (!oldProvider.isEmpty() && !oldProvider.equals(Objects2.text(obj.get("spec"), "providerID"))) {
             errors.add(FieldError.forbidden("spec.providerID",
                     "node updates may not change providerID except from \"\" to valid"));
         }
-        if (!CoreJson.str(old.get("spec"), "externalID").equals(CoreJson.str(obj.get("spec"), "externalID"))) {
+        if (!Objects2.text(old.get("spec"), "externalID").equals(Objects2.text(obj.get("spec"), "externalID"))) {
             errors.add(FieldError.forbidden("spec.externalID", "may not be updated"));
         }
     }
@@ -90,14 +89,14 @@ public final class NodeStrategy implements Strategy {
         for (int i = 0; i < taints.size(); i++) {
             JsonNode t = taints.get(i);
             String path = "metadata.taints[" + i + "]";
-            String key = CoreJson.str(t, "key");
+            String key = Objects2.text(t, "key");
             CoreChecks.qualifiedName(key, path + ".key", errors);
-            String value = CoreJson.str(t, "value");
+            String value = Objects2.text(t, "value");
             String v = io.cairn.apiserver.validation.Validators.checkLabelValue(value);
             if (v != null) {
                 errors.add(FieldError.invalid(path + ".value", value, v));
             }
-            String effect = CoreJson.str(t, "effect");
+            String effect = Objects2.text(t, "effect");
             if (effect.isEmpty()) {
                 errors.add(FieldError.required(path + ".effect", ""));
             } else if (!TAINT_EFFECTS.contains(effect)) {
@@ -159,18 +158,18 @@ public final class NodeStrategy implements Strategy {
     public List<Object> cells(ObjectNode obj, Instant now) {
         JsonNode info = Objects2.at(obj, "status", "nodeInfo");
         return List.of(Objects2.name(obj), status(obj), roles(obj), Objects2.age(obj, now),
-                CoreJson.str(info, "kubeletVersion"),
+                Objects2.text(info, "kubeletVersion"),
                 address(obj, "InternalIP"), address(obj, "ExternalIP"),
-                orUnknown(CoreJson.str(info, "osImage")), orUnknown(CoreJson.str(info, "kernelVersion")),
-                orUnknown(CoreJson.str(info, "containerRuntimeVersion")));
+                orUnknown(Objects2.text(info, "osImage")), orUnknown(Objects2.text(info, "kernelVersion")),
+                orUnknown(Objects2.text(info, "containerRuntimeVersion")));
     }
 
     /** {@code Ready}, {@code NotReady} or {@code Unknown}, then {@code SchedulingDisabled} when cordoned. */
     static String status(ObjectNode node) {
         String status = "Unknown";
-        for (JsonNode c : CoreJson.list(node.get("status"), "conditions")) {
-            if (CoreJson.str(c, "type").equals("Ready")) {
-                status = CoreJson.str(c, "status").equals("True") ? "Ready" : "NotReady";
+        for (JsonNode c : Objects2.list(node.get("status"), "conditions")) {
+            if (Objects2.text(c, "type").equals("Ready")) {
+                status = Objects2.text(c, "status").equals("True") ? "Ready" : "NotReady";
             }
         }
         JsonNode unschedulable = Objects2.at(node, "spec", "unschedulable");
@@ -195,9 +194,9 @@ public final class NodeStrategy implements Strategy {
     }
 
     private static String address(ObjectNode node, String type) {
-        for (JsonNode a : CoreJson.list(node.get("status"), "addresses")) {
-            if (CoreJson.str(a, "type").equals(type)) {
-                return CoreJson.str(a, "address");
+        for (JsonNode a : Objects2.list(node.get("status"), "addresses")) {
+            if (Objects2.text(a, "type").equals(type)) {
+                return Objects2.text(a, "address");
             }
         }
         return "<none>";

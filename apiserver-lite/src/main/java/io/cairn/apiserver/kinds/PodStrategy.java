@@ -68,7 +68,7 @@ public final class PodStrategy implements Strategy {
 
     @Override
     public void applyDefaults(ObjectNode pod) {
-        ObjectNode spec = PodTemplates.child(pod, "spec");
+        ObjectNode spec = Objects2.objectAt(pod, "spec");
         PodTemplates.applySpecDefaults(spec);
         if (!spec.hasNonNull("enableServiceLinks")) {
             spec.put("enableServiceLinks", true);
@@ -96,7 +96,7 @@ public final class PodStrategy implements Strategy {
         if (!limits.isObject() || limits.isEmpty()) {
             return;
         }
-        ObjectNode requests = PodTemplates.child(PodTemplates.child(c, "resources"), "requests");
+        ObjectNode requests = Objects2.objectAt(Objects2.objectAt(c, "resources"), "requests");
         for (Iterator<Map.Entry<String, JsonNode>> it = limits.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!requests.has(e.getKey())) {
@@ -161,7 +161,7 @@ public final class PodStrategy implements Strategy {
 
     @Override
     public void prepareForCreate(ObjectNode pod) {
-        ObjectNode spec = PodTemplates.child(pod, "spec");
+        ObjectNode spec = Objects2.objectAt(pod, "spec");
         ObjectNode status = JsonNodeFactory.instance.objectNode();
         status.put("phase", "Pending");
         status.put("qosClass", qosClass(spec));
@@ -200,7 +200,7 @@ public final class PodStrategy implements Strategy {
                     + "controller computed " + priority + " from the given PriorityClass name");
         }
         spec.put("priority", priority);
-        PodTemplates.defaultText(spec, "preemptionPolicy", "PreemptLowerPriority");
+        Objects2.defaultText(spec, "preemptionPolicy", "PreemptLowerPriority");
     }
 
     /**
@@ -337,7 +337,7 @@ public final class PodStrategy implements Strategy {
         if (!errors.isEmpty()) {
             throw ApiException.invalid("Binding", "", Objects2.name(binding), errors);
         }
-        ObjectNode spec = PodTemplates.child(pod, "spec");
+        ObjectNode spec = Objects2.objectAt(pod, "spec");
         if (!Objects2.text(pod, "metadata", "deletionTimestamp").isEmpty()) {
             throw ApiException.conflict("pods/binding", "", name,
                     "pod " + name + " is being deleted, cannot be assigned to a host");
@@ -354,7 +354,7 @@ public final class PodStrategy implements Strategy {
         if (binding.path("metadata").path("annotations") instanceof ObjectNode annotations && !annotations.isEmpty()) {
             Objects2.objectAt(pod, "metadata", "annotations").setAll(annotations.deepCopy());
         }
-        setScheduled(PodTemplates.child(pod, "status"), now);
+        setScheduled(Objects2.objectAt(pod, "status"), now);
     }
 
     private static void setScheduled(ObjectNode status, Instant now) {

@@ -77,7 +77,7 @@ final class PodTable {
         }
         boolean initializing = readInitStatuses(status.path("initContainerStatuses"), inits,
                 spec.path("initContainers").size(), t);
-        if (!initializing || WorkloadJson.conditionTrue(status.path("conditions"), "Initialized")) {
+        if (!initializing || Objects2.conditionTrue(status.path("conditions"), "Initialized")) {
             readContainerStatuses(status, t);
         }
         boolean deleting = !Objects2.text(pod, "metadata", "deletionTimestamp").isEmpty();
@@ -101,7 +101,7 @@ final class PodTable {
             JsonNode cs = statuses.get(i);
             boolean restartable = restartable(inits.get(cs.path("name").asText()));
             int count = cs.path("restartCount").asInt(0);
-            Instant finished = WorkloadJson.time(cs.path("lastState").path("terminated").get("finishedAt"));
+            Instant finished = Objects2.time(cs.path("lastState").path("terminated").get("finishedAt"));
             t.restarts += count;
             t.lastRestart = later(t.lastRestart, finished);
             if (restartable) {
@@ -142,7 +142,7 @@ final class PodTable {
             JsonNode cs = statuses.get(i);
             t.restarts += cs.path("restartCount").asInt(0);
             t.lastRestart = later(t.lastRestart,
-                    WorkloadJson.time(cs.path("lastState").path("terminated").get("finishedAt")));
+                    Objects2.time(cs.path("lastState").path("terminated").get("finishedAt")));
             JsonNode waiting = cs.path("state").get("waiting");
             JsonNode terminated = cs.path("state").get("terminated");
             if (isSet(waiting) && !waiting.path("reason").asText("").isEmpty()) {
@@ -158,7 +158,7 @@ final class PodTable {
             }
         }
         if (t.reason.equals("Completed") && hasRunning) {
-            t.reason = WorkloadJson.conditionTrue(status.path("conditions"), "Ready") ? "Running" : "NotReady";
+            t.reason = Objects2.conditionTrue(status.path("conditions"), "Ready") ? "Running" : "NotReady";
         }
     }
 
@@ -169,7 +169,7 @@ final class PodTable {
         }
         int trueCount = 0;
         for (JsonNode g : gates) {
-            trueCount += WorkloadJson.conditionTrue(status.path("conditions"), g.path("conditionType").asText()) ? 1 : 0;
+            trueCount += Objects2.conditionTrue(status.path("conditions"), g.path("conditionType").asText()) ? 1 : 0;
         }
         return trueCount + "/" + gates.size();
     }

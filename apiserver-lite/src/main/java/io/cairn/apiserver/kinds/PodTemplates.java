@@ -1,5 +1,9 @@
 package io.cairn.apiserver.kinds;
 
+import static io.cairn.apiserver.registry.Objects2.defaultInt;
+import static io.cairn.apiserver.registry.Objects2.defaultText;
+import static io.cairn.apiserver.registry.Objects2.objectAt;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
@@ -49,11 +53,11 @@ public final class PodTemplates {
 
     /** A pod template's defaults: {@code metadata.creationTimestamp: null} as Kubernetes 1.32 writes it, and the spec's. */
     public static void applyTemplateDefaults(ObjectNode template) {
-        ObjectNode meta = child(template, "metadata");
+        ObjectNode meta = objectAt(template, "metadata");
         if (!meta.has("creationTimestamp")) {
             meta.putNull("creationTimestamp");
         }
-        applySpecDefaults(child(template, "spec"));
+        applySpecDefaults(objectAt(template, "spec"));
     }
 
     /** {@code SetDefaults_PodSpec} and the defaults of everything inside a pod spec. */
@@ -492,21 +496,5 @@ public final class PodTemplates {
                 errors.add(FieldError.notSupported(p + ".effect", effect, TAINT_EFFECTS));
             }
         }
-    }
-
-    static void defaultText(ObjectNode n, String field, String value) {
-        if (n.path(field).asText("").isEmpty()) {
-            n.put(field, value);
-        }
-    }
-
-    private static void defaultInt(ObjectNode n, String field, int value) {
-        if (!n.hasNonNull(field)) {
-            n.put(field, value);
-        }
-    }
-
-    static ObjectNode child(ObjectNode n, String field) {
-        return n.get(field) instanceof ObjectNode o ? o : n.putObject(field);
     }
 }

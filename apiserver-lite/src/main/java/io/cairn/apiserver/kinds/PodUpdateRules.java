@@ -3,6 +3,7 @@ package io.cairn.apiserver.kinds;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.FieldError;
+import io.cairn.apiserver.registry.Objects2;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -40,12 +41,12 @@ final class PodUpdateRules {
         }
         validateTolerations(spec.path("tolerations"), oldSpec.path("tolerations"), errors);
         validateSchedulingGates(spec.path("schedulingGates"), oldSpec.path("schedulingGates"), errors);
-        if (WorkloadJson.same(spec, oldSpec)) {
+        if (Objects2.sameByValue(spec, oldSpec)) {
             return errors;
         }
         ObjectNode munged = munge(spec, oldSpec);
-        if (!WorkloadJson.same(munged, oldSpec)) {
-            errors.add(FieldError.forbidden("spec", UPDATABLE + "\n" + WorkloadJson.diff(oldSpec, munged,
+        if (!Objects2.sameByValue(munged, oldSpec)) {
+            errors.add(FieldError.forbidden("spec", UPDATABLE + "\n" + Objects2.diff(oldSpec, munged,
                     DIFF_LINES_MAX)));
         }
         return errors;

@@ -4,10 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.FieldError;
 import io.cairn.apiserver.registry.Objects2;
-import io.cairn.apiserver.registry.Strategy;
 import io.cairn.apiserver.registry.TableColumn;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -18,7 +16,7 @@ import java.util.Set;
  * and minReadySeconds not negative) and the selector immutable on update; the columns of
  * {@code kubectl get replicasets}; the {@code status.replicas} field selector.
  */
-public final class ReplicaSetStrategy implements Strategy {
+public final class ReplicaSetStrategy extends ReplicatedStrategy {
 
     static final List<TableColumn> COLUMNS = List.of(
             TableColumn.nameColumn(),
@@ -38,40 +36,15 @@ public final class ReplicaSetStrategy implements Strategy {
                     + "set. It must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/"
                     + "overview/working-with-objects/labels/#label-selectors"));
 
-    @Override
-    public void applyDefaults(ObjectNode obj) {
-        ObjectNode spec = PodTemplates.child(obj, "spec");
-        if (!spec.hasNonNull("replicas")) {
-            spec.put("replicas", 1);
-        }
-        PodTemplates.applyTemplateDefaults(PodTemplates.child(spec, "template"));
+    public ReplicaSetStrategy() {
+        super("ReplicaSet", List.of("replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas"),
+                List.of("fullyLabeledReplicas", "readyReplicas", "availableReplicas"));
     }
 
     @Override
-    public void prepareForCreate(ObjectNode obj) {
-        WorkloadSpecs.resetStatus(obj);
-    }
-
-    @Override
-    public List<FieldError> validate(ObjectNode obj, ObjectNode old) {
-        List<FieldError> errors = new ArrayList<>();
-        JsonNode spec = obj.path("spec");
-        WorkloadSpecs.nonNegative(spec, "replicas", "spec.replicas", errors);
+    void validateSpec(JsonNode spec, String kind, List<FieldError> errors) {
         WorkloadSpecs.nonNegative(spec, "minReadySeconds", "spec.minReadySeconds", errors);
-        WorkloadSpecs.validateSelectorAndTemplate(spec, "ReplicaSet", errors);
-        if (old != null) {
-            WorkloadSpecs.selectorImmutable(spec, old.path("spec"), errors);
-        }
-        return errors;
-    }
-
-    @Override
-    public List<FieldError> validateStatus(ObjectNode obj, ObjectNode old) {
-        List<FieldError> errors = new ArrayList<>();
-        WorkloadSpecs.validateReplicaCounts(obj.path("status"),
-                List.of("replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas"),
-                List.of("fullyLabeledReplicas", "readyReplicas", "availableReplicas"), errors);
-        return errors;
+        WorkloadSpecs.validateSelectorAndTemplate(spec, kind, errors);
     }
 
     @Override

@@ -41,7 +41,7 @@ public final class SecretStrategy implements Strategy {
             stringData.fields().forEachRemaining(e -> data.put(e.getKey(),
                     Base64.getEncoder().encodeToString(e.getValue().asText().getBytes(StandardCharsets.UTF_8))));
         }
-        if (CoreJson.str(obj, "type").isEmpty()) {
+        if (Objects2.text(obj, "type").isEmpty()) {
             obj.put("type", "Opaque");
         }
     }
@@ -84,7 +84,7 @@ public final class SecretStrategy implements Strategy {
     /** The keys each well-known secret type requires. */
     private static void validateType(ObjectNode obj, List<FieldError> errors) {
         JsonNode data = obj.get("data");
-        switch (CoreJson.str(obj, "type")) {
+        switch (Objects2.text(obj, "type")) {
             case "kubernetes.io/service-account-token" -> {
                 if (Objects2.text(obj, "metadata", "annotations", SA_NAME_ANNOTATION).isEmpty()) {
                     errors.add(FieldError.required("metadata.annotations[" + SA_NAME_ANNOTATION + "]", ""));
@@ -155,7 +155,7 @@ public final class SecretStrategy implements Strategy {
 
     @Override
     public List<Object> cells(ObjectNode obj, Instant now) {
-        return List.of(Objects2.name(obj), CoreJson.str(obj, "type"), (long) CoreJson.size(obj, "data"),
+        return List.of(Objects2.name(obj), Objects2.text(obj, "type"), (long) Objects2.size(obj, "data"),
                 Objects2.age(obj, now));
     }
 
@@ -166,6 +166,6 @@ public final class SecretStrategy implements Strategy {
 
     @Override
     public Optional<String> fieldValue(ObjectNode obj, String field) {
-        return field.equals("type") ? Optional.of(CoreJson.str(obj, "type")) : Optional.empty();
+        return field.equals("type") ? Optional.of(Objects2.text(obj, "type")) : Optional.empty();
     }
 }

@@ -23,6 +23,6 @@ public final class ServiceAccountStrategy implements Strategy {
 
     @Override
     public List<Object> cells(ObjectNode obj, Instant now) {
-        return List.of(Objects2.name(obj), (long) CoreJson.size(obj, "secrets"), Objects2.age(obj, now));
+        return List.of(Objects2.name(obj), (long) Objects2.size(obj, "secrets"), Objects2.age(obj, now));
     }
 }

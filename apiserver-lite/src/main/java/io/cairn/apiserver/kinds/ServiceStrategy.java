@@ -59,16 +59,16 @@ public final class ServiceStrategy implements Strategy {
     @Override
     public void applyDefaults(ObjectNode obj) {
         ObjectNode spec = Objects2.objectAt(obj, "spec");
-        if (CoreJson.str(spec, "sessionAffinity").isEmpty()) {
+        if (Objects2.text(spec, "sessionAffinity").isEmpty()) {
             spec.put("sessionAffinity", "None");
         }
         defaultAffinityConfig(spec);
-        if (CoreJson.str(spec, "type").isEmpty()) {
+        if (Objects2.text(spec, "type").isEmpty()) {
             spec.put("type", CLUSTER_IP);
         }
-        for (JsonNode p : CoreJson.list(spec, "ports")) {
+        for (JsonNode p : Objects2.list(spec, "ports")) {
             if (p instanceof ObjectNode port) {
-                if (CoreJson.str(port, "protocol").isEmpty()) {
+                if (Objects2.text(port, "protocol").isEmpty()) {
                     port.put("protocol", "TCP");
                 }
                 JsonNode target = port.get("targetPort");
@@ -78,25 +78,25 @@ public final class ServiceStrategy implements Strategy {
                 }
             }
         }
-        String type = CoreJson.str(spec, "type");
-        if (externallyAccessible(spec) && CoreJson.str(spec, "externalTrafficPolicy").isEmpty()) {
+        String type = Objects2.text(spec, "type");
+        if (externallyAccessible(spec) && Objects2.text(spec, "externalTrafficPolicy").isEmpty()) {
             spec.put("externalTrafficPolicy", "Cluster");
         }
-        if (!CoreJson.has(spec, "internalTrafficPolicy")
+        if (!Objects2.has(spec, "internalTrafficPolicy")
                 && (type.equals(CLUSTER_IP) || type.equals(NODE_PORT) || type.equals(LOAD_BALANCER))) {
             spec.put("internalTrafficPolicy", "Cluster");
         }
-        if (type.equals(LOAD_BALANCER) && !CoreJson.has(spec, "allocateLoadBalancerNodePorts")) {
+        if (type.equals(LOAD_BALANCER) && !Objects2.has(spec, "allocateLoadBalancerNodePorts")) {
             spec.put("allocateLoadBalancerNodePorts", true);
         }
     }
 
     private static void defaultAffinityConfig(ObjectNode spec) {
-        String affinity = CoreJson.str(spec, "sessionAffinity");
+        String affinity = Objects2.text(spec, "sessionAffinity");
         if (affinity.equals("None")) {
             spec.remove("sessionAffinityConfig");
         } else if (affinity.equals("ClientIP")
-                && !CoreJson.has(Objects2.at(spec, "sessionAffinityConfig", "clientIP"), "timeoutSeconds")) {
+                && !Objects2.has(Objects2.at(spec, "sessionAffinityConfig", "clientIP"), "timeoutSeconds")) {
             spec.putObject("sessionAffinityConfig").putObject("clientIP")
                     .put("timeoutSeconds", DEFAULT_AFFINITY_SECONDS);
         }
@@ -122,25 +122,25 @@ public final class ServiceStrategy implements Strategy {
 
     /** Keeps {@code clusterIP} and {@code clusterIPs} in step, as kube's {@code NormalizeClusterIPs}. */
     static void normalizeClusterIps(ObjectNode spec, ObjectNode oldSpec) {
-        String ip = CoreJson.str(spec, "clusterIP");
-        List<String> ips = CoreJson.strings(spec, "clusterIPs");
+        String ip = Objects2.text(spec, "clusterIP");
+        List<String> ips = Objects2.strings(spec, "clusterIPs");
         if (oldSpec == null) {
             if (!ip.isEmpty() && ips.isEmpty()) {
-                CoreJson.array(spec, "clusterIPs", List.of(ip));
+                Objects2.array(spec, "clusterIPs", List.of(ip));
             }
             return;
         }
-        String oldIp = CoreJson.str(oldSpec, "clusterIP");
-        List<String> oldIps = CoreJson.strings(oldSpec, "clusterIPs");
+        String oldIp = Objects2.text(oldSpec, "clusterIP");
+        List<String> oldIps = Objects2.strings(oldSpec, "clusterIPs");
         if (!oldIps.isEmpty() && ips.isEmpty() && oldIp.equals(ip)) {
-            CoreJson.array(spec, "clusterIPs", oldIps);
+            Objects2.array(spec, "clusterIPs", oldIps);
             ips = oldIps;
         }
         if (!oldIp.equals(ip) && ips.equals(oldIps)) {
             if (!oldIp.isEmpty() && ip.isEmpty()) {
                 spec.remove("clusterIPs");
             } else {
-                CoreJson.array(spec, "clusterIPs", List.of(ip));
+                Objects2.array(spec, "clusterIPs", List.of(ip));
             }
         }
     }
@@ -148,20 +148,20 @@ public final class ServiceStrategy implements Strategy {
     /** Values the registry allocated that an update left out are kept ({@code patchAllocatedValues}). */
     private static void patchAllocatedValues(ObjectNode spec, ObjectNode oldSpec) {
         if (needsClusterIp(oldSpec) && needsClusterIp(spec)) {
-            if (CoreJson.str(spec, "clusterIP").isEmpty() && !CoreJson.str(oldSpec, "clusterIP").isEmpty()) {
-                spec.put("clusterIP", CoreJson.str(oldSpec, "clusterIP"));
+            if (Objects2.text(spec, "clusterIP").isEmpty() && !Objects2.text(oldSpec, "clusterIP").isEmpty()) {
+                spec.put("clusterIP", Objects2.text(oldSpec, "clusterIP"));
             }
-            if (CoreJson.strings(spec, "clusterIPs").isEmpty() && !CoreJson.strings(oldSpec, "clusterIPs").isEmpty()) {
-                CoreJson.array(spec, "clusterIPs", CoreJson.strings(oldSpec, "clusterIPs"));
+            if (Objects2.strings(spec, "clusterIPs").isEmpty() && !Objects2.strings(oldSpec, "clusterIPs").isEmpty()) {
+                Objects2.array(spec, "clusterIPs", Objects2.strings(oldSpec, "clusterIPs"));
             }
         }
         if (needsNodePort(oldSpec) && needsNodePort(spec)) {
             Set<Integer> usedNew = nodePorts(spec);
             Map<String, Integer> byPort = new HashMap<>();
-            for (JsonNode p : CoreJson.list(oldSpec, "ports")) {
+            for (JsonNode p : Objects2.list(oldSpec, "ports")) {
                 byPort.put(portKey(p), p.path("nodePort").asInt());
             }
-            for (JsonNode p : CoreJson.list(spec, "ports")) {
+            for (JsonNode p : Objects2.list(spec, "ports")) {
                 Integer np = byPort.get(portKey(p));
                 if (p instanceof ObjectNode port && port.path("nodePort").asInt() == 0 && np != null && np != 0
                         && !usedNew.contains(np)) {
@@ -176,13 +176,13 @@ public final class ServiceStrategy implements Strategy {
     }
 
     private static String portKey(JsonNode p) {
-        String protocol = CoreJson.str(p, "protocol");
+        String protocol = Objects2.text(p, "protocol");
         return p.path("port").asInt() + "/" + (protocol.isEmpty() ? "TCP" : protocol);
     }
 
     private static Set<Integer> nodePorts(ObjectNode spec) {
         Set<Integer> out = new HashSet<>();
-        for (JsonNode p : CoreJson.list(spec, "ports")) {
+        for (JsonNode p : Objects2.list(spec, "ports")) {
             if (p.path("nodePort").asInt() != 0) {
                 out.add(p.path("nodePort").asInt());
             }
@@ -193,36 +193,36 @@ public final class ServiceStrategy implements Strategy {
     /** Fields a type change makes meaningless are dropped when the update did not touch them. */
     private static void dropTypeDependentFields(ObjectNode obj, ObjectNode spec, ObjectNode oldSpec) {
         if (needsClusterIp(oldSpec) && !needsClusterIp(spec)) {
-            if (CoreJson.same(spec.get("clusterIPs"), oldSpec.get("clusterIPs"))) {
+            if (Objects2.same(spec.get("clusterIPs"), oldSpec.get("clusterIPs"))) {
                 spec.remove("clusterIP");
                 spec.remove("clusterIPs");
             }
-            if (CoreJson.same(spec.get("ipFamilies"), oldSpec.get("ipFamilies"))) {
+            if (Objects2.same(spec.get("ipFamilies"), oldSpec.get("ipFamilies"))) {
                 spec.remove("ipFamilies");
             }
-            if (CoreJson.same(spec.get("ipFamilyPolicy"), oldSpec.get("ipFamilyPolicy"))) {
+            if (Objects2.same(spec.get("ipFamilyPolicy"), oldSpec.get("ipFamilyPolicy"))) {
                 spec.remove("ipFamilyPolicy");
             }
         }
         if (needsNodePort(oldSpec) && !needsNodePort(spec) && nodePorts(spec).equals(nodePorts(oldSpec))) {
-            CoreJson.list(spec, "ports").forEach(p -> ((ObjectNode) p).remove("nodePort"));
+            Objects2.list(spec, "ports").forEach(p -> ((ObjectNode) p).remove("nodePort"));
         }
         if (needsHealthCheck(oldSpec) && !needsHealthCheck(spec)
-                && CoreJson.same(spec.get("healthCheckNodePort"), oldSpec.get("healthCheckNodePort"))) {
+                && Objects2.same(spec.get("healthCheckNodePort"), oldSpec.get("healthCheckNodePort"))) {
             spec.remove("healthCheckNodePort");
         }
-        boolean wasLb = CoreJson.str(oldSpec, "type").equals(LOAD_BALANCER);
-        boolean isLb = CoreJson.str(spec, "type").equals(LOAD_BALANCER);
+        boolean wasLb = Objects2.text(oldSpec, "type").equals(LOAD_BALANCER);
+        boolean isLb = Objects2.text(spec, "type").equals(LOAD_BALANCER);
         if (wasLb && !isLb) {
-            if (CoreJson.same(spec.get("allocateLoadBalancerNodePorts"), oldSpec.get("allocateLoadBalancerNodePorts"))) {
+            if (Objects2.same(spec.get("allocateLoadBalancerNodePorts"), oldSpec.get("allocateLoadBalancerNodePorts"))) {
                 spec.remove("allocateLoadBalancerNodePorts");
             }
-            if (CoreJson.same(spec.get("loadBalancerClass"), oldSpec.get("loadBalancerClass"))) {
+            if (Objects2.same(spec.get("loadBalancerClass"), oldSpec.get("loadBalancerClass"))) {
                 spec.remove("loadBalancerClass");
             }
         }
         if (externallyAccessible(oldSpec) && !externallyAccessible(spec)
-                && CoreJson.same(spec.get("externalTrafficPolicy"), oldSpec.get("externalTrafficPolicy"))) {
+                && Objects2.same(spec.get("externalTrafficPolicy"), oldSpec.get("externalTrafficPolicy"))) {
             spec.remove("externalTrafficPolicy");
         }
         if (!isLb && obj.get("status") instanceof ObjectNode status) {
@@ -235,42 +235,42 @@ public final class ServiceStrategy implements Strategy {
         if (!needsClusterIp(spec)) {
             return;
         }
-        if (CoreJson.strings(spec, "ipFamilies").isEmpty()) {
+        if (Objects2.strings(spec, "ipFamilies").isEmpty()) {
             List<String> old = oldSpec == null || !needsClusterIp(oldSpec) ? List.of()
-                    : CoreJson.strings(oldSpec, "ipFamilies");
-            String ip = CoreJson.str(spec, "clusterIP");
-            CoreJson.array(spec, "ipFamilies", !old.isEmpty() ? old
+                    : Objects2.strings(oldSpec, "ipFamilies");
+            String ip = Objects2.text(spec, "clusterIP");
+            Objects2.array(spec, "ipFamilies", !old.isEmpty() ? old
                     : List.of(CoreChecks.isIpv6(ip) ? "IPv6" : "IPv4"));
         }
-        if (CoreJson.str(spec, "ipFamilyPolicy").isEmpty()) {
-            String old = oldSpec == null || !needsClusterIp(oldSpec) ? "" : CoreJson.str(oldSpec, "ipFamilyPolicy");
+        if (Objects2.text(spec, "ipFamilyPolicy").isEmpty()) {
+            String old = oldSpec == null || !needsClusterIp(oldSpec) ? "" : Objects2.text(oldSpec, "ipFamilyPolicy");
             spec.put("ipFamilyPolicy", old.isEmpty() ? "SingleStack" : old);
         }
     }
 
     static boolean needsClusterIp(JsonNode spec) {
-        String type = CoreJson.str(spec, "type");
+        String type = Objects2.text(spec, "type");
         return type.equals(CLUSTER_IP) || type.equals(NODE_PORT) || type.equals(LOAD_BALANCER);
     }
 
     static boolean needsNodePort(JsonNode spec) {
-        String type = CoreJson.str(spec, "type");
+        String type = Objects2.text(spec, "type");
         return type.equals(NODE_PORT) || type.equals(LOAD_BALANCER);
     }
 
     static boolean externallyAccessible(JsonNode spec) {
-        String type = CoreJson.str(spec, "type");
+        String type = Objects2.text(spec, "type");
         return type.equals(LOAD_BALANCER) || type.equals(NODE_PORT)
-                || (type.equals(CLUSTER_IP) && CoreJson.size(spec, "externalIPs") > 0);
+                || (type.equals(CLUSTER_IP) && Objects2.size(spec, "externalIPs") > 0);
     }
 
     static boolean needsHealthCheck(JsonNode spec) {
-        return CoreJson.str(spec, "type").equals(LOAD_BALANCER)
-                && CoreJson.str(spec, "externalTrafficPolicy").equals("Local");
+        return Objects2.text(spec, "type").equals(LOAD_BALANCER)
+                && Objects2.text(spec, "externalTrafficPolicy").equals("Local");
     }
 
     static boolean isHeadless(JsonNode spec) {
-        return CoreJson.strings(spec, "clusterIPs").equals(List.of("None"));
+        return Objects2.strings(spec, "clusterIPs").equals(List.of("None"));
     }
 
     // ---- validation ----------------------------------------------------------------------------------------------
@@ -286,7 +286,7 @@ public final class ServiceStrategy implements Strategy {
         validateTypeAndPorts(spec, errors);
         validateAffinity(spec, errors);
         CoreServiceIpRules.validateClusterIps(spec, errors);
-        List<String> externalIps = CoreJson.strings(spec, "externalIPs");
+        List<String> externalIps = Objects2.strings(spec, "externalIPs");
         for (int i = 0; i < externalIps.size(); i++) {
             String path = "spec.externalIPs[" + i + "]";
             if (CoreChecks.validIp(externalIps.get(i), path, errors)) {
@@ -299,12 +299,12 @@ public final class ServiceStrategy implements Strategy {
     }
 
     private static void validateTypeAndPorts(ObjectNode spec, List<FieldError> errors) {
-        String type = CoreJson.str(spec, "type");
-        List<JsonNode> ports = CoreJson.list(spec, "ports");
+        String type = Objects2.text(spec, "type");
+        List<JsonNode> ports = Objects2.list(spec, "ports");
         if (ports.isEmpty() && !isHeadless(spec) && !type.equals(EXTERNAL_NAME)) {
             errors.add(FieldError.required("spec.ports", ""));
         }
-        List<String> clusterIps = CoreJson.strings(spec, "clusterIPs");
+        List<String> clusterIps = Objects2.strings(spec, "clusterIPs");
         if ((type.equals(LOAD_BALANCER) || type.equals(NODE_PORT)) && isHeadless(spec)) {
             errors.add(FieldError.invalid("spec.clusterIPs[0]", clusterIps.get(0),
                     "may not be set to 'None' for " + type + " services"));
@@ -312,13 +312,13 @@ public final class ServiceStrategy implements Strategy {
             if (!clusterIps.isEmpty()) {
                 errors.add(FieldError.forbidden("spec.clusterIPs", "may not be set for ExternalName services"));
             }
-            if (CoreJson.size(spec, "ipFamilies") > 0) {
+            if (Objects2.size(spec, "ipFamilies") > 0) {
                 errors.add(FieldError.forbidden("spec.ipFamilies", "may not be set for ExternalName services"));
             }
-            if (CoreJson.has(spec, "ipFamilyPolicy")) {
+            if (Objects2.has(spec, "ipFamilyPolicy")) {
                 errors.add(FieldError.forbidden("spec.ipFamilyPolicy", "may not be set for ExternalName services"));
             }
-            String cname = CoreJson.str(spec, "externalName");
+            String cname = Objects2.text(spec, "externalName");
             cname = cname.endsWith(".") ? cname.substring(0, cname.length() - 1) : cname;
             if (cname.isEmpty()) {
                 errors.add(FieldError.required("spec.externalName", ""));
@@ -337,7 +337,7 @@ public final class ServiceStrategy implements Strategy {
 
     private static void validatePort(JsonNode port, boolean requireName, Set<String> names, String path,
                                      List<FieldError> errors) {
-        String name = CoreJson.str(port, "name");
+        String name = Objects2.text(port, "name");
         if (requireName && name.isEmpty()) {
             errors.add(FieldError.required(path + ".name", ""));
         } else if (!name.isEmpty()) {
@@ -347,15 +347,15 @@ public final class ServiceStrategy implements Strategy {
             }
         }
         CoreChecks.add(errors, CoreChecks.portNum(path + ".port", port.path("port").asLong()));
-        CoreChecks.protocol(CoreJson.str(port, "protocol"), path + ".protocol", errors);
+        CoreChecks.protocol(Objects2.text(port, "protocol"), path + ".protocol", errors);
         CoreChecks.portNumOrName(port.get("targetPort"), path + ".targetPort", errors);
-        if (CoreJson.has(port, "appProtocol")) {
-            CoreChecks.qualifiedName(CoreJson.str(port, "appProtocol"), path + ".appProtocol", errors);
+        if (Objects2.has(port, "appProtocol")) {
+            CoreChecks.qualifiedName(Objects2.text(port, "appProtocol"), path + ".appProtocol", errors);
         }
     }
 
     private static void validateAffinity(ObjectNode spec, List<FieldError> errors) {
-        String affinity = CoreJson.str(spec, "sessionAffinity");
+        String affinity = Objects2.text(spec, "sessionAffinity");
         if (affinity.isEmpty()) {
             errors.add(FieldError.required("spec.sessionAffinity", ""));
         } else if (!AFFINITIES.contains(affinity)) {
@@ -384,13 +384,13 @@ public final class ServiceStrategy implements Strategy {
     }
 
     private static void validateTypeDependent(ObjectNode obj, ObjectNode spec, List<FieldError> errors) {
-        String type = CoreJson.str(spec, "type");
+        String type = Objects2.text(spec, "type");
         if (type.isEmpty()) {
             errors.add(FieldError.required("spec.type", ""));
         } else if (!TYPES.contains(type)) {
             errors.add(FieldError.notSupported("spec.type", type, TYPES));
         }
-        List<JsonNode> ports = CoreJson.list(spec, "ports");
+        List<JsonNode> ports = Objects2.list(spec, "ports");
         if (type.equals(CLUSTER_IP)) {
             for (int i = 0; i < ports.size(); i++) {
                 if (ports.get(i).path("nodePort").asInt() != 0) {
@@ -403,7 +403,7 @@ public final class ServiceStrategy implements Strategy {
         Set<String> servicePorts = new HashSet<>();
         for (int i = 0; i < ports.size(); i++) {
             JsonNode p = ports.get(i);
-            String protocol = CoreJson.str(p, "protocol");
+            String protocol = Objects2.text(p, "protocol");
             int nodePort = p.path("nodePort").asInt();
             if (nodePort != 0 && !nodePorts.add(protocol + "/" + nodePort)) {
                 errors.add(FieldError.duplicate("spec.ports[" + i + "].nodePort", nodePort));
@@ -421,7 +421,7 @@ public final class ServiceStrategy implements Strategy {
     private static void validateLoadBalancerFields(ObjectNode obj, ObjectNode spec, String type,
                                                    List<FieldError> errors) {
         boolean lb = type.equals(LOAD_BALANCER);
-        List<String> ranges = CoreJson.strings(spec, "loadBalancerSourceRanges");
+        List<String> ranges = Objects2.strings(spec, "loadBalancerSourceRanges");
         String rangesAnnotation = "service.beta.kubernetes.io/load-balancer-source-ranges";
         JsonNode annotation = Objects2.at(obj, "metadata", "annotations", rangesAnnotation);
         if (!ranges.isEmpty()) {
@@ -445,17 +445,17 @@ public final class ServiceStrategy implements Strategy {
                 }
             }
         }
-        if (CoreJson.has(spec, "allocateLoadBalancerNodePorts") && !lb) {
+        if (Objects2.has(spec, "allocateLoadBalancerNodePorts") && !lb) {
             errors.add(FieldError.forbidden("spec.allocateLoadBalancerNodePorts",
                     "may only be used when `type` is 'LoadBalancer'"));
         }
-        if (lb && !CoreJson.has(spec, "allocateLoadBalancerNodePorts")) {
+        if (lb && !Objects2.has(spec, "allocateLoadBalancerNodePorts")) {
             // kube names this field from the root; kept so that messages match.
             errors.add(FieldError.required("allocateLoadBalancerNodePorts", ""));
         }
-        if (CoreJson.has(spec, "loadBalancerClass")) {
+        if (Objects2.has(spec, "loadBalancerClass")) {
             if (lb) {
-                CoreChecks.qualifiedName(CoreJson.str(spec, "loadBalancerClass"), "spec.loadBalancerClass", errors);
+                CoreChecks.qualifiedName(Objects2.text(spec, "loadBalancerClass"), "spec.loadBalancerClass", errors);
             } else {
                 errors.add(FieldError.forbidden("spec.loadBalancerClass",
                         "may only be used when `type` is 'LoadBalancer'"));
@@ -464,7 +464,7 @@ public final class ServiceStrategy implements Strategy {
     }
 
     private static void validateTrafficPolicies(ObjectNode spec, List<FieldError> errors) {
-        String etp = CoreJson.str(spec, "externalTrafficPolicy");
+        String etp = Objects2.text(spec, "externalTrafficPolicy");
         if (!externallyAccessible(spec)) {
             if (!etp.isEmpty()) {
                 errors.add(FieldError.invalid("spec.externalTrafficPolicy", etp,
@@ -482,15 +482,15 @@ public final class ServiceStrategy implements Strategy {
         } else if (hc != 0) {
             CoreChecks.add(errors, CoreChecks.portNum("spec.healthCheckNodePort", hc));
         }
-        String itp = CoreJson.str(spec, "internalTrafficPolicy");
+        String itp = Objects2.text(spec, "internalTrafficPolicy");
         if (itp.isEmpty() && needsClusterIp(spec)) {
             errors.add(FieldError.required("spec.internalTrafficPolicy", ""));
         } else if (!itp.isEmpty() && !TRAFFIC_POLICIES.contains(itp)) {
             errors.add(FieldError.notSupported("spec.internalTrafficPolicy", itp, TRAFFIC_POLICIES));
         }
-        if (CoreJson.has(spec, "trafficDistribution")
-                && !CoreJson.str(spec, "trafficDistribution").equals("PreferClose")) {
-            errors.add(FieldError.notSupported("spec.trafficDistribution", CoreJson.str(spec, "trafficDistribution"),
+        if (Objects2.has(spec, "trafficDistribution")
+                && !Objects2.text(spec, "trafficDistribution").equals("PreferClose")) {
+            errors.add(FieldError.notSupported("spec.trafficDistribution", Objects2.text(spec, "trafficDistribution"),
                     List.of("PreferClose")));
         }
     }
@@ -498,14 +498,14 @@ public final class ServiceStrategy implements Strategy {
     @Override
     public List<FieldError> validateStatus(ObjectNode obj, ObjectNode old) {
         List<FieldError> errors = new ArrayList<>();
-        List<JsonNode> ingress = CoreJson.list(Objects2.at(obj, "status", "loadBalancer"), "ingress");
+        List<JsonNode> ingress = Objects2.list(Objects2.at(obj, "status", "loadBalancer"), "ingress");
         for (int i = 0; i < ingress.size(); i++) {
             String path = "status.loadBalancer.ingress[" + i + "]";
-            String ip = CoreJson.str(ingress.get(i), "ip");
+            String ip = Objects2.text(ingress.get(i), "ip");
             if (!ip.isEmpty() && CoreChecks.parseIp(ip) == null) {
                 errors.add(FieldError.invalid(path + ".ip", ip, "must be a valid IP address"));
             }
-            String host = CoreJson.str(ingress.get(i), "hostname");
+            String host = Objects2.text(ingress.get(i), "hostname");
             if (!host.isEmpty()) {
                 CoreChecks.dnsSubdomain(host, path + ".hostname", errors);
                 if (CoreChecks.parseIp(host) != null) {
@@ -536,9 +536,9 @@ public final class ServiceStrategy implements Strategy {
     @Override
     public List<Object> cells(ObjectNode obj, Instant now) {
         JsonNode spec = obj.path("spec");
-        List<String> clusterIps = CoreJson.strings(spec, "clusterIPs");
-        String ports = portString(CoreJson.list(spec, "ports"));
-        return List.of(Objects2.name(obj), CoreJson.str(spec, "type"),
+        List<String> clusterIps = Objects2.strings(spec, "clusterIPs");
+        String ports = portString(Objects2.list(spec, "ports"));
+        return List.of(Objects2.name(obj), Objects2.text(spec, "type"),
                 clusterIps.isEmpty() ? "<none>" : clusterIps.get(0), externalIp(obj),
                 ports.isEmpty() ? "<none>" : ports, Objects2.age(obj, now), selector(spec.get("selector")));
     }
@@ -549,7 +549,7 @@ public final class ServiceStrategy implements Strategy {
         for (JsonNode p : ports) {
             int nodePort = p.path("nodePort").asInt();
             pieces.add(p.path("port").asInt() + (nodePort > 0 ? ":" + nodePort : "") + "/"
-                    + CoreJson.str(p, "protocol"));
+                    + Objects2.text(p, "protocol"));
         }
         return String.join(",", pieces);
     }
@@ -557,16 +557,16 @@ public final class ServiceStrategy implements Strategy {
     /** The EXTERNAL-IP cell: external IPs, the load balancer's ingress, {@code <pending>}, or the external name. */
     static String externalIp(ObjectNode svc) {
         JsonNode spec = svc.path("spec");
-        List<String> external = CoreJson.strings(spec, "externalIPs");
-        switch (CoreJson.str(spec, "type")) {
+        List<String> external = Objects2.strings(spec, "externalIPs");
+        switch (Objects2.text(spec, "type")) {
             case CLUSTER_IP, NODE_PORT -> {
                 return external.isEmpty() ? "<none>" : String.join(",", external);
             }
             case LOAD_BALANCER -> {
                 Set<String> lb = new TreeSet<>();
-                for (JsonNode in : CoreJson.list(Objects2.at(svc, "status", "loadBalancer"), "ingress")) {
-                    String ip = CoreJson.str(in, "ip");
-                    String host = CoreJson.str(in, "hostname");
+                for (JsonNode in : Objects2.list(Objects2.at(svc, "status", "loadBalancer"), "ingress")) {
+                    String ip = Objects2.text(in, "ip");
+                    String host = Objects2.text(in, "hostname");
                     if (!ip.isEmpty()) {
                         lb.add(ip);
                     } else if (!host.isEmpty()) {
@@ -578,7 +578,7 @@ public final class ServiceStrategy implements Strategy {
                 return all.isEmpty() ? "<pending>" : String.join(",", all);
             }
             case EXTERNAL_NAME -> {
-                return CoreJson.str(spec, "externalName");
+                return Objects2.text(spec, "externalName");
             }
             default -> {
                 return "<unknown>";

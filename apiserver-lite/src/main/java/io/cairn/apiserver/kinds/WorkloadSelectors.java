@@ -2,6 +2,7 @@ package io.cairn.apiserver.kinds;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cairn.apiserver.api.FieldError;
+import io.cairn.apiserver.registry.LabelSelector;
 import io.cairn.apiserver.validation.Validators;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -11,7 +12,7 @@ import java.util.TreeMap;
 
 /**
  * A workload's {@code metav1.LabelSelector} ({@code matchLabels} and {@code matchExpressions}) held as JSON: whether it
- * matches a set of labels, how kubectl prints it ({@code app=web,tier in (a,b)}), its validation, and the Go literal
+ * matches a set of labels, how kubectl prints it ({@link LabelSelector#format}, {@link #formatOrNone}), its validation, and the Go literal
  * kube-apiserver prints when it names a selector or a labels map in an error
  * ({@code v1.LabelSelector{MatchLabels:map[string]string{"app":"web"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}}).
  */
@@ -65,41 +66,9 @@ public final class WorkloadSelectors {
         };
     }
 
-    /**
-     * The selector as {@code labels.Selector.String()} prints it: requirements sorted by key, {@code k=v},
-     * {@code k in (a,b)}, {@code k notin (a,b)}, {@code k}, {@code !k}; "" for an empty or absent selector.
-     */
-    public static String format(JsonNode selector) {
-        if (selector == null || !selector.isObject()) {
-            return "";
-        }
-        TreeMap<String, List<String>> byKey = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = selector.path("matchLabels").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            byKey.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getKey() + "=" + e.getValue().asText());
-        }
-        for (JsonNode r : selector.path("matchExpressions")) {
-            String key = r.path("key").asText();
-            List<String> values = new ArrayList<>();
-            r.path("values").forEach(v -> values.add(v.asText()));
-            values.sort(null);
-            String text = switch (r.path("operator").asText()) {
-                case "In" -> key + " in (" + String.join(",", values) + ")";
-                case "NotIn" -> key + " notin (" + String.join(",", values) + ")";
-                case "Exists" -> key;
-                case "DoesNotExist" -> "!" + key;
-                default -> key + " " + r.path("operator").asText() + " (" + String.join(",", values) + ")";
-            };
-            byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(text);
-        }
-        List<String> parts = new ArrayList<>();
-        byKey.values().forEach(parts::addAll);
-        return String.join(",", parts);
-    }
-
-    /** As {@link #format}, but {@code <none>} when empty ({@code metav1.FormatLabelSelector}). */
+    /** As {@link LabelSelector#format}, but {@code <none>} when empty ({@code metav1.FormatLabelSelector}). */
     public static String formatOrNone(JsonNode selector) {
-        String s = format(selector);
+        String s = LabelSelector.format(selector);
         return s.isEmpty() ? "<none>" : s;
     }
 

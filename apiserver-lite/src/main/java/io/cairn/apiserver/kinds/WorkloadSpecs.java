@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.FieldError;
+import io.cairn.apiserver.registry.Objects2;
 import io.cairn.apiserver.registry.TableColumn;
 import java.util.List;
 
@@ -73,7 +74,7 @@ final class WorkloadSpecs {
 
     /** The selector may not change after create ({@code ValidateImmutableField} in apps/v1 and batch/v1). */
     static void selectorImmutable(JsonNode spec, JsonNode oldSpec, List<FieldError> errors) {
-        if (!WorkloadJson.same(spec.get("selector"), oldSpec.get("selector"))) {
+        if (!Objects2.sameByValue(spec.get("selector"), oldSpec.get("selector"))) {
             errors.add(FieldError.invalid("spec.selector", WorkloadSelectors.goSelector(spec.get("selector")),
                     IMMUTABLE));
         }

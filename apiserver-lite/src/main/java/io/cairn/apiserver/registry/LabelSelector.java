@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.validation.Validators;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * A label selector in the query form ({@code app=web,tier!=db,env in (a,b),track notin (x),!legacy,canary}), with every
@@ -54,6 +57,39 @@ public final class LabelSelector {
             }
         }
         return true;
+    }
+
+    /**
+     * A selector object ({@code metav1.LabelSelector}: {@code matchLabels}, {@code matchExpressions}) in the query
+     * form, as {@code labels.Selector.String()} prints it (kubectl's SELECTOR column, a Scale's {@code status.selector}): requirements sorted by key, {@code k=v},
+     * {@code k in (a,b)}, {@code k notin (a,b)}, {@code k}, {@code !k}; "" for an empty or absent selector.
+     */
+    public static String format(JsonNode selector) {
+        if (selector == null || !selector.isObject()) {
+            return "";
+        }
+        TreeMap<String, List<String>> byKey = new TreeMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = selector.path("matchLabels").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            byKey.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getKey() + "=" + e.getValue().asText());
+        }
+        for (JsonNode r : selector.path("matchExpressions")) {
+            String key = r.path("key").asText();
+            List<String> values = new ArrayList<>();
+            r.path("values").forEach(v -> values.add(v.asText()));
+            values.sort(null);
+            String text = switch (r.path("operator").asText()) {
+                case "In" -> key + " in (" + String.join(",", values) + ")";
+                case "NotIn" -> key + " notin (" + String.join(",", values) + ")";
+                case "Exists" -> key;
+                case "DoesNotExist" -> "!" + key;
+                default -> key + " " + r.path("operator").asText() + " (" + String.join(",", values) + ")";
+            };
+            byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(text);
+        }
+        List<String> parts = new ArrayList<>();
+        byKey.values().forEach(parts::addAll);
+        return String.join(",", parts);
     }
 
     /** Parses the query form; a syntax error is a 400 naming the selector. */

@@ -570,13 +570,19 @@ public final class Registry implements AutoCloseable {
 
     /** Whether anything but metadata and status differs (kube bumps generation on spec changes). */
     private static boolean specChanged(ObjectNode a, ObjectNode b) {
-        ObjectNode x = a.deepCopy();
-        ObjectNode y = b.deepCopy();
-        for (ObjectNode o : List.of(x, y)) {
-            o.remove("metadata");
-            o.remove("status");
+        int compared = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> it = a.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equals("metadata") || e.getKey().equals("status")) {
+                continue;
+            }
+            if (!e.getValue().equals(b.get(e.getKey()))) {
+                return true;
+            }
+            compared++;
         }
-        return !x.equals(y);
+        // Every other field of a is in b, equal: b differs only if it has more of them.
+        return b.size() - (b.has("metadata") ? 1 : 0) - (b.has("status") ? 1 : 0) != compared;
     }
 
     /**
@@ -622,7 +628,7 @@ public final class Registry implements AutoCloseable {
         ObjectNode st = s.putObject("status");
         st.put("replicas", Objects2.at(obj, "status", "replicas") == null ? 0
                 : Objects2.at(obj, "status", "replicas").asLong());
-        st.put("selector", selectorString(Objects2.at(obj, "spec", "selector")));
+        st.put("selector", LabelSelector.format(Objects2.at(obj, "spec", "selector")));
         return s;
     }
 
@@ -664,34 +670,6 @@ public final class Registry implements AutoCloseable {
             }
         }
         throw ApiException.conflict(type.resource(), type.group(), name);
-    }
-
-    /** A label selector object ({@code matchLabels}, {@code matchExpressions}) in its query-string form. */
-    public static String selectorString(JsonNode selector) {
-        if (selector == null || !selector.isObject()) {
-            return "";
-        }
-        List<String> parts = new ArrayList<>();
-        JsonNode ml = selector.get("matchLabels");
-        if (ml != null && ml.isObject()) {
-            ml.fields().forEachRemaining(e -> parts.add(e.getKey() + "=" + e.getValue().asText()));
-        }
-        JsonNode me = selector.get("matchExpressions");
-        if (me != null && me.isArray()) {
-            for (JsonNode e : me) {
-                String k = e.path("key").asText();
-                List<String> values = new ArrayList<>();
-                e.path("values").forEach(v -> values.add(v.asText()));
-                switch (e.path("operator").asText()) {
-                    case "In" -> parts.add(k + " in (" + String.join(",", values) + ")");
-                    case "NotIn" -> parts.add(k + " notin (" + String.join(",", values) + ")");
-                    case "Exists" -> parts.add(k);
-                    case "DoesNotExist" -> parts.add("!" + k);
-                    default -> { }
-                }
-            }
-        }
-        return String.join(",", parts);
     }
 
     // ---------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cairn.apiserver.Kubectl;
 import io.cairn.apiserver.auth.Pki;
 import java.io.File;
 import java.io.IOException;
@@ -247,20 +248,20 @@ class KubeconfigTest {
         writeUsersConfig("rw-------");
         Kubeconfig.merge(config, entry, true);
 
-        Kubectl.Result view = Kubectl.run(kubectl, home, "config", "view", "--kubeconfig", config.toString(), "-o",
+        Kubectl.Result view = Kubectl.run(kubectl, home, null, "config", "view", "--kubeconfig", config.toString(), "-o",
                 "jsonpath={.current-context}");
         assertThat(view.exitCode()).as(view.stderr()).isZero();
         assertThat(view.stdout().trim()).isEqualTo("cairn");
-        Kubectl.Result contexts = Kubectl.run(kubectl, home, "config", "get-contexts", "--kubeconfig",
+        Kubectl.Result contexts = Kubectl.run(kubectl, home, null, "config", "get-contexts", "--kubeconfig",
                 config.toString(), "-o", "name");
         assertThat(contexts.stdout().lines()).containsExactlyInAnyOrder("cairn", "work");
 
-        Kubectl.Result set = Kubectl.run(kubectl, home, "config", "set-context", "cairn", "--namespace=demo",
+        Kubectl.Result set = Kubectl.run(kubectl, home, null, "config", "set-context", "cairn", "--namespace=demo",
                 "--kubeconfig", config.toString());
         assertThat(set.exitCode()).as(set.stderr()).isZero();
         Kubeconfig.remove(config);
 
-        Kubectl.Result after = Kubectl.run(kubectl, home, "config", "view", "--kubeconfig", config.toString(), "-o",
+        Kubectl.Result after = Kubectl.run(kubectl, home, null, "config", "view", "--kubeconfig", config.toString(), "-o",
                 "jsonpath={.current-context}");
         assertThat(after.stdout().trim()).isEqualTo("work");
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cairn.apiserver.Kubectl;
 import io.cairn.apiserver.auth.Authenticator;
 import io.cairn.apiserver.auth.Pki;
 import io.cairn.apiserver.auth.User;
@@ -32,7 +33,7 @@ class KubectlOverTlsTest {
             Path file = home.resolve("data/kubeconfig");
             Kubeconfig.writeStandalone(file, Kubeconfig.Entry.of(pki, "https://127.0.0.1:" + server.port()));
 
-            Kubectl.Result r = Kubectl.run(kubectl, home, "--kubeconfig", file.toString(), "get", "--raw", "/whoami");
+            Kubectl.Result r = Kubectl.run(kubectl, home, null, "--kubeconfig", file.toString(), "get", "--raw", "/whoami");
 
             assertThat(r.exitCode()).as("stderr: %s", r.stderr()).isZero();
             JsonNode body = new ObjectMapper().readTree(r.stdout());

@@ -1,5 +1,6 @@
 package io.cairn.apiserver.patch;
 
+import static io.cairn.apiserver.patch.Trees.assertApiError;
 import static io.cairn.apiserver.patch.Trees.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -128,12 +129,7 @@ class JsonPatchTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource
     void malformed(String name, String patch, String message) {
-        assertThatThrownBy(() -> JsonPatch.apply(json(POD), json(patch)))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.code()).isEqualTo(400);
-                    assertThat(e.reason()).isEqualTo("BadRequest");
-                    assertThat(e.getMessage()).contains(message);
-                });
+        assertApiError(() -> JsonPatch.apply(json(POD), json(patch)), 400, "BadRequest", message);
     }
 
     static Stream<Arguments> doesNotApply() {
@@ -165,12 +161,7 @@ class JsonPatchTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource
     void doesNotApply(String name, String patch, String message) {
-        assertThatThrownBy(() -> JsonPatch.apply(json(POD), json(patch)))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.code()).isEqualTo(422);
-                    assertThat(e.reason()).isEqualTo("Invalid");
-                    assertThat(e.getMessage()).contains(message);
-                });
+        assertApiError(() -> JsonPatch.apply(json(POD), json(patch)), 422, "Invalid", message);
     }
 
     @Test

@@ -1,14 +1,13 @@
 package io.cairn.apiserver.patch;
 
+import static io.cairn.apiserver.patch.Trees.assertApiError;
 import static io.cairn.apiserver.patch.Trees.json;
 import static io.cairn.apiserver.patch.Trees.yaml;
 import static io.cairn.apiserver.patch.Trees.yamlObject;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cairn.apiserver.api.ApiException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -493,12 +492,7 @@ class StrategicMergePatchTest {
                 spec: {containers: [{name: a}], strategy: {type: RollingUpdate}}
                 """);
 
-        assertThatThrownBy(() -> StrategicMergePatch.apply(live, json(patch), mixed()))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.code()).isEqualTo(400);
-                    assertThat(e.reason()).isEqualTo("BadRequest");
-                    assertThat(e.getMessage()).contains(message);
-                });
+        assertApiError(() -> StrategicMergePatch.apply(live, json(patch), mixed()), 400, "BadRequest", message);
     }
 
     /** A schema with the deployment's strategy and the pod's containers at spec, for the error table. */

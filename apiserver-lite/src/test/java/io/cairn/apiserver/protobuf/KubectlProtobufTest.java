@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.ApiServer;
+import io.cairn.apiserver.Kubectl;
+import io.cairn.apiserver.Kubectl.Result;
 import io.cairn.apiserver.api.Json;
 import io.cairn.apiserver.auth.Pki;
 import io.cairn.apiserver.registry.Options.WriteOptions;
 import io.cairn.apiserver.registry.Registry;
 import io.cairn.apiserver.registry.ResourceType;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,12 +45,12 @@ class KubectlProtobufTest {
 
     @BeforeAll
     static void start() throws Exception {
-        kubectl = findKubectl();
+        kubectl = Kubectl.find();
         Assumptions.assumeTrue(kubectl != null, "kubectl is not installed");
         server = ApiServer.start(ApiServer.Config.of(dir.resolve("server")).withPort(0));
         kubeconfig = dir.resolve("kubeconfig");
         Files.writeString(kubeconfig, kubeconfig(server.url(), server.pki()));
-        JsonNode version = Json.parse(run("version", "--client", "-o", "json").stdout.getBytes(), false);
+        JsonNode version = Json.parse(run("version", "--client", "-o", "json").stdout().getBytes(), false);
         String minor = version.at("/clientVersion/minor").asText().replaceAll("\\D", "");
         sendsProtobuf = !minor.isEmpty() && Integer.parseInt(minor) >= 31;
     }
@@ -66,7 +66,7 @@ class KubectlProtobufTest {
     void createNamespace() throws Exception {
         Result r = create("create", "namespace", "proto-ns");
 
-        assertThat(r.stdout).contains("namespace/proto-ns created");
+        assertThat(r.stdout()).contains("namespace/proto-ns created");
         assertThat(stored("", "v1", "namespaces", null, "proto-ns")).isPresent();
     }
 
@@ -129,7 +129,7 @@ class KubectlProtobufTest {
     void createServiceAccount() throws Exception {
         Result r = create("create", "serviceaccount", "robot");
 
-        assertThat(r.stdout).contains("serviceaccount/robot created");
+        assertThat(r.stdout()).contains("serviceaccount/robot created");
         assertThat(stored("", "v1", "serviceaccounts", "default", "robot")).isPresent();
     }
 
@@ -146,11 +146,11 @@ class KubectlProtobufTest {
         Result r = run("drain", "n1", "--disable-eviction", "--force", "--ignore-daemonsets", "--grace-period=0",
                 "--timeout=60s", "-v=7");
 
-        assertThat(r.exitCode).as(r.stderr).isZero();
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
         if (sendsProtobuf) {
-            assertThat(r.stderr).contains("DELETE https://").contains(PROTOBUF_HEADER);
+            assertThat(r.stderr()).contains("DELETE https://").contains(PROTOBUF_HEADER);
         }
-        assertThat(r.stdout).contains("pod/bound deleted").contains("node/n1 drained");
+        assertThat(r.stdout()).contains("pod/bound deleted").contains("node/n1 drained");
         assertThat(stored("", "v1", "pods", "default", "bound")).isEmpty();
         assertThat(stored("", "v1", "nodes", null, "n1").orElseThrow().at("/spec/unschedulable").asBoolean()).isTrue();
     }
@@ -161,9 +161,9 @@ class KubectlProtobufTest {
         int split = withLog.indexOf("--");
         withLog.add(split < 0 ? withLog.size() : split, "-v=7");
         Result r = run(withLog.toArray(String[]::new));
-        assertThat(r.exitCode).as("kubectl %s: %s", String.join(" ", args), r.stderr).isZero();
+        assertThat(r.exitCode()).as("kubectl %s: %s", String.join(" ", args), r.stderr()).isZero();
         if (sendsProtobuf) {
-            assertThat(r.stderr).as("kubectl %s sends protobuf", args[1]).contains("POST https://").contains(PROTOBUF_HEADER);
+            assertThat(r.stderr()).as("kubectl %s sends protobuf", args[1]).contains("POST https://").contains(PROTOBUF_HEADER);
         }
         return r;
     }
@@ -205,34 +205,8 @@ class KubectlProtobufTest {
                 """.formatted(url, pki.ca().certPath(), pki.admin().certPath(), pki.admin().keyPath());
     }
 
-    private record Result(int exitCode, String stdout, String stderr) {}
-
     private static Result run(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(kubectl.toString());
-        cmd.addAll(List.of(args));
-        Path out = Files.createTempFile(dir, "kubectl", ".out");
-        Path err = Files.createTempFile(dir, "kubectl", ".err");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().put("KUBECONFIG", kubeconfig == null ? dir.resolve("none").toString() : kubeconfig.toString());
-        pb.environment().put("HOME", dir.toString());
-        Process p = pb.start();
-        if (!p.waitFor(90, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("kubectl " + String.join(" ", args) + " did not finish in 90 s");
-        }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-    }
-
-    private static Path findKubectl() {
-        String path = System.getenv("PATH");
-        for (String d : (path == null ? "" : path).split(File.pathSeparator)) {
-            Path p = Path.of(d, "kubectl");
-            if (!d.isEmpty() && Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        Path usual = Path.of("/usr/bin/kubectl");
-        return Files.isExecutable(usual) ? usual : null;
+        Path config = kubeconfig == null ? dir.resolve("none") : kubeconfig;
+        return Kubectl.run(kubectl, dir, config, args);
     }
 }
