@@ -287,7 +287,7 @@ public final class JobController implements AutoCloseable {
         labels.put("job-name", name(job));
         labels.put(CONTROLLER_UID, uid(job));
         labels.put("controller-uid", uid(job));
-        meta.putArray("ownerReferences").add(controllerRef(job, "batch/v1", "Job"));
+        meta.putArray("ownerReferences").add(newControllerRef(job, "batch/v1", "Job"));
         pod.set("metadata", meta);
         pod.set("spec", template.path("spec").deepCopy());
         return pod;

@@ -105,7 +105,7 @@ class ReplicaSetControllerTest {
         });
         scale("web", 4);
         await().atMost(WorkloadTestSupport.timeout()).until(() -> pods().size() == 4);
-        String unready = pods().stream().filter(p -> !WorkloadSupport.podReady(p)).findFirst().orElseThrow()
+        String unready = pods().stream().filter(p -> !CtrlUtil.podReady(p)).findFirst().orElseThrow()
                 .path("metadata").path("name").asText();
         scale("web", 3);
         await().atMost(WorkloadTestSupport.timeout()).until(() -> pods().size() == 3);

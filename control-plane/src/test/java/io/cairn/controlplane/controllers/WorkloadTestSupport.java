@@ -80,7 +80,7 @@ final class WorkloadTestSupport implements AutoCloseable {
     void markAllReady() {
         String now = Instant.now().toString();
         for (ObjectNode p : items(pods())) {
-            if (p.path("metadata").has("deletionTimestamp") || WorkloadSupport.podReady(p)) {
+            if (p.path("metadata").has("deletionTimestamp") || CtrlUtil.podReady(p)) {
                 continue;
             }
             ObjectNode status = p.withObjectProperty("status");
