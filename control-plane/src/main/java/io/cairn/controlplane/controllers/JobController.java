@@ -52,22 +52,7 @@ public final class JobController implements AutoCloseable {
         }
         controller = Controller.of("job", this::reconcile, workers);
         controller.watch(jobs);
-        pods.addHandler(new Informer.Handler() {
-            @Override
-            public void onAdd(ObjectNode obj) {
-                enqueueOwner(obj);
-            }
-
-            @Override
-            public void onUpdate(ObjectNode oldObj, ObjectNode newObj) {
-                enqueueOwner(newObj);
-            }
-
-            @Override
-            public void onDelete(ObjectNode obj) {
-                enqueueOwner(obj);
-            }
-        });
+        pods.addHandler(Informer.Handler.onObject(this::enqueueOwner));
         controller.start();
     }
 

@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -176,22 +177,7 @@ public final class NodeSimulator implements AutoCloseable {
             return n.isEmpty() ? List.of() : List.of(n);
         });
         this.controller = Controller.of("node-simulator", this::reconcile, config.workers());
-        pods.addHandler(new Informer.Handler() {
-            @Override
-            public void onAdd(ObjectNode obj) {
-                offer(obj);
-            }
-
-            @Override
-            public void onUpdate(ObjectNode oldObj, ObjectNode newObj) {
-                offer(newObj);
-            }
-
-            @Override
-            public void onDelete(ObjectNode obj) {
-                offer(obj);
-            }
-        });
+        pods.addHandler(Informer.Handler.onObject(this::offer));
         this.nodeInformer = Informer.of(client, "v1", "nodes");
         nodeInformer.addHandler(new Informer.Handler() {
             @Override
@@ -448,14 +434,19 @@ public final class NodeSimulator implements AutoCloseable {
     }
 
     private void renewLeases() {
+        forEachRunningNode("lease renewal", this::renewLease);
+    }
+
+    /** {@code action} for every node that is not stopped; a failure is logged and the other nodes go on. */
+    private void forEachRunningNode(String what, Consumer<String> action) {
         for (String node : nodes.keySet()) {
             if (stopped.contains(node)) {
                 continue;
             }
             try {
-                renewLease(node);
+                action.accept(node);
             } catch (RuntimeException e) {
-                log.debug("node {}: lease renewal failed: {}", node, e.toString());
+                log.debug("node {}: {} failed: {}", node, what, e.toString());
             }
         }
     }
@@ -516,16 +507,7 @@ public final class NodeSimulator implements AutoCloseable {
     }
 
     private void heartbeats() {
-        for (String node : nodes.keySet()) {
-            if (stopped.contains(node)) {
-                continue;
-            }
-            try {
-                heartbeat(node);
-            } catch (RuntimeException e) {
-                log.debug("node {}: heartbeat failed: {}", node, e.toString());
-            }
-        }
+        forEachRunningNode("heartbeat", this::heartbeat);
     }
 
     /** Posts the node's status with a fresh Ready heartbeat (a 409 re-reads and retries; a deleted node re-registers). */
