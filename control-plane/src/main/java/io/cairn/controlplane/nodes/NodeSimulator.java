@@ -761,15 +761,21 @@ public final class NodeSimulator implements AutoCloseable {
         status.put("phase", phase);
         for (JsonNode n : status.path("containerStatuses")) {
             ObjectNode cs = (ObjectNode) n;
-            String startedAt = cs.path("state").path("running").path("startedAt").asText(now);
-            cs.putObject("state").putObject("terminated").put("exitCode", exitCode).put("reason", reason)
-                    .put("startedAt", startedAt).put("finishedAt", now)
-                    .put("containerID", cs.path("containerID").asText(""));
+            ObjectNode terminated = terminated(cs, exitCode, reason, now);
+            cs.putObject("state").set("terminated", terminated);
             cs.put("ready", false).put("started", false);
         }
         setCondition(status, "ContainersReady", "False", now, "PodCompleted");
         setCondition(status, "Ready", "False", now, "PodCompleted");
         return next;
+    }
+
+    /** A terminated state for container status {@code cs}, ended {@code now}, started when its running state says. */
+    private static ObjectNode terminated(JsonNode cs, int exitCode, String reason, String now) {
+        String startedAt = cs.path("state").path("running").path("startedAt").asText(now);
+        return F.objectNode().put("exitCode", exitCode).put("reason", reason)
+                .put("startedAt", startedAt).put("finishedAt", now)
+                .put("containerID", cs.path("containerID").asText(""));
     }
 
     /** The containers crashed and wait to restart: lastState terminated, state waiting CrashLoopBackOff. */
@@ -779,10 +785,7 @@ public final class NodeSimulator implements AutoCloseable {
         String now = now();
         for (JsonNode n : status.path("containerStatuses")) {
             ObjectNode cs = (ObjectNode) n;
-            String startedAt = cs.path("state").path("running").path("startedAt").asText(now);
-            cs.putObject("lastState").putObject("terminated").put("exitCode", 1).put("reason", "Error")
-                    .put("startedAt", startedAt).put("finishedAt", now)
-                    .put("containerID", cs.path("containerID").asText(""));
+            cs.putObject("lastState").set("terminated", terminated(cs, 1, "Error", now));
             cs.put("restartCount", cs.path("restartCount").asInt() + 1);
             cs.putObject("state").putObject("waiting").put("reason", "CrashLoopBackOff")
                     .put("message", "back-off restarting failed container " + cs.path("name").asText()
