@@ -24,7 +24,7 @@ import java.util.TreeSet;
  * <p>Defaults {@code status.allocatable} to {@code status.capacity} when it is missing, as v1 defaulting does.
  * Validation covers taints (kube reports them under {@code metadata.taints}, a path kept as kube has it), pod CIDRs and
  * the providerID/podCIDRs that may only be set once. Resource quantities in capacity and allocatable are not checked
- * here (quantity parsing is {@code validation.Quantity}'s, written elsewhere).
+ * here (quantity parsing is {@code api.Quantity}'s, written elsewhere).
  *
  * <p>Table: STATUS from the Ready condition ({@code Ready}, {@code NotReady}, {@code Unknown} when absent) followed by
  * {@code SchedulingDisabled} when {@code spec.unschedulable}; ROLES from {@code node-role.kubernetes.io/<role>} and

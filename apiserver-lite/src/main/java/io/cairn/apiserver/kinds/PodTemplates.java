@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.api.FieldError;
-import io.cairn.apiserver.validation.Quantity;
+import io.cairn.apiserver.api.Quantity;
 import io.cairn.apiserver.validation.Validators;
 import java.util.ArrayList;
 import java.util.HashSet;

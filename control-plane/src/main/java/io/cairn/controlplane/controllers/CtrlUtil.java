@@ -11,7 +11,11 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
 
-/** Small helpers the controllers of this package share: JSON trees, conditions, selectors, API errors. */
+/**
+ * Small helpers every controller of this package shares: JSON trees, object metadata, conditions, label selectors,
+ * owner references, pod state and API errors. What only the ReplicaSet and Deployment controllers need is in
+ * {@link WorkloadSupport}.
+ */
 final class CtrlUtil {
     static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
@@ -22,8 +26,9 @@ final class CtrlUtil {
         return JSON.objectNode();
     }
 
+    /** A 409 other than AlreadyExists: a write lost to a newer resourceVersion or a failed precondition. */
     static boolean isConflict(Exception e) {
-        return e instanceof ApiException a && a.code() == 409;
+        return e instanceof ApiException a && a.code() == 409 && !"AlreadyExists".equals(a.reason());
     }
 
     static boolean isNotFound(Exception e) {
@@ -49,6 +54,30 @@ final class CtrlUtil {
         }
     }
 
+    /** The text at {@code path} below {@code n}, or null where it is missing or JSON null. */
+    static String text(JsonNode n, String... path) {
+        JsonNode c = n;
+        for (String p : path) {
+            if (c == null) {
+                return null;
+            }
+            c = c.get(p);
+        }
+        return c == null || c.isNull() ? null : c.asText();
+    }
+
+    /** The int at {@code path} below {@code n}, or {@code dflt} where it is missing or JSON null. */
+    static int intAt(JsonNode n, int dflt, String... path) {
+        JsonNode c = n;
+        for (String p : path) {
+            if (c == null) {
+                return dflt;
+            }
+            c = c.get(p);
+        }
+        return c == null || c.isNull() ? dflt : c.asInt();
+    }
+
     static String name(JsonNode o) {
         return o.path("metadata").path("name").asText("");
     }
@@ -63,6 +92,12 @@ final class CtrlUtil {
 
     static boolean deleting(JsonNode o) {
         return !o.path("metadata").path("deletionTimestamp").asText("").isEmpty();
+    }
+
+    /** The creation time, or the epoch where it is missing or unreadable. */
+    static Instant created(JsonNode o) {
+        Instant t = time(o.path("metadata").path("creationTimestamp"));
+        return t == null ? Instant.EPOCH : t;
     }
 
     /** The condition of {@code type} in {@code conditions}, or null. */
@@ -117,7 +152,11 @@ final class CtrlUtil {
         return true;
     }
 
-    /** Whether {@code labels} match a LabelSelector ({@code matchLabels}, {@code matchExpressions}); empty matches all. */
+    /**
+     * Whether {@code labels} match a LabelSelector ({@code matchLabels}, {@code matchExpressions}), as kube's
+     * {@code LabelSelectorAsSelector}: a missing or null selector matches nothing, an {@link #emptySelector empty}
+     * one everything. A caller that must never select everything (a workload's) checks {@code emptySelector} first.
+     */
     static boolean matches(JsonNode selector, JsonNode labels) {
         if (selector == null || selector.isNull() || selector.isMissingNode()) {
             return false;
@@ -150,6 +189,11 @@ final class CtrlUtil {
         return true;
     }
 
+    /** Whether a LabelSelector has no requirement at all (neither matchLabels nor matchExpressions), or is missing. */
+    static boolean emptySelector(JsonNode selector) {
+        return selector == null || selector.path("matchLabels").size() + selector.path("matchExpressions").size() == 0;
+    }
+
     /** Whether {@code labels} carry every pair of a plain map selector (a service's); an empty map matches nothing. */
     static boolean matchesMap(JsonNode selector, JsonNode labels) {
         if (selector == null || !selector.isObject() || selector.isEmpty()) {
@@ -164,8 +208,8 @@ final class CtrlUtil {
         return true;
     }
 
-    /** The ownerReference of {@code owner} that marks it as the controller. */
-    static ObjectNode controllerRef(JsonNode owner, String apiVersion, String kind) {
+    /** The ownerReference of {@code owner} that marks it as the controller (kube's NewControllerRef). */
+    static ObjectNode newControllerRef(JsonNode owner, String apiVersion, String kind) {
         ObjectNode ref = obj();
         ref.put("apiVersion", apiVersion);
         ref.put("kind", kind);
@@ -176,14 +220,20 @@ final class CtrlUtil {
         return ref;
     }
 
-    /** The uid of the controlling owner of {@code o}, or "". */
-    static String controllerUid(JsonNode o) {
+    /** The ownerReference of {@code o} with {@code controller: true}, or null (kube's GetControllerOf). */
+    static JsonNode controllerOf(JsonNode o) {
         for (JsonNode r : o.path("metadata").path("ownerReferences")) {
             if (r.path("controller").asBoolean(false)) {
-                return r.path("uid").asText("");
+                return r;
             }
         }
-        return "";
+        return null;
+    }
+
+    /** The uid of the controlling owner of {@code o}, or "". */
+    static String controllerUid(JsonNode o) {
+        JsonNode ref = controllerOf(o);
+        return ref == null ? "" : ref.path("uid").asText("");
     }
 
     static boolean podReady(JsonNode pod) {
@@ -192,5 +242,11 @@ final class CtrlUtil {
 
     static String phase(JsonNode pod) {
         return pod.path("status").path("phase").asText("");
+    }
+
+    /** Succeeded or Failed: the pod will not run again. */
+    static boolean podTerminal(JsonNode pod) {
+        String phase = phase(pod);
+        return "Succeeded".equals(phase) || "Failed".equals(phase);
     }
 }

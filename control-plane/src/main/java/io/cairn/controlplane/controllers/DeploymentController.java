@@ -1,5 +1,6 @@
 package io.cairn.controlplane.controllers;
 
+import static io.cairn.controlplane.controllers.CtrlUtil.*;
 import static io.cairn.controlplane.controllers.WorkloadSupport.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -59,10 +60,10 @@ public final class DeploymentController implements AutoCloseable {
             @Override
             public void onAdd(ObjectNode rs) {
                 queueOwner(c, rs);
-                if (controllerRef(rs) == null) {
+                if (controllerOf(rs) == null) {
                     String ns = text(rs, "metadata", "namespace");
                     for (ObjectNode d : deployments.store().byIndex(Store.NAMESPACE_INDEX, ns)) {
-                        if (matches(d.path("spec").path("selector"), rs.path("metadata").path("labels"))) {
+                        if (workloadSelects(d.path("spec").path("selector"), rs.path("metadata").path("labels"))) {
                             c.queue().add(Store.keyOf(d));
                         }
                     }
@@ -83,7 +84,7 @@ public final class DeploymentController implements AutoCloseable {
             @Override
             public void onDelete(ObjectNode pod) {
                 // Recreate waits for the old pods to go
-                JsonNode ref = controllerRef(pod);
+                JsonNode ref = controllerOf(pod);
                 if (ref != null && "ReplicaSet".equals(ref.path("kind").asText())) {
                     ObjectNode rs = replicaSets.store().get(text(pod, "metadata", "namespace"), ref.path("name").asText());
                     if (rs != null) {
@@ -96,7 +97,7 @@ public final class DeploymentController implements AutoCloseable {
     }
 
     private static void queueOwner(Controller c, JsonNode rs) {
-        JsonNode ref = controllerRef(rs);
+        JsonNode ref = controllerOf(rs);
         if (ref != null && "Deployment".equals(ref.path("kind").asText())) {
             c.queue().add(text(rs, "metadata", "namespace") + "/" + ref.path("name").asText());
         }
@@ -127,7 +128,7 @@ public final class DeploymentController implements AutoCloseable {
         } catch (Retry r) {
             return Result.requeue();
         } catch (ApiException e) {
-            if (conflict(e)) {
+            if (isConflict(e)) {
                 return Result.requeue();
             }
             if (e.code() == 404) {
@@ -146,18 +147,18 @@ public final class DeploymentController implements AutoCloseable {
         String dUid = uid(d);
         List<ObjectNode> all = new ArrayList<>();
         for (ObjectNode rs : replicaSets.store().byIndex(Store.OWNER_UID_INDEX, dUid)) {
-            JsonNode ref = controllerRef(rs);
+            JsonNode ref = controllerOf(rs);
             if (ref != null && dUid.equals(ref.path("uid").asText()) && !deleting(rs)) {
                 all.add(rs);
             }
         }
         for (ObjectNode rs : replicaSets.store().byIndex(Store.NAMESPACE_INDEX, ns)) {
-            if (controllerRef(rs) == null && !deleting(rs)
-                    && matches(d.path("spec").path("selector"), rs.path("metadata").path("labels"))) {
+            if (controllerOf(rs) == null && !deleting(rs)
+                    && workloadSelects(d.path("spec").path("selector"), rs.path("metadata").path("labels"))) {
                 all.add(adopt(d, rs)); // an orphan that matches (its Deployment was deleted with orphan propagation)
             }
         }
-        all.sort(Comparator.comparing(WorkloadSupport::created).thenComparing(WorkloadSupport::name));
+        all.sort(Comparator.comparing(CtrlUtil::created).thenComparing(CtrlUtil::name));
         JsonNode template = d.path("spec").path("template");
         ObjectNode newRs = null;
         for (ObjectNode rs : all) {
@@ -219,7 +220,7 @@ public final class DeploymentController implements AutoCloseable {
 
     private ObjectNode adopt(ObjectNode d, ObjectNode rs) {
         ObjectNode copy = rs.deepCopy();
-        ((ObjectNode) copy.get("metadata")).withArrayProperty("ownerReferences").add(ownerRef(d, "apps/v1", "Deployment"));
+        ((ObjectNode) copy.get("metadata")).withArrayProperty("ownerReferences").add(newControllerRef(d, "apps/v1", "Deployment"));
         return rsApi(text(rs, "metadata", "namespace")).update(copy);
     }
 
@@ -327,7 +328,7 @@ public final class DeploymentController implements AutoCloseable {
         }
         // first the old pods that are not available anyway
         List<ObjectNode> sorted = new ArrayList<>(old);
-        sorted.sort(Comparator.comparing(WorkloadSupport::created));
+        sorted.sort(Comparator.comparing(CtrlUtil::created));
         int cleaned = 0;
         List<ObjectNode> after = new ArrayList<>();
         for (ObjectNode rs : sorted) {
@@ -396,7 +397,7 @@ public final class DeploymentController implements AutoCloseable {
         template.withObjectProperty("metadata").withObjectProperty("labels").put(HASH_LABEL, hash);
         ObjectNode selector = d.path("spec").path("selector").deepCopy();
         selector.withObjectProperty("matchLabels").put(HASH_LABEL, hash);
-        ObjectNode rs = F.objectNode();
+        ObjectNode rs = JSON.objectNode();
         rs.put("apiVersion", "apps/v1");
         rs.put("kind", "ReplicaSet");
         ObjectNode meta = rs.putObject("metadata");
@@ -404,7 +405,7 @@ public final class DeploymentController implements AutoCloseable {
         meta.put("namespace", ns);
         meta.set("labels", template.path("metadata").path("labels").deepCopy());
         meta.putObject("annotations").put(REVISION, Integer.toString(maxRevision(old) + 1));
-        meta.putArray("ownerReferences").add(ownerRef(d, "apps/v1", "Deployment"));
+        meta.putArray("ownerReferences").add(newControllerRef(d, "apps/v1", "Deployment"));
         ObjectNode spec = rs.putObject("spec");
         spec.put("replicas", replicas);
         spec.put("minReadySeconds", intAt(d, 0, "spec", "minReadySeconds"));
@@ -420,7 +421,7 @@ public final class DeploymentController implements AutoCloseable {
         }
         // a ReplicaSet with that name exists: ours and the same template (a stale cache), or a hash collision
         ObjectNode existing = rsApi(ns).get(name(d) + "-" + hash);
-        JsonNode ref = controllerRef(existing);
+        JsonNode ref = controllerOf(existing);
         if ((ref == null || uid(d).equals(ref.path("uid").asText()))
                 && stripHash(existing.path("spec").path("template")).equals(stripHash(d.path("spec").path("template")))) {
             throw new Retry(); // the informer will show it (an orphan: to adopt)
@@ -459,7 +460,7 @@ public final class DeploymentController implements AutoCloseable {
         if (idle.size() <= limit) {
             return;
         }
-        idle.sort(Comparator.comparingInt(DeploymentController::revision).thenComparing(WorkloadSupport::created));
+        idle.sort(Comparator.comparingInt(DeploymentController::revision).thenComparing(CtrlUtil::created));
         for (ObjectNode rs : idle.subList(0, idle.size() - limit)) {
             try {
                 rsApi(text(rs, "metadata", "namespace")).delete(name(rs));
@@ -485,7 +486,7 @@ public final class DeploymentController implements AutoCloseable {
         }
         int updated = newRs == null ? 0 : intAt(newRs, 0, "status", "replicas");
         JsonNode oldStatus = d.path("status");
-        ObjectNode status = oldStatus.isObject() ? ((ObjectNode) oldStatus).deepCopy() : F.objectNode();
+        ObjectNode status = oldStatus.isObject() ? ((ObjectNode) oldStatus).deepCopy() : JSON.objectNode();
         status.put("observedGeneration", d.path("metadata").path("generation").asLong(0));
         status.put("replicas", statusReplicas);
         status.put("updatedReplicas", updated);
@@ -502,7 +503,7 @@ public final class DeploymentController implements AutoCloseable {
         Result after = Result.done();
         String rsName = newRs == null ? null : name(newRs);
         boolean paused = d.path("spec").path("paused").asBoolean(false);
-        JsonNode progressing = condition(status, "Progressing");
+        JsonNode progressing = condition(status.path("conditions"), "Progressing");
         String progReason = progressing == null ? null : progressing.path("reason").asText();
         boolean complete = newRs != null && updated == replicas && statusReplicas == replicas && available == replicas
                 && intAt(newRs, 0, "spec", "replicas") == replicas;
@@ -526,7 +527,7 @@ public final class DeploymentController implements AutoCloseable {
                 && intAt(d, 600, "spec", "progressDeadlineSeconds") != Integer.MAX_VALUE && progressing != null
                 && !"ProgressDeadlineExceeded".equals(progReason)) {
             int deadline = intAt(d, 600, "spec", "progressDeadlineSeconds");
-            Instant last = parseTime(progressing.path("lastUpdateTime").asText(null));
+            Instant last = time(progressing.get("lastUpdateTime"));
             if (last != null) {
                 Instant due = last.plusSeconds(deadline);
                 if (!due.isAfter(Instant.now())) {
@@ -552,15 +553,6 @@ public final class DeploymentController implements AutoCloseable {
                 || after.path("availableReplicas").asInt() > before.path("availableReplicas").asInt();
     }
 
-    private static JsonNode condition(JsonNode status, String type) {
-        for (JsonNode c : status.path("conditions")) {
-            if (type.equals(c.path("type").asText())) {
-                return c;
-            }
-        }
-        return null;
-    }
-
     /** Sets a condition; lastTransitionTime moves only when the status does, lastUpdateTime when anything does. */
     private static void setCondition(ObjectNode status, String type, String value, String reason, String message,
             Instant now) {
@@ -582,7 +574,7 @@ public final class DeploymentController implements AutoCloseable {
             return;
         }
         String ts = now.toString();
-        ObjectNode c = F.objectNode();
+        ObjectNode c = JSON.objectNode();
         c.put("type", type);
         c.put("status", value);
         c.put("lastUpdateTime", ts);

@@ -342,7 +342,7 @@ public final class EndpointsController implements AutoCloseable {
             ObjectNode meta = slice.putObject("metadata");
             meta.put("generateName", name(svc) + "-");
             meta.set("labels", labels);
-            meta.putArray("ownerReferences").add(controllerRef(svc, "v1", "Service"));
+            meta.putArray("ownerReferences").add(newControllerRef(svc, "v1", "Service"));
             slice.put("addressType", "IPv4");
             slice.set("endpoints", want.getValue());
             slice.set("ports", ports);

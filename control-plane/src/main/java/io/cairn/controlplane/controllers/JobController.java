@@ -52,22 +52,7 @@ public final class JobController implements AutoCloseable {
         }
         controller = Controller.of("job", this::reconcile, workers);
         controller.watch(jobs);
-        pods.addHandler(new Informer.Handler() {
-            @Override
-            public void onAdd(ObjectNode obj) {
-                enqueueOwner(obj);
-            }
-
-            @Override
-            public void onUpdate(ObjectNode oldObj, ObjectNode newObj) {
-                enqueueOwner(newObj);
-            }
-
-            @Override
-            public void onDelete(ObjectNode obj) {
-                enqueueOwner(obj);
-            }
-        });
+        pods.addHandler(Informer.Handler.onObject(this::enqueueOwner));
         controller.start();
     }
 
@@ -287,7 +272,7 @@ public final class JobController implements AutoCloseable {
         labels.put("job-name", name(job));
         labels.put(CONTROLLER_UID, uid(job));
         labels.put("controller-uid", uid(job));
-        meta.putArray("ownerReferences").add(controllerRef(job, "batch/v1", "Job"));
+        meta.putArray("ownerReferences").add(newControllerRef(job, "batch/v1", "Job"));
         pod.set("metadata", meta);
         pod.set("spec", template.path("spec").deepCopy());
         return pod;

@@ -1,5 +1,6 @@
 package io.cairn.controlplane.controllers;
 
+import static io.cairn.controlplane.controllers.CtrlUtil.*;
 import static io.cairn.controlplane.controllers.WorkloadSupport.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -53,7 +54,7 @@ public final class ReplicaSetController implements AutoCloseable {
         pods.addHandler(new Informer.Handler() {
             @Override
             public void onAdd(ObjectNode pod) {
-                JsonNode ref = controllerRef(pod);
+                JsonNode ref = controllerOf(pod);
                 if (ref != null && "ReplicaSet".equals(ref.path("kind").asText())) {
                     String key = text(pod, "metadata", "namespace") + "/" + ref.path("name").asText();
                     expectations.creationObserved(key);
@@ -65,8 +66,8 @@ public final class ReplicaSetController implements AutoCloseable {
 
             @Override
             public void onUpdate(ObjectNode oldPod, ObjectNode pod) {
-                JsonNode oldRef = controllerRef(oldPod);
-                JsonNode ref = controllerRef(pod);
+                JsonNode oldRef = controllerOf(oldPod);
+                JsonNode ref = controllerOf(pod);
                 if (deleting(pod)) {
                     expectations.deletionObserved(Store.keyOf(pod));
                 }
@@ -85,7 +86,7 @@ public final class ReplicaSetController implements AutoCloseable {
             @Override
             public void onDelete(ObjectNode pod) {
                 expectations.deletionObserved(Store.keyOf(pod));
-                queueOwner(c, pod, controllerRef(pod));
+                queueOwner(c, pod, controllerOf(pod));
             }
         });
         c.start();
@@ -100,7 +101,7 @@ public final class ReplicaSetController implements AutoCloseable {
     private void queueMatching(Controller controller, JsonNode pod) {
         String ns = text(pod, "metadata", "namespace");
         for (ObjectNode rs : replicaSets.store().byIndex(Store.NAMESPACE_INDEX, ns)) {
-            if (matches(rs.path("spec").path("selector"), pod.path("metadata").path("labels"))) {
+            if (workloadSelects(rs.path("spec").path("selector"), pod.path("metadata").path("labels"))) {
                 controller.queue().add(Store.keyOf(rs));
             }
         }
@@ -128,8 +129,8 @@ public final class ReplicaSetController implements AutoCloseable {
         List<ObjectNode> owned = new ArrayList<>();
         ApiClient.ResourceClient podApi = client.resource("v1", "pods").namespace(ns);
         for (ObjectNode pod : pods.store().byIndex(Store.NAMESPACE_INDEX, ns)) {
-            JsonNode ref = controllerRef(pod);
-            boolean match = matches(selector, pod.path("metadata").path("labels"));
+            JsonNode ref = controllerOf(pod);
+            boolean match = workloadSelects(selector, pod.path("metadata").path("labels"));
             if (ref != null && rsUid.equals(ref.path("uid").asText())) {
                 if (match || deleting(pod)) {
                     owned.add(pod);
@@ -183,22 +184,22 @@ public final class ReplicaSetController implements AutoCloseable {
                 Instant t = readySince(p);
                 return t == null ? Instant.MAX : t;
             }, Comparator.reverseOrder())
-            .thenComparing(WorkloadSupport::created, Comparator.reverseOrder());
+            .thenComparing(CtrlUtil::created, Comparator.reverseOrder());
 
     private boolean createPods(String key, ObjectNode rs, ApiClient.ResourceClient podApi, int n) {
         expectations.expectCreations(key, n);
         boolean ok = true;
         for (int i = 0; i < n; i++) {
-            ObjectNode pod = F.objectNode();
+            ObjectNode pod = JSON.objectNode();
             pod.put("apiVersion", "v1");
             pod.put("kind", "Pod");
             JsonNode template = rs.path("spec").path("template");
             ObjectNode meta = template.path("metadata").isObject()
-                    ? ((ObjectNode) template.get("metadata")).deepCopy() : F.objectNode();
+                    ? ((ObjectNode) template.get("metadata")).deepCopy() : JSON.objectNode();
             meta.remove("name");
             meta.remove("namespace");
             meta.put("generateName", name(rs) + "-");
-            meta.putArray("ownerReferences").add(ownerRef(rs, "apps/v1", "ReplicaSet"));
+            meta.putArray("ownerReferences").add(newControllerRef(rs, "apps/v1", "ReplicaSet"));
             pod.set("metadata", meta);
             pod.set("spec", template.path("spec").deepCopy());
             try {
@@ -218,14 +219,14 @@ public final class ReplicaSetController implements AutoCloseable {
     private boolean setOwner(ApiClient.ResourceClient podApi, ObjectNode pod, ObjectNode rs, boolean own) {
         ObjectNode copy = pod.deepCopy();
         ObjectNode meta = (ObjectNode) copy.get("metadata");
-        ArrayNode refs = F.arrayNode();
+        ArrayNode refs = JSON.arrayNode();
         for (JsonNode r : meta.path("ownerReferences")) {
             if (!uid(rs).equals(r.path("uid").asText())) {
                 refs.add(r);
             }
         }
         if (own) {
-            refs.add(ownerRef(rs, "apps/v1", "ReplicaSet"));
+            refs.add(newControllerRef(rs, "apps/v1", "ReplicaSet"));
         }
         if (refs.isEmpty()) {
             meta.remove("ownerReferences");
@@ -276,7 +277,7 @@ public final class ReplicaSetController implements AutoCloseable {
                 }
             }
         }
-        ObjectNode status = rs.path("status").isObject() ? ((ObjectNode) rs.get("status")).deepCopy() : F.objectNode();
+        ObjectNode status = rs.path("status").isObject() ? ((ObjectNode) rs.get("status")).deepCopy() : JSON.objectNode();
         status.put("replicas", active.size());
         status.put("fullyLabeledReplicas", fully);
         status.put("readyReplicas", ready);
@@ -295,7 +296,7 @@ public final class ReplicaSetController implements AutoCloseable {
             if (e.code() == 404) {
                 return Result.done();
             }
-            if (conflict(e)) {
+            if (isConflict(e)) {
                 return Result.requeue();
             }
             throw e;

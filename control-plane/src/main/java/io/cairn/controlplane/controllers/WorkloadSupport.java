@@ -1,131 +1,39 @@
 package io.cairn.controlplane.controllers;
 
+import static io.cairn.controlplane.controllers.CtrlUtil.JSON;
+import static io.cairn.controlplane.controllers.CtrlUtil.condition;
+import static io.cairn.controlplane.controllers.CtrlUtil.emptySelector;
+import static io.cairn.controlplane.controllers.CtrlUtil.matches;
+import static io.cairn.controlplane.controllers.CtrlUtil.podReady;
+import static io.cairn.controlplane.controllers.CtrlUtil.time;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cairn.apiserver.api.ApiException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Helpers shared by the ReplicaSet and Deployment controllers: selectors, owner references, pod readiness, hashes. */
+/**
+ * What only the ReplicaSet and Deployment controllers need: their selector rule, pod availability, the canonical form
+ * and hash of a pod template. The helpers every controller shares are in {@link CtrlUtil}.
+ */
 final class WorkloadSupport {
-    static final JsonNodeFactory F = JsonNodeFactory.instance;
-
     private WorkloadSupport() {
     }
 
-    static String text(JsonNode n, String... path) {
-        JsonNode c = n;
-        for (String p : path) {
-            if (c == null) {
-                return null;
-            }
-            c = c.get(p);
-        }
-        return c == null || c.isNull() ? null : c.asText();
+    /**
+     * Whether a workload's selector selects {@code labels}. Unlike {@link CtrlUtil#matches} an empty selector selects
+     * nothing: the API server refuses one on a ReplicaSet or Deployment, and a controller must never adopt everything.
+     */
+    static boolean workloadSelects(JsonNode selector, JsonNode labels) {
+        return !emptySelector(selector) && matches(selector, labels);
     }
 
-    static int intAt(JsonNode n, int dflt, String... path) {
-        JsonNode c = n;
-        for (String p : path) {
-            if (c == null) {
-                return dflt;
-            }
-            c = c.get(p);
-        }
-        return c == null || c.isNull() ? dflt : c.asInt();
-    }
-
-    static boolean deleting(JsonNode o) {
-        return text(o, "metadata", "deletionTimestamp") != null;
-    }
-
-    static String uid(JsonNode o) {
-        return text(o, "metadata", "uid");
-    }
-
-    static String name(JsonNode o) {
-        return text(o, "metadata", "name");
-    }
-
-    /** The owner reference with {@code controller: true}, or null. */
-    static JsonNode controllerRef(JsonNode o) {
-        JsonNode refs = o.path("metadata").path("ownerReferences");
-        for (JsonNode r : refs) {
-            if (r.path("controller").asBoolean(false)) {
-                return r;
-            }
-        }
-        return null;
-    }
-
-    static ObjectNode ownerRef(JsonNode owner, String apiVersion, String kind) {
-        ObjectNode r = F.objectNode();
-        r.put("apiVersion", apiVersion);
-        r.put("kind", kind);
-        r.put("name", name(owner));
-        r.put("uid", uid(owner));
-        r.put("controller", true);
-        r.put("blockOwnerDeletion", true);
-        return r;
-    }
-
-    /** Whether {@code labels} match a LabelSelector (matchLabels and matchExpressions); an empty selector matches nothing. */
-    static boolean matches(JsonNode selector, JsonNode labels) {
-        if (selector == null || selector.isNull() || selector.isEmpty()) {
-            return false;
-        }
-        JsonNode ml = selector.path("matchLabels");
-        Iterator<Map.Entry<String, JsonNode>> it = ml.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (!e.getValue().asText().equals(text(labels, e.getKey()))) {
-                return false;
-            }
-        }
-        for (JsonNode ex : selector.path("matchExpressions")) {
-            String key = ex.path("key").asText();
-            String op = ex.path("operator").asText();
-            String v = labels == null ? null : text(labels, key);
-            List<String> values = new ArrayList<>();
-            ex.path("values").forEach(x -> values.add(x.asText()));
-            boolean ok = switch (op) {
-                case "In" -> v != null && values.contains(v);
-                case "NotIn" -> v == null || !values.contains(v);
-                case "Exists" -> v != null;
-                case "DoesNotExist" -> v == null;
-                default -> false;
-            };
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    static boolean podReady(JsonNode pod) {
-        for (JsonNode c : pod.path("status").path("conditions")) {
-            if ("Ready".equals(c.path("type").asText())) {
-                return "True".equals(c.path("status").asText());
-            }
-        }
-        return false;
-    }
-
+    /** When the pod's Ready condition last changed, or null. */
     static Instant readySince(JsonNode pod) {
-        for (JsonNode c : pod.path("status").path("conditions")) {
-            if ("Ready".equals(c.path("type").asText())) {
-                return parseTime(c.path("lastTransitionTime").asText(null));
-            }
-        }
-        return null;
+        ObjectNode ready = condition(pod.path("status").path("conditions"), "Ready");
+        return ready == null ? null : time(ready.get("lastTransitionTime"));
     }
 
     /** Ready for at least {@code minReadySeconds} at {@code now}. */
@@ -138,31 +46,6 @@ final class WorkloadSupport {
         }
         Instant since = readySince(pod);
         return since != null && !since.plusSeconds(minReadySeconds).isAfter(now);
-    }
-
-    static boolean podTerminal(JsonNode pod) {
-        String phase = text(pod, "status", "phase");
-        return "Succeeded".equals(phase) || "Failed".equals(phase);
-    }
-
-    static Instant parseTime(String s) {
-        if (s == null || s.isEmpty()) {
-            return null;
-        }
-        try {
-            return Instant.parse(s);
-        } catch (DateTimeParseException e) {
-            return null;
-        }
-    }
-
-    static Instant created(JsonNode o) {
-        Instant t = parseTime(text(o, "metadata", "creationTimestamp"));
-        return t == null ? Instant.EPOCH : t;
-    }
-
-    static boolean conflict(ApiException e) {
-        return e.code() == 409 && !"AlreadyExists".equals(e.reason());
     }
 
     /** The JSON with object keys sorted, for a stable hash. */
@@ -183,7 +66,7 @@ final class WorkloadSupport {
                     sb.append(',');
                 }
                 first = false;
-                sb.append(F.textNode(e.getKey()).toString()).append(':');
+                sb.append(JSON.textNode(e.getKey()).toString()).append(':');
                 canonical(e.getValue(), sb);
             }
             sb.append('}');
@@ -223,7 +106,7 @@ final class WorkloadSupport {
 
     /** A copy of a pod template without the {@code pod-template-hash} label. */
     static ObjectNode stripHash(JsonNode template) {
-        ObjectNode t = template == null || !template.isObject() ? F.objectNode() : ((ObjectNode) template).deepCopy();
+        ObjectNode t = template == null || !template.isObject() ? JSON.objectNode() : ((ObjectNode) template).deepCopy();
         JsonNode labels = t.path("metadata").path("labels");
         if (labels.isObject()) {
             ((ObjectNode) labels).remove(DeploymentController.HASH_LABEL);
@@ -235,9 +118,5 @@ final class WorkloadSupport {
             t.remove("metadata");
         }
         return t;
-    }
-
-    static ArrayNode array() {
-        return F.arrayNode();
     }
 }

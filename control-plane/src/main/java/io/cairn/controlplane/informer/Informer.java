@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.client.ApiClient;
+import io.cairn.controlplane.util.LoopThread;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -58,20 +59,25 @@ public final class Informer implements AutoCloseable {
 
         /** A handler that passes the key ({@link Store#keyOf}) of every added, updated or deleted object to {@code keys}. */
         static Handler onKey(Consumer<String> keys) {
+            return onObject(obj -> keys.accept(Store.keyOf(obj)));
+        }
+
+        /** A handler that passes every added, updated (the new version) or deleted object to {@code objects}. */
+        static Handler onObject(Consumer<ObjectNode> objects) {
             return new Handler() {
                 @Override
                 public void onAdd(ObjectNode obj) {
-                    keys.accept(Store.keyOf(obj));
+                    objects.accept(obj);
                 }
 
                 @Override
                 public void onUpdate(ObjectNode oldObj, ObjectNode newObj) {
-                    keys.accept(Store.keyOf(newObj));
+                    objects.accept(newObj);
                 }
 
                 @Override
                 public void onDelete(ObjectNode obj) {
-                    keys.accept(Store.keyOf(obj));
+                    objects.accept(obj);
                 }
             };
         }
@@ -154,12 +160,11 @@ public final class Informer implements AutoCloseable {
     private final Object lifecycle = new Object();
 
     private volatile boolean synced;
-    private volatile boolean running;
+    private final LoopThread loop;
     private volatile long overflowedGen = -1;
     private volatile String resourceVersion = "";
     /** Whether the current watch (since the last list) delivered anything: then a 410 relists without waiting. */
     private boolean progressed;
-    private Thread thread;
     private long generation;
     private AutoCloseable watch;
     private long nextResyncNanos;
@@ -177,6 +182,7 @@ public final class Informer implements AutoCloseable {
         this.backoff = new Backoff(options.backoffInitial(), options.backoffMax());
         this.description = plural + (namespace == null ? "" : " in " + namespace)
                 + (this.labelSelector.isEmpty() ? "" : " (" + this.labelSelector + ")");
+        this.loop = new LoopThread("informer-" + description.replace(' ', '-'), this::run, Duration.ofSeconds(5));
     }
 
     /** An informer of every object of {@code plural}, with {@link Options#defaults()}. */
@@ -198,7 +204,7 @@ public final class Informer implements AutoCloseable {
     /** Adds a handler; once started, it first gets {@code onAdd} of every cached object. */
     public Informer addHandler(Handler handler) {
         synchronized (lifecycle) {
-            if (thread == null) {
+            if (!loop.started()) {
                 handlers.add(handler);
             } else {
                 queue.add(new AddHandler(handler));
@@ -219,37 +225,19 @@ public final class Informer implements AutoCloseable {
 
     /** Starts the informer's thread (once; later calls do nothing). */
     public void start() {
-        synchronized (lifecycle) {
-            if (thread != null) {
-                return;
-            }
-            running = true;
-            thread = new Thread(this::run, "informer-" + description.replace(' ', '-'));
-            thread.setDaemon(true);
-            thread.start();
+        synchronized (lifecycle) { // with addHandler: a handler is either in the first list or queued
+            loop.start();
         }
     }
 
     @Override
     public void close() {
-        Thread t;
-        synchronized (lifecycle) {
-            running = false;
-            t = thread;
-        }
-        if (t != null) {
-            t.interrupt();
-            try {
-                t.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        loop.stop();
     }
 
     private void run() {
         try {
-            while (running) {
+            while (loop.running()) {
                 try {
                     relist();
                     watchUntilRelist();
@@ -348,7 +336,7 @@ public final class Informer implements AutoCloseable {
 
     /** Watches from {@link #resourceVersion}, watch after watch, until a relist is needed. */
     private void watchUntilRelist() throws InterruptedException, RelistNeeded {
-        while (running) {
+        while (loop.running()) {
             long gen = startWatch();
             progressed = false;
             while (true) {
@@ -475,7 +463,7 @@ public final class Informer implements AutoCloseable {
     private void pause(Duration d) throws InterruptedException {
         long deadline = System.nanoTime() + d.toNanos();
         long left;
-        while (running && (left = deadline - System.nanoTime()) > 0) {
+        while (loop.running() && (left = deadline - System.nanoTime()) > 0) {
             Item item = queue.poll(left, TimeUnit.NANOSECONDS);
             if (item instanceof Event) {
                 queuedEvents.decrementAndGet();
@@ -483,7 +471,7 @@ public final class Informer implements AutoCloseable {
                 register(a.handler());
             }
         }
-        if (!running) {
+        if (!loop.running()) {
             throw new InterruptedException("closed");
         }
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.client.ApiClient;
+import io.cairn.controlplane.util.LoopThread;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -85,12 +86,10 @@ public final class LeaderElector implements AutoCloseable {
     private final Config config;
     private final Callbacks callbacks;
     private final Clock clock;
-    private final Object lifecycle = new Object();
+    private final LoopThread loop;
 
-    private volatile boolean running;
     private volatile boolean leading;
     private volatile String observedHolder = "";
-    private Thread thread;
     /** The Lease's resourceVersion when last read or written, and when (nanoTime) it last changed. */
     private String observedVersion = "";
     private long observedNanos;
@@ -105,6 +104,7 @@ public final class LeaderElector implements AutoCloseable {
         this.config = config;
         this.callbacks = callbacks;
         this.clock = clock;
+        this.loop = new LoopThread("leader-elector-" + config.name(), this::run, Duration.ofSeconds(10));
     }
 
     public boolean isLeader() {
@@ -121,38 +121,18 @@ public final class LeaderElector implements AutoCloseable {
     }
 
     public void start() {
-        synchronized (lifecycle) {
-            if (thread != null) {
-                return;
-            }
-            running = true;
-            thread = new Thread(this::run, "leader-elector-" + config.name());
-            thread.setDaemon(true);
-            thread.start();
-        }
+        loop.start();
     }
 
     /** Stops; a leader gives the Lease up and gets {@code onStoppedLeading}. */
     @Override
     public void close() {
-        Thread t;
-        synchronized (lifecycle) {
-            running = false;
-            t = thread;
-        }
-        if (t != null) {
-            t.interrupt();
-            try {
-                t.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        loop.stop();
     }
 
     private void run() {
         try {
-            while (running) {
+            while (loop.running()) {
                 acquire();
                 lead();
             }
@@ -169,11 +149,11 @@ public final class LeaderElector implements AutoCloseable {
 
     /** Tries every retryPeriod (with client-go's 1.2 jitter) until this elector holds the Lease. */
     private void acquire() throws InterruptedException {
-        while (running && !tryAcquireOrRenew()) {
+        while (loop.running() && !tryAcquireOrRenew()) {
             long retry = config.retryPeriod().toNanos();
             Thread.sleep(Duration.ofNanos(retry + ThreadLocalRandom.current().nextLong(retry / 5 + 1)).toMillis());
         }
-        if (!running) {
+        if (!loop.running()) {
             throw new InterruptedException("closed");
         }
         leading = true;
@@ -184,7 +164,7 @@ public final class LeaderElector implements AutoCloseable {
     /** Renews every retryPeriod; returns once the renew deadline passed or someone else holds the Lease. */
     private void lead() throws InterruptedException {
         long lastRenewNanos = System.nanoTime();
-        while (running) {
+        while (loop.running()) {
             Thread.sleep(config.retryPeriod().toMillis());
             if (tryAcquireOrRenew()) {
                 lastRenewNanos = System.nanoTime();

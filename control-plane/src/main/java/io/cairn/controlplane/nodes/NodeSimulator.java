@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -176,22 +177,7 @@ public final class NodeSimulator implements AutoCloseable {
             return n.isEmpty() ? List.of() : List.of(n);
         });
         this.controller = Controller.of("node-simulator", this::reconcile, config.workers());
-        pods.addHandler(new Informer.Handler() {
-            @Override
-            public void onAdd(ObjectNode obj) {
-                offer(obj);
-            }
-
-            @Override
-            public void onUpdate(ObjectNode oldObj, ObjectNode newObj) {
-                offer(newObj);
-            }
-
-            @Override
-            public void onDelete(ObjectNode obj) {
-                offer(obj);
-            }
-        });
+        pods.addHandler(Informer.Handler.onObject(this::offer));
         this.nodeInformer = Informer.of(client, "v1", "nodes");
         nodeInformer.addHandler(new Informer.Handler() {
             @Override
@@ -448,14 +434,19 @@ public final class NodeSimulator implements AutoCloseable {
     }
 
     private void renewLeases() {
+        forEachRunningNode("lease renewal", this::renewLease);
+    }
+
+    /** {@code action} for every node that is not stopped; a failure is logged and the other nodes go on. */
+    private void forEachRunningNode(String what, Consumer<String> action) {
         for (String node : nodes.keySet()) {
             if (stopped.contains(node)) {
                 continue;
             }
             try {
-                renewLease(node);
+                action.accept(node);
             } catch (RuntimeException e) {
-                log.debug("node {}: lease renewal failed: {}", node, e.toString());
+                log.debug("node {}: {} failed: {}", node, what, e.toString());
             }
         }
     }
@@ -516,16 +507,7 @@ public final class NodeSimulator implements AutoCloseable {
     }
 
     private void heartbeats() {
-        for (String node : nodes.keySet()) {
-            if (stopped.contains(node)) {
-                continue;
-            }
-            try {
-                heartbeat(node);
-            } catch (RuntimeException e) {
-                log.debug("node {}: heartbeat failed: {}", node, e.toString());
-            }
-        }
+        forEachRunningNode("heartbeat", this::heartbeat);
     }
 
     /** Posts the node's status with a fresh Ready heartbeat (a 409 re-reads and retries; a deleted node re-registers). */
@@ -779,15 +761,21 @@ public final class NodeSimulator implements AutoCloseable {
         status.put("phase", phase);
         for (JsonNode n : status.path("containerStatuses")) {
             ObjectNode cs = (ObjectNode) n;
-            String startedAt = cs.path("state").path("running").path("startedAt").asText(now);
-            cs.putObject("state").putObject("terminated").put("exitCode", exitCode).put("reason", reason)
-                    .put("startedAt", startedAt).put("finishedAt", now)
-                    .put("containerID", cs.path("containerID").asText(""));
+            ObjectNode terminated = terminated(cs, exitCode, reason, now);
+            cs.putObject("state").set("terminated", terminated);
             cs.put("ready", false).put("started", false);
         }
         setCondition(status, "ContainersReady", "False", now, "PodCompleted");
         setCondition(status, "Ready", "False", now, "PodCompleted");
         return next;
+    }
+
+    /** A terminated state for container status {@code cs}, ended {@code now}, started when its running state says. */
+    private static ObjectNode terminated(JsonNode cs, int exitCode, String reason, String now) {
+        String startedAt = cs.path("state").path("running").path("startedAt").asText(now);
+        return F.objectNode().put("exitCode", exitCode).put("reason", reason)
+                .put("startedAt", startedAt).put("finishedAt", now)
+                .put("containerID", cs.path("containerID").asText(""));
     }
 
     /** The containers crashed and wait to restart: lastState terminated, state waiting CrashLoopBackOff. */
@@ -797,10 +785,7 @@ public final class NodeSimulator implements AutoCloseable {
         String now = now();
         for (JsonNode n : status.path("containerStatuses")) {
             ObjectNode cs = (ObjectNode) n;
-            String startedAt = cs.path("state").path("running").path("startedAt").asText(now);
-            cs.putObject("lastState").putObject("terminated").put("exitCode", 1).put("reason", "Error")
-                    .put("startedAt", startedAt).put("finishedAt", now)
-                    .put("containerID", cs.path("containerID").asText(""));
+            cs.putObject("lastState").set("terminated", terminated(cs, 1, "Error", now));
             cs.put("restartCount", cs.path("restartCount").asInt() + 1);
             cs.putObject("state").putObject("waiting").put("reason", "CrashLoopBackOff")
                     .put("message", "back-off restarting failed container " + cs.path("name").asText()

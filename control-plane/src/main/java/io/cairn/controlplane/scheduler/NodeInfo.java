@@ -2,6 +2,7 @@ package io.cairn.controlplane.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cairn.apiserver.api.Quantity;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -34,7 +35,7 @@ final class NodeInfo {
         Map<String, Long> a = new HashMap<>();
         alloc.fields().forEachRemaining(e -> {
             try {
-                a.put(e.getKey(), Quantity.amount(e.getKey(), e.getValue().asText()));
+                a.put(e.getKey(), Quantity.of(e.getValue()).amountFor(e.getKey()));
             } catch (RuntimeException ignored) {
                 // an unparseable quantity counts as none
             }

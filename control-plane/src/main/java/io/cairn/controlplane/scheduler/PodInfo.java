@@ -2,6 +2,7 @@ package io.cairn.controlplane.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cairn.apiserver.api.Quantity;
 import io.cairn.controlplane.informer.Store;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,9 +52,9 @@ final class PodInfo {
         List<HostPort> ports = new ArrayList<>();
         for (JsonNode c : spec.path("containers")) {
             JsonNode req = c.path("resources").path("requests");
-            req.fields().forEachRemaining(e -> sum.merge(e.getKey(), Quantity.amount(e.getKey(), e.getValue().asText()), Long::sum));
-            nzCpu += req.has("cpu") ? Quantity.amount("cpu", req.get("cpu").asText()) : DEFAULT_MILLI_CPU;
-            nzMem += req.has("memory") ? Quantity.amount("memory", req.get("memory").asText()) : DEFAULT_MEMORY;
+            req.fields().forEachRemaining(e -> sum.merge(e.getKey(), Quantity.of(e.getValue()).amountFor(e.getKey()), Long::sum));
+            nzCpu += req.has("cpu") ? Quantity.of(req.get("cpu")).amountFor("cpu") : DEFAULT_MILLI_CPU;
+            nzMem += req.has("memory") ? Quantity.of(req.get("memory")).amountFor("memory") : DEFAULT_MEMORY;
             for (JsonNode p : c.path("ports")) {
                 int hp = p.path("hostPort").asInt(0);
                 if (hp > 0) {
@@ -66,19 +67,19 @@ final class PodInfo {
         long initNzMem = 0;
         for (JsonNode c : spec.path("initContainers")) {
             JsonNode req = c.path("resources").path("requests");
-            req.fields().forEachRemaining(e -> sum.merge(e.getKey(), Quantity.amount(e.getKey(), e.getValue().asText()), Math::max));
-            initNzCpu = Math.max(initNzCpu, req.has("cpu") ? Quantity.amount("cpu", req.get("cpu").asText()) : 0);
-            initNzMem = Math.max(initNzMem, req.has("memory") ? Quantity.amount("memory", req.get("memory").asText()) : 0);
+            req.fields().forEachRemaining(e -> sum.merge(e.getKey(), Quantity.of(e.getValue()).amountFor(e.getKey()), Math::max));
+            initNzCpu = Math.max(initNzCpu, req.has("cpu") ? Quantity.of(req.get("cpu")).amountFor("cpu") : 0);
+            initNzMem = Math.max(initNzMem, req.has("memory") ? Quantity.of(req.get("memory")).amountFor("memory") : 0);
         }
         nzCpu = Math.max(nzCpu, initNzCpu);
         nzMem = Math.max(nzMem, initNzMem);
         JsonNode overhead = spec.path("overhead");
-        overhead.fields().forEachRemaining(e -> sum.merge(e.getKey(), Quantity.amount(e.getKey(), e.getValue().asText()), Long::sum));
+        overhead.fields().forEachRemaining(e -> sum.merge(e.getKey(), Quantity.of(e.getValue()).amountFor(e.getKey()), Long::sum));
         if (overhead.has("cpu")) {
-            nzCpu += Quantity.amount("cpu", overhead.get("cpu").asText());
+            nzCpu += Quantity.of(overhead.get("cpu")).amountFor("cpu");
         }
         if (overhead.has("memory")) {
-            nzMem += Quantity.amount("memory", overhead.get("memory").asText());
+            nzMem += Quantity.of(overhead.get("memory")).amountFor("memory");
         }
         // kube-scheduler's order: cpu, memory, ephemeral-storage, then the others by name
         Map<String, Long> ordered = new java.util.LinkedHashMap<>();

@@ -15,6 +15,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiPredicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A real in-process API server, a client, informers, and helpers that play the kubelet for the controllers' tests. */
 final class CtrlTestSupport implements AutoCloseable {
@@ -123,6 +125,23 @@ final class CtrlTestSupport implements AutoCloseable {
 
     static String name(JsonNode o) {
         return o.path("metadata").path("name").asText();
+    }
+
+    /**
+     * A controller test on its own server: {@code env}, made by each test in {@code dir} (with or without a
+     * conflicting transport), is closed after it.
+     */
+    abstract static class EnvTest {
+        @TempDir
+        Path dir;
+        CtrlTestSupport env;
+
+        @AfterEach
+        void closeEnv() {
+            if (env != null) {
+                env.close();
+            }
+        }
     }
 
     /** A transport whose first matching write meets a 409: someone touches the object's labels just before. */

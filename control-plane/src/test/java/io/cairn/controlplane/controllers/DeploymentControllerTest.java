@@ -2,9 +2,8 @@ package io.cairn.controlplane.controllers;
 
 import static io.cairn.controlplane.controllers.DeploymentController.REVISION;
 import static io.cairn.controlplane.controllers.WorkloadTestSupport.annotation;
-import static io.cairn.controlplane.controllers.WorkloadTestSupport.selector;
 import static io.cairn.controlplane.controllers.WorkloadTestSupport.spec;
-import static io.cairn.controlplane.controllers.WorkloadTestSupport.template;
+import static io.cairn.controlplane.controllers.WorkloadTestSupport.workload;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -54,15 +53,8 @@ class DeploymentControllerTest {
     }
 
     private ObjectNode deployment(String name, int replicas, String strategy) {
-        ObjectNode d = WorkloadTestSupport.F.objectNode();
-        d.put("apiVersion", "apps/v1");
-        d.put("kind", "Deployment");
-        d.putObject("metadata").put("name", name);
-        ObjectNode spec = d.putObject("spec");
-        spec.put("replicas", replicas);
-        spec.set("selector", selector(LABELS));
-        spec.set("template", template(LABELS, "nginx:1"));
-        ObjectNode s = spec.putObject("strategy");
+        ObjectNode d = workload("Deployment", name, replicas, LABELS, "nginx:1");
+        ObjectNode s = d.withObjectProperty("spec").putObject("strategy");
         s.put("type", strategy);
         if (strategy.equals("RollingUpdate")) {
             s.putObject("rollingUpdate").put("maxSurge", 1).put("maxUnavailable", 1);
@@ -254,13 +246,8 @@ class DeploymentControllerTest {
 
     @Test
     void aRolloutThatMakesNoProgressExceedsItsDeadline() {
-        ObjectNode d = WorkloadTestSupport.F.objectNode();
-        d.putObject("metadata").put("name", "stuck");
-        ObjectNode spec = d.putObject("spec");
-        spec.put("replicas", 2);
-        spec.put("progressDeadlineSeconds", 1);
-        spec.set("selector", selector(LABELS));
-        spec.set("template", template(LABELS, "nginx:1"));
+        ObjectNode d = workload("Deployment", "stuck", 2, LABELS, "nginx:1");
+        d.withObjectProperty("spec").put("progressDeadlineSeconds", 1);
         t.deployments().create(d);
         // no pod ever becomes ready
         await().atMost(WorkloadTestSupport.timeout()).until(() -> {

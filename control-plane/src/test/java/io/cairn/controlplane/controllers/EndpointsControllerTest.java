@@ -7,27 +7,13 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.client.ApiClient;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class EndpointsControllerTest {
-    @TempDir
-    Path dir;
-    private CtrlTestSupport env;
-
-    @AfterEach
-    void tearDown() {
-        if (env != null) {
-            env.close();
-        }
-    }
-
+class EndpointsControllerTest extends CtrlTestSupport.EnvTest {
     private ApiClient.ResourceClient eps() {
         return env.client.resource("v1", "endpoints").namespace("default");
     }

@@ -8,25 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.client.ApiClient;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class GarbageCollectorTest {
-    @TempDir
-    Path dir;
-    private CtrlTestSupport env;
-
-    @AfterEach
-    void tearDown() {
-        if (env != null) {
-            env.close();
-        }
-    }
-
+class GarbageCollectorTest extends CtrlTestSupport.EnvTest {
     private ApiClient.ResourceClient rs() {
         return env.client.resource("apps/v1", "replicasets").namespace("default");
     }

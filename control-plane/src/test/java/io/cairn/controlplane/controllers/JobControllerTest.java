@@ -8,27 +8,13 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.client.ApiClient;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class JobControllerTest {
-    @TempDir
-    Path dir;
-    private CtrlTestSupport env;
-
-    @AfterEach
-    void tearDown() {
-        if (env != null) {
-            env.close();
-        }
-    }
-
+class JobControllerTest extends CtrlTestSupport.EnvTest {
     private ApiClient.ResourceClient jobs() {
         return env.client.resource("batch/v1", "jobs").namespace("default");
     }

@@ -6,25 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cairn.apiserver.api.ApiException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class NamespaceControllerTest {
-    @TempDir
-    Path dir;
-    private CtrlTestSupport env;
-
-    @AfterEach
-    void tearDown() {
-        if (env != null) {
-            env.close();
-        }
-    }
-
+class NamespaceControllerTest extends CtrlTestSupport.EnvTest {
     private boolean gone(String ns) {
         try {
             env.client.resource("v1", "namespaces").get(ns);

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.client.ApiClient;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -16,25 +15,18 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class NodeLifecycleControllerTest {
-    @TempDir
-    Path dir;
-    private CtrlTestSupport env;
+class NodeLifecycleControllerTest extends CtrlTestSupport.EnvTest {
     private final AtomicBoolean renewing = new AtomicBoolean(true);
     private Thread renewer;
     private final AtomicBoolean armed = new AtomicBoolean();
 
-    @AfterEach
-    void tearDown() throws InterruptedException {
+    @AfterEach // before EnvTest's closeEnv: the renewer stops before the server does
+    void stopRenewer() throws InterruptedException {
         renewing.set(false);
         if (renewer != null) {
             renewer.interrupt();
             renewer.join(5000);
-        }
-        if (env != null) {
-            env.close();
         }
     }
 

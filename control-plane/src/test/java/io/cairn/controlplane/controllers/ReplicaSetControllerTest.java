@@ -1,7 +1,7 @@
 package io.cairn.controlplane.controllers;
 
-import static io.cairn.controlplane.controllers.WorkloadTestSupport.selector;
 import static io.cairn.controlplane.controllers.WorkloadTestSupport.template;
+import static io.cairn.controlplane.controllers.WorkloadTestSupport.workload;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -45,15 +45,7 @@ class ReplicaSetControllerTest {
     private static final Map<String, String> LABELS = Map.of("app", "web");
 
     private ObjectNode replicaSet(String name, int replicas) {
-        ObjectNode rs = WorkloadTestSupport.F.objectNode();
-        rs.put("apiVersion", "apps/v1");
-        rs.put("kind", "ReplicaSet");
-        rs.putObject("metadata").put("name", name);
-        ObjectNode spec = rs.putObject("spec");
-        spec.put("replicas", replicas);
-        spec.set("selector", selector(LABELS));
-        spec.set("template", template(LABELS, "nginx:1"));
-        return t.replicaSets().create(rs);
+        return t.replicaSets().create(workload("ReplicaSet", name, replicas, LABELS, "nginx:1"));
     }
 
     private List<ObjectNode> pods() {
@@ -105,7 +97,7 @@ class ReplicaSetControllerTest {
         });
         scale("web", 4);
         await().atMost(WorkloadTestSupport.timeout()).until(() -> pods().size() == 4);
-        String unready = pods().stream().filter(p -> !WorkloadSupport.podReady(p)).findFirst().orElseThrow()
+        String unready = pods().stream().filter(p -> !CtrlUtil.podReady(p)).findFirst().orElseThrow()
                 .path("metadata").path("name").asText();
         scale("web", 3);
         await().atMost(WorkloadTestSupport.timeout()).until(() -> pods().size() == 3);
@@ -160,13 +152,8 @@ class ReplicaSetControllerTest {
 
     @Test
     void podsBecomeAvailableAfterMinReadySeconds() {
-        ObjectNode rs = WorkloadTestSupport.F.objectNode();
-        rs.putObject("metadata").put("name", "slow");
-        ObjectNode spec = rs.putObject("spec");
-        spec.put("replicas", 2);
-        spec.put("minReadySeconds", 1);
-        spec.set("selector", selector(LABELS));
-        spec.set("template", template(LABELS, "nginx:1"));
+        ObjectNode rs = workload("ReplicaSet", "slow", 2, LABELS, "nginx:1");
+        rs.withObjectProperty("spec").put("minReadySeconds", 1);
         t.replicaSets().create(rs);
         await().atMost(WorkloadTestSupport.timeout()).until(() -> {
             t.markAllReady();

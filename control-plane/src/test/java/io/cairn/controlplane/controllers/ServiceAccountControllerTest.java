@@ -4,24 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.cairn.apiserver.api.ApiException;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class ServiceAccountControllerTest {
-    @TempDir
-    Path dir;
-    private CtrlTestSupport env;
-
-    @AfterEach
-    void tearDown() {
-        if (env != null) {
-            env.close();
-        }
-    }
-
+class ServiceAccountControllerTest extends CtrlTestSupport.EnvTest {
     private boolean hasDefault(String ns) {
         try {
             env.client.resource("v1", "serviceaccounts").namespace(ns).get("default");

@@ -69,6 +69,22 @@ final class WorkloadTestSupport implements AutoCloseable {
         return t;
     }
 
+    /**
+     * An apps/v1 {@code kind} (ReplicaSet, Deployment) named {@code name}: {@code replicas} pods of {@code image}
+     * labelled and selected by {@code labels}.
+     */
+    static ObjectNode workload(String kind, String name, int replicas, Map<String, String> labels, String image) {
+        ObjectNode w = F.objectNode();
+        w.put("apiVersion", "apps/v1");
+        w.put("kind", kind);
+        w.putObject("metadata").put("name", name);
+        ObjectNode spec = w.putObject("spec");
+        spec.put("replicas", replicas);
+        spec.set("selector", selector(labels));
+        spec.set("template", template(labels, image));
+        return w;
+    }
+
     static ObjectNode selector(Map<String, String> labels) {
         ObjectNode s = F.objectNode();
         ObjectNode ml = s.putObject("matchLabels");
@@ -80,7 +96,7 @@ final class WorkloadTestSupport implements AutoCloseable {
     void markAllReady() {
         String now = Instant.now().toString();
         for (ObjectNode p : items(pods())) {
-            if (p.path("metadata").has("deletionTimestamp") || WorkloadSupport.podReady(p)) {
+            if (p.path("metadata").has("deletionTimestamp") || CtrlUtil.podReady(p)) {
                 continue;
             }
             ObjectNode status = p.withObjectProperty("status");

@@ -3,47 +3,14 @@ package io.cairn.controlplane.nodes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.cairn.apiserver.ApiServer;
-import io.cairn.apiserver.client.ApiClient;
-import io.cairn.apiserver.client.Transport;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@link NodeSimulator#SIMULATED_STATE}: stopping and starting a simulated node through its Node, as kubectl would. */
-class NodeSimulatorAnnotationTest {
-    private static final Duration WAIT = Duration.ofSeconds(20);
-
-    @TempDir
-    Path dir;
-    private ApiServer server;
-    private ApiClient client;
-    private NodeSimulator sim;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        server = ApiServer.start(ApiServer.Config.of(dir).withPort(0).withTls(false));
-        client = ApiClient.of(Transport.inProcess(server.dispatcher(), "node-simulator-test"));
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (sim != null) {
-            sim.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
+class NodeSimulatorAnnotationTest extends NodeSimulatorTestSupport {
     private NodeSimulator startSimulator() {
-        sim = new NodeSimulator(client, NodeSimulator.Config.defaults(2).withLeaseRenew(Duration.ofMillis(200))
+        return start(NodeSimulator.Config.defaults(2).withLeaseRenew(Duration.ofMillis(200))
                 .withStartDelay(Duration.ofMillis(100)));
-        sim.start();
-        return sim;
     }
 
     private void annotate(String node, String value) {

@@ -6,12 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cairn.apiserver.ApiServer;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.client.ApiClient;
 import io.cairn.apiserver.client.Transport;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -19,37 +17,11 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Simulated nodes against a real in-process API server. */
-class NodeSimulatorTest {
-    private static final Duration WAIT = Duration.ofSeconds(20);
+class NodeSimulatorTest extends NodeSimulatorTestSupport {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
-
-    @TempDir
-    Path dir;
-    private ApiServer server;
-    private ApiClient client;
-    private NodeSimulator sim;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        server = ApiServer.start(ApiServer.Config.of(dir).withPort(0).withTls(false));
-        client = ApiClient.of(Transport.inProcess(server.dispatcher(), "node-simulator-test"));
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (sim != null) {
-            sim.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
 
     private static NodeSimulator.Config fast(int count) {
         return NodeSimulator.Config.defaults(count)
@@ -57,12 +29,6 @@ class NodeSimulatorTest {
                 .withStartDelay(Duration.ofMillis(100))
                 .withJobRunTime(Duration.ofMillis(300))
                 .withFailure(Duration.ofMillis(200), Duration.ofMillis(200));
-    }
-
-    private NodeSimulator start(NodeSimulator.Config config) {
-        sim = new NodeSimulator(client, config);
-        sim.start();
-        return sim;
     }
 
     private ApiClient.ResourceClient pods() {

@@ -26,20 +26,6 @@ class PluginsTest {
     }
 
     @Test
-    void quantities() {
-        assertThat(Quantity.amount("cpu", "500m")).isEqualTo(500);
-        assertThat(Quantity.amount("cpu", "1.5")).isEqualTo(1500);
-        assertThat(Quantity.amount("cpu", "2")).isEqualTo(2000);
-        assertThat(Quantity.amount("cpu", "0.1m")).isEqualTo(1); // rounded up
-        assertThat(Quantity.amount("memory", "128Mi")).isEqualTo(128L << 20);
-        assertThat(Quantity.amount("memory", "1Gi")).isEqualTo(1L << 30);
-        assertThat(Quantity.amount("memory", "1G")).isEqualTo(1_000_000_000L);
-        assertThat(Quantity.amount("memory", "1.5Ki")).isEqualTo(1536);
-        assertThat(Quantity.amount("memory", "1e3")).isEqualTo(1000);
-        assertThat(Quantity.amount("example.com/gpu", "2")).isEqualTo(2);
-    }
-
-    @Test
     void podRequestsAreTheLargerOfContainersAndInitContainersPlusOverhead() {
         ObjectNode p = SchedulerTest.pod("p", "200m", "100Mi");
         ObjectNode spec = p.with("spec");

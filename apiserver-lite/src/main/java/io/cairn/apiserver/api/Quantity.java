@@ -1,4 +1,4 @@
-package io.cairn.apiserver.validation;
+package io.cairn.apiserver.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
@@ -13,8 +13,9 @@ import java.util.Map;
  * Kubernetes' canonical form ({@code 1000m} prints {@code 1}, {@code 1.5Gi} prints {@code 1536Mi}), which is the form
  * kube-apiserver puts in its error messages.
  *
- * <p>The scheduler reads CPU with {@link #milliValue()} and memory with {@link #value()} (bytes); both round up away
- * from zero, as Kubernetes' {@code MilliValue} and {@code Value} do. Instances are immutable.
+ * <p>CPU reads in millicores with {@link #milliValue()} and memory in bytes with {@link #value()}; both round up away
+ * from zero, as Kubernetes' {@code MilliValue} and {@code Value} do. The scheduler's sums use {@link #amountFor(String)}.
+ * Instances are immutable.
  */
 public final class Quantity implements Comparable<Quantity> {
 
@@ -201,6 +202,17 @@ public final class Quantity implements Comparable<Quantity> {
     /** The value in bytes; the same as {@link #value()}, named for memory and storage. */
     public long bytes() {
         return value();
+    }
+
+    /**
+     * The whole amount of {@code resource} this quantity stands for, as the scheduler adds it up: {@code cpu} in
+     * millicores, any other resource in base units (bytes, counts), rounded up.
+     *
+     * @throws ArithmeticException when that amount does not fit a long
+     */
+    public long amountFor(String resource) {
+        BigDecimal v = "cpu".equals(resource) ? amount.scaleByPowerOfTen(3) : amount;
+        return v.setScale(0, RoundingMode.CEILING).longValueExact();
     }
 
     public int signum() {

@@ -1,4 +1,4 @@
-package io.cairn.apiserver.validation;
+package io.cairn.apiserver.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,6 +33,20 @@ class QuantityTest {
         // Kubernetes rounds up: a fraction of a millicore is still a millicore, a fraction of a byte a byte.
         assertThat(Quantity.parse("1u").milliValue()).isEqualTo(1);
         assertThat(Quantity.parse("100m").value()).isEqualTo(1);
+    }
+
+    @Test
+    void schedulerAmountsCpuInMillicoresOthersInBaseUnitsRoundedUp() {
+        assertThat(Quantity.parse("500m").amountFor("cpu")).isEqualTo(500);
+        assertThat(Quantity.parse("1.5").amountFor("cpu")).isEqualTo(1500);
+        assertThat(Quantity.parse("2").amountFor("cpu")).isEqualTo(2000);
+        assertThat(Quantity.parse("0.1m").amountFor("cpu")).isEqualTo(1); // rounded up
+        assertThat(Quantity.parse("128Mi").amountFor("memory")).isEqualTo(128L << 20);
+        assertThat(Quantity.parse("1Gi").amountFor("memory")).isEqualTo(1L << 30);
+        assertThat(Quantity.parse("1G").amountFor("memory")).isEqualTo(1_000_000_000L);
+        assertThat(Quantity.parse("1.5Ki").amountFor("memory")).isEqualTo(1536);
+        assertThat(Quantity.parse("1e3").amountFor("memory")).isEqualTo(1000);
+        assertThat(Quantity.parse("2").amountFor("example.com/gpu")).isEqualTo(2);
     }
 
     @Test
