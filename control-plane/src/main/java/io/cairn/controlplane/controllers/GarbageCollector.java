@@ -210,13 +210,45 @@ public final class GarbageCollector implements AutoCloseable {
         }
     }
 
-    private List<Map.Entry<String, ObjectNode>> dependents(String ownerUid) {
+    /**
+     * Every object that names {@code owner} as an owner, read from the API (a list of each watched resource in the
+     * owner's namespace), not from the caches: a dependent created a moment before the owner's deletion may not be
+     * cached yet, and orphaning without it, or ending a foreground deletion before it, would leave it pointing at an
+     * owner that is gone, to be collected as garbage.
+     */
+    private List<Map.Entry<String, ObjectNode>> dependents(ObjectNode owner) {
+        String ownerUid = uid(owner);
+        String ns = namespace(owner);
         List<Map.Entry<String, ObjectNode>> out = new ArrayList<>();
-        watched.forEach((res, informer) -> {
-            for (ObjectNode d : informer.store().byIndex(Store.OWNER_UID_INDEX, ownerUid)) {
-                out.add(Map.entry(res, d));
-            }
-        });
+        for (String res : watched.keySet()) {
+            String[] parts = res.split("\\|");
+            ApiClient.ResourceClient rc = client.resource(parts[0], parts[1]);
+            String token = "";
+            do {
+                Map<String, String> q = new java.util.HashMap<>(Map.of("limit", "500"));
+                if (!token.isEmpty()) {
+                    q.put("continue", token);
+                }
+                ObjectNode page;
+                try {
+                    page = (ns.isEmpty() ? rc : rc.namespace(ns)).list(q);
+                } catch (ApiException e) {
+                    if (e.code() == 404) {
+                        break; // a cluster-scoped resource: it holds no dependents of a namespaced owner
+                    }
+                    throw e;
+                }
+                for (JsonNode d : page.path("items")) {
+                    for (JsonNode ref : d.path("metadata").path("ownerReferences")) {
+                        if (ownerUid.equals(ref.path("uid").asText())) {
+                            out.add(Map.entry(res, (ObjectNode) d));
+                            break;
+                        }
+                    }
+                }
+                token = page.path("metadata").path("continue").asText();
+            } while (!token.isEmpty());
+        }
         return out;
     }
 
@@ -248,7 +280,7 @@ public final class GarbageCollector implements AutoCloseable {
 
     private Result orphanDependents(String res, ObjectNode owner) {
         String ownerUid = uid(owner);
-        for (Map.Entry<String, ObjectNode> d : dependents(ownerUid)) {
+        for (Map.Entry<String, ObjectNode> d : dependents(owner)) {
             ObjectNode copy = d.getValue().deepCopy();
             ArrayNode refs = (ArrayNode) copy.path("metadata").path("ownerReferences");
             for (int i = refs.size() - 1; i >= 0; i--) {
@@ -273,7 +305,7 @@ public final class GarbageCollector implements AutoCloseable {
 
     private Result deleteDependentsFirst(String res, ObjectNode owner) {
         boolean blocking = false;
-        for (Map.Entry<String, ObjectNode> d : dependents(uid(owner))) {
+        for (Map.Entry<String, ObjectNode> d : dependents(owner)) {
             ObjectNode dep = d.getValue();
             boolean blocks = false;
             for (JsonNode ref : dep.path("metadata").path("ownerReferences")) {

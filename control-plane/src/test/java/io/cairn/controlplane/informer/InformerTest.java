@@ -163,6 +163,11 @@ class InformerTest {
                 direct.patch("busy", ApiClient.MERGE_PATCH, "{\"data\":{\"v\":\"" + i + "\"}}");
             }
             direct.delete("doomed");
+            // the server's watch cache takes the changes in from its store watch a moment later: wait until it holds
+            // them, so that the watch really starts before its window (otherwise no 410 comes, and nothing is tested)
+            long written = Long.parseLong(direct.get("busy").at("/metadata/resourceVersion").asText());
+            await().atMost(WAIT).until(() -> Long.parseLong(direct.list(java.util.Map.of("resourceVersion", "0"))
+                    .at("/metadata/resourceVersion").asText()) > written);
         });
         Informer informer = informer(client, "default", null, FAST);
         Recorder rec = new Recorder();
