@@ -50,41 +50,28 @@ public final class ControlPlaneAddon implements Addon {
                     "system:kube-controller-manager"));
             SharedInformerFactory informers = new SharedInformerFactory(controllers);
             started.add(informers);
-            ReplicaSetController replicaSets = new ReplicaSetController(controllers, informers);
-            DeploymentController deployments = new DeploymentController(controllers, informers);
-            JobController jobs = new JobController(controllers, informers);
-            NamespaceController namespaces = new NamespaceController(controllers, informers);
-            GarbageCollector gc = new GarbageCollector(controllers, informers);
-            EndpointsController endpoints = new EndpointsController(controllers, informers);
-            ServiceAccountController serviceAccounts = new ServiceAccountController(controllers, informers);
-            NodeLifecycleController nodeLifecycle = new NodeLifecycleController(controllers, informers, lifecycle);
+            // the controller manager and the scheduler each lead through a Lease in kube-system, as in Kubernetes, so
+            // several control-plane processes on one store act once: the others wait as candidates
+            String identity = "cairn-" + ProcessHandle.current().pid() + "-" + java.util.UUID.randomUUID();
+            Elected manager = new Elected("kube-controller-manager",
+                    () -> controllerManager(controllers, informers, lifecycle));
+            manager.prepare(); // registers every informer the controllers use before the factory starts
             informers.start();
             if (!informers.waitForCacheSync(Duration.ofSeconds(60))) {
                 throw new IllegalStateException("the controllers' caches did not sync in 60 s");
             }
-            replicaSets.start(WORKERS);
-            started.add(replicaSets);
-            deployments.start(WORKERS);
-            started.add(deployments);
-            jobs.start(WORKERS);
-            started.add(jobs);
-            namespaces.start(1);
-            started.add(namespaces);
-            gc.start(WORKERS);
-            started.add(gc);
-            endpoints.start(WORKERS);
-            started.add(endpoints);
-            serviceAccounts.start(1);
-            started.add(serviceAccounts);
-            nodeLifecycle.start(1);
-            started.add(nodeLifecycle);
-            SharedInformerFactory schedulerInformers = new SharedInformerFactory(ApiClient.of(
-                    Transport.inProcess(server.dispatcher(), "system:kube-scheduler")));
+            started.add(manager);
+            started.add(manager.elect(controllers, identity));
+            ApiClient schedulerClient = ApiClient.of(Transport.inProcess(server.dispatcher(), "system:kube-scheduler"));
+            SharedInformerFactory schedulerInformers = new SharedInformerFactory(schedulerClient);
             started.add(schedulerInformers);
-            Scheduler scheduler = new Scheduler(ApiClient.of(Transport.inProcess(server.dispatcher(),
-                    "system:kube-scheduler")), schedulerInformers, Scheduler.Config.defaults().withWorkers(4));
-            scheduler.start();
+            Elected scheduler = new Elected("kube-scheduler", () -> {
+                Scheduler sched = new Scheduler(schedulerClient, schedulerInformers,
+                        Scheduler.Config.defaults().withWorkers(4));
+                return List.of(Elected.part(sched::start, sched));
+            });
             started.add(scheduler);
+            started.add(scheduler.elect(schedulerClient, identity));
             if (nodes > 0) {
                 NodeSimulator sim = new NodeSimulator(ApiClient.of(Transport.inProcess(server.dispatcher(),
                         "system:node-simulator")), NodeSimulator.Config.defaults(nodes).withLeaseRenew(leaseRenew));
@@ -99,6 +86,28 @@ public final class ControlPlaneAddon implements Addon {
             closeAll(started);
             throw e;
         }
+    }
+
+    /** The controller manager: every controller, started with {@code workers} each. */
+    private static List<Elected.Part> controllerManager(ApiClient client, SharedInformerFactory informers,
+                                                         NodeLifecycleController.Config lifecycle) {
+        ReplicaSetController replicaSets = new ReplicaSetController(client, informers);
+        DeploymentController deployments = new DeploymentController(client, informers);
+        JobController jobs = new JobController(client, informers);
+        NamespaceController namespaces = new NamespaceController(client, informers);
+        GarbageCollector gc = new GarbageCollector(client, informers);
+        EndpointsController endpoints = new EndpointsController(client, informers);
+        ServiceAccountController serviceAccounts = new ServiceAccountController(client, informers);
+        NodeLifecycleController nodeLifecycle = new NodeLifecycleController(client, informers, lifecycle);
+        return List.of(
+                Elected.part(() -> replicaSets.start(WORKERS), replicaSets),
+                Elected.part(() -> deployments.start(WORKERS), deployments),
+                Elected.part(() -> jobs.start(WORKERS), jobs),
+                Elected.part(() -> namespaces.start(1), namespaces),
+                Elected.part(() -> gc.start(WORKERS), gc),
+                Elected.part(() -> endpoints.start(WORKERS), endpoints),
+                Elected.part(() -> serviceAccounts.start(1), serviceAccounts),
+                Elected.part(() -> nodeLifecycle.start(1), nodeLifecycle));
     }
 
     private static Duration min(Duration a, Duration b) {
