@@ -6,6 +6,7 @@ import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.auth.Authenticator;
 import io.cairn.apiserver.auth.Pki;
 import io.cairn.apiserver.auth.User;
+import io.cairn.apiserver.crd.CustomResources;
 import io.cairn.apiserver.http.ApiHttpServer;
 import io.cairn.apiserver.http.Dispatcher;
 import io.cairn.apiserver.kinds.BuiltinKinds;
@@ -130,6 +131,7 @@ public final class ApiServer implements AutoCloseable {
     private final ThreadPoolExecutor requests;
     private final ScheduledExecutorService housekeeping;
     private final Pki pki;
+    private final CustomResources customResources;
     private final InetSocketAddress address;
 
     private ApiServer(Config config, Storage storage) throws IOException, InterruptedException {
@@ -170,11 +172,15 @@ public final class ApiServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.customResources = new CustomResources(registry, catalog.find("apiextensions.k8s.io", "v1",
+                "customresourcedefinitions").orElseThrow(), Clock.systemUTC());
         try {
             bootstrap();
+            customResources.start();
             this.address = http.start();
         } catch (Exception e) {
             // (Netty rethrows a BindException unchecked) nothing of a server that could not start may keep running (a port in use, a store that failed)
+            customResources.close();
             housekeeping.shutdownNow();
             http.close();
             requests.shutdownNow();
@@ -302,6 +308,7 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        customResources.close();
         housekeeping.shutdownNow();
         http.close();
         requests.shutdownNow();

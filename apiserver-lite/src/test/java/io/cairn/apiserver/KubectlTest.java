@@ -269,4 +269,38 @@ class KubectlTest {
         assertThat(r.err()).contains("ConfigMap \"Not_Valid\" is invalid: metadata.name: Invalid value: \"Not_Valid\": "
                 + "a lowercase RFC 1123 subdomain must consist of");
     }
+
+    /**
+     * A CRD through {@code apply}, then its custom resources: {@code get} prints the definition's printer columns and
+     * finds the short name, {@code patch --type merge} and {@code scale} go through, a schema violation is refused with
+     * its cause, and {@code delete crd} waits until the objects are gone.
+     */
+    @Test
+    void aCustomResourceDefinitionAndItsResources() throws Exception {
+        namespace("crd");
+        okWithInput(CustomResourceTest.WIDGETS, "apply", "-f", "-");
+        ok("wait", "--for", "condition=established", "--timeout=20s", "crd/widgets.example.com");
+        okWithInput("""
+                apiVersion: example.com/v1
+                kind: Widget
+                metadata: {name: w1}
+                spec: {size: 3, replicas: 1}
+                """, "apply", "-n", "crd", "-f", "-");
+        TestCluster.Result get = ok("get", "wd", "-n", "crd");
+        assertThat(get.out()).containsPattern("NAME\\s+SIZE\\s+READY").containsPattern("w1\\s+3");
+        ok("patch", "widget", "w1", "-n", "crd", "--type", "merge", "-p", "{\"spec\":{\"size\":7}}");
+        ok("scale", "widget", "w1", "-n", "crd", "--replicas", "4");
+        assertThat(ok("get", "widget", "w1", "-n", "crd", "-o", "jsonpath={.spec.size} {.spec.replicas}").out())
+                .isEqualTo("7 4");
+        TestCluster.Result bad = c.kubectl("patch", "widget", "w1", "-n", "crd", "--type", "merge", "-p",
+                "{\"spec\":{\"size\":70}}");
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.err()).contains("spec.size in body should be less than or equal to 10");
+        ok("delete", "crd", "widgets.example.com", "--timeout=30s");
+        TestCluster.Result gone = c.kubectl("get", "widgets", "-n", "crd");
+        assertThat(gone.exit()).isNotZero();
+        // (kubectl's discovery cache may still name the resource: then the server answers its list 404)
+        assertThat(gone.err()).containsAnyOf("the server doesn't have a resource type \"widgets\"",
+                "the server could not find the requested resource");
+    }
 }

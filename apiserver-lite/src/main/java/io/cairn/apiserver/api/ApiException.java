@@ -127,7 +127,10 @@ public final class ApiException extends RuntimeException {
         return new ApiException(415, "UnsupportedMediaType", message, null);
     }
 
-    /** 422 Invalid with one cause per bad field: {@code Pod "Foo" is invalid: metadata.name: Invalid value: ...}. */
+    /**
+     * 422 Invalid with one cause per bad field: {@code Pod "Foo" is invalid: metadata.name: Invalid value: ...}; the
+     * kind is qualified by its group outside the core group ({@code Deployment.apps "web" is invalid: ...}).
+     */
     public static ApiException invalid(String kind, String group, String name, List<FieldError> errors) {
         ObjectNode d = details(name, group, kind);
         var causes = d.putArray("causes");
@@ -139,7 +142,8 @@ public final class ApiException extends RuntimeException {
         }
         String list = errors.size() == 1 ? errors.get(0).toString()
                 : "[" + String.join(", ", errors.stream().map(FieldError::toString).toList()) + "]";
-        return new ApiException(422, "Invalid", kind + " \"" + name + "\" is invalid: " + list, d);
+        String qualifiedKind = group == null || group.isEmpty() ? kind : kind + "." + group;
+        return new ApiException(422, "Invalid", qualifiedKind + " \"" + name + "\" is invalid: " + list, d);
     }
 
     public static ApiException internal(String message) {

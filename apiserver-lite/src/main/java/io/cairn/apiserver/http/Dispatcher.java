@@ -1,6 +1,7 @@
 package io.cairn.apiserver.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
@@ -325,11 +326,11 @@ public final class Dispatcher {
         }
         ObjectNode result = list.deepCopy();
         result.set("items", JsonNodeFactory.instance.arrayNode().addAll(deleted));
-        return json(out, 200, result);
+        return json(out, 200, servedItems(type, result));
     }
 
     private int list(ResourceType type, String ns, ApiRequest r, Responder out) {
-        ObjectNode list = registry.list(type, ns, listOptions(r));
+        ObjectNode list = servedItems(type, registry.list(type, ns, listOptions(r)));
         if (wantsTable(r)) {
             List<ObjectNode> items = new ArrayList<>();
             list.get("items").forEach(i -> items.add((ObjectNode) i));
@@ -407,7 +408,9 @@ public final class Dispatcher {
             return lastRevision;
         }
 
-        private byte[] encode(WatchEvent e) {
+        private byte[] encode(WatchEvent stored) {
+            ObjectNode served = stored.object() == null ? null : type.strategy().served(stored.object());
+            WatchEvent e = served == stored.object() ? stored : new WatchEvent(stored.type(), served);
             String rv = Objects2.text(e.object(), "metadata", "resourceVersion");
             if (!rv.isEmpty()) {
                 lastRevision = Math.max(lastRevision, Long.parseLong(rv));
@@ -490,7 +493,20 @@ public final class Dispatcher {
         return false;
     }
 
-    private int encode(Responder out, ApiRequest r, ResourceType type, int code, ObjectNode obj) {
+    /** A list's items as the requested version serves them (see {@link io.cairn.apiserver.registry.Strategy#served}). */
+    private static ObjectNode servedItems(ResourceType type, ObjectNode list) {
+        JsonNode items = list.get("items");
+        if (items == null || items.isEmpty()) {
+            return list;
+        }
+        ArrayNode served = JsonNodeFactory.instance.arrayNode(items.size());
+        items.forEach(i -> served.add(type.strategy().served((ObjectNode) i)));
+        list.set("items", served);
+        return list;
+    }
+
+    private int encode(Responder out, ApiRequest r, ResourceType type, int code, ObjectNode stored) {
+        ObjectNode obj = type.strategy().served(stored);
         if (wantsTable(r)) {
             return json(out, code, Tables.table(type, List.of(obj), null, Tables.Include.of(r.param("includeObject")),
                     true, clock.instant()));

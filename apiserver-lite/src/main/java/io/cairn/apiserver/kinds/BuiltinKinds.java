@@ -1,10 +1,14 @@
 package io.cairn.apiserver.kinds;
 
+import io.cairn.apiserver.crd.CrdStrategy;
 import io.cairn.apiserver.registry.ResourceType;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Every built-in kind this server serves: core/v1, apps/v1, batch/v1, coordination.k8s.io/v1, discovery.k8s.io/v1. */
+/**
+ * Every built-in kind this server serves: core/v1, apps/v1, batch/v1, apiextensions.k8s.io/v1 (CustomResourceDefinitions),
+ * coordination.k8s.io/v1, discovery.k8s.io/v1.
+ */
 public final class BuiltinKinds {
     private BuiltinKinds() {
     }
@@ -18,6 +22,7 @@ public final class BuiltinKinds {
         List<ResourceType> out = new ArrayList<>();
         out.addAll(CoreKinds.all());
         out.addAll(WorkloadKinds.all(defaultTolerationSeconds));
+        out.add(CrdStrategy.type());
         // discovery lists core/v1 first, then the groups in the order kube-apiserver does
         out.sort(java.util.Comparator.comparingInt(t -> groupOrder(t.group())));
         return List.copyOf(out);
@@ -28,9 +33,10 @@ public final class BuiltinKinds {
             case "" -> 0;
             case "apps" -> 1;
             case "batch" -> 2;
-            case "coordination.k8s.io" -> 3;
-            case "discovery.k8s.io" -> 4;
-            default -> 5;
+            case "apiextensions.k8s.io" -> 3;
+            case "coordination.k8s.io" -> 4;
+            case "discovery.k8s.io" -> 5;
+            default -> 6;
         };
     }
 }

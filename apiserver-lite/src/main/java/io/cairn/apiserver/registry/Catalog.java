@@ -22,6 +22,24 @@ public final class Catalog {
         types.add(t);
     }
 
+    /** Serves {@code t} in place of the type of the same group, version and resource, or adds it; returns the old one. */
+    public synchronized Optional<ResourceType> put(ResourceType t) {
+        for (int i = 0; i < types.size(); i++) {
+            ResourceType old = types.get(i);
+            if (old.group().equals(t.group()) && old.version().equals(t.version()) && old.resource().equals(t.resource())) {
+                types.set(i, t);
+                return Optional.of(old);
+            }
+        }
+        types.add(t);
+        return Optional.empty();
+    }
+
+    /** Stops serving {@code t}. */
+    public synchronized void remove(ResourceType t) {
+        types.remove(t);
+    }
+
     public List<ResourceType> all() {
         return List.copyOf(types);
     }

@@ -122,6 +122,17 @@ public final class Registry implements AutoCloseable {
         }
     }
 
+    /** Stops the resource's watch cache, ending its watchers (a custom resource no longer served in this form). */
+    public void dropCache(ResourceType type) {
+        WatchCache c;
+        synchronized (caches) {
+            c = caches.remove(type);
+        }
+        if (c != null) {
+            c.close();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------
     // Reads
 
@@ -544,7 +555,9 @@ public final class Registry implements AutoCloseable {
             }
         }
         meta.remove("selfLink");
-        if (!status) {
+        if (status) {
+            type.strategy().prepareForStatusUpdate(next, current);
+        } else {
             type.strategy().applyDefaults(next);
             type.strategy().prepareForUpdate(next, current);
         }
@@ -611,8 +624,9 @@ public final class Registry implements AutoCloseable {
         throw ApiException.conflict(type.resource(), type.group(), name);
     }
 
-    /** The {@code scale} subresource's view of a deployment or replicaset (autoscaling/v1 Scale). */
+    /** The {@code scale} subresource's view of an object (autoscaling/v1 Scale), from its kind's {@link ScalePaths}. */
     public ObjectNode scale(ResourceType type, ObjectNode obj) {
+        ScalePaths paths = type.strategy().scalePaths();
         ObjectNode s = JsonNodeFactory.instance.objectNode();
         s.put("kind", "Scale");
         s.put("apiVersion", "autoscaling/v1");
@@ -623,12 +637,10 @@ public final class Registry implements AutoCloseable {
                 meta.set(f, v.deepCopy());
             }
         }
-        s.putObject("spec").put("replicas", Objects2.at(obj, "spec", "replicas") == null ? 0
-                : Objects2.at(obj, "spec", "replicas").asLong());
+        s.putObject("spec").put("replicas", ScalePaths.replicas(obj, paths.specReplicas()));
         ObjectNode st = s.putObject("status");
-        st.put("replicas", Objects2.at(obj, "status", "replicas") == null ? 0
-                : Objects2.at(obj, "status", "replicas").asLong());
-        st.put("selector", LabelSelector.format(Objects2.at(obj, "spec", "selector")));
+        st.put("replicas", ScalePaths.replicas(obj, paths.statusReplicas()));
+        st.put("selector", paths.selectorOf(obj));
         return s;
     }
 
@@ -651,7 +663,9 @@ public final class Registry implements AutoCloseable {
                         replicas, "must be greater than or equal to 0")));
             }
             ObjectNode desired = current.deepCopy();
-            Objects2.objectAt(desired, "spec").put("replicas", replicas == null ? 0 : replicas.asInt());
+            List<String> path = type.strategy().scalePaths().specReplicas();
+            Objects2.objectAt(desired, path.subList(0, path.size() - 1).toArray(String[]::new))
+                    .put(path.get(path.size() - 1), replicas == null ? 0 : replicas.asInt());
             ObjectNode next = nextVersion(type, current, desired, null);
             if (next == null) {
                 return scale(type, current);

@@ -53,9 +53,29 @@ public interface Strategy {
         return List.of();
     }
 
+    /**
+     * Prepares a write to the {@code status} subresource: the registry has taken everything but status from
+     * {@code old}; a strategy may normalise the new status here (a custom resource prunes unknown fields).
+     */
+    default void prepareForStatusUpdate(ObjectNode obj, ObjectNode old) {
+    }
+
     /** The errors of a write to the {@code status} subresource ({@code old} is never null). */
     default List<FieldError> validateStatus(ObjectNode obj, ObjectNode old) {
         return List.of();
+    }
+
+    /**
+     * The object as this resource's version serves it, from the stored form (which may be another version of the same
+     * resource: a custom resource with several versions is stored in one). The default serves it as stored.
+     */
+    default ObjectNode served(ObjectNode stored) {
+        return stored;
+    }
+
+    /** Where the {@code scale} subresource reads and writes replicas, for kinds that serve it. */
+    default ScalePaths scalePaths() {
+        return ScalePaths.WORKLOADS;
     }
 
     /** Table columns in the order kubectl prints them, beginning with {@link TableColumn#nameColumn()}. */
