@@ -31,7 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>an owner being deleted with the {@code orphan} finalizer has its reference removed from every dependent, then
  *       loses the finalizer.</li>
  * </ul>
- * Owners of kinds it does not watch are looked up through the API (their resource found by discovery). Keys are
+ * Owners of kinds it does not watch are looked up through the API (their resource found by discovery), and their
+ * dependents are looked at again every few rechecks, since such an owner's deletion sends no event here. Keys are
  * {@code apiVersion|plural|namespace/name}.
  */
 public final class GarbageCollector implements AutoCloseable {
@@ -40,6 +41,8 @@ public final class GarbageCollector implements AutoCloseable {
             "discovery.k8s.io/v1/endpointslices", "v1/configmaps", "v1/secrets");
     static final String FOREGROUND = "foregroundDeletion";
     static final String ORPHAN = "orphan";
+    /** A dependent of an owner of an unwatched resource is looked at again every this many {@code recheck}s. */
+    static final int UNWATCHED_RECHECKS = 5;
 
     /** A resource: apiVersion, plural, namespaced. */
     record Res(String apiVersion, String plural, boolean namespaced) {
@@ -337,7 +340,9 @@ public final class GarbageCollector implements AutoCloseable {
             }
         }
         if (missing.isEmpty()) {
-            return Result.done();
+            // the deletion of an owner whose resource is not watched (a custom resource, say) sends no event here:
+            // look again later
+            return ownersWatched(refs) ? Result.done() : Result.requeueAfter(recheck.multipliedBy(UNWATCHED_RECHECKS));
         }
         if (missing.size() == refs.size()) {
             delete(res, obj, "Background");
@@ -352,6 +357,16 @@ public final class GarbageCollector implements AutoCloseable {
         }
         clientFor(res, copy).update(copy);
         return Result.done();
+    }
+
+    private boolean ownersWatched(JsonNode refs) {
+        for (JsonNode ref : refs) {
+            Res r = resolve(ref.path("apiVersion").asText(), ref.path("kind").asText());
+            if (r == null || !watched.containsKey(r.apiVersion() + "|" + r.plural())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void delete(String res, ObjectNode obj, String propagation) {
