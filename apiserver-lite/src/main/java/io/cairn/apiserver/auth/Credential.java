@@ -57,9 +57,12 @@ public final class Credential {
         return Base64.getEncoder().encodeToString(certPem);
     }
 
-    /** base64 of the key's PEM: a kubeconfig's {@code client-key-data}. */
+    /**
+     * base64 of the key's PEM as clients read it best (an EC key as {@code EC PRIVATE KEY}, see
+     * {@link Pem#privateKeyForClients}): a kubeconfig's {@code client-key-data}.
+     */
     public String keyBase64() {
-        return Base64.getEncoder().encodeToString(keyPem);
+        return Base64.getEncoder().encodeToString(Pem.privateKeyForClients(privateKey, certificate.getPublicKey()));
     }
 
     @Override

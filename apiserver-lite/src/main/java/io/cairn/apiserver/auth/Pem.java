@@ -19,9 +19,9 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 /**
  * PEM encoding of certificates ({@code CERTIFICATE}) and private keys (PKCS#8, {@code PRIVATE KEY}).
  *
- * <p>PKCS#8 is the one private-key form that every reader we care about accepts: Go's {@code tls.X509KeyPair}
- * (kubectl's {@code client-key-data}), Netty's and the JDK's PEM readers, and openssl. Reading also accepts the
- * older {@code EC PRIVATE KEY} / {@code RSA PRIVATE KEY} forms, in case someone replaced a file by hand.
+ * <p>Key files are PKCS#8, which Netty's and the JDK's PEM readers, Go's {@code tls.X509KeyPair} and openssl accept.
+ * Kubeconfigs carry an EC key as SEC 1 ({@link #privateKeyForClients}) instead, since fabric8's client reads an
+ * unlabelled PKCS#8 key as RSA. Reading accepts both, and {@code RSA PRIVATE KEY}.
  */
 final class Pem {
     private static final Base64.Encoder MIME = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
@@ -48,6 +48,29 @@ final class Pem {
             throw new IllegalArgumentException("private key is not PKCS#8 but " + key.getFormat());
         }
         return encode("PRIVATE KEY", key.getEncoded());
+    }
+
+    /**
+     * The key as kubeconfigs usually carry it: an EC key as SEC 1 ({@code EC PRIVATE KEY}, as k3s and kubeadm write
+     * them), which every client reads, where some (fabric8's, which takes a {@code PRIVATE KEY} for RSA unless told
+     * otherwise) cannot read an EC key in PKCS#8; other keys in PKCS#8.
+     */
+    static byte[] privateKeyForClients(PrivateKey key, java.security.PublicKey publicKey) {
+        if (!(key instanceof java.security.interfaces.ECPrivateKey ec)) {
+            return privateKey(key);
+        }
+        try {
+            // as OpenSSL writes it: with the curve's name and the public key, which some readers (fabric8's) require
+            org.bouncycastle.asn1.ASN1Encodable curve = org.bouncycastle.asn1.pkcs.PrivateKeyInfo
+                    .getInstance(key.getEncoded()).getPrivateKeyAlgorithm().getParameters();
+            org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(
+                    ec.getParams().getOrder().bitLength(), ec.getS(),
+                    org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(publicKey.getEncoded()).getPublicKeyData(),
+                    curve);
+            return encode("EC PRIVATE KEY", sec1.getEncoded());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode the EC key as SEC 1", e);
+        }
     }
 
     static X509Certificate parseCertificate(byte[] pem, String what) throws IOException {

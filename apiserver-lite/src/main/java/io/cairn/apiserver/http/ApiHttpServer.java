@@ -30,6 +30,16 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -59,7 +69,8 @@ import org.slf4j.LoggerFactory;
  * The API over HTTP/1.1 and HTTP/2 (ALPN over TLS; HTTP/1.1 when plain), on Netty. Each request is authenticated on
  * the event loop, then handed to a bounded pool of request threads that run the {@link Dispatcher} (429 when the pool
  * is full). Bodies are limited to 3 MiB (413). A watch streams its events as chunks, bounded per watcher: one that
- * falls more than {@link #STREAM_PENDING_MAX} bytes behind is ended and must watch again.
+ * falls more than {@link #STREAM_PENDING_MAX} bytes behind is ended and must watch again. A watch may also be asked for
+ * over WebSocket (HTTP/1.1 upgrade, as fabric8's client does): each event is then a text frame.
  */
 public final class ApiHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiHttpServer.class);
@@ -187,11 +198,19 @@ public final class ApiHttpServer implements AutoCloseable {
                 return;
             }
             QueryStringDecoder q = new QueryStringDecoder(req.uri());
+            if (!h2 && isWebSocketUpgrade(req)) {
+                if (!isWatch(req.method().name(), q)) {
+                    Dispatcher.status(out, ApiException.badRequest("only watches are served over WebSocket"));
+                    return;
+                }
+                out = NettyResponder.webSocket(ctx, req);
+            }
             byte[] body = ByteBufUtil.getBytes(req.content());
             ApiRequest r = new ApiRequest(user, req.method().name(), q.path(), q.parameters(),
                     req.headers().get(HttpHeaderNames.ACCEPT), req.headers().get(HttpHeaderNames.CONTENT_TYPE), body);
+            NettyResponder responder = out;
             try {
-                requests.execute(() -> dispatcher.handle(r, out));
+                requests.execute(() -> dispatcher.handle(r, responder));
             } catch (RejectedExecutionException e) {
                 Dispatcher.status(out, ApiException.tooManyRequests("Too many requests, please try again later."));
             }
@@ -201,6 +220,33 @@ public final class ApiHttpServer implements AutoCloseable {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             log.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
             ctx.close();
+        }
+    }
+
+    private static boolean isWebSocketUpgrade(HttpRequest req) {
+        return req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                && req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+    }
+
+    /** A GET with {@code watch=true} (or 1) or under {@code /watch/}: what kube-apiserver serves over WebSocket. */
+    private static boolean isWatch(String method, QueryStringDecoder q) {
+        List<String> watch = q.parameters().getOrDefault("watch", List.of());
+        return method.equals("GET") && (q.path().contains("/watch/")
+                || watch.stream().anyMatch(v -> v.equals("true") || v.equals("1")));
+    }
+
+    /**
+     * Answers WebSocket frames of a watch the server streams: a ping gets its pong, a close closes the connection,
+     * anything else the client sends is dropped.
+     */
+    private static final class WebSocketFrames extends SimpleChannelInboundHandler<WebSocketFrame> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            if (frame instanceof PingWebSocketFrame) {
+                ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+            } else if (frame instanceof CloseWebSocketFrame) {
+                ctx.writeAndFlush(new CloseWebSocketFrame(1000, "")).addListener(ChannelFutureListener.CLOSE);
+            }
         }
     }
 
@@ -216,16 +262,32 @@ public final class ApiHttpServer implements AutoCloseable {
         return null;
     }
 
-    /** Writes a request's answer on its channel (or HTTP/2 stream), from any thread. */
+    /**
+     * Writes a request's answer on its channel (or HTTP/2 stream), from any thread. A watch asked for over WebSocket
+     * answers errors over plain HTTP, and its stream after the WebSocket handshake, one text frame per event.
+     */
     private static final class NettyResponder implements Responder {
         private final ChannelHandlerContext ctx;
         private final boolean keepAlive;
         private final boolean h2;
+        /** The upgrade request (headers only) of a WebSocket watch, else null. */
+        private final FullHttpRequest upgrade;
 
         NettyResponder(ChannelHandlerContext ctx, boolean keepAlive, boolean h2) {
+            this(ctx, keepAlive, h2, null);
+        }
+
+        private NettyResponder(ChannelHandlerContext ctx, boolean keepAlive, boolean h2, FullHttpRequest upgrade) {
             this.ctx = ctx;
             this.keepAlive = keepAlive;
             this.h2 = h2;
+            this.upgrade = upgrade;
+        }
+
+        static NettyResponder webSocket(ChannelHandlerContext ctx, FullHttpRequest req) {
+            FullHttpRequest headers = new DefaultFullHttpRequest(req.protocolVersion(), req.method(), req.uri(),
+                    Unpooled.EMPTY_BUFFER, req.headers().copy(), EmptyHttpHeaders.INSTANCE);
+            return new NettyResponder(ctx, false, false, headers);
         }
 
         @Override
@@ -246,6 +308,19 @@ public final class ApiHttpServer implements AutoCloseable {
 
         @Override
         public Stream stream(String contentType) {
+            if (upgrade != null) {
+                String scheme = ctx.pipeline().get(SslHandler.class) != null ? "wss://" : "ws://";
+                WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
+                        scheme + upgrade.headers().get(HttpHeaderNames.HOST) + upgrade.uri(), null, true, BODY_MAX)
+                        .newHandshaker(upgrade);
+                if (handshaker == null) {
+                    WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+                    return new NettyStream(ctx, false, true);
+                }
+                handshaker.handshake(ctx.channel(), upgrade).syncUninterruptibly();
+                ctx.pipeline().addLast(new WebSocketFrames());
+                return new NettyStream(ctx, false, true);
+            }
             HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
             r.headers().set("Cache-Control", "no-cache, private");
@@ -253,7 +328,7 @@ public final class ApiHttpServer implements AutoCloseable {
                 HttpUtil.setTransferEncodingChunked(r, true);
             }
             ctx.writeAndFlush(r);
-            return new NettyStream(ctx, keepAlive);
+            return new NettyStream(ctx, keepAlive, false);
         }
     }
 
@@ -265,10 +340,19 @@ public final class ApiHttpServer implements AutoCloseable {
         private final List<Runnable> onClose = new ArrayList<>();
         private final List<java.util.concurrent.Future<?>> timers = new ArrayList<>();
 
-        NettyStream(ChannelHandlerContext ctx, boolean keepAlive) {
+        private final boolean webSocket;
+
+        NettyStream(ChannelHandlerContext ctx, boolean keepAlive, boolean webSocket) {
             this.ctx = ctx;
             this.keepAlive = keepAlive;
+            this.webSocket = webSocket;
             ctx.channel().closeFuture().addListener(f -> closed());
+        }
+
+        /** One chunk as the stream carries it: an HTTP chunk, or a WebSocket text frame. */
+        private Object frame(byte[] chunk) {
+            return webSocket ? new TextWebSocketFrame(Unpooled.wrappedBuffer(chunk))
+                    : new DefaultHttpContent(Unpooled.wrappedBuffer(chunk));
         }
 
         @Override
@@ -279,8 +363,7 @@ public final class ApiHttpServer implements AutoCloseable {
             if (pending.addAndGet(chunk.length) > STREAM_PENDING_MAX) {
                 return false;
             }
-            ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(chunk)))
-                    .addListener(f -> pending.addAndGet(-chunk.length));
+            ctx.writeAndFlush(frame(chunk)).addListener(f -> pending.addAndGet(-chunk.length));
             return true;
         }
 
@@ -289,7 +372,7 @@ public final class ApiHttpServer implements AutoCloseable {
             if (ended.get() || !ctx.channel().isActive()) {
                 return false;
             }
-            ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(chunk)));
+            ctx.write(frame(chunk));
             ctx.flush();
             return true;
         }
@@ -297,7 +380,8 @@ public final class ApiHttpServer implements AutoCloseable {
         @Override
         public void end() {
             if (ended.compareAndSet(false, true)) {
-                ChannelFuture f = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                ChannelFuture f = ctx.writeAndFlush(webSocket ? new CloseWebSocketFrame(1000, "")
+                        : LastHttpContent.EMPTY_LAST_CONTENT);
                 if (!keepAlive) {
                     f.addListener(ChannelFutureListener.CLOSE);
                 }

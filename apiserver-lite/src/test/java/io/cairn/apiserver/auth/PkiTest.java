@@ -173,9 +173,11 @@ class PkiTest {
     @Test
     void base64FormsAreThePemFiles() throws Exception {
         Pki pki = Pki.loadOrCreate(data, null, NONE);
-        String decoded = new String(java.util.Base64.getDecoder().decode(pki.admin().keyBase64()),
-                StandardCharsets.US_ASCII);
-        assertThat(decoded).isEqualTo(Files.readString(pki.admin().keyPath()));
+        byte[] decoded = java.util.Base64.getDecoder().decode(pki.admin().keyBase64());
+        assertThat(new String(decoded, StandardCharsets.US_ASCII)).startsWith("-----BEGIN EC PRIVATE KEY-----");
+        assertThat(((java.security.interfaces.ECPrivateKey) Pem.parsePrivateKey(decoded, "client-key-data")).getS())
+                .as("the same key as the file").isEqualTo(((java.security.interfaces.ECPrivateKey) Pem.parsePrivateKey(
+                        Files.readAllBytes(pki.admin().keyPath()), "admin.key")).getS());
         assertThat(pki.ca().certBase64()).isEqualTo(
                 java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(data.resolve("pki/ca.crt"))));
     }
