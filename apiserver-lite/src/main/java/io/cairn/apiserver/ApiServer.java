@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.auth.Authenticator;
 import io.cairn.apiserver.auth.Pki;
+import io.cairn.apiserver.apply.ServerSideApply;
 import io.cairn.apiserver.auth.User;
 import io.cairn.apiserver.crd.CustomResources;
 import io.cairn.apiserver.http.ApiHttpServer;
@@ -140,7 +141,8 @@ public final class ApiServer implements AutoCloseable {
         Files.createDirectories(config.dataDir());
         ServiceIps serviceIps = new ServiceIps(SERVICE_RANGE);
         Catalog catalog = new Catalog(BuiltinKinds.all(config.defaultTolerationSeconds()));
-        this.registry = new Registry(storage, catalog, Clock.systemUTC(), PatchApplier::apply, serviceIps,
+        this.registry = new Registry(storage, catalog, Clock.systemUTC(), PatchApplier::apply, new ServerSideApply(),
+                serviceIps,
                 config.watchWindowEvents());
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         AtomicInteger threads = new AtomicInteger();

@@ -303,4 +303,27 @@ class KubectlTest {
         assertThat(gone.err()).containsAnyOf("the server doesn't have a resource type \"widgets\"",
                 "the server could not find the requested resource");
     }
+
+    /**
+     * {@code kubectl apply --server-side}: creates, configures, refuses to take a field another manager set (kubectl's
+     * conflict message) and takes it with {@code --force-conflicts}.
+     */
+    @Test
+    void serverSideApplyCreatesConfiguresConflictsAndForces() throws Exception {
+        namespace("ssa");
+        String v1 = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n";
+        assertThat(okWithInput(v1, "apply", "--server-side", "-n", "ssa", "-f", "-").out())
+                .contains("configmap/settings serverside-applied");
+        okWithInput(v1.replace("fast", "slow"), "apply", "--server-side", "-n", "ssa", "-f", "-");
+        assertThat(ok("get", "cm", "settings", "-n", "ssa", "-o", "jsonpath={.data.mode}").out()).isEqualTo("slow");
+        ok("patch", "cm", "settings", "-n", "ssa", "--type", "merge", "-p", "{\"data\":{\"mode\":\"manual\"}}");
+        TestCluster.Result conflict = c.kubectlWithInput(v1, "apply", "--server-side", "-n", "ssa", "-f", "-");
+        assertThat(conflict.exit()).isNotZero();
+        assertThat(conflict.err()).contains("Apply failed with 1 conflict: conflict with \"kubectl-patch\"")
+                .contains(".data.mode");
+        okWithInput(v1, "apply", "--server-side", "--force-conflicts", "-n", "ssa", "-f", "-");
+        assertThat(ok("get", "cm", "settings", "-n", "ssa", "-o", "jsonpath={.data.mode}").out()).isEqualTo("fast");
+        assertThat(ok("get", "cm", "settings", "-n", "ssa", "--show-managed-fields", "-o",
+                "jsonpath={.metadata.managedFields[*].manager}").out()).contains("kubectl");
+    }
 }

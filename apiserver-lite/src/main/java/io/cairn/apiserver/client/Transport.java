@@ -82,8 +82,9 @@ public interface Transport {
                                        byte[] body) {
                 Map<String, List<String>> q = new LinkedHashMap<>();
                 query.forEach((k, v) -> q.put(k, List.of(v)));
+                // the user names the writer in managedFields, as a client's User-Agent does over HTTP
                 return new ApiRequest(user, method, path, q, "application/json", contentType,
-                        body == null ? new byte[0] : body);
+                        body == null ? new byte[0] : body, user);
             }
 
             @Override
@@ -210,7 +211,8 @@ public interface Transport {
         return new Transport() {
             private HttpRequest.Builder request(String path, Map<String, String> query) {
                 HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(baseUrl + path + queryString(query)))
-                        .header("Accept", "application/json");
+                        .header("Accept", "application/json")
+                        .header("User-Agent", "cairn-client/0.1");
                 if (bearerToken != null) {
                     r.header("Authorization", "Bearer " + bearerToken);
                 }

@@ -23,6 +23,7 @@ final class CustomResourceStrategy implements Strategy {
     private final String apiVersion;
     private final String storageApiVersion;
     private final StructuralSchema schema;
+    private final JsonNode openApiSchema;
     private final List<Column> columns;
     private final ScalePaths scalePaths;
     private final boolean statusSubresource;
@@ -40,7 +41,8 @@ final class CustomResourceStrategy implements Strategy {
     CustomResourceStrategy(String group, String plural, JsonNode version, String storageVersion, boolean terminating) {
         this.apiVersion = group + "/" + version.path("name").asText();
         this.storageApiVersion = group + "/" + storageVersion;
-        this.schema = new StructuralSchema(Objects2.at(version, "schema", "openAPIV3Schema"));
+        this.openApiSchema = Objects2.at(version, "schema", "openAPIV3Schema");
+        this.schema = new StructuralSchema(openApiSchema);
         this.statusSubresource = Objects2.at(version, "subresources", "status") != null;
         JsonNode scale = Objects2.at(version, "subresources", "scale");
         this.scalePaths = scale == null ? ScalePaths.WORKLOADS : ScalePaths.of(scale.path("specReplicasPath").asText(),
@@ -98,6 +100,11 @@ final class CustomResourceStrategy implements Strategy {
         ObjectNode copy = stored.deepCopy();
         copy.put("apiVersion", apiVersion);
         return copy;
+    }
+
+    @Override
+    public JsonNode openApiSchema() {
+        return openApiSchema;
     }
 
     @Override

@@ -207,7 +207,8 @@ public final class ApiHttpServer implements AutoCloseable {
             }
             byte[] body = ByteBufUtil.getBytes(req.content());
             ApiRequest r = new ApiRequest(user, req.method().name(), q.path(), q.parameters(),
-                    req.headers().get(HttpHeaderNames.ACCEPT), req.headers().get(HttpHeaderNames.CONTENT_TYPE), body);
+                    req.headers().get(HttpHeaderNames.ACCEPT), req.headers().get(HttpHeaderNames.CONTENT_TYPE), body,
+                    req.headers().get(HttpHeaderNames.USER_AGENT, ""));
             NettyResponder responder = out;
             try {
                 requests.execute(() -> dispatcher.handle(r, responder));

@@ -182,7 +182,10 @@ public final class Dispatcher {
         if (dryRun && !r.param("dryRun").equals("All")) {
             throw ApiException.badRequest("Invalid dry run value: " + r.param("dryRun") + "; supported values: All");
         }
-        WriteOptions w = new WriteOptions(dryRun, r.param("fieldManager"));
+        PatchType applyType = r.method().equals("PATCH") && route.name != null ? patchType(r) : null;
+        // an apply names its manager; other writes are given one from the User-Agent when they do not
+        WriteOptions w = new WriteOptions(dryRun, applyType == PatchType.APPLY ? r.param("fieldManager")
+                : r.fieldManager());
         String method = r.method();
         if (route.name == null) {
             return switch (method) {
@@ -243,8 +246,8 @@ public final class Dispatcher {
             case "PATCH" -> {
                 PatchType pt = patchType(r);
                 if (pt == PatchType.APPLY) {
-                    throw ApiException.unsupportedMediaType("server-side apply (application/apply-patch+yaml) is not "
-                            + "served yet: use client-side kubectl apply");
+                    ObjectNode config = Json.parseObject(r.body(), true);
+                    yield encode(out, r, type, 200, registry.apply(type, ns, name, sub, config, r.flag("force"), w));
                 }
                 JsonNode patch = Json.parse(r.body(), false);
                 yield encode(out, r, type, 200, registry.patch(type, ns, name, sub, pt, patch, w));

@@ -63,7 +63,22 @@ public final class Registry implements AutoCloseable {
         List<String> release(ResourceType type, ObjectNode obj);
     }
 
+    /** Records field ownership ({@code metadata.managedFields}) and applies server-side apply configurations. */
+    public interface FieldManager {
+        /** Gives {@code manager} the fields {@code next} changes from {@code old} (null on create), in next's managedFields. */
+        void recordUpdate(ResourceType type, ObjectNode old, ObjectNode next, String manager, String subresource,
+                          Instant now);
+
+        /**
+         * The object after {@code manager} applies {@code config} to {@code live} (null: the object is created), with
+         * its managedFields; 409 for fields other managers own unless {@code force}.
+         */
+        ObjectNode apply(ResourceType type, ObjectNode live, ObjectNode config, String manager, boolean force,
+                         String subresource, Instant now);
+    }
+
     private final Storage storage;
+    private final FieldManager fields;
     private final Catalog catalog;
     private final Clock clock;
     private final Patcher patcher;
@@ -73,9 +88,10 @@ public final class Registry implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final java.util.concurrent.atomic.AtomicInteger storeWatches = new java.util.concurrent.atomic.AtomicInteger();
 
-    public Registry(Storage storage, Catalog catalog, Clock clock, Patcher patcher, Allocator allocator,
-                    int windowCapacity) {
+    public Registry(Storage storage, Catalog catalog, Clock clock, Patcher patcher, FieldManager fields,
+                    Allocator allocator, int windowCapacity) {
         this.storage = storage;
+        this.fields = fields;
         this.catalog = catalog;
         this.clock = clock;
         this.patcher = patcher;
@@ -321,6 +337,11 @@ public final class Registry implements AutoCloseable {
     // Create
 
     public ObjectNode create(ResourceType type, String namespace, ObjectNode body, WriteOptions w) {
+        return create(type, namespace, body, w, true);
+    }
+
+    /** A create; {@code record} false when the body's managedFields are already the server's (an apply). */
+    private ObjectNode create(ResourceType type, String namespace, ObjectNode body, WriteOptions w, boolean record) {
         ObjectNode obj = body.deepCopy();
         checkKind(type, obj);
         ObjectNode meta = Objects2.objectAt(obj, "metadata");
@@ -347,6 +368,10 @@ public final class Registry implements AutoCloseable {
         meta.put("generation", 1);
         type.strategy().applyDefaults(obj);
         type.strategy().prepareForCreate(obj);
+        if (record) {
+            meta.remove("managedFields");
+            fields.recordUpdate(type, null, obj, w.fieldManager(), null, clock.instant());
+        }
         validate(type, obj, null);
         String name = Objects2.name(obj);
         String key = key(type, namespace, name);
@@ -426,20 +451,19 @@ public final class Registry implements AutoCloseable {
             }
         }
         String precondition = Objects2.text(body, "metadata", "resourceVersion");
-        return guaranteedUpdate(type, namespace, name, subresource, precondition, w, current -> body.deepCopy());
+        return guaranteedUpdate(type, namespace, name, subresource, precondition, w, w.fieldManager(),
+                current -> body.deepCopy());
     }
 
     /** A PATCH of the main resource or a subresource: applied to the current object, written guarded on it. */
     public ObjectNode patch(ResourceType type, String namespace, String name, String subresource, PatchType patchType,
                             JsonNode patch, WriteOptions w) {
         if (patchType == PatchType.APPLY) {
-            throw ApiException.unsupportedMediaType("the body of the request was in an unknown format - accepted media "
-                    + "types include: application/json-patch+json, application/merge-patch+json, "
-                    + "application/strategic-merge-patch+json (server-side apply is not served yet)");
+            throw new IllegalArgumentException("an apply goes through apply()");
         }
         String precondition = patchType != PatchType.JSON && patch.isObject()
                 ? Objects2.text(patch, "metadata", "resourceVersion") : "";
-        return guaranteedUpdate(type, namespace, name, subresource, precondition, w, current -> {
+        return guaranteedUpdate(type, namespace, name, subresource, precondition, w, w.fieldManager(), current -> {
             ObjectNode patched = patcher.apply(type, current, patchType, patch);
             checkKind(type, patched);
             if (!Objects2.name(patched).equals(name)) {
@@ -451,11 +475,54 @@ public final class Registry implements AutoCloseable {
     }
 
     /**
+     * A server-side apply ({@code application/apply-patch+yaml}) of {@code config} by {@code w.fieldManager()} to the
+     * main resource or {@code status}: creates the object when it does not exist (main resource only), else merges the
+     * configuration into it with the field manager's rules; {@code force} takes over conflicting fields.
+     */
+    public ObjectNode apply(ResourceType type, String namespace, String name, String subresource, ObjectNode config,
+                            boolean force, WriteOptions w) {
+        if (w.fieldManager().isEmpty()) {
+            throw ApiException.invalid("PatchOptions", "meta.k8s.io", "", List.of(FieldError.required("fieldManager",
+                    "is required for apply patch")));
+        }
+        checkKind(type, config);
+        String configName = Objects2.name(config);
+        if (!configName.equals(name)) {
+            throw ApiException.badRequest(configName.isEmpty() ? "metadata.name is required in an apply configuration"
+                    : "the name of the object (" + configName + ") does not match the name on the URL (" + name + ")");
+        }
+        if (!Objects2.text(config, "metadata", "resourceVersion").isEmpty()) {
+            // an apply configuration may name the version it expects, as an update does
+            return guaranteedUpdate(type, namespace, name, subresource,
+                    Objects2.text(config, "metadata", "resourceVersion"), w, null, current -> fields.apply(type,
+                            current, stripRv(config.deepCopy()), w.fieldManager(), force, subresource, clock.instant()));
+        }
+        for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+            if (subresource == null && find(type, namespace, name).isEmpty()) {
+                ObjectNode created = fields.apply(type, null, config, w.fieldManager(), force, null, clock.instant());
+                try {
+                    return create(type, namespace, created, w, false);
+                } catch (ApiException e) {
+                    if (e.code() != 409 || !"AlreadyExists".equals(e.reason())) {
+                        throw e;
+                    }
+                    continue; // created a moment ago by someone else: apply to it
+                }
+            }
+            return guaranteedUpdate(type, namespace, name, subresource, "", w, null, current -> fields.apply(type,
+                    current, config, w.fieldManager(), force, subresource, clock.instant()));
+        }
+        throw ApiException.conflict(type.resource(), type.group(), name);
+    }
+
+    /**
      * Reads the object, computes its next version with {@code change}, and writes it guarded on the version read;
-     * a lost race is retried unless the client named a resourceVersion (then it is a 409).
+     * a lost race is retried unless the client named a resourceVersion (then it is a 409). {@code manager} is given
+     * the fields the write changes; null when {@code change} computes the managedFields itself (an apply).
      */
     private ObjectNode guaranteedUpdate(ResourceType type, String namespace, String name, String subresource,
-                                        String precondition, WriteOptions w, UnaryOperator<ObjectNode> change) {
+                                        String precondition, WriteOptions w, String manager,
+                                        UnaryOperator<ObjectNode> change) {
         String key = key(type, namespace, name);
         for (int attempt = 0; ; attempt++) {
             Storage.Item item = join(storage.get(key))
@@ -465,7 +532,7 @@ public final class Registry implements AutoCloseable {
                 throw ApiException.conflict(type.resource(), type.group(), name);
             }
             ObjectNode desired = change.apply(current.deepCopy());
-            ObjectNode next = nextVersion(type, current, desired, subresource);
+            ObjectNode next = nextVersion(type, current, desired, subresource, manager);
             Storage.TxnResult r;
             if (next == null) {
                 return current; // nothing changed: nothing written
@@ -498,7 +565,8 @@ public final class Registry implements AutoCloseable {
      * "status"), with server-owned metadata kept, status split, generation, defaults and validation; null when it
      * would store the same bytes.
      */
-    private ObjectNode nextVersion(ResourceType type, ObjectNode current, ObjectNode desired, String subresource) {
+    private ObjectNode nextVersion(ResourceType type, ObjectNode current, ObjectNode desired, String subresource,
+                                   String manager) {
         ObjectNode next;
         boolean status = "status".equals(subresource);
         if ("finalize".equals(subresource)) {
@@ -519,6 +587,9 @@ public final class Registry implements AutoCloseable {
                 next.remove("status");
             } else {
                 next.set("status", s.deepCopy());
+            }
+            if (manager == null) {
+                copyManagedFields(desired, next);
             }
         } else {
             next = desired;
@@ -564,6 +635,10 @@ public final class Registry implements AutoCloseable {
         if (!status && specChanged(current, next)) {
             meta.put("generation", oldMeta.path("generation").asLong(0) + 1);
         }
+        if (manager != null) {
+            copyManagedFields(current, next); // what a client sends there is not taken
+            fields.recordUpdate(type, current, next, manager, subresource, clock.instant());
+        }
         meta.put("resourceVersion", oldMeta.path("resourceVersion").asText());
         if (next.equals(current)) {
             return null;
@@ -579,6 +654,15 @@ public final class Registry implements AutoCloseable {
             throw ApiException.invalid(type.kind(), type.group(), Objects2.name(current), errors);
         }
         return next;
+    }
+
+    private static void copyManagedFields(ObjectNode from, ObjectNode to) {
+        JsonNode m = Objects2.at(from, "metadata", "managedFields");
+        if (m == null) {
+            Objects2.objectAt(to, "metadata").remove("managedFields");
+        } else {
+            Objects2.objectAt(to, "metadata").set("managedFields", m.deepCopy());
+        }
     }
 
     /** Whether anything but metadata and status differs (kube bumps generation on spec changes). */
@@ -666,7 +750,7 @@ public final class Registry implements AutoCloseable {
             List<String> path = type.strategy().scalePaths().specReplicas();
             Objects2.objectAt(desired, path.subList(0, path.size() - 1).toArray(String[]::new))
                     .put(path.get(path.size() - 1), replicas == null ? 0 : replicas.asInt());
-            ObjectNode next = nextVersion(type, current, desired, null);
+            ObjectNode next = nextVersion(type, current, desired, null, w.fieldManager());
             if (next == null) {
                 return scale(type, current);
             }
@@ -933,7 +1017,7 @@ public final class Registry implements AutoCloseable {
 
     /** A write to {@code namespaces/<name>/finalize}: sets {@code spec.finalizers}; a namespace being deleted whose finalizers are all gone is deleted. */
     public ObjectNode finalizeNamespace(ResourceType type, String name, ObjectNode body, WriteOptions w) {
-        return guaranteedUpdate(type, null, name, "finalize", Objects2.text(body, "metadata", "resourceVersion"), w,
+        return guaranteedUpdate(type, null, name, "finalize", Objects2.text(body, "metadata", "resourceVersion"), w, null,
                 current -> body.deepCopy());
     }
 

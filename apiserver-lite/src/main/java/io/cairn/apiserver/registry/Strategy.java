@@ -73,6 +73,14 @@ public interface Strategy {
         return stored;
     }
 
+    /**
+     * The kind's OpenAPI v3 schema where it has one (a custom resource's), which server-side apply reads for how lists
+     * merge; null for built-in kinds, whose patch schemas say it.
+     */
+    default com.fasterxml.jackson.databind.JsonNode openApiSchema() {
+        return null;
+    }
+
     /** Where the {@code scale} subresource reads and writes replicas, for kinds that serve it. */
     default ScalePaths scalePaths() {
         return ScalePaths.WORKLOADS;
