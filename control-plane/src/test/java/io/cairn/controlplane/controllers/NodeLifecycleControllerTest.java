@@ -128,7 +128,9 @@ class NodeLifecycleControllerTest extends CtrlTestSupport.EnvTest {
                     !CtrlUtil.podReady(env.pods("default").get("patient")));
             await().atMost(Duration.ofSeconds(20)).until(() -> deletingOrGone("quick"));
             assertThat(deletingOrGone("patient")).isFalse();
-            assertThat(env.eventReasons("default", "quick")).contains("TaintManagerEviction");
+            // the event follows the deletion
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    env.eventReasons("default", "quick").contains("TaintManagerEviction"));
 
             renewing.set(true);
             await().atMost(Duration.ofSeconds(20)).until(() ->
