@@ -165,6 +165,20 @@ class ServerSideApplyTest {
                 + "\"f:replicas\":{}}}");
     }
 
+    /**
+     * A resourceVersion in an apply configuration is a precondition on the object it updates; the apply that creates
+     * ignores it (Java Operator SDK creates its dependents with "1", so that it never takes over someone else's).
+     */
+    @Test
+    void aResourceVersionPreconditionsAnUpdateButNotACreate() {
+        String withRv = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: five, resourceVersion: '1'}\ndata: {a: '1'}\n";
+        ObjectNode created = apply(CMS + "five", "operator", true, withRv);
+        assertThat(created.path("data").path("a").asText()).isEqualTo("1");
+        ApiException stale = failure(() -> apply(CMS + "five", "operator", true, withRv.replace("'1'}\ndata",
+                "'1'}\ndata").replace("a: '1'", "a: '2'")));
+        assertThat(stale.code()).isEqualTo(409);
+    }
+
     @Test
     void anApplyMustNameItsManagerAndItsObject() {
         Transport.Response r = client.transport().call("PATCH", CMS + "three", Map.of(),

@@ -491,15 +491,13 @@ public final class Registry implements AutoCloseable {
             throw ApiException.badRequest(configName.isEmpty() ? "metadata.name is required in an apply configuration"
                     : "the name of the object (" + configName + ") does not match the name on the URL (" + name + ")");
         }
-        if (!Objects2.text(config, "metadata", "resourceVersion").isEmpty()) {
-            // an apply configuration may name the version it expects, as an update does
-            return guaranteedUpdate(type, namespace, name, subresource,
-                    Objects2.text(config, "metadata", "resourceVersion"), w, null, current -> fields.apply(type,
-                            current, stripRv(config.deepCopy()), w.fieldManager(), force, subresource, clock.instant()));
-        }
+        // a resourceVersion in the configuration is a precondition on the object it updates (a create ignores it: Java
+        // Operator SDK sends "1" with the apply that creates, so that it cannot take over an object made by someone else)
+        String precondition = Objects2.text(config, "metadata", "resourceVersion");
+        ObjectNode body = stripRv(config);
         for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
             if (subresource == null && find(type, namespace, name).isEmpty()) {
-                ObjectNode created = fields.apply(type, null, config, w.fieldManager(), force, null, clock.instant());
+                ObjectNode created = fields.apply(type, null, body, w.fieldManager(), force, null, clock.instant());
                 try {
                     return create(type, namespace, created, w, false);
                 } catch (ApiException e) {
@@ -509,8 +507,15 @@ public final class Registry implements AutoCloseable {
                     continue; // created a moment ago by someone else: apply to it
                 }
             }
-            return guaranteedUpdate(type, namespace, name, subresource, "", w, null, current -> fields.apply(type,
-                    current, config, w.fieldManager(), force, subresource, clock.instant()));
+            try {
+                return guaranteedUpdate(type, namespace, name, subresource, precondition, w, null, current ->
+                        fields.apply(type, current, body, w.fieldManager(), force, subresource, clock.instant()));
+            } catch (ApiException e) {
+                if (e.code() != 404 || subresource != null) {
+                    throw e;
+                }
+                // deleted a moment ago: create it
+            }
         }
         throw ApiException.conflict(type.resource(), type.group(), name);
     }
