@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.auth.Authenticator;
 import io.cairn.apiserver.auth.Pki;
+import io.cairn.apiserver.auth.RbacAuthorizer;
+import io.cairn.apiserver.auth.RbacDefaults;
 import io.cairn.apiserver.apply.ServerSideApply;
 import io.cairn.apiserver.auth.User;
 import io.cairn.apiserver.crd.CustomResources;
@@ -155,19 +157,21 @@ public final class ApiServer implements AutoCloseable {
         this.pki = Pki.loadOrCreate(config.dataDir(), config.bindAddress(), List.of());
         Authenticator authenticator = Authenticator.create(pki, config.tokenFile());
         String host = config.bindAddress().equals("0.0.0.0") ? "127.0.0.1" : config.bindAddress();
-        this.dispatcher = new Dispatcher(registry, Clock.systemUTC(), metrics,
+        this.dispatcher = new Dispatcher(registry, new RbacAuthorizer(registry), Clock.systemUTC(), metrics,
                 new Dispatcher.Settings(host + ":" + config.securePort(), config.bookmarkMillis(), 1800),
                 storage::ready);
         this.http = new ApiHttpServer(new InetSocketAddress(config.bindAddress(), config.securePort()),
                 config.tls() ? pki.serverContext() : null,
                 (session, authorization) -> config.tls()
-                        ? authenticator.authenticateOrThrow(session, authorization).name()
-                        : authenticator.authenticate(null, authorization).map(User::name).orElse(User.ADMIN.name()),
+                        ? authenticator.authenticateOrThrow(session, authorization)
+                        : authenticator.authenticate(null, authorization).orElse(User.ADMIN),
                 dispatcher, requests);
         // every resource's watch cache starts with the server (as kube-apiserver's cacher does), so that a watch from a
         // list's resourceVersion finds that version in the cache's window
         for (ResourceType t : catalog.all()) {
-            registry.cache(t);
+            if (t.strategy().stored()) {
+                registry.cache(t);
+            }
         }
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cairn-api-housekeeping");
@@ -221,8 +225,15 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    /** The namespaces and the {@code kubernetes} service every cluster has. */
+    /** The namespaces, the {@code kubernetes} service and the default RBAC roles and bindings every cluster has. */
     private void bootstrap() {
+        for (ObjectNode o : RbacDefaults.objects()) {
+            ResourceType t = registry.catalog().find("rbac.authorization.k8s.io", "v1", RbacDefaults.plural(o))
+                    .orElseThrow();
+            if (registry.find(t, null, o.path("metadata").path("name").asText()).isEmpty()) {
+                createIgnoringExists(t, null, o);
+            }
+        }
         ResourceType namespaces = registry.catalog().find("", "v1", "namespaces").orElseThrow();
         for (String ns : List.of("default", "kube-system", "kube-public", "kube-node-lease")) {
             if (registry.find(namespaces, null, ns).isEmpty()) {

@@ -284,7 +284,8 @@ class ApiBehaviourTest {
         assertThat(scale.path("group").asText()).isEqualTo("autoscaling");
         assertThat(scale.path("kind").asText()).isEqualTo("Scale");
         assertThat(http.raw("/apis").path("groups").findValuesAsText("name"))
-                .containsExactly("apps", "batch", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io");
+                .containsExactly("apps", "authentication.k8s.io", "authorization.k8s.io", "batch",
+                        "rbac.authorization.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io");
         Transport.Response readyz = http.transport().call("GET", "/readyz", Map.of(), null, null);
         assertThat(readyz.code()).isEqualTo(200);
         Transport.Response openapi = http.transport().call("GET", "/openapi/v3", Map.of(), null, null);

@@ -251,9 +251,60 @@ class KubectlTest {
         TestCluster.Result refused = c.kubectlWith(bad, null, "get", "namespaces");
         assertThat(refused.exit()).isNotZero();
         assertThat(refused.err()).contains("You must be logged in to the server");
-        TestCluster.Result accepted = c.kubectlWith(good, null, "get", "namespaces", "-o", "name");
+        TestCluster.Result accepted = c.kubectlWith(good, null, "auth", "whoami", "-o", "jsonpath={.status.userInfo}");
         assertThat(accepted.exit()).as("%s", accepted).isZero();
-        assertThat(accepted.out()).contains("namespace/default");
+        assertThat(accepted.out()).contains("\"username\":\"alice\"").contains("\"dev\"").contains("\"ops\"")
+                .contains("system:authenticated");
+    }
+
+    /**
+     * RBAC through kubectl, as a token user: {@code auth can-i} answers from the user's bindings, a forbidden request
+     * is refused with kube-apiserver's 403 words, and binding the user (or one of its groups) to {@code view} or
+     * {@code edit} in a namespace grants what those roles aggregate.
+     */
+    @Test
+    void rbacDecidesWhatATokenUserMayDo() throws Exception {
+        namespace("rbac");
+        Path alice = dir.resolve("alice.kubeconfig");
+        Files.writeString(alice, """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: cairn
+                  cluster: {server: %s, certificate-authority: %s}
+                users:
+                - name: alice
+                  user: {token: s3cret-token}
+                contexts:
+                - name: alice
+                  context: {cluster: cairn, user: alice, namespace: rbac}
+                current-context: alice
+                """.formatted(c.server.url(), c.server.pki().ca().certPath()));
+        TestCluster.Result no = c.kubectlWith(alice, null, "auth", "can-i", "list", "pods");
+        assertThat(no.out().trim()).isEqualTo("no");
+        assertThat(no.exit()).isNotZero();
+        TestCluster.Result forbidden = c.kubectlWith(alice, null, "get", "pods");
+        assertThat(forbidden.err()).contains("pods is forbidden: User \"alice\" cannot list resource \"pods\" in API "
+                + "group \"\" in the namespace \"rbac\"");
+
+        ok("create", "rolebinding", "alice-view", "-n", "rbac", "--clusterrole", "view", "--user", "alice");
+        assertThat(c.kubectlWith(alice, null, "auth", "can-i", "list", "pods").out().trim()).isEqualTo("yes");
+        assertThat(c.kubectlWith(alice, null, "get", "pods").exit()).isZero();
+        assertThat(c.kubectlWith(alice, null, "auth", "can-i", "create", "configmaps").out().trim()).isEqualTo("no");
+        assertThat(c.kubectlWith(alice, null, "auth", "can-i", "get", "secrets").out().trim()).isEqualTo("no");
+        assertThat(c.kubectlWith(alice, null, "auth", "can-i", "list", "pods", "-n", "default").out().trim())
+                .as("the binding is only in its namespace").isEqualTo("no");
+        TestCluster.Result create = c.kubectlWith(alice, null, "create", "configmap", "c1", "--from-literal=a=b");
+        assertThat(create.err()).contains("configmaps is forbidden: User \"alice\" cannot create resource "
+                + "\"configmaps\" in API group \"\" in the namespace \"rbac\"");
+
+        ok("create", "rolebinding", "ops-edit", "-n", "rbac", "--clusterrole", "edit", "--group", "ops");
+        assertThat(c.kubectlWith(alice, null, "auth", "can-i", "create", "deployments.apps").out().trim())
+                .isEqualTo("yes");
+        assertThat(c.kubectlWith(alice, null, "create", "configmap", "c1", "--from-literal=a=b").exit()).isZero();
+        assertThat(c.kubectlWith(alice, null, "auth", "can-i", "create", "rolebindings").out().trim())
+                .as("edit does not grant RBAC").isEqualTo("no");
+        assertThat(ok("auth", "can-i", "delete", "nodes").out().trim()).as("the admin may").isEqualTo("yes");
     }
 
     @Test

@@ -84,7 +84,7 @@ public interface Transport {
                 query.forEach((k, v) -> q.put(k, List.of(v)));
                 // the user names the writer in managedFields, as a client's User-Agent does over HTTP
                 return new ApiRequest(user, method, path, q, "application/json", contentType,
-                        body == null ? new byte[0] : body, user);
+                        body == null ? new byte[0] : body, user, ApiRequest.IN_PROCESS_GROUPS);
             }
 
             @Override

@@ -1,6 +1,7 @@
 package io.cairn.apiserver.http;
 
 import io.cairn.apiserver.api.ApiException;
+import io.cairn.apiserver.auth.User;
 import io.cairn.apiserver.api.Json;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
@@ -79,7 +80,7 @@ public final class ApiHttpServer implements AutoCloseable {
 
     /** Turns a request's TLS session and Authorization header into a user name, or throws 401. */
     public interface Authn {
-        String authenticate(SSLSession sessionOrNull, String authorizationOrNull);
+        User authenticate(SSLSession sessionOrNull, String authorizationOrNull);
     }
 
     private final InetSocketAddress bind;
@@ -190,7 +191,7 @@ public final class ApiHttpServer implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             boolean keepAlive = h2 || HttpUtil.isKeepAlive(req);
             NettyResponder out = new NettyResponder(ctx, keepAlive, h2);
-            String user;
+            User user;
             try {
                 user = authn.authenticate(session(ctx.channel()), req.headers().get(HttpHeaderNames.AUTHORIZATION));
             } catch (ApiException e) {
@@ -206,9 +207,9 @@ public final class ApiHttpServer implements AutoCloseable {
                 out = NettyResponder.webSocket(ctx, req);
             }
             byte[] body = ByteBufUtil.getBytes(req.content());
-            ApiRequest r = new ApiRequest(user, req.method().name(), q.path(), q.parameters(),
+            ApiRequest r = new ApiRequest(user.name(), req.method().name(), q.path(), q.parameters(),
                     req.headers().get(HttpHeaderNames.ACCEPT), req.headers().get(HttpHeaderNames.CONTENT_TYPE), body,
-                    req.headers().get(HttpHeaderNames.USER_AGENT, ""));
+                    req.headers().get(HttpHeaderNames.USER_AGENT, ""), user.groups());
             NettyResponder responder = out;
             try {
                 requests.execute(() -> dispatcher.handle(r, responder));

@@ -5,14 +5,19 @@ import java.util.Map;
 
 /**
  * One API request, whatever carried it (HTTP/1.1, HTTP/2 or the in-process client): the user it was authenticated
- * as, method, path, decoded query parameters, the Accept and Content-Type headers, the body and the User-Agent.
+ * as and its groups, method, path, decoded query parameters, the Accept and Content-Type headers, the body and the
+ * User-Agent.
  */
 public record ApiRequest(String user, String method, String path, Map<String, List<String>> query, String accept,
-                         String contentType, byte[] body, String userAgent) {
+                         String contentType, byte[] body, String userAgent, List<String> groups) {
 
+    /** The groups of in-process callers (controllers inside the server): the superuser's, as the admin's. */
+    public static final List<String> IN_PROCESS_GROUPS = List.of("system:masters", "system:authenticated");
+
+    /** An in-process request: its caller is trusted as a member of {@code system:masters}. */
     public ApiRequest(String user, String method, String path, Map<String, List<String>> query, String accept,
                       String contentType, byte[] body) {
-        this(user, method, path, query, accept, contentType, body, "");
+        this(user, method, path, query, accept, contentType, body, "", IN_PROCESS_GROUPS);
     }
 
     /**

@@ -77,7 +77,11 @@ final class Discovery {
             r.put("namespaced", t.namespaced());
             r.put("kind", t.kind());
             ArrayNode verbs = r.putArray("verbs");
-            RESOURCE_VERBS.forEach(verbs::add);
+            if (t.strategy().stored()) {
+                RESOURCE_VERBS.forEach(verbs::add);
+            } else {
+                verbs.add("create");
+            }
             if (!t.shortNames().isEmpty()) {
                 ArrayNode sn = r.putArray("shortNames");
                 t.shortNames().forEach(sn::add);

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.api.Json;
+import io.cairn.apiserver.auth.RbacAuthorizer;
+import io.cairn.apiserver.auth.RbacAuthorizer.Attributes;
 import io.cairn.apiserver.kinds.PodStrategy;
 import io.cairn.apiserver.protobuf.K8sProtobuf;
 import io.cairn.apiserver.registry.FieldSelector;
@@ -56,10 +58,12 @@ public final class Dispatcher {
     private final PrometheusMeterRegistry metrics;
     private final Settings settings;
     private final java.util.function.BooleanSupplier ready;
+    private final RbacAuthorizer authorizer;
 
-    public Dispatcher(Registry registry, Clock clock, PrometheusMeterRegistry metrics, Settings settings,
-                      java.util.function.BooleanSupplier ready) {
+    public Dispatcher(Registry registry, RbacAuthorizer authorizer, Clock clock, PrometheusMeterRegistry metrics,
+                      Settings settings, java.util.function.BooleanSupplier ready) {
         this.registry = registry;
+        this.authorizer = authorizer;
         this.discovery = new Discovery(registry.catalog());
         this.clock = clock;
         this.metrics = metrics;
@@ -81,6 +85,10 @@ public final class Dispatcher {
         int code = 500;
         try {
             Route route = Route.parse(r.path());
+            Attributes attributes = attributes(route, r);
+            if (!authorizer.allowed(r.user(), r.groups(), attributes)) {
+                throw forbidden(r.user(), attributes);
+            }
             // a metric tag only for served resources: a path's free text must not create meters without bound
             resource = route.resource == null ? ""
                     : registry.catalog().find(route.group, route.version, route.resource).isPresent() ? route.resource
@@ -100,6 +108,84 @@ public final class Dispatcher {
                     .tag("code", Integer.toString(code)).register(metrics).increment();
             Timer.builder("apiserver_request_duration").tag("verb", verbTag).register(metrics).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** What a request asks to do, in RBAC's terms: a verb on a resource, or on a non-resource path. */
+    static Attributes attributes(Route route, ApiRequest r) {
+        if (route.kind != Route.Kind.RESOURCE) {
+            return Attributes.nonResource(r.method().toLowerCase(java.util.Locale.ROOT), r.path());
+        }
+        boolean watch = route.watch || r.flag("watch");
+        String verb = switch (r.method()) {
+            case "GET", "HEAD" -> watch ? "watch" : route.name == null ? "list" : "get";
+            case "POST" -> "create";
+            case "PUT" -> "update";
+            case "PATCH" -> "patch";
+            case "DELETE" -> route.name == null ? "deletecollection" : "delete";
+            default -> r.method().toLowerCase(java.util.Locale.ROOT);
+        };
+        return Attributes.resource(verb, route.group, route.resource, route.subresource, route.namespace, route.name);
+    }
+
+    /** 403 in kube-apiserver's words: {@code pods is forbidden: User "alice" cannot list resource "pods" in ...}. */
+    static ApiException forbidden(String user, Attributes a) {
+        ObjectNode details = JsonNodeFactory.instance.objectNode();
+        if (!a.resourceRequest()) {
+            return new ApiException(403, "Forbidden", "forbidden: User \"" + user + "\" cannot " + a.verb() + " path \""
+                    + a.path() + "\"", details);
+        }
+        String resource = a.subresource().isEmpty() ? a.resource() : a.resource() + "/" + a.subresource();
+        String qualified = a.apiGroup().isEmpty() ? a.resource() : a.resource() + "." + a.apiGroup();
+        String subject = a.name().isEmpty() ? qualified : qualified + " \"" + a.name() + "\"";
+        String scope = a.namespace().isEmpty() ? " at the cluster scope" : " in the namespace \"" + a.namespace() + "\"";
+        if (!a.name().isEmpty()) {
+            details.put("name", a.name());
+        }
+        details.put("group", a.apiGroup());
+        details.put("kind", a.resource());
+        return new ApiException(403, "Forbidden", subject + " is forbidden: User \"" + user + "\" cannot " + a.verb()
+                + " resource \"" + resource + "\" in API group \"" + a.apiGroup() + "\"" + scope, details);
+    }
+
+    /**
+     * A review, answered and not stored: who the caller is (SelfSubjectReview), or whether the caller
+     * (SelfSubjectAccessReview) or a named user and groups (SubjectAccessReview) may do what its spec says.
+     */
+    private int review(ResourceType type, Route route, ApiRequest r, Responder out) {
+        if (!r.method().equals("POST") || route.name != null) {
+            throw ApiException.methodNotAllowed(r.method(), type.resource());
+        }
+        ObjectNode review = bodyObject(r);
+        review.put("apiVersion", type.apiVersion());
+        review.put("kind", type.kind());
+        ObjectNode status = review.putObject("status");
+        JsonNode spec = review.path("spec");
+        switch (type.resource()) {
+            case "selfsubjectreviews" -> {
+                ObjectNode info = status.putObject("userInfo");
+                info.put("username", r.user());
+                ArrayNode groups = info.putArray("groups");
+                r.groups().forEach(groups::add);
+            }
+            case "subjectaccessreviews" -> {
+                List<String> groups = new ArrayList<>();
+                spec.path("groups").forEach(g -> groups.add(g.asText()));
+                status.put("allowed", authorizer.allowed(spec.path("user").asText(""), groups, reviewed(spec)));
+            }
+            default -> status.put("allowed", authorizer.allowed(r.user(), r.groups(), reviewed(spec)));
+        }
+        return json(out, 201, review);
+    }
+
+    private static Attributes reviewed(JsonNode spec) {
+        JsonNode ra = spec.get("resourceAttributes");
+        if (ra != null && ra.isObject()) {
+            return Attributes.resource(ra.path("verb").asText(""), ra.path("group").asText(""),
+                    ra.path("resource").asText(""), ra.path("subresource").asText(""), ra.path("namespace").asText(""),
+                    ra.path("name").asText(""));
+        }
+        JsonNode nra = spec.path("nonResourceAttributes");
+        return Attributes.nonResource(nra.path("verb").asText(""), nra.path("path").asText(""));
     }
 
     static void status(Responder out, ApiException e) {
@@ -169,6 +255,9 @@ public final class Dispatcher {
                 .orElseThrow(ApiException::notFoundPath);
         if (route.namespace != null && !type.namespaced()) {
             throw ApiException.notFoundPath();
+        }
+        if (!type.strategy().stored()) {
+            return review(type, route, r, out);
         }
         String ns = route.namespace;
         if (type.namespaced() && ns == null && route.name != null) {

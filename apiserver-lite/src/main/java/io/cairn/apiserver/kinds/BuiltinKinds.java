@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Every built-in kind this server serves: core/v1, apps/v1, batch/v1, apiextensions.k8s.io/v1 (CustomResourceDefinitions),
+ * Every built-in kind this server serves: core/v1, apps/v1, authentication.k8s.io/v1 and authorization.k8s.io/v1
+ * (reviews), batch/v1, rbac.authorization.k8s.io/v1, apiextensions.k8s.io/v1 (CustomResourceDefinitions),
  * coordination.k8s.io/v1, discovery.k8s.io/v1.
  */
 public final class BuiltinKinds {
@@ -23,6 +24,8 @@ public final class BuiltinKinds {
         out.addAll(CoreKinds.all());
         out.addAll(WorkloadKinds.all(defaultTolerationSeconds));
         out.add(CrdStrategy.type());
+        out.addAll(RbacKinds.all());
+        out.addAll(ReviewKinds.all());
         // discovery lists core/v1 first, then the groups in the order kube-apiserver does
         out.sort(java.util.Comparator.comparingInt(t -> groupOrder(t.group())));
         return List.copyOf(out);
@@ -32,11 +35,14 @@ public final class BuiltinKinds {
         return switch (group) {
             case "" -> 0;
             case "apps" -> 1;
-            case "batch" -> 2;
-            case "apiextensions.k8s.io" -> 3;
-            case "coordination.k8s.io" -> 4;
-            case "discovery.k8s.io" -> 5;
-            default -> 6;
+            case "authentication.k8s.io" -> 2;
+            case "authorization.k8s.io" -> 3;
+            case "batch" -> 4;
+            case "rbac.authorization.k8s.io" -> 5;
+            case "apiextensions.k8s.io" -> 6;
+            case "coordination.k8s.io" -> 7;
+            case "discovery.k8s.io" -> 8;
+            default -> 9;
         };
     }
 }

@@ -7,7 +7,8 @@ import java.util.Map;
  * The protobuf schema of the kinds whose protobuf request bodies we decode, in {@link ProtoSchema}'s table language:
  * the messages reachable from v1 Namespace, ConfigMap, Secret, Service, ServiceAccount, Pod, Endpoints, Event, Node
  * and Binding, apps/v1 Deployment and ReplicaSet, batch/v1 Job and CronJob, coordination.k8s.io/v1 Lease,
- * discovery.k8s.io/v1 EndpointSlice, autoscaling/v1 Scale, policy/v1 Eviction and meta/v1 DeleteOptions.
+ * discovery.k8s.io/v1 EndpointSlice, autoscaling/v1 Scale, policy/v1 Eviction, rbac.authorization.k8s.io/v1 roles and
+ * bindings, the authorization.k8s.io/v1 and authentication.k8s.io/v1 reviews, and meta/v1 DeleteOptions.
  *
  * <p>Field numbers and types are those of Kubernetes' {@code generated.proto} files (k8s.io/api and
  * k8s.io/apimachinery, checked against release 1.26, plus fields added since that clients of today send: container
@@ -1099,8 +1100,91 @@ final class K8sSchemaTable {
               2 deleteOptions DeleteOptions
             """;
 
+    /** k8s.io/api/rbac/v1: roles and bindings ({@code kubectl create role|rolebinding|clusterrole...} send them so). */
+    static final String RBAC = """
+            message Role
+              1 metadata ObjectMeta
+              2 rules []PolicyRule
+            message ClusterRole
+              1 metadata ObjectMeta
+              2 rules []PolicyRule
+              3 aggregationRule AggregationRule
+            message AggregationRule
+              1 clusterRoleSelectors []LabelSelector
+            message PolicyRule
+              1 verbs []string
+              2 apiGroups []string
+              3 resources []string
+              4 resourceNames []string
+              5 nonResourceURLs []string
+            message RoleBinding
+              1 metadata ObjectMeta
+              2 subjects []Subject
+              3 roleRef RoleRef
+            message ClusterRoleBinding
+              1 metadata ObjectMeta
+              2 subjects []Subject
+              3 roleRef RoleRef
+            message RoleRef
+              1 apiGroup *string
+              2 kind *string
+              3 name *string
+            message Subject
+              1 kind *string
+              2 apiGroup string
+              3 name *string
+              4 namespace string
+            """;
+
+    /** k8s.io/api/authorization/v1 and authentication/v1 reviews ({@code kubectl auth can-i}, {@code auth whoami}). */
+    static final String REVIEWS = """
+            message SelfSubjectAccessReview
+              1 metadata ObjectMeta
+              2 spec SelfSubjectAccessReviewSpec
+              3 status SubjectAccessReviewStatus
+            message SelfSubjectAccessReviewSpec
+              1 resourceAttributes ResourceAttributes
+              2 nonResourceAttributes NonResourceAttributes
+            message SubjectAccessReview
+              1 metadata ObjectMeta
+              2 spec SubjectAccessReviewSpec
+              3 status SubjectAccessReviewStatus
+            message SubjectAccessReviewSpec
+              1 resourceAttributes ResourceAttributes
+              2 nonResourceAttributes NonResourceAttributes
+              3 user string
+              4 groups []string
+              6 uid string
+            message SubjectAccessReviewStatus
+              1 allowed *bool
+              2 reason string
+              3 evaluationError string
+              4 denied bool
+            message ResourceAttributes
+              1 namespace string
+              2 verb string
+              3 group string
+              4 version string
+              5 resource string
+              6 subresource string
+              7 name string
+            message NonResourceAttributes
+              1 path string
+              2 verb string
+            message SelfSubjectReview
+              1 metadata ObjectMeta
+              2 status SelfSubjectReviewStatus
+            message SelfSubjectReviewStatus
+              1 userInfo UserInfo
+            message UserInfo
+              1 username string
+              2 uid string
+              3 groups []string
+            """;
+
     /** All of the table. */
-    static final List<String> ALL = List.of(META, CORE, APPS, BATCH, COORDINATION, DISCOVERY, AUTOSCALING, POLICY);
+    static final List<String> ALL = List.of(META, CORE, APPS, BATCH, COORDINATION, DISCOVERY, AUTOSCALING, POLICY, RBAC,
+            REVIEWS);
 
     /** The message of each top-level kind, by {@code apiVersion/kind} as the envelope names it. */
     static final Map<String, String> ROOTS = Map.ofEntries(
@@ -1121,7 +1205,14 @@ final class K8sSchemaTable {
             Map.entry("coordination.k8s.io/v1/Lease", "Lease"),
             Map.entry("discovery.k8s.io/v1/EndpointSlice", "discovery.EndpointSlice"),
             Map.entry("autoscaling/v1/Scale", "Scale"),
-            Map.entry("policy/v1/Eviction", "Eviction"));
+            Map.entry("policy/v1/Eviction", "Eviction"),
+            Map.entry("rbac.authorization.k8s.io/v1/Role", "Role"),
+            Map.entry("rbac.authorization.k8s.io/v1/ClusterRole", "ClusterRole"),
+            Map.entry("rbac.authorization.k8s.io/v1/RoleBinding", "RoleBinding"),
+            Map.entry("rbac.authorization.k8s.io/v1/ClusterRoleBinding", "ClusterRoleBinding"),
+            Map.entry("authorization.k8s.io/v1/SelfSubjectAccessReview", "SelfSubjectAccessReview"),
+            Map.entry("authorization.k8s.io/v1/SubjectAccessReview", "SubjectAccessReview"),
+            Map.entry("authentication.k8s.io/v1/SelfSubjectReview", "SelfSubjectReview"));
 
     /**
      * Found by kind alone: clients send DeleteOptions in the version of the resource they delete ({@code v1},

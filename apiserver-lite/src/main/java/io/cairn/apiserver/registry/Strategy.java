@@ -17,6 +17,14 @@ import java.util.Set;
  */
 public interface Strategy {
 
+    /**
+     * Whether objects of the kind are stored; false for review resources that only answer a create
+     * (SelfSubjectAccessReview), which have no watch cache and offer only {@code create}.
+     */
+    default boolean stored() {
+        return true;
+    }
+
     /** The syntax {@code metadata.name} must follow. */
     default NameRule nameRule() {
         return NameRule.DNS_SUBDOMAIN;
