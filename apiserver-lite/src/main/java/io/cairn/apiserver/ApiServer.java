@@ -7,6 +7,7 @@ import io.cairn.apiserver.auth.Authenticator;
 import io.cairn.apiserver.auth.Pki;
 import io.cairn.apiserver.auth.RbacAuthorizer;
 import io.cairn.apiserver.auth.RbacDefaults;
+import io.cairn.apiserver.auth.RbacEscalation;
 import io.cairn.apiserver.apply.ServerSideApply;
 import io.cairn.apiserver.auth.User;
 import io.cairn.apiserver.crd.CustomResources;
@@ -157,7 +158,9 @@ public final class ApiServer implements AutoCloseable {
         this.pki = Pki.loadOrCreate(config.dataDir(), config.bindAddress(), List.of());
         Authenticator authenticator = Authenticator.create(pki, config.tokenFile());
         String host = config.bindAddress().equals("0.0.0.0") ? "127.0.0.1" : config.bindAddress();
-        this.dispatcher = new Dispatcher(registry, new RbacAuthorizer(registry), Clock.systemUTC(), metrics,
+        RbacAuthorizer authorizer = new RbacAuthorizer(registry);
+        registry.admission(new RbacEscalation(authorizer));
+        this.dispatcher = new Dispatcher(registry, authorizer, Clock.systemUTC(), metrics,
                 new Dispatcher.Settings(host + ":" + config.securePort(), config.bookmarkMillis(), 1800),
                 storage::ready);
         this.http = new ApiHttpServer(new InetSocketAddress(config.bindAddress(), config.securePort()),

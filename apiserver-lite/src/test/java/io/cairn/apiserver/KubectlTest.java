@@ -305,6 +305,17 @@ class KubectlTest {
         assertThat(c.kubectlWith(alice, null, "auth", "can-i", "create", "rolebindings").out().trim())
                 .as("edit does not grant RBAC").isEqualTo("no");
         assertThat(ok("auth", "can-i", "delete", "nodes").out().trim()).as("the admin may").isEqualTo("yes");
+
+        // a namespace admin may bind roles whose rules it holds, and no more (no escalation to cluster-admin)
+        namespace("rbac2");
+        ok("create", "rolebinding", "alice-admin", "-n", "rbac2", "--clusterrole", "admin", "--user", "alice");
+        assertThat(c.kubectlWith(alice, null, "create", "rolebinding", "bob-view", "-n", "rbac2", "--clusterrole",
+                "view", "--user", "bob").exit()).isZero();
+        TestCluster.Result escalate = c.kubectlWith(alice, null, "create", "rolebinding", "me-root", "-n", "rbac2",
+                "--clusterrole", "cluster-admin", "--user", "alice");
+        assertThat(escalate.exit()).isNotZero();
+        assertThat(escalate.err()).contains("is attempting to grant RBAC permissions not currently held");
+        assertThat(c.kubectlWith(alice, null, "auth", "can-i", "delete", "nodes").out().trim()).isEqualTo("no");
     }
 
     @Test

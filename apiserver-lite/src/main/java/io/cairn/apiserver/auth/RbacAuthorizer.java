@@ -86,6 +86,42 @@ public final class RbacAuthorizer {
         return false;
     }
 
+    /**
+     * Every rule the user holds in {@code namespace} ("" for the cluster scope): its ClusterRoleBindings' roles, and
+     * in a namespace its RoleBindings' there.
+     */
+    public List<JsonNode> rulesFor(String user, List<String> groups, String namespace) {
+        List<JsonNode> out = new ArrayList<>();
+        for (ObjectNode b : registry.cache(clusterRoleBindings).list(x -> true).objects()) {
+            if (boundTo(b, user, groups, "")) {
+                out.addAll(clusterRole(Objects2.text(b, "roleRef", "name")));
+            }
+        }
+        if (!namespace.isEmpty()) {
+            for (ObjectNode b : registry.cache(roleBindings).list(x -> namespace.equals(Objects2.namespace(x)))
+                    .objects()) {
+                if (boundTo(b, user, groups, namespace)) {
+                    String roleName = Objects2.text(b, "roleRef", "name");
+                    out.addAll("ClusterRole".equals(Objects2.text(b, "roleRef", "kind")) ? clusterRole(roleName)
+                            : role(namespace, roleName));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The rules a role reference grants: a Role in {@code namespace}, or a ClusterRole with those it aggregates. */
+    public List<JsonNode> referencedRules(String kind, String name, String namespace) {
+        return "ClusterRole".equals(kind) ? clusterRole(name) : role(namespace, name);
+    }
+
+    /** The rules of a ClusterRole being written: its own, and those of the ClusterRoles it aggregates. */
+    public List<JsonNode> rulesOf(ObjectNode clusterRole) {
+        List<JsonNode> out = new ArrayList<>();
+        collect(clusterRole, out, new HashSet<>());
+        return out;
+    }
+
     private static boolean boundTo(ObjectNode binding, String user, List<String> groups, String bindingNamespace) {
         for (JsonNode s : Objects2.list(binding, "subjects")) {
             String name = s.path("name").asText();

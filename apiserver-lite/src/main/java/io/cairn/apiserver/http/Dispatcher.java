@@ -274,7 +274,7 @@ public final class Dispatcher {
         PatchType applyType = r.method().equals("PATCH") && route.name != null ? patchType(r) : null;
         // an apply names its manager; other writes are given one from the User-Agent when they do not
         WriteOptions w = new WriteOptions(dryRun, applyType == PatchType.APPLY ? r.param("fieldManager")
-                : r.fieldManager());
+                : r.fieldManager(), r.user(), r.groups());
         String method = r.method();
         if (route.name == null) {
             return switch (method) {

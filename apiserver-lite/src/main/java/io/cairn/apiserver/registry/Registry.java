@@ -77,8 +77,17 @@ public final class Registry implements AutoCloseable {
                          String subresource, Instant now);
     }
 
+    /**
+     * A check of a write before it is stored, with who asks (kube-apiserver's validating admission): throws to refuse.
+     * {@code old} is null on create.
+     */
+    public interface Admission {
+        void admit(ResourceType type, ObjectNode old, ObjectNode next, WriteOptions w);
+    }
+
     private final Storage storage;
     private final FieldManager fields;
+    private volatile Admission admission = (type, old, next, w) -> { };
     private final Catalog catalog;
     private final Clock clock;
     private final Patcher patcher;
@@ -101,6 +110,11 @@ public final class Registry implements AutoCloseable {
 
     public Catalog catalog() {
         return catalog;
+    }
+
+    /** Sets the admission check every create and update goes through. */
+    public void admission(Admission a) {
+        this.admission = a;
     }
 
     public Storage storage() {
@@ -373,6 +387,7 @@ public final class Registry implements AutoCloseable {
             fields.recordUpdate(type, null, obj, w.fieldManager(), null, clock.instant());
         }
         validate(type, obj, null);
+        admission.admit(type, null, obj, w);
         String name = Objects2.name(obj);
         String key = key(type, namespace, name);
         Map<String, byte[]> claims = allocator.allocate(type, obj);
@@ -542,6 +557,7 @@ public final class Registry implements AutoCloseable {
             if (next == null) {
                 return current; // nothing changed: nothing written
             }
+            admission.admit(type, current, next, w);
             // an update ends a deletion only when nothing holds it any more: no finalizer and no grace period left
             // to run (a pod terminating on its node is updated by the node until it is done)
             boolean finalized = !Objects2.text(next, "metadata", "deletionTimestamp").isEmpty()
