@@ -436,10 +436,10 @@ final class SimNode extends MemberLife {
         if (r.mustPersist()) {
             SimDisk.Write w = new SimDisk.Write(r.hardState, r.entries, r.snapshot, installed);
             w.afterPersist.addAll(r.messagesAfterPersist);
-            w.completesAtMicros = Math.max(sim.events().now(), disk.lastCompletionMicros()) + sim.fsyncLatency();
-            disk.enqueue(w);
-            int inc = incarnation;
-            sim.events().at(w.completesAtMicros, () -> whenRunning(Source.DISK, () -> onWriteComplete(inc)));
+            if (disk.submit(w, sim.events().now(), sim::fsyncLatency)) {
+                int inc = incarnation;
+                sim.events().at(w.completesAtMicros, () -> whenRunning(Source.DISK, () -> onWriteComplete(inc)));
+            }
         } else if (disk.hasQueued()) {
             disk.lastQueued().afterPersist.addAll(r.messagesAfterPersist);
         } else {
