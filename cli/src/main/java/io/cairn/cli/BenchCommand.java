@@ -7,14 +7,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code cairn bench}: benchmarks that print one summary line. */
-@Command(name = "bench", description = "Benchmarks.", subcommands = {BenchCommand.Raft.class, BenchCommand.SchedulerBenchCommand.class})
+@Command(name = "bench", description = "Benchmarks.", subcommands = {BenchCommand.Raft.class, BenchCommand.SchedulerBenchCommand.class,
+        BenchCommand.ApiServerBenchCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     private picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: raft, scheduler");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: raft, scheduler, "
+                + "apiserver");
     }
 
     /** {@code cairn bench raft}: closed-loop proposals against member processes. */
@@ -87,6 +89,37 @@ final class BenchCommand implements Runnable {
             System.out.printf("bench scheduler: %d pods/s nodes=%d pods=%d%n", Math.round(r.podsPerSecond()), nodes,
                     pods);
             return r.overcommitted() == 0 ? 0 : 1;
+        }
+    }
+
+    /** {@code cairn bench apiserver}: creates per second, LIST latency at 10,000 pods, watch delivery to 1,000 watchers. */
+    @Command(name = "apiserver", description = "The API server on its embedded store over HTTP: creates per second, the "
+            + "latency of a LIST of every pod, and watch event delivery latency to many watchers.")
+    static final class ApiServerBenchCommand implements Callable<Integer> {
+        @Option(names = "--pods", defaultValue = "10000", description = "Pods to create, then list (default 10000).")
+        int pods;
+
+        @Option(names = "--clients", defaultValue = "32", description = "Concurrent creating clients (default 32).")
+        int clients;
+
+        @Option(names = "--watchers", defaultValue = "1000", description = "Watches (default 1000).")
+        int watchers;
+
+        @Option(names = "--events", defaultValue = "50", description = "Events each watcher receives (default 50).")
+        int events;
+
+        @Override
+        public Integer call() throws Exception {
+            if (pods < 1 || clients < 1 || watchers < 1 || events < 1) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--pods, --clients, --watchers and --events must be at least 1");
+            }
+            io.cairn.bench.controlplane.ApiServerBench.Result r =
+                    io.cairn.bench.controlplane.ApiServerBench.run(pods, clients, watchers, events, System.err);
+            System.err.printf("apiserver bench: LIST of %d pods is %d bytes%n", r.pods(), r.listBytes());
+            System.out.printf("bench apiserver: %d creates/s list-10k-p50=%.1fms watch-p99=%.1fms watchers=%d%n",
+                    Math.round(r.createsPerSecond()), r.listP50Millis(), r.watchP99Millis(), r.watchers());
+            return 0;
         }
     }
 }
