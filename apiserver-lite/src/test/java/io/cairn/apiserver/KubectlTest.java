@@ -348,6 +348,13 @@ class KubectlTest {
                 metadata: {name: w1}
                 spec: {size: 3, replicas: 1}
                 """, "apply", "-n", "crd", "-f", "-");
+        String unknown = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w2}\nspec: {size: 1, colour: red}\n";
+        TestCluster.Result strict = c.kubectlWithInput(unknown, "apply", "-n", "crd", "-f", "-");
+        assertThat(strict.exit()).as("kubectl validates strictly by default").isNotZero();
+        assertThat(strict.err()).contains("strict decoding error: unknown field \"spec.colour\"");
+        TestCluster.Result warned = okWithInput(unknown, "apply", "--validate=warn", "-n", "crd", "-f", "-");
+        assertThat(warned.err()).contains("Warning: unknown field \"spec.colour\"");
+        ok("delete", "widget", "w2", "-n", "crd");
         TestCluster.Result get = ok("get", "wd", "-n", "crd");
         assertThat(get.out()).containsPattern("NAME\\s+SIZE\\s+READY").containsPattern("w1\\s+3");
         ok("patch", "widget", "w1", "-n", "crd", "--type", "merge", "-p", "{\"spec\":{\"size\":7}}");

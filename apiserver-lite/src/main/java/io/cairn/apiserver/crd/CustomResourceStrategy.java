@@ -66,6 +66,11 @@ final class CustomResourceStrategy implements Strategy {
     }
 
     @Override
+    public List<String> unknownFields(ObjectNode obj) {
+        return schema.unknownFields(obj);
+    }
+
+    @Override
     public void prepareForCreate(ObjectNode obj) {
         if (terminating) {
             throw ApiException.methodNotAllowed("create", qualifiedResource

@@ -62,6 +62,42 @@ final class StructuralSchema {
         prune(status, statusSchema);
     }
 
+    /** The paths of the fields {@link #prune} would drop for being unknown ({@code spec.extra}, {@code a[0].b}). */
+    List<String> unknownFields(ObjectNode obj) {
+        List<String> out = new ArrayList<>();
+        unknown(obj, root, "", true, out);
+        return out;
+    }
+
+    private void unknown(JsonNode value, JsonNode schema, String path, boolean resourceFields, List<String> out) {
+        if (value instanceof ObjectNode o) {
+            JsonNode props = properties(schema);
+            JsonNode additional = schema.get("additionalProperties");
+            for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (resourceFields && ROOT_FIELDS.contains(e.getKey())) {
+                    continue;
+                }
+                JsonNode fieldSchema = props.get(e.getKey());
+                if (fieldSchema == null && additional != null && additional.isObject()) {
+                    fieldSchema = additional;
+                }
+                if (fieldSchema == null) {
+                    if (!preservesUnknown(schema) && !(additional != null && additional.asBoolean(false))) {
+                        out.add(join(path, e.getKey()));
+                    }
+                    continue;
+                }
+                unknown(e.getValue(), fieldSchema, join(path, e.getKey()),
+                        fieldSchema.path("x-kubernetes-embedded-resource").asBoolean(), out);
+            }
+        } else if (value.isArray() && schema.path("items").isObject()) {
+            for (int i = 0; i < value.size(); i++) {
+                unknown(value.get(i), schema.get("items"), path + "[" + i + "]", false, out);
+            }
+        }
+    }
+
     /** The errors of {@code obj} against the schema, with paths from the object's root. */
     List<FieldError> validate(ObjectNode obj) {
         List<FieldError> errors = new ArrayList<>();

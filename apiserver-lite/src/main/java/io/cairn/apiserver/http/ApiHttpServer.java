@@ -292,11 +292,25 @@ public final class ApiHttpServer implements AutoCloseable {
             return new NettyResponder(ctx, false, false, headers);
         }
 
+        /** Warnings of this request, at most {@link #WARNINGS_MAX}. */
+        private final List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private static final int WARNINGS_MAX = 64;
+
+        @Override
+        public void warn(String message) {
+            if (warnings.size() < WARNINGS_MAX) {
+                warnings.add(message);
+            }
+        }
+
         @Override
         public void respond(int code, String contentType, byte[] body) {
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code),
                     Unpooled.wrappedBuffer(body));
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+            for (String w : warnings) {
+                r.headers().add("Warning", "299 - \"" + w.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+            }
             r.headers().set("Cache-Control", "no-cache, private");
             HttpUtil.setContentLength(r, body.length);
             if (!keepAlive) {

@@ -273,8 +273,13 @@ public final class Dispatcher {
         }
         PatchType applyType = r.method().equals("PATCH") && route.name != null ? patchType(r) : null;
         // an apply names its manager; other writes are given one from the User-Agent when they do not
+        String fieldValidation = r.param("fieldValidation").isEmpty() ? "Warn" : r.param("fieldValidation");
+        if (!List.of("Strict", "Warn", "Ignore").contains(fieldValidation)) {
+            throw ApiException.badRequest("fieldValidation must be one of \"Ignore\", \"Warn\", or \"Strict\", got \""
+                    + fieldValidation + "\"");
+        }
         WriteOptions w = new WriteOptions(dryRun, applyType == PatchType.APPLY ? r.param("fieldManager")
-                : r.fieldManager(), r.user(), r.groups());
+                : r.fieldManager(), r.user(), r.groups(), fieldValidation, out::warn);
         String method = r.method();
         if (route.name == null) {
             return switch (method) {

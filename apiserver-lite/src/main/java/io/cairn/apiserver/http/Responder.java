@@ -4,6 +4,10 @@ package io.cairn.apiserver.http;
 public interface Responder {
     void respond(int code, String contentType, byte[] body);
 
+    /** A warning for the client, sent with the answer (HTTP {@code Warning: 299 - "..."}); in-process callers drop it. */
+    default void warn(String message) {
+    }
+
     /** Starts a streamed answer (HTTP 200); chunks follow through the returned stream. */
     Stream stream(String contentType);
 

@@ -22,14 +22,16 @@ public final class Options {
 
     /**
      * A create, update or patch: {@code dryRun=All} validates without writing; the manager its fields are recorded
-     * under; who asks (admission checks such as RBAC's escalation rules read it).
+     * under; who asks (admission checks such as RBAC's escalation rules read it); {@code fieldValidation}
+     * ({@code Strict}, {@code Warn}, {@code Ignore}) and where its warnings go.
      */
-    public record WriteOptions(boolean dryRun, String fieldManager, String user, java.util.List<String> groups) {
+    public record WriteOptions(boolean dryRun, String fieldManager, String user, java.util.List<String> groups,
+                               String fieldValidation, java.util.function.Consumer<String> warnings) {
         /** A write of the server's own (bootstrap, in-server controllers), as the superuser. */
         public static final WriteOptions DEFAULT = new WriteOptions(false, "");
 
         public WriteOptions(boolean dryRun, String fieldManager) {
-            this(dryRun, fieldManager, "system:apiserver", java.util.List.of("system:masters"));
+            this(dryRun, fieldManager, "system:apiserver", java.util.List.of("system:masters"), "Ignore", w -> { });
         }
     }
 

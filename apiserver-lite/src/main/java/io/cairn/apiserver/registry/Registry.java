@@ -380,6 +380,7 @@ public final class Registry implements AutoCloseable {
         meta.remove("deletionGracePeriodSeconds");
         meta.remove("selfLink");
         meta.put("generation", 1);
+        checkFields(type, obj, w);
         type.strategy().applyDefaults(obj);
         type.strategy().prepareForCreate(obj);
         if (record) {
@@ -552,7 +553,7 @@ public final class Registry implements AutoCloseable {
                 throw ApiException.conflict(type.resource(), type.group(), name);
             }
             ObjectNode desired = change.apply(current.deepCopy());
-            ObjectNode next = nextVersion(type, current, desired, subresource, manager);
+            ObjectNode next = nextVersion(type, current, desired, subresource, manager, w);
             Storage.TxnResult r;
             if (next == null) {
                 return current; // nothing changed: nothing written
@@ -587,7 +588,7 @@ public final class Registry implements AutoCloseable {
      * would store the same bytes.
      */
     private ObjectNode nextVersion(ResourceType type, ObjectNode current, ObjectNode desired, String subresource,
-                                   String manager) {
+                                   String manager, WriteOptions w) {
         ObjectNode next;
         boolean status = "status".equals(subresource);
         if ("finalize".equals(subresource)) {
@@ -647,6 +648,7 @@ public final class Registry implements AutoCloseable {
             }
         }
         meta.remove("selfLink");
+        checkFields(type, next, w, status);
         if (status) {
             type.strategy().prepareForStatusUpdate(next, current);
         } else {
@@ -675,6 +677,29 @@ public final class Registry implements AutoCloseable {
             throw ApiException.invalid(type.kind(), type.group(), Objects2.name(current), errors);
         }
         return next;
+    }
+
+    private static void checkFields(ResourceType type, ObjectNode obj, WriteOptions w) {
+        checkFields(type, obj, w, false);
+    }
+
+    /** fieldValidation: unknown fields refused (Strict), warned of (Warn) or silently dropped (Ignore). */
+    private static void checkFields(ResourceType type, ObjectNode obj, WriteOptions w, boolean statusOnly) {
+        if (w.fieldValidation().equals("Ignore")) {
+            return;
+        }
+        List<String> unknown = new ArrayList<>(type.strategy().unknownFields(obj));
+        if (statusOnly) {
+            unknown.removeIf(f -> !f.startsWith("status"));
+        }
+        if (unknown.isEmpty()) {
+            return;
+        }
+        if (w.fieldValidation().equals("Strict")) {
+            throw ApiException.badRequest("strict decoding error: " + String.join(", ",
+                    unknown.stream().map(f -> "unknown field \"" + f + "\"").toList()));
+        }
+        unknown.forEach(f -> w.warnings().accept("unknown field \"" + f + "\""));
     }
 
     private static void copyManagedFields(ObjectNode from, ObjectNode to) {
@@ -771,7 +796,7 @@ public final class Registry implements AutoCloseable {
             List<String> path = type.strategy().scalePaths().specReplicas();
             Objects2.objectAt(desired, path.subList(0, path.size() - 1).toArray(String[]::new))
                     .put(path.get(path.size() - 1), replicas == null ? 0 : replicas.asInt());
-            ObjectNode next = nextVersion(type, current, desired, null, w.fieldManager());
+            ObjectNode next = nextVersion(type, current, desired, null, w.fieldManager(), w);
             if (next == null) {
                 return scale(type, current);
             }

@@ -39,6 +39,14 @@ public interface Strategy {
     }
 
     /**
+     * The fields of {@code obj} the kind does not know, as paths ({@code spec.extra}): what {@code fieldValidation}
+     * reports (Strict refuses them, Warn warns, Ignore drops them silently). Empty for kinds without a schema here.
+     */
+    default List<String> unknownFields(ObjectNode obj) {
+        return List.of();
+    }
+
+    /**
      * Prepares a new object before it is validated and stored: status the kind starts with (a pod's phase Pending,
      * a namespace's phase Active), fields the client may not set at create.
      */
