@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link Storage} on the embedded {@link KvStore}: the same etcd requests a remote client would send, without the
  * network. Keys and values are etcd's bytes; keys here are UTF-8 paths.
  */
-public final class KvStorage implements Storage {
+public final class KvStorage extends KvServiceStorage {
     /** How many watch responses a store watch may have requested and not yet handled. */
     private static final int WATCH_DEMAND = 64;
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(KvStorage.class);
@@ -38,6 +38,7 @@ public final class KvStorage implements Storage {
 
     /** @param owned whether {@link #close()} closes the store too */
     public KvStorage(KvStore store, boolean owned) {
+        super(store);
         this.store = store;
         this.owned = owned;
     }
@@ -47,77 +48,12 @@ public final class KvStorage implements Storage {
     }
 
     @Override
-    public CompletableFuture<Optional<Item>> get(String key) {
-        return store.range(RangeRequest.newBuilder().setKey(bytes(key)).build())
-                .thenApply(r -> r.getKvsCount() == 0 ? Optional.<Item>empty() : Optional.of(item(r.getKvs(0))))
-                .exceptionallyCompose(KvStorage::failed);
-    }
-
-    @Override
-    public CompletableFuture<Page> list(String prefix, String startKey, long revision, int limit) {
-        RangeRequest.Builder r = RangeRequest.newBuilder()
-                .setKey(bytes(startKey == null ? prefix : startKey))
-                .setRangeEnd(prefixEnd(bytes(prefix)))
-                .setRevision(revision)
-                .setLimit(limit);
-        return store.range(r.build()).thenApply(resp -> page(resp, revision)).exceptionallyCompose(KvStorage::failed);
-    }
-
-    /** A page read at {@code revision} (0: the latest, which the header names) reports that revision. */
-    private static Page page(RangeResponse r, long revision) {
-        List<Item> items = new ArrayList<>(r.getKvsCount());
-        for (KeyValue kv : r.getKvsList()) {
-            items.add(item(kv));
-        }
-        return new Page(items, revision > 0 ? revision : r.getHeader().getRevision(), r.getMore(),
-                Math.max(0, r.getCount() - items.size()));
-    }
-
-    @Override
-    public CompletableFuture<TxnResult> commit(Txn txn) {
-        TxnRequest.Builder t = TxnRequest.newBuilder();
-        for (Guard g : txn.guards()) {
-            t.addCompare(Compare.newBuilder().setKey(bytes(g.key())).setTarget(Compare.CompareTarget.MOD)
-                    .setResult(Compare.CompareResult.EQUAL).setModRevision(g.modRevision()));
-            t.addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(bytes(g.key()))));
-        }
-        for (Op op : txn.ops()) {
-            if (op.value() != null) {
-                t.addSuccess(RequestOp.newBuilder().setRequestPut(
-                        PutRequest.newBuilder().setKey(bytes(op.key())).setValue(ByteString.copyFrom(op.value()))));
-            } else {
-                t.addSuccess(RequestOp.newBuilder().setRequestDeleteRange(
-                        DeleteRangeRequest.newBuilder().setKey(bytes(op.key()))));
-            }
-        }
-        return store.txn(t.build()).thenApply(KvStorage::result).exceptionallyCompose(KvStorage::failed);
-    }
-
-    private static TxnResult result(TxnResponse r) {
-        List<Item> current = new ArrayList<>();
-        if (!r.getSucceeded()) {
-            for (ResponseOp op : r.getResponsesList()) {
-                for (KeyValue kv : op.getResponseRange().getKvsList()) {
-                    current.add(item(kv));
-                }
-            }
-        }
-        return new TxnResult(r.getSucceeded(), r.getHeader().getRevision(), current);
-    }
-
-    @Override
     public Watch watch(String prefix, long fromRevision, WatchListener listener) {
         WatchCreateRequest request = WatchCreateRequest.newBuilder().setKey(bytes(prefix))
                 .setRangeEnd(prefixEnd(bytes(prefix))).setStartRevision(fromRevision).setPrevKv(true).build();
         StoreWatch w = new StoreWatch(listener);
         store.watch(request).subscribe(w);
         return w;
-    }
-
-    @Override
-    public CompletableFuture<Void> compact(long revision) {
-        return store.compact(io.cairn.kv.proto.etcd.CompactionRequest.newBuilder().setRevision(revision).build())
-                .<Void>thenApply(r -> null).exceptionallyCompose(KvStorage::failed);
     }
 
     @Override
@@ -224,45 +160,5 @@ public final class KvStorage implements Storage {
             }
             end(0, "closed");
         }
-    }
-
-    static Item item(KeyValue kv) {
-        return new Item(kv.getKey().toStringUtf8(), kv.getValue().toByteArray(), kv.getModRevision(),
-                kv.getCreateRevision());
-    }
-
-    static ByteString bytes(String s) {
-        return ByteString.copyFrom(s, StandardCharsets.UTF_8);
-    }
-
-    /** etcd's range end for every key with {@code prefix}: the prefix with its last byte incremented. */
-    static ByteString prefixEnd(ByteString prefix) {
-        byte[] end = prefix.toByteArray();
-        for (int i = end.length - 1; i >= 0; i--) {
-            if (end[i] != (byte) 0xFF) {
-                end[i]++;
-                return ByteString.copyFrom(end, 0, i + 1);
-            }
-        }
-        return ByteString.copyFrom(new byte[] {0});
-    }
-
-    /** The store's errors as the API server's {@link StorageException}. */
-    static <T> CompletableFuture<T> failed(Throwable t) {
-        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-        StorageException.Kind kind = StorageException.Kind.INTERNAL;
-        if (c instanceof KvException k) {
-            String m = k.getMessage();
-            if (m.contains("compacted")) {
-                kind = StorageException.Kind.COMPACTED;
-            } else if (m.contains("too large")) {
-                kind = StorageException.Kind.TOO_LARGE;
-            } else if (m.contains("timed out") || m.contains("leader changed")) {
-                kind = StorageException.Kind.TIMEOUT;
-            } else if (k.code() == KvException.Code.UNAVAILABLE || k.code() == KvException.Code.RESOURCE_EXHAUSTED) {
-                kind = StorageException.Kind.UNAVAILABLE;
-            }
-        }
-        return CompletableFuture.failedFuture(new StorageException(kind, c.getMessage(), c));
     }
 }

@@ -1,0 +1,139 @@
+package io.cairn.apiserver;
+
+import static io.cairn.apiserver.ApiBehaviourTest.failure;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cairn.apiserver.client.ApiClient;
+import io.cairn.apiserver.storage.EtcdStorage;
+import io.cairn.kv.KvStore;
+import io.cairn.kv.server.KvGrpcServer;
+import io.cairn.kv.server.KvServerLimits;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The API server on an etcd v3 cluster through {@code --etcd-servers}' storage: on etcd 3.4 itself (Debian's
+ * {@code etcd-server}, a real process) and on three Cairn KV members serving etcd's gRPC API. The same behaviour as on
+ * the embedded store: CRUD, optimistic concurrency, a watch, a custom resource, kubectl, and the data still there after
+ * the API server restarts.
+ */
+class EtcdBackendTest {
+    @TempDir
+    Path dir;
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void onEtcd34() throws Exception {
+        Path etcd = Path.of("/usr/bin/etcd");
+        assumeTrue(Files.isExecutable(etcd), "etcd is not installed (Debian's etcd-server)");
+        int client = freePort();
+        int peer = freePort();
+        Process p = new ProcessBuilder(etcd.toString(), "--name", "e1", "--data-dir", dir.resolve("etcd").toString(),
+                "--listen-client-urls", "http://127.0.0.1:" + client, "--advertise-client-urls",
+                "http://127.0.0.1:" + client, "--listen-peer-urls", "http://127.0.0.1:" + peer,
+                "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer, "--initial-cluster",
+                "e1=http://127.0.0.1:" + peer)
+                .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
+        try {
+            exercise(List.of(URI.create("http://127.0.0.1:" + client)));
+        } finally {
+            p.destroy();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void onThreeCairnKvMembers() throws Exception {
+        Map<Long, InetSocketAddress> peers = new LinkedHashMap<>();
+        for (long id = 1; id <= 3; id++) {
+            peers.put(id, new InetSocketAddress("127.0.0.1", freePort()));
+        }
+        List<KvStore> stores = new ArrayList<>();
+        List<KvGrpcServer> servers = new ArrayList<>();
+        List<URI> urls = new ArrayList<>();
+        try {
+            for (long id : peers.keySet()) {
+                KvStore s = KvStore.start(KvStore.Options.member(id, 42, dir.resolve("m" + id), peers, peers.get(id)));
+                stores.add(s);
+                int port = freePort();
+                servers.add(KvGrpcServer.start(List.of(new InetSocketAddress("127.0.0.1", port)), s,
+                        KvServerLimits.DEFAULTS));
+                urls.add(URI.create("http://127.0.0.1:" + port));
+            }
+            exercise(urls);
+        } finally {
+            servers.forEach(KvGrpcServer::close);
+            stores.forEach(KvStore::close);
+        }
+    }
+
+    private void exercise(List<URI> servers) throws Exception {
+        EtcdStorage.Options o = new EtcdStorage.Options(servers, null, null, null);
+        Path data = dir.resolve("api");
+        int port;
+        try (ApiServer server = ApiServer.start(ApiServer.Config.of(data).withPort(0), EtcdStorage.connect(o))) {
+            port = server.address().getPort();
+            ApiClient client = ApiClient.of(io.cairn.apiserver.client.Transport.inProcess(server.dispatcher(),
+                    "cairn-admin"));
+            ApiClient.ResourceClient cms = client.resource("v1", "configmaps").namespace("default");
+            List<String> events = new CopyOnWriteArrayList<>();
+            String rv = cms.list().path("metadata").path("resourceVersion").asText();
+            try (AutoCloseable watch = cms.watch(rv, Map.of(), e -> events.add(e.path("type").asText() + " "
+                    + e.path("object").path("metadata").path("name").asText()), () -> { })) {
+                ObjectNode created = cms.create(ApiBehaviourTest.configMap("a"));
+                ObjectNode changed = created.deepCopy();
+                ((ObjectNode) changed.get("data")).put("k", "v2");
+                cms.update(changed);
+                assertThat(failure(() -> cms.update(created)).code()).as("a stale resourceVersion").isEqualTo(409);
+                cms.delete("a");
+                Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> events.size() >= 3);
+                assertThat(events).containsExactly("ADDED a", "MODIFIED a", "DELETED a");
+            }
+            client.resource("apiextensions.k8s.io/v1", "customresourcedefinitions")
+                    .create(CustomResourceTest.yaml(CustomResourceTest.WIDGETS));
+            ApiClient.ResourceClient widgets = client.resource("example.com/v1", "widgets").namespace("default");
+            Awaitility.await().atMost(10, TimeUnit.SECONDS).ignoreExceptions().until(() -> widgets.list() != null);
+            widgets.create(CustomResourceTest.widget("w", "{size: 2}"));
+            cms.create(ApiBehaviourTest.configMap("kept"));
+            if (TestCluster.hasKubectl()) {
+                Path kubeconfig = dir.resolve("kubeconfig");
+                io.cairn.apiserver.kubeconfig.Kubeconfig.writeStandalone(kubeconfig,
+                        io.cairn.apiserver.kubeconfig.Kubeconfig.Entry.of(server.pki(), server.url()));
+                Kubectl.Result r = Kubectl.finish(Kubectl.start(TestCluster.KUBECTL,
+                        Files.createDirectories(dir.resolve("home")), kubeconfig, dir.resolve("k.out"),
+                        dir.resolve("k.err"), "get", "widgets", "-n", "default"), dir.resolve("k.out"),
+                        dir.resolve("k.err"), "get", "widgets");
+                assertThat(r.exitCode()).as(r.stderr()).isZero();
+                assertThat(r.stdout()).containsPattern("w\\s+2");
+            }
+        }
+        try (ApiServer again = ApiServer.start(ApiServer.Config.of(data).withPort(port), EtcdStorage.connect(o))) {
+            ApiClient client = ApiClient.of(io.cairn.apiserver.client.Transport.inProcess(again.dispatcher(),
+                    "cairn-admin"));
+            assertThat(client.resource("v1", "configmaps").namespace("default").get("kept").path("data").path("k")
+                    .asText()).isEqualTo("v");
+            assertThat(client.resource("example.com/v1", "widgets").namespace("default").get("w").path("spec")
+                    .path("size").asInt()).as("the definition is served again at once").isEqualTo(2);
+        }
+    }
+}
