@@ -8,6 +8,7 @@ import io.cairn.apiserver.auth.Pki;
 import io.cairn.apiserver.auth.RbacAuthorizer;
 import io.cairn.apiserver.auth.RbacDefaults;
 import io.cairn.apiserver.auth.RbacEscalation;
+import io.cairn.apiserver.auth.ServiceAccountTokens;
 import io.cairn.apiserver.apply.ServerSideApply;
 import io.cairn.apiserver.auth.User;
 import io.cairn.apiserver.crd.CustomResources;
@@ -156,11 +157,18 @@ public final class ApiServer implements AutoCloseable {
                     return t;
                 });
         this.pki = Pki.loadOrCreate(config.dataDir(), config.bindAddress(), List.of());
-        Authenticator authenticator = Authenticator.create(pki, config.tokenFile());
+        ServiceAccountTokens serviceAccountTokens = ServiceAccountTokens.loadOrCreate(config.dataDir().resolve("pki"));
+        ResourceType serviceAccounts = catalog.find("", "v1", "serviceaccounts").orElseThrow();
+        Authenticator authenticator = Authenticator.create(pki, config.tokenFile()).withServiceAccounts(
+                serviceAccountTokens, claims -> {
+                    ObjectNode sa = registry.cache(serviceAccounts).get(Registry.key(serviceAccounts, claims.namespace(),
+                            claims.name()));
+                    return sa != null && claims.uid().equals(sa.path("metadata").path("uid").asText());
+                });
         String host = config.bindAddress().equals("0.0.0.0") ? "127.0.0.1" : config.bindAddress();
         RbacAuthorizer authorizer = new RbacAuthorizer(registry);
         registry.admission(new RbacEscalation(authorizer));
-        this.dispatcher = new Dispatcher(registry, authorizer, Clock.systemUTC(), metrics,
+        this.dispatcher = new Dispatcher(registry, authorizer, serviceAccountTokens, Clock.systemUTC(), metrics,
                 new Dispatcher.Settings(host + ":" + config.securePort(), config.bookmarkMillis(), 1800),
                 storage::ready);
         this.http = new ApiHttpServer(new InetSocketAddress(config.bindAddress(), config.securePort()),

@@ -318,6 +318,43 @@ class KubectlTest {
         assertThat(c.kubectlWith(alice, null, "auth", "can-i", "delete", "nodes").out().trim()).isEqualTo("no");
     }
 
+    /**
+     * Service account tokens: {@code kubectl create token} issues one; a client using it is the account (and its
+     * groups), RBAC decides what it may do, and the token stops working when the account is deleted.
+     */
+    @Test
+    void aServiceAccountTokenAuthenticatesWhileItsAccountExists() throws Exception {
+        namespace("sa");
+        ok("create", "serviceaccount", "robot", "-n", "sa");
+        String token = ok("create", "token", "robot", "-n", "sa", "--duration", "20m").out().trim();
+        assertThat(token.split("\\.")).hasSize(3);
+        Path robot = dir.resolve("robot.kubeconfig");
+        Files.writeString(robot, """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: cairn
+                  cluster: {server: %s, certificate-authority: %s}
+                users:
+                - name: robot
+                  user: {token: %s}
+                contexts:
+                - name: robot
+                  context: {cluster: cairn, user: robot, namespace: sa}
+                current-context: robot
+                """.formatted(c.server.url(), c.server.pki().ca().certPath(), token));
+        TestCluster.Result who = c.kubectlWith(robot, null, "auth", "whoami", "-o", "jsonpath={.status.userInfo}");
+        assertThat(who.exit()).as("%s", who).isZero();
+        assertThat(who.out()).contains("system:serviceaccount:sa:robot").contains("system:serviceaccounts:sa");
+        assertThat(c.kubectlWith(robot, null, "get", "configmaps").err()).contains("forbidden");
+        ok("create", "rolebinding", "robot-view", "-n", "sa", "--clusterrole", "view", "--serviceaccount", "sa:robot");
+        assertThat(c.kubectlWith(robot, null, "get", "configmaps").exit()).isZero();
+        ok("delete", "serviceaccount", "robot", "-n", "sa");
+        TestCluster.Result gone = c.kubectlWith(robot, null, "get", "configmaps");
+        assertThat(gone.exit()).isNotZero();
+        assertThat(gone.err()).contains("You must be logged in to the server");
+    }
+
     @Test
     void anInvalidNameIsRefusedWith422() throws Exception {
         TestCluster.Result r = c.kubectlWithInput("""

@@ -62,6 +62,8 @@ public final class Authenticator {
     private final X509Certificate ca;
     private final TokenFile tokens;
     private final Clock clock;
+    private final ServiceAccountTokens serviceAccounts;
+    private final java.util.function.Predicate<ServiceAccountTokens.Claims> bound;
 
     /**
      * @param ca the only CA whose client certificates name users
@@ -72,9 +74,26 @@ public final class Authenticator {
     }
 
     Authenticator(X509Certificate ca, TokenFile tokens, Clock clock) {
+        this(ca, tokens, clock, null, c -> false);
+    }
+
+    private Authenticator(X509Certificate ca, TokenFile tokens, Clock clock, ServiceAccountTokens serviceAccounts,
+                          java.util.function.Predicate<ServiceAccountTokens.Claims> bound) {
         this.ca = ca;
         this.tokens = tokens;
         this.clock = clock;
+        this.serviceAccounts = serviceAccounts;
+        this.bound = bound;
+    }
+
+    /**
+     * This authenticator, also taking service account tokens of {@code issuer} whose account {@code bound} says still
+     * exists with the token's uid: user {@code system:serviceaccount:<ns>:<name>}, groups {@code system:serviceaccounts}
+     * and {@code system:serviceaccounts:<ns>}.
+     */
+    public Authenticator withServiceAccounts(ServiceAccountTokens issuer,
+                                             java.util.function.Predicate<ServiceAccountTokens.Claims> bound) {
+        return new Authenticator(ca, tokens, clock, issuer, bound);
     }
 
     /**
@@ -113,6 +132,14 @@ public final class Authenticator {
             Optional<User> user = tokens.lookup(token);
             if (user.isPresent()) {
                 return user;
+            }
+            if (serviceAccounts != null) {
+                Optional<ServiceAccountTokens.Claims> claims = serviceAccounts.verify(token, clock.instant());
+                if (claims.isPresent() && bound.test(claims.get())) {
+                    ServiceAccountTokens.Claims c = claims.get();
+                    return Optional.of(User.authenticated(c.userName(), c.uid(),
+                            List.of("system:serviceaccounts", "system:serviceaccounts:" + c.namespace())));
+                }
             }
             failures.add("invalid bearer token");
         }

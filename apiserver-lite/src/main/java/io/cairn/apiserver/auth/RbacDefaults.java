@@ -71,7 +71,7 @@ public final class RbacDefaults {
             rules:
             - apiGroups: [""]
               resources: [configmaps, endpoints, persistentvolumeclaims, pods, replicationcontrollers, secrets, services,
-                          serviceaccounts, pods/exec, pods/attach, pods/portforward, pods/eviction]
+                          serviceaccounts, pods/exec, pods/attach, pods/portforward, pods/eviction, serviceaccounts/token]
               verbs: [create, delete, deletecollection, patch, update]
             - apiGroups: [""]
               resources: [secrets]

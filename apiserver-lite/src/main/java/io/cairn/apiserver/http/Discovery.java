@@ -90,7 +90,7 @@ final class Discovery {
                 ArrayNode c = r.putArray("categories");
                 t.categories().forEach(c::add);
             }
-            for (String sub : List.of("binding", "finalize", "scale", "status")) {
+            for (String sub : List.of("binding", "finalize", "scale", "status", "token")) {
                 boolean served = t.has(sub) || (sub.equals("finalize") && t.resource().equals("namespaces")
                         && t.group().isEmpty());
                 if (!served) {
@@ -109,6 +109,12 @@ final class Discovery {
                     case "finalize" -> {
                         s.put("kind", t.kind());
                         sv.add("update");
+                    }
+                    case "token" -> {
+                        s.put("group", "authentication.k8s.io");
+                        s.put("version", "v1");
+                        s.put("kind", "TokenRequest");
+                        sv.add("create");
                     }
                     case "scale" -> {
                         s.put("group", "autoscaling");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
 import io.cairn.apiserver.api.Json;
 import io.cairn.apiserver.auth.RbacAuthorizer;
+import io.cairn.apiserver.auth.ServiceAccountTokens;
 import io.cairn.apiserver.auth.RbacAuthorizer.Attributes;
 import io.cairn.apiserver.kinds.PodStrategy;
 import io.cairn.apiserver.protobuf.K8sProtobuf;
@@ -59,11 +60,13 @@ public final class Dispatcher {
     private final Settings settings;
     private final java.util.function.BooleanSupplier ready;
     private final RbacAuthorizer authorizer;
+    private final ServiceAccountTokens tokens;
 
-    public Dispatcher(Registry registry, RbacAuthorizer authorizer, Clock clock, PrometheusMeterRegistry metrics,
-                      Settings settings, java.util.function.BooleanSupplier ready) {
+    public Dispatcher(Registry registry, RbacAuthorizer authorizer, ServiceAccountTokens tokens, Clock clock,
+                      PrometheusMeterRegistry metrics, Settings settings, java.util.function.BooleanSupplier ready) {
         this.registry = registry;
         this.authorizer = authorizer;
+        this.tokens = tokens;
         this.discovery = new Discovery(registry.catalog());
         this.clock = clock;
         this.metrics = metrics;
@@ -108,6 +111,43 @@ public final class Dispatcher {
                     .tag("code", Integer.toString(code)).register(metrics).increment();
             Timer.builder("apiserver_request_duration").tag("verb", verbTag).register(metrics).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
+    }
+
+    /**
+     * A TokenRequest (authentication.k8s.io/v1) answered with a token bound to the service account: its audiences
+     * (default: the API server's issuer) and expiry (default 1 hour, at least 10 minutes), as kube-apiserver's.
+     */
+    private ObjectNode tokenRequest(ObjectNode account, ObjectNode request) {
+        JsonNode spec = request.path("spec");
+        List<String> audiences = new ArrayList<>();
+        spec.path("audiences").forEach(a -> audiences.add(a.asText()));
+        if (audiences.isEmpty()) {
+            audiences.add(ServiceAccountTokens.ISSUER);
+        }
+        long seconds = spec.path("expirationSeconds").asLong(3600);
+        if (seconds < 600) {
+            throw ApiException.invalid("TokenRequest", "authentication.k8s.io", Objects2.name(account), List.of(
+                    io.cairn.apiserver.api.FieldError.invalid("spec.expirationSeconds", seconds,
+                            "may not specify a duration less than 10 minutes")));
+        }
+        java.time.Instant now = clock.instant();
+        String token = tokens.issue(Objects2.namespace(account), Objects2.name(account),
+                Objects2.text(account, "metadata", "uid"), audiences, seconds, now);
+        ObjectNode answer = request.deepCopy();
+        answer.put("apiVersion", "authentication.k8s.io/v1");
+        answer.put("kind", "TokenRequest");
+        ObjectNode meta = answer.putObject("metadata");
+        meta.put("name", Objects2.name(account));
+        meta.put("namespace", Objects2.namespace(account));
+        ObjectNode s = answer.putObject("spec");
+        ArrayNode aud = s.putArray("audiences");
+        audiences.forEach(aud::add);
+        s.put("expirationSeconds", seconds);
+        ObjectNode status = answer.putObject("status");
+        status.put("token", token);
+        status.put("expirationTimestamp", now.plusSeconds(seconds).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                .toString());
+        return answer;
     }
 
     /** What a request asks to do, in RBAC's terms: a verb on a resource, or on a non-resource path. */
@@ -325,6 +365,12 @@ public final class Dispatcher {
             ok.put("status", "Success");
             ok.put("code", 201);
             return json(out, 201, ok);
+        }
+        if ("token".equals(sub)) {
+            if (!method.equals("POST")) {
+                throw ApiException.methodNotAllowed(method, "serviceaccounts/token");
+            }
+            return json(out, 201, tokenRequest(registry.get(type, ns, name), bodyObject(r)));
         }
         if ("finalize".equals(sub)) {
             if (!method.equals("PUT")) {

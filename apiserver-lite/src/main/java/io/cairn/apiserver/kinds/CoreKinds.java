@@ -12,8 +12,8 @@ import java.util.Set;
  * served subresources) and its {@link Strategy}.
  *
  * <p>Subresources are limited to what {@link ResourceType} models: kube also serves {@code namespaces/finalize}
- * (see {@link NamespaceStrategy#prepareForFinalize}), {@code nodes/proxy}, {@code services/proxy} and
- * {@code serviceaccounts/token}, which are not listed here.
+ * (see {@link NamespaceStrategy#prepareForFinalize}), {@code nodes/proxy} and {@code services/proxy}, which are not
+ * listed here.
  */
 public final class CoreKinds {
     private CoreKinds() {
@@ -29,7 +29,7 @@ public final class CoreKinds {
                         new ServiceStrategy()),
                 core("endpoints", "endpoints", "Endpoints", true, List.of("ep"), List.of(), Set.of(),
                         new EndpointsStrategy()),
-                core("serviceaccounts", "serviceaccount", "ServiceAccount", true, List.of("sa"), List.of(), Set.of(),
+                core("serviceaccounts", "serviceaccount", "ServiceAccount", true, List.of("sa"), List.of(), Set.of("token"),
                         new ServiceAccountStrategy()),
                 core("configmaps", "configmap", "ConfigMap", true, List.of("cm"), List.of(), Set.of(),
                         new ConfigMapStrategy()),

@@ -1180,6 +1180,22 @@ final class K8sSchemaTable {
               1 username string
               2 uid string
               3 groups []string
+            message TokenRequest
+              1 metadata ObjectMeta
+              2 spec TokenRequestSpec
+              3 status TokenRequestStatus
+            message TokenRequestSpec
+              1 audiences []string
+              3 boundObjectRef BoundObjectReference
+              4 expirationSeconds *int64
+            message BoundObjectReference
+              1 kind string
+              2 apiVersion string
+              3 name string
+              4 uid string
+            message TokenRequestStatus
+              1 token string
+              2 expirationTimestamp Time
             """;
 
     /** All of the table. */
@@ -1212,7 +1228,8 @@ final class K8sSchemaTable {
             Map.entry("rbac.authorization.k8s.io/v1/ClusterRoleBinding", "ClusterRoleBinding"),
             Map.entry("authorization.k8s.io/v1/SelfSubjectAccessReview", "SelfSubjectAccessReview"),
             Map.entry("authorization.k8s.io/v1/SubjectAccessReview", "SubjectAccessReview"),
-            Map.entry("authentication.k8s.io/v1/SelfSubjectReview", "SelfSubjectReview"));
+            Map.entry("authentication.k8s.io/v1/SelfSubjectReview", "SelfSubjectReview"),
+            Map.entry("authentication.k8s.io/v1/TokenRequest", "TokenRequest"));
 
     /**
      * Found by kind alone: clients send DeleteOptions in the version of the resource they delete ({@code v1},

@@ -123,16 +123,16 @@ public final class EtcdStorage extends KvServiceStorage {
         return s;
     }
 
-    /** Reads the store's revision (a count-only read of one key). */
-    private CompletableFuture<Void> refresh() {
+    /** Reads the store's revision (a count-only read of one key); fails when the cluster does not answer. */
+    private CompletableFuture<Long> refresh() {
         return kv.range(RangeRequest.newBuilder().setKey(bytes("/registry/")).setCountOnly(true).build())
-                .handle((r, t) -> {
+                .whenComplete((r, t) -> {
                     reachable.set(t == null);
                     if (t == null) {
                         observed(r.getHeader().getRevision());
                     }
-                    return null;
-                });
+                })
+                .thenApply(r -> r.getHeader().getRevision());
     }
 
     @Override
