@@ -48,6 +48,26 @@ class KubectlTest {
         return r;
     }
 
+    /** A kubeconfig of its own for a bearer-token user, trusting the cluster's CA, in {@code namespace}. */
+    private static Path tokenKubeconfig(String user, String token, String namespace) throws Exception {
+        Path file = dir.resolve(user + ".kubeconfig");
+        Files.writeString(file, """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: cairn
+                  cluster: {server: %s, certificate-authority: %s}
+                users:
+                - name: %s
+                  user: {token: %s}
+                contexts:
+                - name: %s
+                  context: {cluster: cairn, user: %s, namespace: %s}
+                current-context: %s
+                """.formatted(c.server.url(), c.server.pki().ca().certPath(), user, token, user, user, namespace, user));
+        return file;
+    }
+
     private static void namespace(String ns) throws Exception {
         okWithInput("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + ns + "\n", "create", "-f", "-");
     }
@@ -265,21 +285,7 @@ class KubectlTest {
     @Test
     void rbacDecidesWhatATokenUserMayDo() throws Exception {
         namespace("rbac");
-        Path alice = dir.resolve("alice.kubeconfig");
-        Files.writeString(alice, """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: cairn
-                  cluster: {server: %s, certificate-authority: %s}
-                users:
-                - name: alice
-                  user: {token: s3cret-token}
-                contexts:
-                - name: alice
-                  context: {cluster: cairn, user: alice, namespace: rbac}
-                current-context: alice
-                """.formatted(c.server.url(), c.server.pki().ca().certPath()));
+        Path alice = tokenKubeconfig("alice", "s3cret-token", "rbac");
         TestCluster.Result no = c.kubectlWith(alice, null, "auth", "can-i", "list", "pods");
         assertThat(no.out().trim()).isEqualTo("no");
         assertThat(no.exit()).isNotZero();
@@ -328,21 +334,7 @@ class KubectlTest {
         ok("create", "serviceaccount", "robot", "-n", "sa");
         String token = ok("create", "token", "robot", "-n", "sa", "--duration", "20m").out().trim();
         assertThat(token.split("\\.")).hasSize(3);
-        Path robot = dir.resolve("robot.kubeconfig");
-        Files.writeString(robot, """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: cairn
-                  cluster: {server: %s, certificate-authority: %s}
-                users:
-                - name: robot
-                  user: {token: %s}
-                contexts:
-                - name: robot
-                  context: {cluster: cairn, user: robot, namespace: sa}
-                current-context: robot
-                """.formatted(c.server.url(), c.server.pki().ca().certPath(), token));
+        Path robot = tokenKubeconfig("robot", token, "sa");
         TestCluster.Result who = c.kubectlWith(robot, null, "auth", "whoami", "-o", "jsonpath={.status.userInfo}");
         assertThat(who.exit()).as("%s", who).isZero();
         assertThat(who.out()).contains("system:serviceaccount:sa:robot").contains("system:serviceaccounts:sa");

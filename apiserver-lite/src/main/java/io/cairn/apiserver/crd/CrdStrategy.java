@@ -300,7 +300,7 @@ public final class CrdStrategy implements Strategy {
 
     @Override
     public List<TableColumn> columns() {
-        return List.of(TableColumn.nameColumn(), new TableColumn("Created At", "date", "", "", 0));
+        return List.of(TableColumn.nameColumn(), TableColumn.createdAtColumn());
     }
 
     @Override

@@ -84,7 +84,7 @@ public final class RbacKinds {
 
         @Override
         public List<TableColumn> columns() {
-            return List.of(TableColumn.nameColumn(), new TableColumn("Created At", "date", "", "", 0));
+            return List.of(TableColumn.nameColumn(), TableColumn.createdAtColumn());
         }
 
         @Override

@@ -26,4 +26,9 @@ public record TableColumn(String name, String type, String format, String descri
         return new TableColumn("Age", "string", "",
                 "CreationTimestamp is a timestamp representing the server time when this object was created.", 0);
     }
+
+    /** The "Created At" column kubectl shows for roles and CustomResourceDefinitions (the creation timestamp as is). */
+    public static TableColumn createdAtColumn() {
+        return new TableColumn("Created At", "date", "", "", 0);
+    }
 }
