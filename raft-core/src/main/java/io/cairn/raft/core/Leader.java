@@ -433,13 +433,18 @@ final class Leader {
             onAppendRejected(m, pr);
             return;
         }
-        boolean probedAndMatching = pr.state() == ProgressState.PROBE && m.index() == pr.match();
+        // A probe acknowledged at the follower's known match proves where its log stands when that probe was an
+        // empty append at the match (after a snapshot that ended at our last entry): replicate from there, or a
+        // learner stays in PROBE and cannot be promoted in an idle group (robustness row 32). Only then: a probe
+        // that carried entries is answered past the match, so an answer at the match is a late copy or answers
+        // an append of an earlier pipeline. Taken for the probe's answer, each such copy restarted a whole window
+        // of appends while the earlier windows were still on the network: under reordering, an event storm
+        // (robustness row ?).
+        boolean probedAndMatching = pr.state() == ProgressState.PROBE && m.index() == pr.match()
+                && (pr.next() > log.lastIndex() || pr.emptyProbeOutstanding());
         if (!pr.maybeUpdate(m.index()) && !probedAndMatching) {
             return;
         }
-        // A probe acknowledged at the follower's known match (an empty append after a snapshot that ended at our
-        // last entry) also proves where its log stands: replicate from there, or it stays in PROBE until the next
-        // entry, and a learner in PROBE cannot be promoted (robustness row 32).
         switch (pr.state()) {
             case PROBE -> pr.becomeReplicate();
             case REPLICATE -> pr.inflights().freeUpTo(m.index());
@@ -632,7 +637,7 @@ final class Leader {
             sentAny = true;
             if (entries.isEmpty()) {
                 if (pr.state() == ProgressState.PROBE) {
-                    pr.pause();
+                    pr.probeSentEmpty();
                 }
                 return;
             }

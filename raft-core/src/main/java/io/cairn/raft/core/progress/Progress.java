@@ -16,6 +16,8 @@ public final class Progress {
     private boolean recentActive;
     /** The highest heartbeat round this follower acknowledged in the current term. */
     private long readRoundAcked;
+    /** In PROBE: the probe outstanding is an empty append at {@code next - 1} (there was nothing after it). */
+    private boolean emptyProbeOutstanding;
     /** In SNAPSHOT: the index the snapshot being sent covers. */
     private long pendingSnapshot;
     private final Inflights inflights;
@@ -76,11 +78,26 @@ public final class Progress {
         paused = false;
     }
 
+    /** In PROBE, an empty append at {@code next - 1} was sent: wait for its answer. */
+    public void probeSentEmpty() {
+        paused = true;
+        emptyProbeOutstanding = true;
+    }
+
+    /**
+     * Whether the last probe sent was an empty append at {@code next - 1}, so that an answer at the match can be
+     * its answer. A probe that carried entries is answered past the match.
+     */
+    public boolean emptyProbeOutstanding() {
+        return state == ProgressState.PROBE && emptyProbeOutstanding;
+    }
+
     /**
      * Back to probing. Leaving SNAPSHOT, the follower is probed right after the snapshot (it most likely
      * installed it) unless it already acknowledged more.
      */
     public void becomeProbe() {
+        emptyProbeOutstanding = false;
         long after = state == ProgressState.SNAPSHOT ? Math.max(match, pendingSnapshot) + 1 : match + 1;
         state = ProgressState.PROBE;
         paused = false;
@@ -91,6 +108,7 @@ public final class Progress {
 
     /** A snapshot covering up to {@code snapshotIndex} is being sent; hold everything else back. */
     public void becomeSnapshot(long snapshotIndex) {
+        emptyProbeOutstanding = false;
         state = ProgressState.SNAPSHOT;
         paused = false;
         pendingSnapshot = snapshotIndex;
@@ -107,6 +125,7 @@ public final class Progress {
     }
 
     public void becomeReplicate() {
+        emptyProbeOutstanding = false;
         state = ProgressState.REPLICATE;
         paused = false;
         pendingSnapshot = 0;
@@ -136,6 +155,7 @@ public final class Progress {
             inflights.add(lastIndex, bytes);
         } else {
             paused = true;
+            emptyProbeOutstanding = false;
         }
     }
 
