@@ -60,6 +60,38 @@ class ApiBehaviourTest {
         return client.resource("v1", "configmaps").namespace("t");
     }
 
+    /** Aggregated discovery (apidiscovery.k8s.io/v2), as kubectl asks for it first: every group in one document. */
+    private static void readyzAndAggregatedDiscovery() throws Exception {
+        java.net.http.HttpClient h = java.net.http.HttpClient.newBuilder().sslContext(c.server.pki().adminSslContext())
+                .build();
+        java.net.http.HttpResponse<byte[]> r = h.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(c.server.url() + "/apis")).header("Accept",
+                "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
+                        + "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json")
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.headers().firstValue("content-type").orElse(""))
+                .isEqualTo("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+        JsonNode list = Json.parse(r.body(), false);
+        assertThat(list.path("kind").asText()).isEqualTo("APIGroupDiscoveryList");
+        JsonNode apps = null;
+        for (JsonNode g : list.path("items")) {
+            if (g.path("metadata").path("name").asText().equals("apps")) {
+                apps = g;
+            }
+        }
+        assertThat(apps).isNotNull();
+        JsonNode deployments = null;
+        for (JsonNode res : apps.path("versions").get(0).path("resources")) {
+            if (res.path("resource").asText().equals("deployments")) {
+                deployments = res;
+            }
+        }
+        assertThat(deployments.path("scope").asText()).isEqualTo("Namespaced");
+        assertThat(deployments.path("shortNames").get(0).asText()).isEqualTo("deploy");
+        assertThat(deployments.path("subresources")).extracting(x -> x.path("subresource").asText())
+                .contains("scale", "status");
+    }
+
     static ApiException failure(Runnable r) {
         try {
             r.run();
@@ -267,7 +299,7 @@ class ApiBehaviourTest {
     }
 
     @Test
-    void discoveryVersionHealthAndMetricsAnswer() {
+    void discoveryVersionHealthAndMetricsAnswer() throws Exception {
         JsonNode version = http.raw("/version");
         assertThat(version.path("minor").asText()).isEqualTo("32");
         JsonNode core = http.raw("/api/v1");
@@ -286,6 +318,9 @@ class ApiBehaviourTest {
         assertThat(http.raw("/apis").path("groups").findValuesAsText("name"))
                 .containsExactly("apps", "authentication.k8s.io", "authorization.k8s.io", "batch",
                         "rbac.authorization.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io");
+        Transport.Response aggregated = http.transport().call("GET", "/apis", Map.of(), null, null);
+        assertThat(aggregated.contentType()).as("plain discovery unless asked").doesNotContain("apidiscovery");
+        readyzAndAggregatedDiscovery();
         Transport.Response readyz = http.transport().call("GET", "/readyz", Map.of(), null, null);
         assertThat(readyz.code()).isEqualTo(200);
         Transport.Response openapi = http.transport().call("GET", "/openapi/v3", Map.of(), null, null);

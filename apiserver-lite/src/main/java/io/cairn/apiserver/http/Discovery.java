@@ -59,6 +59,109 @@ final class Discovery {
         return g;
     }
 
+    /** The media type of aggregated discovery (kubectl 1.26+ asks for it first). */
+    static final String AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+    /**
+     * Aggregated discovery (apidiscovery.k8s.io/v2 APIGroupDiscoveryList): every group of {@code /apis}, or the core
+     * group of {@code /api}, with all its versions and resources in one document.
+     */
+    ObjectNode aggregated(boolean core) {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("kind", "APIGroupDiscoveryList");
+        n.put("apiVersion", "apidiscovery.k8s.io/v2");
+        n.putObject("metadata");
+        ArrayNode items = n.putArray("items");
+        for (Map.Entry<String, List<String>> g : catalog.groups().entrySet()) {
+            if (g.getKey().isEmpty() != core) {
+                continue;
+            }
+            ObjectNode item = items.addObject();
+            ObjectNode meta = item.putObject("metadata");
+            if (!core) {
+                meta.put("name", g.getKey());
+            }
+            ArrayNode versions = item.putArray("versions");
+            for (String v : g.getValue()) {
+                ObjectNode version = versions.addObject();
+                version.put("version", v);
+                ArrayNode resources = version.putArray("resources");
+                for (ResourceType t : catalog.inGroupVersion(g.getKey(), v)) {
+                    resources.add(aggregatedResource(t));
+                }
+                version.put("freshness", "Current");
+            }
+        }
+        return n;
+    }
+
+    private static ObjectNode aggregatedResource(ResourceType t) {
+        ObjectNode r = JsonNodeFactory.instance.objectNode();
+        r.put("resource", t.resource());
+        r.set("responseKind", kind(t.group(), t.version(), t.kind()));
+        r.put("scope", t.namespaced() ? "Namespaced" : "Cluster");
+        r.put("singularResource", t.singular());
+        ArrayNode verbs = r.putArray("verbs");
+        if (t.strategy().stored()) {
+            RESOURCE_VERBS.forEach(verbs::add);
+        } else {
+            verbs.add("create");
+        }
+        if (!t.shortNames().isEmpty()) {
+            ArrayNode sn = r.putArray("shortNames");
+            t.shortNames().forEach(sn::add);
+        }
+        if (!t.categories().isEmpty()) {
+            ArrayNode c = r.putArray("categories");
+            t.categories().forEach(c::add);
+        }
+        ArrayNode subs = JsonNodeFactory.instance.arrayNode();
+        for (String sub : List.of("binding", "finalize", "scale", "status", "token")) {
+            boolean served = t.has(sub) || (sub.equals("finalize") && t.resource().equals("namespaces")
+                    && t.group().isEmpty());
+            if (!served) {
+                continue;
+            }
+            ObjectNode s = subs.addObject();
+            s.put("subresource", sub);
+            ArrayNode sv = s.putArray("verbs");
+            switch (sub) {
+                case "binding" -> {
+                    s.set("responseKind", kind("", "v1", "Binding"));
+                    sv.add("create");
+                }
+                case "finalize" -> {
+                    s.set("responseKind", kind(t.group(), t.version(), t.kind()));
+                    sv.add("update");
+                }
+                case "scale" -> {
+                    s.set("responseKind", kind("autoscaling", "v1", "Scale"));
+                    sv.add("get").add("patch").add("update");
+                }
+                case "token" -> {
+                    s.set("responseKind", kind("authentication.k8s.io", "v1", "TokenRequest"));
+                    sv.add("create");
+                }
+                default -> {
+                    s.set("responseKind", kind(t.group(), t.version(), t.kind()));
+                    sv.add("get").add("patch").add("update");
+                }
+            }
+        }
+        if (!subs.isEmpty()) {
+            r.set("subresources", subs);
+        }
+        return r;
+    }
+
+    private static ObjectNode kind(String group, String version, String kind) {
+        ObjectNode k = JsonNodeFactory.instance.objectNode();
+        k.put("group", group);
+        k.put("version", version);
+        k.put("kind", kind);
+        return k;
+    }
+
     /** An APIResourceList, or null when the group-version is not served. */
     ObjectNode resourceList(String group, String version) {
         List<ResourceType> types = catalog.inGroupVersion(group, version);

@@ -263,9 +263,17 @@ public final class Dispatcher {
                 return 200;
             }
             case API -> {
+                if (wantsAggregated(r)) {
+                    out.respond(200, Discovery.AGGREGATED_V2, Json.bytes(discovery.aggregated(true)));
+                    return 200;
+                }
                 return json(out, 200, discovery.apiVersions(settings.serverAddress()));
             }
             case APIS -> {
+                if (wantsAggregated(r)) {
+                    out.respond(200, Discovery.AGGREGATED_V2, Json.bytes(discovery.aggregated(false)));
+                    return 200;
+                }
                 return json(out, 200, discovery.groupList());
             }
             case GROUP -> {
@@ -621,6 +629,22 @@ public final class Dispatcher {
         } catch (NumberFormatException e) {
             throw ApiException.badRequest("invalid value for " + name + ": \"" + v + "\"");
         }
+    }
+
+    /** Whether the client asks for aggregated discovery (v2) before the plain documents, as kubectl does. */
+    private static boolean wantsAggregated(ApiRequest r) {
+        String a = r.accept() == null ? "" : r.accept();
+        for (String part : a.split(",")) {
+            String p = part.replace(" ", "");
+            boolean v2 = p.contains("g=apidiscovery.k8s.io") && (p.contains(";v=v2;") || p.endsWith(";v=v2"));
+            if (v2 && p.contains("as=APIGroupDiscoveryList")) {
+                return true;
+            }
+            if (p.startsWith("application/json") || p.startsWith("*/*")) {
+                return false;
+            }
+        }
+        return false;
     }
 
     private static boolean wantsTable(ApiRequest r) {
