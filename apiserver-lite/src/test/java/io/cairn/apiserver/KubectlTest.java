@@ -347,6 +347,30 @@ class KubectlTest {
         assertThat(gone.err()).contains("You must be logged in to the server");
     }
 
+    /** kubectl validates strictly by default: a misspelt field of a built-in kind is refused, or warned of. */
+    @Test
+    void anUnknownFieldOfABuiltInKindIsRefusedOrWarnedOf() throws Exception {
+        namespace("fields");
+        String typo = """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: typo}
+                spec:
+                  replica: 2
+                  selector: {matchLabels: {app: typo}}
+                  template:
+                    metadata: {labels: {app: typo}}
+                    spec:
+                      containers: [{name: c, image: nginx, imagePullPolicy: IfNotPresent, imagePull: Always}]
+                """;
+        TestCluster.Result strict = c.kubectlWithInput(typo, "apply", "-n", "fields", "-f", "-");
+        assertThat(strict.exit()).isNotZero();
+        assertThat(strict.err()).contains("strict decoding error: unknown field \"spec.replica\", unknown field "
+                + "\"spec.template.spec.containers[0].imagePull\"");
+        TestCluster.Result warned = okWithInput(typo, "apply", "--validate=warn", "-n", "fields", "-f", "-");
+        assertThat(warned.err()).contains("Warning: unknown field \"spec.replica\"");
+    }
+
     @Test
     void anInvalidNameIsRefusedWith422() throws Exception {
         TestCluster.Result r = c.kubectlWithInput("""

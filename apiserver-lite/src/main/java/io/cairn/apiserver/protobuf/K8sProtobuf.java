@@ -3,6 +3,7 @@ package io.cairn.apiserver.protobuf;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.api.ApiException;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -67,6 +68,22 @@ public final class K8sProtobuf {
         out.put("apiVersion", e.apiVersion());
         out.setAll(fields);
         return out;
+    }
+
+    /**
+     * The fields of {@code obj} (a built-in kind's object in JSON) that Kubernetes' types do not have, as paths
+     * ({@code spec.replica}, {@code spec.template.spec.containers[0].imagePull}); empty for kinds without a schema here.
+     * The protobuf schema is the types' schema: a field it lacks is one protobuf clients could not send either.
+     */
+    public static List<String> unknownFields(ObjectNode obj) {
+        String message = rootMessage(obj.path("apiVersion").asText(""), obj.path("kind").asText(""));
+        if (message == null || message.equals(K8sSchemaTable.DELETE_OPTIONS)) {
+            return List.of();
+        }
+        ObjectNode fields = obj.deepCopy();
+        fields.remove("apiVersion");
+        fields.remove("kind");
+        return SCHEMA.unknownFields(message, fields, "");
     }
 
     /** Whether a protobuf body of this {@code apiVersion} and {@code kind} can be decoded. */

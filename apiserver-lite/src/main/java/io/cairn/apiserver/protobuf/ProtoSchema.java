@@ -63,6 +63,68 @@ final class ProtoSchema {
         return messages.get(name);
     }
 
+    /**
+     * The paths of the fields of {@code value} (a {@code message} in its JSON form) that the message does not declare:
+     * what kube-apiserver's strict decoding reports as unknown fields. Values of the special types are not looked
+     * into.
+     */
+    List<String> unknownFields(String message, com.fasterxml.jackson.databind.JsonNode value, String path) {
+        List<String> out = new java.util.ArrayList<>();
+        unknown(message, value, path, out);
+        return out;
+    }
+
+    private void unknown(String message, com.fasterxml.jackson.databind.JsonNode value, String path, List<String> out) {
+        if (SPECIAL.contains(message) || !value.isObject() || messages.get(message) == null) {
+            return;
+        }
+        Map<String, Field> byName = jsonFields(message);
+        for (java.util.Iterator<Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>> it = value.fields();
+                it.hasNext(); ) {
+            Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e = it.next();
+            String p = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+            Field f = byName.get(e.getKey());
+            if (f == null) {
+                out.add(p);
+                continue;
+            }
+            if (f.type() != Type.MESSAGE) {
+                continue;
+            }
+            com.fasterxml.jackson.databind.JsonNode v = e.getValue();
+            switch (f.shape()) {
+                case REPEATED -> {
+                    for (int i = 0; i < v.size(); i++) {
+                        unknown(f.messageName(), v.get(i), p + "[" + i + "]", out);
+                    }
+                }
+                case MAP -> v.fields().forEachRemaining(entry ->
+                        unknown(f.messageName(), entry.getValue(), p + "." + entry.getKey(), out));
+                default -> unknown(f.messageName(), v, p, out);
+            }
+        }
+    }
+
+    private final Map<String, Map<String, Field>> jsonFields = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A message's fields by JSON name, those of inlined messages included. */
+    private Map<String, Field> jsonFields(String message) {
+        Map<String, Field> cached = jsonFields.get(message);
+        if (cached != null) {
+            return cached;
+        }
+        Map<String, Field> out = new HashMap<>();
+        for (Field f : messages.get(message).fields().values()) {
+            if (f.shape() == Shape.INLINE) {
+                out.putAll(jsonFields(f.messageName()));
+            } else {
+                out.put(f.jsonName(), f);
+            }
+        }
+        jsonFields.put(message, out);
+        return out;
+    }
+
     /** Parses and checks table text (see the class comment). */
     static ProtoSchema parse(List<String> texts) {
         Map<String, Map<Integer, Field>> fields = new LinkedHashMap<>();

@@ -40,10 +40,11 @@ public interface Strategy {
 
     /**
      * The fields of {@code obj} the kind does not know, as paths ({@code spec.extra}): what {@code fieldValidation}
-     * reports (Strict refuses them, Warn warns, Ignore drops them silently). Empty for kinds without a schema here.
+     * reports (Strict refuses them, Warn warns). Built-in kinds are checked against Kubernetes' types (the protobuf
+     * schema); custom resources against their schema, which also prunes them.
      */
     default List<String> unknownFields(ObjectNode obj) {
-        return List.of();
+        return io.cairn.apiserver.protobuf.K8sProtobuf.unknownFields(obj);
     }
 
     /**
