@@ -439,7 +439,7 @@ final class Leader {
         // that carried entries is answered past the match, so an answer at the match is a late copy or answers
         // an append of an earlier pipeline. Taken for the probe's answer, each such copy restarted a whole window
         // of appends while the earlier windows were still on the network: under reordering, an event storm
-        // (robustness row ?).
+        // (robustness row 68).
         boolean probedAndMatching = pr.state() == ProgressState.PROBE && m.index() == pr.match()
                 && (pr.next() > log.lastIndex() || pr.emptyProbeOutstanding());
         if (!pr.maybeUpdate(m.index()) && !probedAndMatching) {

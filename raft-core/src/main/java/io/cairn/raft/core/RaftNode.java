@@ -54,6 +54,13 @@ public final class RaftNode {
     private long lead = NONE;
     private Role role = Role.FOLLOWER;
     private Leader leader;
+    /**
+     * Follower: appends of the current term that arrived before an entry they follow (a network that reorders),
+     * by prevLogIndex, held to be checked (§5.3) once the log reaches them. Cleared on any term or role change.
+     */
+    private final TreeMap<Long, Message> earlyAppends = new TreeMap<>();
+    private long earlyAppendBytes;
+    private boolean drainingEarlyAppends;
 
     private int electionElapsed;
     private int heartbeatElapsed;
@@ -636,6 +643,7 @@ public final class RaftNode {
             return;
         }
         if (!prevEntryMatches(m)) {
+            holdIfEarly(m);
             rejectAppend(m);
             return;
         }
@@ -657,6 +665,59 @@ public final class RaftNode {
         }
         commitTo(Math.min(m.commit(), lastNew), "append from leader ", m.from());
         send(Message.appendAccepted(id, m.from(), term, lastNew));
+        appendHeldAppends();
+    }
+
+    /**
+     * Keeps an append that follows a gap at the end of our log: its predecessors are most likely still on the
+     * network (the leader pipelines a window of appends, and a network that reorders delivers them in any order).
+     * It is still rejected as before, so a leader whose earlier appends were lost probes from our hint. Without
+     * this, one entry per message over such a network made a follower accept about two entries per window (a
+     * chain of arrivals in index order), and a learner that joined thousands of entries behind crawled (robustness
+     * row 69). Bounded by the leader's window ({@link RaftConfig#inflightMessagesMax},
+     * {@link RaftConfig#inflightBytesMax}); the appends nearest our log are kept.
+     */
+    private void holdIfEarly(Message m) {
+        if (role != Role.FOLLOWER || m.entries().isEmpty() || m.index() <= log.lastIndex()
+                || earlyAppends.containsKey(m.index())) {
+            return;
+        }
+        while (!earlyAppends.isEmpty() && (earlyAppends.size() >= config.inflightMessagesMax
+                || earlyAppendBytes + m.entriesBytes() > config.inflightBytesMax)) {
+            if (earlyAppends.lastKey() < m.index()) {
+                return;
+            }
+            earlyAppendBytes -= earlyAppends.pollLastEntry().getValue().entriesBytes();
+        }
+        earlyAppends.put(m.index(), m);
+        earlyAppendBytes += m.entriesBytes();
+    }
+
+    /**
+     * Steps the held appends our log now reaches, in index order, as if the network delivered them now (it could
+     * have): each is checked (§5.3) and answered as any append.
+     */
+    private void appendHeldAppends() {
+        if (drainingEarlyAppends) {
+            return;
+        }
+        drainingEarlyAppends = true;
+        try {
+            while (!earlyAppends.isEmpty() && earlyAppends.firstKey() <= log.lastIndex() && role == Role.FOLLOWER) {
+                Message held = earlyAppends.pollFirstEntry().getValue();
+                earlyAppendBytes -= held.entriesBytes();
+                if (held.term() == term) {
+                    onAppend(held);
+                }
+            }
+        } finally {
+            drainingEarlyAppends = false;
+        }
+    }
+
+    private void dropHeldAppends() {
+        earlyAppends.clear();
+        earlyAppendBytes = 0;
     }
 
     private boolean prevEntryMatches(Message m) {
@@ -729,6 +790,7 @@ public final class RaftNode {
                 log.lastIndex(), log.committed());
         tracer.event(id, RaftEvent.SNAPSHOT_INSTALLED);
         log.restore(s.index(), s.term());
+        dropHeldAppends();
         latestSnapshot = s;
         snapshotRequested = 0;
         configHistory.clear();
@@ -1125,6 +1187,7 @@ public final class RaftNode {
             vote = NONE;
         }
         lead = NONE;
+        dropHeldAppends();
         electionElapsed = 0;
         heartbeatElapsed = 0;
         quiesced = false;

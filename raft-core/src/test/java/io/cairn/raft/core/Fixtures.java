@@ -178,7 +178,8 @@ final class Fixtures {
 
     /**
      * Continues {@link #figure8}: S1 sends its no-op, S2 takes it, S3 lacks entry 2 and is repaired up to 2/2
-     * but the message carrying the no-op to it has not been delivered yet. Entry 2/2 is now on S1, S2 and S3, a
+     * but the no-op is not on it: it got the no-op before 2/2, held it in memory (as a follower holds an append
+     * that arrives ahead of its predecessor) and restarted. Entry 2/2 is now on S1, S2 and S3, a
      * majority of five; the no-op 3/4 only on S1 and S2.
      */
     static void figure8ReplicateOldEntryToMajority(TestCluster c) {
@@ -186,6 +187,9 @@ final class Fixtures {
         c.deliver(m -> true);
         c.processReady(2);                      // S2 acks 3
         c.processReady(3);                      // S3 rejects: it has no entry 2
+        List<Message> rejection = c.network.stream().filter(m -> m.from() == 3).toList();
+        c.restart(3);                           // and restarts, losing the no-op it held for after 2/2
+        c.network.addAll(rejection);            // (its rejection was already on the network)
         c.deliverTo(1);
         c.processReady(1);                      // probe S3 with entry 2/2 (one entry per message)
         c.deliverTo(3);
