@@ -2,6 +2,7 @@ package io.cairn.jepsen.sim;
 
 import io.cairn.raft.core.Message;
 import io.cairn.raft.core.RaftConfig;
+import io.cairn.raft.core.RaftEvent;
 import io.cairn.raft.core.RaftNode;
 import io.cairn.raft.core.Ready;
 import io.cairn.raft.core.Role;
@@ -142,7 +143,7 @@ final class RuntimeSimNode extends MemberLife {
 
                 @Override
                 public Tracer tracer(long groupId) {
-                    return sim.tracerFor(id);
+                    return configurationChanges(sim.tracerFor(id));
                 }
             };
             server = RaftServer.start(RaftServer.Options.defaults(id, DATA, faults)
@@ -337,6 +338,33 @@ final class RuntimeSimNode extends MemberLife {
             sim.count("restarted-member-caught-up");
         }
         sim.afterReady();
+    }
+
+    /**
+     * {@code tracer}, which also tells the checker of each configuration change as the core makes it: the runtime
+     * hands out one Ready per batch of inputs, and a batch may commit under one configuration and then append
+     * the next (the durability check must judge that commit by the first).
+     */
+    private Tracer configurationChanges(Tracer tracer) {
+        return new Tracer() {
+            @Override
+            public boolean enabled() {
+                return tracer.enabled();
+            }
+
+            @Override
+            public void trace(long nodeId, String line) {
+                tracer.trace(nodeId, line);
+            }
+
+            @Override
+            public void event(long nodeId, RaftEvent event) {
+                tracer.event(nodeId, event);
+                if (event == RaftEvent.CONFIG_APPLIED && core != null) {
+                    sim.checker().onConfigurationChanged(id, core.configuration(), core.log().committed());
+                }
+            }
+        };
     }
 
     // ---------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import io.cairn.raft.core.EntryType;
 import io.cairn.raft.core.Role;
 import io.cairn.raft.core.confchange.Configuration;
 import io.cairn.raft.core.SoftState;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -28,8 +29,11 @@ import java.util.TreeMap;
  *   <li><b>state machine safety</b>: the committed prefix never changes: any member's commit index points at
  *       the same chain hash as the global committed log;</li>
  *   <li><b>monotonic commit</b>: a member's commit index never decreases while it runs;</li>
- *   <li><b>durability</b>: when an index first becomes committed, a quorum of the committing member's
- *       configuration (both halves during joint consensus) holds that entry on disk.</li>
+ *   <li><b>durability</b>: when an index first becomes committed, a quorum of the configuration in effect on the
+ *       committing member when its commit passed that index (both halves during joint consensus) holds that entry
+ *       on disk. That is the configuration the {@code Ready} shows, unless it changed since the member's previous
+ *       Ready: the real runtime hands out one Ready per batch of inputs, and a batch may commit and then append a
+ *       configuration ({@link #onConfigurationChanged} says when).</li>
  * </ul>
  * Members that install a snapshot take the committed chain hash at its index as their own.
  * The first violation is kept; the simulation stops there.
@@ -49,7 +53,14 @@ final class SafetyChecker {
     private long globalCommit;
     /** The configuration in effect after the globally committed prefix. */
     private Configuration committedConfig;
+    /** Per member: the configuration known to be in effect since its previous Ready (null: unknown, as at a start). */
+    private final Configuration[] configKnown;
+    /** Per member: the configurations replaced since its previous Ready, in order, with its commit index then. */
+    private final List<List<Replaced>> replacedSinceReady = new ArrayList<>();
     private String violation;
+
+    /** {@code config} was in effect until the commit index was {@code commit}. */
+    private record Replaced(long commit, Configuration config) {}
 
     SafetyChecker(int nodes, Configuration initial) {
         this.committedConfig = initial;
@@ -57,6 +68,10 @@ final class SafetyChecker {
         this.chains = new long[nodes + 1][];
         this.chainLength = new long[nodes + 1];
         this.lastCommit = new long[nodes + 1];
+        this.configKnown = new Configuration[nodes + 1];
+        for (int i = 0; i <= nodes; i++) {
+            replacedSinceReady.add(new ArrayList<>());
+        }
         for (int i = 1; i <= nodes; i++) {
             chains[i] = new long[1024];
         }
@@ -83,6 +98,8 @@ final class SafetyChecker {
     /** A member (re)started with a durable snapshot up to {@code snapshotIndex} (0: none), entries and commit. */
     void onStart(int node, long snapshotIndex, List<Entry> durable, long commit) {
         chainLength[node] = 0;
+        configKnown[node] = null;
+        replacedSinceReady.get(node).clear();
         if (snapshotIndex > 0) {
             onSnapshotInstalled(node, snapshotIndex);
         }
@@ -164,10 +181,33 @@ final class SafetyChecker {
     }
 
     /**
-     * A member's commit index is now {@code commit}; {@code durable} tells how many members hold an entry
-     * durably.
+     * Member {@code node}'s configuration in effect became {@code next} between two of its Readies (a runtime that
+     * handles a batch of inputs per Ready reports each change as it happens), while its commit index was
+     * {@code commit}: what the batch committed up to there was counted with the configuration it replaced.
+     */
+    void onConfigurationChanged(int node, Configuration next, long commit) {
+        if (configKnown[node] != null) {
+            replacedSinceReady.get(node).add(new Replaced(commit, configKnown[node]));
+            configKnown[node] = next;
+        }
+    }
+
+    /**
+     * A member's commit index is now {@code commit}, with {@code config} in effect; {@code durable} tells how many
+     * members hold an entry durably.
      */
     void onCommit(int node, long commit, boolean leader, long term, Configuration config, DurableCount durable) {
+        // The configurations replaced since the previous Ready count only if the changes reported lead to this one
+        // (else, as after a restart, the configuration of the Ready judges everything).
+        List<Replaced> replaced = config.equals(configKnown[node]) ? List.copyOf(replacedSinceReady.get(node))
+                : List.of();
+        configKnown[node] = config;
+        replacedSinceReady.get(node).clear();
+        checkCommit(node, commit, leader, term, config, replaced, durable);
+    }
+
+    private void checkCommit(int node, long commit, boolean leader, long term, Configuration config,
+            List<Replaced> replaced, DurableCount durable) {
         if (leader && commit > 0) {
             committedByTerm.merge(term, commit, Math::max);
         }
@@ -197,18 +237,24 @@ final class SafetyChecker {
         }
         ensureCommittedCapacity(commit);
         // The committing member counted a quorum of the configuration in effect for it (the latest in its log,
-        // thesis §4.1; a joint one needs both halves): that quorum must hold every newly committed entry on disk.
+        // thesis §4.1; a joint one needs both halves) when its commit passed the entry: that quorum must hold every
+        // newly committed entry on disk.
         for (long i = globalCommit + 1; i <= commit; i++) {
             committedChain[(int) i] = chains[node][(int) i];
             Entry e = durable.entry(node, i);
             committedTerm[(int) i] = e.term();
-            String shortfall = quorumShortfall(e, durable, config.voters());
+            Configuration counted = config;
+            for (int k = replaced.size() - 1; k >= 0 && replaced.get(k).commit() >= i; k--) {
+                counted = replaced.get(k).config();
+            }
+            String shortfall = quorumShortfall(e, durable, counted.voters());
             if (shortfall == null) {
-                shortfall = quorumShortfall(e, durable, config.outgoing());
+                shortfall = quorumShortfall(e, durable, counted.outgoing());
             }
             if (shortfall != null) {
                 fail("durability: entry " + e.term() + "/" + i + " became committed (by n" + node + ", configuration "
-                        + config + ") while " + shortfall);
+                        + counted + (counted == config ? "" : ", before " + config + " replaced it in the same Ready")
+                        + ") while " + shortfall);
             }
             if (e.type() == EntryType.CONFIG) {
                 committedConfig = Configuration.decode(e.data());

@@ -17,7 +17,7 @@ import java.util.function.LongSupplier;
  * <p>Durable state is a hard state, at most one snapshot (its metadata and the register map it captured) and
  * the log entries after it. Writes complete in order, each sync taking an fsync latency drawn from the seed. As
  * the real runtime's {@code LogWriter} does (group commit), writes submitted while a sync runs wait together and
- * become durable with the next sync: at most one write syncs and one waits behind it (robustness row ?; without
+ * become durable with the next sync: at most one write syncs and one waits behind it (robustness row 67; without
  * it, a follower fed one entry per message paid a whole fsync per entry, and a learner added late could not catch
  * up in the time a correct member has). A crash throws the queue away: whatever was not yet synced is lost, as a
  * power cut would lose it. Messages that the {@code Ready} contract says may leave only after a write ride with

@@ -3,6 +3,7 @@ package io.cairn.jepsen.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.raft.core.Entry;
+import io.cairn.raft.core.EntryType;
 import io.cairn.raft.core.Role;
 import io.cairn.raft.core.SoftState;
 import io.cairn.raft.core.confchange.Configuration;
@@ -84,6 +85,77 @@ class SafetyCheckerTest {
         write(c, 3, Entry.command(1, 1, A));
         c.onCommit(1, 1, true, 1, joint, durableCount(c)); // old half {1,2,3}: all hold it; new half {1,4,5}: one
         assertThat(c.violation()).startsWith("durability").contains("[1, 4, 5]");
+    }
+
+    private static final Configuration JOINT =
+            new Configuration(new long[] {1, 4, 5}, new long[] {1, 2, 3}, new long[0], true);
+
+    private static Entry config(long index, Configuration c) {
+        return new Entry(1, index, EntryType.CONFIG, c.encode());
+    }
+
+    /**
+     * Regression (docs/robustness.md, seed 1123582335): the real runtime hands out one Ready per batch of inputs. In
+     * one batch the leader counted a quorum of voters {1, 2, 3} for entry 1 (an append response) and then appended
+     * the operator's joint configuration at 2; the Ready showed commit 1 with the joint configuration in effect,
+     * whose new half {1, 4, 5} holds entry 1 only on the leader, and the checker reported a durability violation for
+     * a commit the old quorum had made. Fails without the fix.
+     */
+    @Test
+    void commitDecidedBeforeAConfigurationChangeInTheSameReadyCountsTheQuorumThen() {
+        SafetyChecker c = new SafetyChecker(5, THREE);
+        write(c, 1, Entry.command(1, 1, A));
+        write(c, 2, Entry.command(1, 1, A));
+        c.onCommit(1, 0, true, 1, THREE, durableCount(c)); // the previous Ready: {1, 2, 3} in effect
+        c.onConfigurationChanged(1, JOINT, 1); // appended at 2 once the commit had reached 1
+        write(c, 1, config(2, JOINT));
+        c.onCommit(1, 1, true, 1, JOINT, durableCount(c)); // {1, 2} of {1, 2, 3} hold 1; of {1, 4, 5} only 1
+        assertThat(c.violation()).isNull();
+    }
+
+    /**
+     * The same Ready, but the commit reached entry 1 after the joint configuration took effect (a later append
+     * response of the batch): the joint configuration's quorum must hold it, although the entry is below the
+     * configuration's.
+     */
+    @Test
+    void commitDecidedAfterAConfigurationChangeInTheSameReadyNeedsTheNewQuorum() {
+        SafetyChecker c = new SafetyChecker(5, THREE);
+        write(c, 1, Entry.command(1, 1, A));
+        write(c, 2, Entry.command(1, 1, A));
+        c.onCommit(1, 0, true, 1, THREE, durableCount(c));
+        c.onConfigurationChanged(1, JOINT, 0);
+        write(c, 1, config(2, JOINT));
+        c.onCommit(1, 1, true, 1, JOINT, durableCount(c));
+        assertThat(c.violation()).startsWith("durability: entry 1/1").contains("[1, 4, 5]");
+    }
+
+    /** A commit that went on past the change: the entries after the commit index then need the new quorum. */
+    @Test
+    void commitThatWentOnAfterAConfigurationChangeNeedsTheNewQuorumFromThereOn() {
+        SafetyChecker c = new SafetyChecker(5, THREE);
+        write(c, 1, Entry.command(1, 1, A));
+        write(c, 2, Entry.command(1, 1, A));
+        c.onCommit(1, 0, true, 1, THREE, durableCount(c));
+        c.onConfigurationChanged(1, JOINT, 1);
+        write(c, 1, config(2, JOINT));
+        write(c, 2, config(2, JOINT));
+        c.onCommit(1, 2, true, 1, JOINT, durableCount(c));
+        assertThat(c.violation()).startsWith("durability: entry 1/2").contains("[1, 4, 5]");
+    }
+
+    /** Without a previous Ready since the member started, its configuration changes are unknown: the Ready's counts. */
+    @Test
+    void withoutAPreviousReadySinceTheStartTheReadysConfigurationCounts() {
+        SafetyChecker c = new SafetyChecker(5, THREE);
+        write(c, 1, Entry.command(1, 1, A));
+        write(c, 2, Entry.command(1, 1, A));
+        c.onCommit(1, 0, true, 1, THREE, durableCount(c));
+        c.onStart(1, 0, List.of(Entry.command(1, 1, A)), 0);
+        c.onConfigurationChanged(1, JOINT, 1);
+        write(c, 1, config(2, JOINT));
+        c.onCommit(1, 1, true, 1, JOINT, durableCount(c));
+        assertThat(c.violation()).startsWith("durability: entry 1/1").contains("[1, 4, 5]");
     }
 
     @Test
