@@ -61,7 +61,11 @@ public final class Simulation {
     private static final long CONVERGE_LIMIT_MICROS = 10_000_000;
     private static final long WORKLOAD_LIMIT_MICROS = 60_000_000;
     private static final long EVENTS_MAX = 50_000_000;
-    private static final long CHECK_STEPS_MAX = 20_000_000;
+    /**
+     * The linearizability checker's step budget per key; a seed whose history needs more is reported "unknown", and
+     * can be replayed with a larger budget: {@code -Dcairn.sim.checkSteps=200000000}.
+     */
+    private static final long CHECK_STEPS_MAX = Long.getLong("cairn.sim.checkSteps", 20_000_000);
 
     private final long seed;
     private final SimParams params;
