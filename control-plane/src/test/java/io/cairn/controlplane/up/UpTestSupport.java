@@ -54,6 +54,11 @@ final class UpTestSupport {
         return cairn;
     }
 
+    /** The kubeconfig {@code cairn up} wrote for this cluster. */
+    Path kubeconfig() {
+        return data.resolve("kubeconfig");
+    }
+
     /** cairn down; {@code cairn} may be null (the test was skipped). */
     static void down(UpTestSupport cairn) throws Exception {
         if (cairn != null) {

@@ -1,9 +1,7 @@
-package io.cairn.controlplane.examples;
+package io.cairn.controlplane.up;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cairn.apiserver.ApiServer;
-import io.cairn.apiserver.kubeconfig.Kubeconfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Namespaced;
@@ -28,6 +26,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -36,8 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A controller written with Java Operator SDK 5.2.3, with its default settings (server-side apply for its dependent
- * resources and for the primary's status, informers over fabric8's watches): a WebApp custom resource reconciled into
- * a ConfigMap and a Deployment, its status written back, run against the API server over HTTPS.
+ * resources and for the primary's status, informers over fabric8's watches), run against {@code cairn up} (a
+ * background JVM with the controllers, the scheduler and three simulated nodes) over HTTPS with its kubeconfig: a
+ * WebApp custom resource reconciled into a ConfigMap and a Deployment whose pods come up Running, its status written
+ * back, and its changes followed.
  */
 class OperatorSdkTest {
     static final String CRD = """
@@ -168,9 +169,9 @@ class OperatorSdkTest {
 
     @Test
     void aWebAppIsReconciledIntoAConfigMapAndADeploymentWithItsStatusWrittenBack() throws Exception {
-        try (ApiServer server = ApiServer.start(ApiServer.Config.of(dir.resolve("data")).withPort(0))) {
-            Path kubeconfig = dir.resolve("kubeconfig");
-            Kubeconfig.writeStandalone(kubeconfig, Kubeconfig.Entry.of(server.pki(), server.url()));
+        UpTestSupport cairn = UpTestSupport.up(dir, Map.of(), Duration.ofSeconds(60));
+        try {
+            Path kubeconfig = cairn.kubeconfig();
             try (KubernetesClient k = new KubernetesClientBuilder()
                     .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build()) {
                 k.apiextensions().v1().customResourceDefinitions()
@@ -189,13 +190,15 @@ class OperatorSdkTest {
                     app.setSpec(spec);
                     k.resources(WebApp.class).inNamespace("default").resource(app).create();
 
-                    Awaitility.await().atMost(30, TimeUnit.SECONDS).ignoreExceptions().untilAsserted(() -> {
+                    Awaitility.await().atMost(60, TimeUnit.SECONDS).ignoreExceptions().untilAsserted(() -> {
                         ConfigMap cm = k.configMaps().inNamespace("default").withName("shop-config").get();
                         assertThat(cm.getData()).containsEntry("message", "hello");
                         assertThat(cm.getMetadata().getOwnerReferences()).extracting(r -> r.getKind())
                                 .containsExactly("WebApp");
                         Deployment d = k.apps().deployments().inNamespace("default").withName("shop").get();
                         assertThat(d.getSpec().getReplicas()).isEqualTo(2);
+                        assertThat(d.getStatus().getReadyReplicas()).as("pods Running on the simulated nodes")
+                                .isEqualTo(2);
                         WebApp seen = k.resources(WebApp.class).inNamespace("default").withName("shop").get();
                         assertThat(seen.getStatus().getConfigMap()).isEqualTo("shop-config");
                         assertThat(seen.getStatus().getReplicas()).isEqualTo(2);
@@ -206,7 +209,7 @@ class OperatorSdkTest {
                         a.getSpec().setMessage("changed");
                         return a;
                     });
-                    Awaitility.await().atMost(30, TimeUnit.SECONDS).ignoreExceptions().untilAsserted(() -> {
+                    Awaitility.await().atMost(60, TimeUnit.SECONDS).ignoreExceptions().untilAsserted(() -> {
                         assertThat(k.apps().deployments().inNamespace("default").withName("shop").get().getSpec()
                                 .getReplicas()).isEqualTo(3);
                         assertThat(k.configMaps().inNamespace("default").withName("shop-config").get().getData())
@@ -221,6 +224,8 @@ class OperatorSdkTest {
                     operator.stop();
                 }
             }
+        } finally {
+            UpTestSupport.down(cairn);
         }
     }
 }
