@@ -7,17 +7,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.apiserver.client.ApiClient;
 import io.cairn.apiserver.storage.EtcdStorage;
-import io.cairn.kv.KvStore;
-import io.cairn.kv.server.KvGrpcServer;
-import io.cairn.kv.server.KvServerLimits;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -36,54 +28,19 @@ class EtcdBackendTest {
     @TempDir
     Path dir;
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void onEtcd34() throws Exception {
         Path etcd = Path.of("/usr/bin/etcd");
         assumeTrue(Files.isExecutable(etcd), "etcd is not installed (Debian's etcd-server)");
-        int client = freePort();
-        int peer = freePort();
-        Process p = new ProcessBuilder(etcd.toString(), "--name", "e1", "--data-dir", dir.resolve("etcd").toString(),
-                "--listen-client-urls", "http://127.0.0.1:" + client, "--advertise-client-urls",
-                "http://127.0.0.1:" + client, "--listen-peer-urls", "http://127.0.0.1:" + peer,
-                "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer, "--initial-cluster",
-                "e1=http://127.0.0.1:" + peer)
-                .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
-        try {
-            exercise(List.of(URI.create("http://127.0.0.1:" + client)));
-        } finally {
-            p.destroy();
-            p.waitFor(10, TimeUnit.SECONDS);
+        try (EtcdProcess p = EtcdProcess.start(etcd, dir.resolve("etcd"))) {
+            exercise(p.options().servers());
         }
     }
 
     @Test
     void onThreeCairnKvMembers() throws Exception {
-        Map<Long, InetSocketAddress> peers = new LinkedHashMap<>();
-        for (long id = 1; id <= 3; id++) {
-            peers.put(id, new InetSocketAddress("127.0.0.1", freePort()));
-        }
-        List<KvStore> stores = new ArrayList<>();
-        List<KvGrpcServer> servers = new ArrayList<>();
-        List<URI> urls = new ArrayList<>();
-        try {
-            for (long id : peers.keySet()) {
-                KvStore s = KvStore.start(KvStore.Options.member(id, 42, dir.resolve("m" + id), peers, peers.get(id)));
-                stores.add(s);
-                int port = freePort();
-                servers.add(KvGrpcServer.start(List.of(new InetSocketAddress("127.0.0.1", port)), s,
-                        KvServerLimits.DEFAULTS));
-                urls.add(URI.create("http://127.0.0.1:" + port));
-            }
-            exercise(urls);
-        } finally {
-            servers.forEach(KvGrpcServer::close);
-            stores.forEach(KvStore::close);
+        try (EtcdProcess.KvMembers members = EtcdProcess.KvMembers.start(dir.resolve("kv"), 3)) {
+            exercise(members.options().servers());
         }
     }
 

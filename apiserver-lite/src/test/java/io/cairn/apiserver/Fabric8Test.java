@@ -32,14 +32,28 @@ import org.junit.jupiter.api.io.TempDir;
  * fabric8's kubernetes-client 8.0.0, as Java users run it, over HTTPS with a kubeconfig of the server's: CRUD, edit,
  * scale, a watch (fabric8 opens watches over WebSocket), and a shared informer whose cache stays equal to the server's
  * across a restart of the server that makes its next watch fail with 410 Gone; on a built-in kind and on a custom
- * resource.
+ * resource. On the embedded store, or on etcd with {@code -Dcairn.test.etcd} (see {@link EtcdProcess}).
  */
 class Fabric8Test {
     @TempDir
     Path dir;
+    /** The etcd member the servers store in ({@code -Dcairn.test.etcd}), or null for the embedded store. */
+    StoreBackend etcd;
+
+    @org.junit.jupiter.api.BeforeEach
+    void startEtcd() throws Exception {
+        etcd = EtcdProcess.forSuite(dir);
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void stopEtcd() {
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
 
     ApiServer start(int port) throws Exception {
-        return ApiServer.start(ApiServer.Config.of(dir.resolve("data")).withPort(port));
+        return EtcdProcess.server(ApiServer.Config.of(dir.resolve("data")).withPort(port), etcd);
     }
 
     KubernetesClient connect(ApiServer server) throws Exception {

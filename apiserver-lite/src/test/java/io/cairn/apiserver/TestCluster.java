@@ -21,9 +21,13 @@ final class TestCluster implements AutoCloseable {
     final Path kubeconfig;
     final Path home;
 
-    private TestCluster(Path dir, ApiServer server) throws IOException {
+    /** The etcd member the server stores in ({@code -Dcairn.test.etcd}), or null for the embedded store. */
+    final StoreBackend etcd;
+
+    private TestCluster(Path dir, ApiServer server, StoreBackend etcd) throws IOException {
         this.dir = dir;
         this.server = server;
+        this.etcd = etcd;
         this.kubeconfig = dir.resolve("kubeconfig");
         this.home = Files.createDirectories(dir.resolve("home"));
         Kubeconfig.writeStandalone(kubeconfig, Kubeconfig.Entry.of(server.pki(), server.url()));
@@ -33,9 +37,19 @@ final class TestCluster implements AutoCloseable {
         return start(dir, null);
     }
 
+    /** On the embedded store, or on a real etcd member when {@code -Dcairn.test.etcd=/usr/bin/etcd} is given. */
     static TestCluster start(Path dir, Path tokenFile) throws Exception {
-        ApiServer s = ApiServer.start(ApiServer.Config.of(dir.resolve("data")).withPort(0).withTokenFile(tokenFile));
-        return new TestCluster(dir, s);
+        StoreBackend etcd = EtcdProcess.forSuite(dir);
+        try {
+            ApiServer s = EtcdProcess.server(ApiServer.Config.of(dir.resolve("data")).withPort(0).withTokenFile(tokenFile),
+                    etcd);
+            return new TestCluster(dir, s, etcd);
+        } catch (Exception | Error e) {
+            if (etcd != null) {
+                etcd.close();
+            }
+            throw e;
+        }
     }
 
     static boolean hasKubectl() {
@@ -83,5 +97,8 @@ final class TestCluster implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        if (etcd != null) {
+            etcd.close();
+        }
     }
 }
