@@ -329,6 +329,15 @@ public final class Dispatcher {
         WriteOptions w = new WriteOptions(dryRun, applyType == PatchType.APPLY ? r.param("fieldManager")
                 : r.fieldManager(), r.user(), r.groups(), fieldValidation, out::warn);
         String method = r.method();
+        boolean objectBody = method.equals("POST") || method.equals("PUT") || applyType == PatchType.APPLY;
+        if (objectBody && !fieldValidation.equals("Ignore") && !K8sProtobuf.isProtobuf(r.contentType())) {
+            List<String> duplicates = duplicateFields(r.body(), r.yamlBody());
+            if (!duplicates.isEmpty() && fieldValidation.equals("Strict")) {
+                throw ApiException.badRequest("strict decoding error: " + String.join(", ", duplicates.stream()
+                        .map(f -> "duplicate field \"" + f + "\"").toList()));
+            }
+            duplicates.forEach(f -> out.warn("duplicate field \"" + f + "\""));
+        }
         if (route.name == null) {
             return switch (method) {
                 case "GET" -> r.flag("watch") || route.watch ? watch(type, ns, r, out) : list(type, ns, r, out);
@@ -430,6 +439,47 @@ public final class Dispatcher {
     /** The request body as a tree, decoded by its Content-Type: Kubernetes protobuf, YAML or JSON. */
     private static JsonNode body(ApiRequest r) {
         return K8sProtobuf.isProtobuf(r.contentType()) ? K8sProtobuf.decode(r.body()) : Json.parse(r.body(), r.yamlBody());
+    }
+
+    /**
+     * The paths of the keys a JSON or YAML body gives twice in one object ({@code spec.replicas}): the parser keeps the
+     * last, which kube-apiserver's strict decoding refuses. Empty for a body that does not parse (its parse answers).
+     */
+    static List<String> duplicateFields(byte[] body, boolean yaml) {
+        List<String> out = new ArrayList<>();
+        if (body == null || body.length == 0) {
+            return out;
+        }
+        try (com.fasterxml.jackson.core.JsonParser p = (yaml ? Json.YAML : Json.JSON).getFactory().createParser(body)) {
+            if (p.nextToken() != null) {
+                duplicates(p, "", out);
+            }
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
+        return out;
+    }
+
+    private static void duplicates(com.fasterxml.jackson.core.JsonParser p, String path, List<String> out)
+            throws java.io.IOException {
+        com.fasterxml.jackson.core.JsonToken t = p.currentToken();
+        if (t == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+            java.util.Set<String> names = new java.util.HashSet<>();
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                String child = path.isEmpty() ? name : path + "." + name;
+                if (!names.add(name) && out.size() < 100) {
+                    out.add(child);
+                }
+                p.nextToken();
+                duplicates(p, child, out);
+            }
+        } else if (t == com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+            int i = 0;
+            while (p.nextToken() != com.fasterxml.jackson.core.JsonToken.END_ARRAY && p.currentToken() != null) {
+                duplicates(p, path + "[" + i++ + "]", out);
+            }
+        }
     }
 
     /** {@link #body} where the body must be one object. */
