@@ -166,7 +166,7 @@ public final class ServerSideApply implements Registry.FieldManager {
             return;
         }
         if (force) {
-            conflicts.forEach((p, e) -> e.fields.remove(p));
+            // the applier takes each conflicting field over: no other manager owns it any more
             for (Entry e : entries) {
                 if (!e.manager.equals(manager)) {
                     conflicts.keySet().forEach(e.fields::remove);

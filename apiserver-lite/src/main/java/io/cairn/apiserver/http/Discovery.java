@@ -102,11 +102,7 @@ final class Discovery {
         r.put("scope", t.namespaced() ? "Namespaced" : "Cluster");
         r.put("singularResource", t.singular());
         ArrayNode verbs = r.putArray("verbs");
-        if (t.strategy().stored()) {
-            RESOURCE_VERBS.forEach(verbs::add);
-        } else {
-            verbs.add("create");
-        }
+        verbs(t).forEach(verbs::add);
         if (!t.shortNames().isEmpty()) {
             ArrayNode sn = r.putArray("shortNames");
             t.shortNames().forEach(sn::add);
@@ -116,42 +112,53 @@ final class Discovery {
             t.categories().forEach(c::add);
         }
         ArrayNode subs = JsonNodeFactory.instance.arrayNode();
-        for (String sub : List.of("binding", "finalize", "scale", "status", "token")) {
-            boolean served = t.has(sub) || (sub.equals("finalize") && t.resource().equals("namespaces")
-                    && t.group().isEmpty());
-            if (!served) {
-                continue;
-            }
+        for (Sub sub : subresources(t)) {
             ObjectNode s = subs.addObject();
-            s.put("subresource", sub);
+            s.put("subresource", sub.name());
+            s.set("responseKind", kind(sub.group() == null ? t.group() : sub.group(),
+                    sub.group() == null ? t.version() : sub.version(), sub.kind()));
             ArrayNode sv = s.putArray("verbs");
-            switch (sub) {
-                case "binding" -> {
-                    s.set("responseKind", kind("", "v1", "Binding"));
-                    sv.add("create");
-                }
-                case "finalize" -> {
-                    s.set("responseKind", kind(t.group(), t.version(), t.kind()));
-                    sv.add("update");
-                }
-                case "scale" -> {
-                    s.set("responseKind", kind("autoscaling", "v1", "Scale"));
-                    sv.add("get").add("patch").add("update");
-                }
-                case "token" -> {
-                    s.set("responseKind", kind("authentication.k8s.io", "v1", "TokenRequest"));
-                    sv.add("create");
-                }
-                default -> {
-                    s.set("responseKind", kind(t.group(), t.version(), t.kind()));
-                    sv.add("get").add("patch").add("update");
-                }
-            }
+            sub.verbs().forEach(sv::add);
         }
         if (!subs.isEmpty()) {
             r.set("subresources", subs);
         }
         return r;
+    }
+
+    /** A resource's verbs: all of them, or only {@code create} for a review that is not stored. */
+    private static List<String> verbs(ResourceType t) {
+        return t.strategy().stored() ? RESOURCE_VERBS : List.of("create");
+    }
+
+    /**
+     * A served subresource as discovery describes it; {@code group} and {@code version} are null when its kind is in
+     * the resource's own group-version.
+     */
+    private record Sub(String name, String group, String version, String kind, List<String> verbs) {
+    }
+
+    private static final List<String> READ_WRITE = List.of("get", "patch", "update");
+
+    /** The subresources {@code t} serves (namespaces also serve {@code finalize}). */
+    private static List<Sub> subresources(ResourceType t) {
+        List<Sub> out = new java.util.ArrayList<>();
+        if (t.has("binding")) {
+            out.add(new Sub("binding", null, null, "Binding", List.of("create")));
+        }
+        if (t.resource().equals("namespaces") && t.group().isEmpty()) {
+            out.add(new Sub("finalize", null, null, t.kind(), List.of("update")));
+        }
+        if (t.has("scale")) {
+            out.add(new Sub("scale", "autoscaling", "v1", "Scale", READ_WRITE));
+        }
+        if (t.has("status")) {
+            out.add(new Sub("status", null, null, t.kind(), READ_WRITE));
+        }
+        if (t.has("token")) {
+            out.add(new Sub("token", "authentication.k8s.io", "v1", "TokenRequest", List.of("create")));
+        }
+        return out;
     }
 
     private static ObjectNode kind(String group, String version, String kind) {
@@ -180,11 +187,7 @@ final class Discovery {
             r.put("namespaced", t.namespaced());
             r.put("kind", t.kind());
             ArrayNode verbs = r.putArray("verbs");
-            if (t.strategy().stored()) {
-                RESOURCE_VERBS.forEach(verbs::add);
-            } else {
-                verbs.add("create");
-            }
+            verbs(t).forEach(verbs::add);
             if (!t.shortNames().isEmpty()) {
                 ArrayNode sn = r.putArray("shortNames");
                 t.shortNames().forEach(sn::add);
@@ -193,43 +196,18 @@ final class Discovery {
                 ArrayNode c = r.putArray("categories");
                 t.categories().forEach(c::add);
             }
-            for (String sub : List.of("binding", "finalize", "scale", "status", "token")) {
-                boolean served = t.has(sub) || (sub.equals("finalize") && t.resource().equals("namespaces")
-                        && t.group().isEmpty());
-                if (!served) {
-                    continue;
-                }
+            for (Sub sub : subresources(t)) {
                 ObjectNode s = rs.addObject();
-                s.put("name", t.resource() + "/" + sub);
+                s.put("name", t.resource() + "/" + sub.name());
                 s.put("singularName", "");
                 s.put("namespaced", t.namespaced());
-                ArrayNode sv = s.putArray("verbs");
-                switch (sub) {
-                    case "binding" -> {
-                        s.put("kind", "Binding");
-                        sv.add("create");
-                    }
-                    case "finalize" -> {
-                        s.put("kind", t.kind());
-                        sv.add("update");
-                    }
-                    case "token" -> {
-                        s.put("group", "authentication.k8s.io");
-                        s.put("version", "v1");
-                        s.put("kind", "TokenRequest");
-                        sv.add("create");
-                    }
-                    case "scale" -> {
-                        s.put("group", "autoscaling");
-                        s.put("version", "v1");
-                        s.put("kind", "Scale");
-                        sv.add("get").add("patch").add("update");
-                    }
-                    default -> {
-                        s.put("kind", t.kind());
-                        sv.add("get").add("patch").add("update");
-                    }
+                if (sub.group() != null) {
+                    s.put("group", sub.group());
+                    s.put("version", sub.version());
                 }
+                s.put("kind", sub.kind());
+                ArrayNode sv = s.putArray("verbs");
+                sub.verbs().forEach(sv::add);
             }
         }
         return n;

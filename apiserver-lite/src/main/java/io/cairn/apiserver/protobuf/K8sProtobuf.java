@@ -80,10 +80,10 @@ public final class K8sProtobuf {
         if (message == null || message.equals(K8sSchemaTable.DELETE_OPTIONS)) {
             return List.of();
         }
-        ObjectNode fields = obj.deepCopy();
-        fields.remove("apiVersion");
-        fields.remove("kind");
-        return SCHEMA.unknownFields(message, fields, "");
+        // the root's apiVersion and kind belong to the envelope, not to the message
+        List<String> unknown = SCHEMA.unknownFields(message, obj, "");
+        unknown.removeIf(f -> f.equals("apiVersion") || f.equals("kind"));
+        return unknown;
     }
 
     /** Whether a protobuf body of this {@code apiVersion} and {@code kind} can be decoded. */
