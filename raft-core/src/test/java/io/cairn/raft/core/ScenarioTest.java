@@ -40,7 +40,8 @@ import org.junit.jupiter.api.TestFactory;
  * {@code replace LEADER OUT IN [explicit]} ({@code explicit}: stay in joint consensus until {@code leave-joint
  * LEADER}), {@code config} (every member's configuration), {@code transfer-leader LEADER TO},
  * {@code snapshot ID} (take a snapshot at the applied index; the core compacts), {@code report-snapshot LEADER
- * TO ok|failed}. Snapshot requests in a Ready are honoured at once; a delivered SNAPSHOT message is reported to
+ * TO ok|failed}, {@code step TO TYPE from=ID term=T [index=I]} (one crafted APPEND_RESPONSE, VOTE or PRE_VOTE handed
+ * to a member, for interleavings ticks and deliveries alone cannot order). Snapshot requests in a Ready are honoured at once; a delivered SNAPSHOT message is reported to
  * its sender as delivered.
  *
  * <p>In {@code stabilize} output, "{@code > deliver N messages}" separates the Readies from what their delivery
@@ -227,6 +228,7 @@ class ScenarioTest {
                 case "config" -> config();
                 case "transfer-leader" -> cluster.node(id(args, 0)).transferLeadership(id(args, 1)) + "\n";
                 case "snapshot" -> cluster.snapshotNow(id(args, 0)) + "\n";
+                case "step" -> step(id(args, 0), args.get(1), kv);
                 case "report-snapshot" -> {
                     cluster.node(id(args, 0)).reportSnapshot(id(args, 1), args.get(2).equals("ok"));
                     yield "";
@@ -237,6 +239,28 @@ class ScenarioTest {
             cluster.out.setLength(0);
             String all = traced + result;
             return all.isEmpty() ? "ok\n" : all;
+        }
+
+        /**
+         * Hands member {@code to} one message as if it had just arrived, for interleavings a network of ticks and
+         * deliveries cannot order on its own (a stale message of a later term, say): {@code step 3 APPEND_RESPONSE
+         * from=2 term=3 index=0}, or {@code step 3 VOTE from=2 term=3}, whose last log is the candidate's own.
+         */
+        private String step(long to, String type, Map<String, String> kv) {
+            long from = Long.parseLong(kv.get("from"));
+            long term = Long.parseLong(kv.get("term"));
+            RaftNode target = cluster.node(to);
+            switch (type) {
+                case "APPEND_RESPONSE" -> target.step(
+                        Message.appendAccepted(from, to, term, Long.parseLong(kv.getOrDefault("index", "0"))));
+                case "VOTE", "PRE_VOTE" -> {
+                    RaftNode candidate = cluster.node(from);
+                    target.step(Message.voteRequest(MessageType.valueOf(type), from, to, term,
+                            candidate.log().lastTerm(), candidate.log().lastIndex()));
+                }
+                default -> throw new IllegalArgumentException("step cannot build a " + type);
+            }
+            return "";
         }
 
         private static long id(List<String> args, int i) {
