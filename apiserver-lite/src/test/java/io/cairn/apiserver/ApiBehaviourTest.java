@@ -92,6 +92,40 @@ class ApiBehaviourTest {
                 .contains("scale", "status");
     }
 
+    /** An unknown field of a built-in kind that validation lets through is dropped, at any depth, as kube drops it. */
+    @Test
+    void unknownFieldsOfABuiltInKindAreDroppedUnlessStrictRefusesThem() {
+        byte[] body = ("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"extra\":1,\"metadata\":{\"name\":\"pruned\","
+                + "\"labelz\":{\"a\":\"b\"}},\"data\":{\"k\":\"v\"}}").getBytes(StandardCharsets.UTF_8);
+        for (String mode : List.of("Warn", "Ignore")) {
+            java.net.http.HttpResponse<byte[]> r = post("/api/v1/namespaces/t/configmaps?fieldValidation=" + mode, body);
+            assertThat(r.statusCode()).as(mode).isEqualTo(201);
+            ObjectNode stored = cms().get("pruned");
+            assertThat(stored.has("extra")).as(mode).isFalse();
+            assertThat(stored.path("metadata").has("labelz")).as(mode).isFalse();
+            assertThat(stored.path("data").path("k").asText()).isEqualTo("v");
+            assertThat(r.headers().allValues("warning")).as(mode).hasSize(mode.equals("Warn") ? 2 : 0);
+            cms().delete("pruned");
+        }
+        assertThat(post("/api/v1/namespaces/t/configmaps?fieldValidation=Strict", body).statusCode()).isEqualTo(400);
+    }
+
+    /** A JSON POST over HTTPS as the admin, for what the client library does not show (headers). */
+    private static java.net.http.HttpResponse<byte[]> post(String pathAndQuery, byte[] json) {
+        try {
+            return java.net.http.HttpClient.newBuilder().sslContext(c.server.pki().adminSslContext()).build()
+                    .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(c.server.url() + pathAndQuery))
+                            .header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(json)).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     static ApiException failure(Runnable r) {
         try {
             r.run();
@@ -102,8 +136,8 @@ class ApiBehaviourTest {
     }
 
     /**
-     * A key given twice in a body: refused under Strict (kube's strict decoding error); a YAML body keeps the last value
-     * otherwise (with a warning under Warn).
+     * A key given twice in a body: refused under Strict (kube's strict decoding error); otherwise the last value is kept,
+     * with a warning under Warn and silently under Ignore, for JSON and YAML bodies alike.
      */
     @Test
     void aDuplicateFieldIsRefusedUnderStrictValidation() {
@@ -115,7 +149,19 @@ class ApiBehaviourTest {
         assertThat(Json.parse(strict.body(), false).path("message").asText())
                 .isEqualTo("strict decoding error: duplicate field \"data.a\"");
         assertThat(failure(() -> cms().get("dup")).code()).as("nothing stored").isEqualTo(404);
-        // (a JSON body with a key twice is refused whatever the directive; YAML ones follow it)
+        java.net.http.HttpResponse<byte[]> jsonWarned = post("/api/v1/namespaces/t/configmaps?fieldValidation=Warn",
+                twice);
+        assertThat(jsonWarned.statusCode()).isEqualTo(201);
+        assertThat(jsonWarned.headers().allValues("warning")).as("kube's Warning header")
+                .containsExactly("299 - \"duplicate field \\\"data.a\\\"\"");
+        assertThat(cms().get("dup").path("data").path("a").asText()).as("the last value").isEqualTo("2");
+        cms().delete("dup");
+        java.net.http.HttpResponse<byte[]> ignored = post("/api/v1/namespaces/t/configmaps?fieldValidation=Ignore",
+                twice);
+        assertThat(ignored.statusCode()).isEqualTo(201);
+        assertThat(ignored.headers().allValues("warning")).isEmpty();
+        assertThat(cms().get("dup").path("data").path("a").asText()).isEqualTo("2");
+        cms().delete("dup");
         byte[] yamlTwice = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: dup}\ndata:\n  a: '1'\n  a: '2'\n"
                 .getBytes(StandardCharsets.UTF_8);
         assertThat(http.transport().call("POST", "/api/v1/namespaces/t/configmaps", Map.of("fieldValidation", "Strict"),

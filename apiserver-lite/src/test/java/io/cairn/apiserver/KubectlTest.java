@@ -369,6 +369,10 @@ class KubectlTest {
                 + "\"spec.template.spec.containers[0].imagePull\"");
         TestCluster.Result warned = okWithInput(typo, "apply", "--validate=warn", "-n", "fields", "-f", "-");
         assertThat(warned.err()).contains("Warning: unknown field \"spec.replica\"");
+        // let through, the unknown fields are dropped as kube-apiserver drops them: nothing stores a typo
+        String stored = ok("get", "deployment", "typo", "-n", "fields", "-o", "json").out();
+        assertThat(stored).doesNotContain("\"replica\"").doesNotContain("imagePull\"")
+                .contains("\"imagePullPolicy\": \"IfNotPresent\"");
     }
 
     @Test

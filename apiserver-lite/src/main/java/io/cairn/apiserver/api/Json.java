@@ -2,7 +2,6 @@ package io.cairn.apiserver.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,8 +15,11 @@ public final class Json {
     private Json() {
     }
 
-    public static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+    /**
+     * JSON as kube-apiserver's decoder reads it: a key given twice in one object keeps its last value (the request's
+     * fieldValidation decides whether that is refused or warned of: see the dispatcher).
+     */
+    public static final ObjectMapper JSON = new ObjectMapper();
     public static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)

@@ -71,6 +71,11 @@ final class CustomResourceStrategy implements Strategy {
     }
 
     @Override
+    public List<String> pruneUnknownFields(ObjectNode obj) {
+        return schema.unknownFields(obj); // applyDefaults prunes them with the rest of the schema's pruning
+    }
+
+    @Override
     public void prepareForCreate(ObjectNode obj) {
         if (terminating) {
             throw ApiException.methodNotAllowed("create", qualifiedResource

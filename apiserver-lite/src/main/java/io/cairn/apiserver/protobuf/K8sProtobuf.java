@@ -76,14 +76,23 @@ public final class K8sProtobuf {
      * The protobuf schema is the types' schema: a field it lacks is one protobuf clients could not send either.
      */
     public static List<String> unknownFields(ObjectNode obj) {
+        return unknownFields(obj, false);
+    }
+
+    /**
+     * {@link #unknownFields}, each removed from {@code obj}: what kube-apiserver's decoder does with a field its types
+     * lack unless strict validation refuses the request.
+     */
+    public static List<String> pruneUnknownFields(ObjectNode obj) {
+        return unknownFields(obj, true);
+    }
+
+    private static List<String> unknownFields(ObjectNode obj, boolean prune) {
         String message = rootMessage(obj.path("apiVersion").asText(""), obj.path("kind").asText(""));
         if (message == null || message.equals(K8sSchemaTable.DELETE_OPTIONS)) {
             return List.of();
         }
-        // the root's apiVersion and kind belong to the envelope, not to the message
-        List<String> unknown = SCHEMA.unknownFields(message, obj, "");
-        unknown.removeIf(f -> f.equals("apiVersion") || f.equals("kind"));
-        return unknown;
+        return prune ? SCHEMA.pruneUnknownFields(message, obj, "") : SCHEMA.unknownFields(message, obj, "");
     }
 
     /** Whether a protobuf body of this {@code apiVersion} and {@code kind} can be decoded. */

@@ -66,15 +66,23 @@ final class ProtoSchema {
     /**
      * The paths of the fields of {@code value} (a {@code message} in its JSON form) that the message does not declare:
      * what kube-apiserver's strict decoding reports as unknown fields. Values of the special types are not looked
-     * into.
+     * into; the root's {@code apiVersion} and {@code kind} belong to the envelope and are never unknown.
      */
     List<String> unknownFields(String message, com.fasterxml.jackson.databind.JsonNode value, String path) {
         List<String> out = new java.util.ArrayList<>();
-        unknown(message, value, path, out);
+        unknown(message, value, path, out, false);
         return out;
     }
 
-    private void unknown(String message, com.fasterxml.jackson.databind.JsonNode value, String path, List<String> out) {
+    /** {@link #unknownFields}, removing each such field from {@code value} as it goes (kube's decoder drops them). */
+    List<String> pruneUnknownFields(String message, com.fasterxml.jackson.databind.JsonNode value, String path) {
+        List<String> out = new java.util.ArrayList<>();
+        unknown(message, value, path, out, true);
+        return out;
+    }
+
+    private void unknown(String message, com.fasterxml.jackson.databind.JsonNode value, String path, List<String> out,
+            boolean remove) {
         if (SPECIAL.contains(message) || !value.isObject() || messages.get(message) == null) {
             return;
         }
@@ -85,7 +93,13 @@ final class ProtoSchema {
             String p = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
             Field f = byName.get(e.getKey());
             if (f == null) {
+                if (path.isEmpty() && (e.getKey().equals("apiVersion") || e.getKey().equals("kind"))) {
+                    continue;
+                }
                 out.add(p);
+                if (remove) {
+                    it.remove();
+                }
                 continue;
             }
             if (f.type() != Type.MESSAGE) {
@@ -95,12 +109,12 @@ final class ProtoSchema {
             switch (f.shape()) {
                 case REPEATED -> {
                     for (int i = 0; i < v.size(); i++) {
-                        unknown(f.messageName(), v.get(i), p + "[" + i + "]", out);
+                        unknown(f.messageName(), v.get(i), p + "[" + i + "]", out, remove);
                     }
                 }
                 case MAP -> v.fields().forEachRemaining(entry ->
-                        unknown(f.messageName(), entry.getValue(), p + "." + entry.getKey(), out));
-                default -> unknown(f.messageName(), v, p, out);
+                        unknown(f.messageName(), entry.getValue(), p + "." + entry.getKey(), out, remove));
+                default -> unknown(f.messageName(), v, p, out, remove);
             }
         }
     }

@@ -683,19 +683,18 @@ public final class Registry implements AutoCloseable {
         checkFields(type, obj, w, false);
     }
 
-    /** fieldValidation: unknown fields refused (Strict), warned of (Warn) or silently dropped (Ignore). */
+    /** fieldValidation: unknown fields refused (Strict), or dropped with a warning (Warn) or silently (Ignore). */
     private static void checkFields(ResourceType type, ObjectNode obj, WriteOptions w, boolean statusOnly) {
-        if (w.fieldValidation().equals("Ignore")) {
-            return;
-        }
-        List<String> unknown = new ArrayList<>(type.strategy().unknownFields(obj));
+        boolean strict = w.fieldValidation().equals("Strict");
+        List<String> unknown = new ArrayList<>(strict ? type.strategy().unknownFields(obj)
+                : type.strategy().pruneUnknownFields(obj));
         if (statusOnly) {
             unknown.removeIf(f -> !f.startsWith("status"));
         }
-        if (unknown.isEmpty()) {
+        if (unknown.isEmpty() || w.fieldValidation().equals("Ignore")) {
             return;
         }
-        if (w.fieldValidation().equals("Strict")) {
+        if (strict) {
             throw ApiException.badRequest("strict decoding error: " + String.join(", ",
                     unknown.stream().map(f -> "unknown field \"" + f + "\"").toList()));
         }

@@ -48,6 +48,14 @@ public interface Strategy {
     }
 
     /**
+     * {@link #unknownFields}, each removed from {@code obj} as kube-apiserver's decoder drops them when validation lets
+     * the request through (Warn, Ignore). Custom resources report them here and prune in {@link #applyDefaults}.
+     */
+    default List<String> pruneUnknownFields(ObjectNode obj) {
+        return io.cairn.apiserver.protobuf.K8sProtobuf.pruneUnknownFields(obj);
+    }
+
+    /**
      * Prepares a new object before it is validated and stored: status the kind starts with (a pod's phase Pending,
      * a namespace's phase Active), fields the client may not set at create.
      */
