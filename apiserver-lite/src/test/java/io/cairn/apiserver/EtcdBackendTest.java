@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The API server on an etcd v3 cluster through {@code --etcd-servers}' storage: on etcd 3.4 itself (Debian's
- * {@code etcd-server}, a real process) and on three Cairn KV members serving etcd's gRPC API. The same behaviour as on
+ * {@code etcd-server}, a real process) and on three `cairn kv` processes serving etcd's gRPC API. The same behaviour as on
  * the embedded store: CRUD, optimistic concurrency, a watch, a custom resource, kubectl, and the data still there after
  * the API server restarts.
  */
@@ -33,19 +33,47 @@ class EtcdBackendTest {
         Path etcd = Path.of("/usr/bin/etcd");
         assumeTrue(Files.isExecutable(etcd), "etcd is not installed (Debian's etcd-server)");
         try (EtcdProcess p = EtcdProcess.start(etcd, dir.resolve("etcd"))) {
-            exercise(p.options().servers());
+            exercise(p.options());
+        }
+    }
+
+    /**
+     * {@code --etcd-cafile}, {@code --etcd-certfile} and {@code --etcd-keyfile} against an etcd that serves TLS only and
+     * requires a client certificate; the key is in SEC 1 form ({@code EC PRIVATE KEY}, as openssl and cfssl write EC
+     * keys for etcd) without its optional public key, which Netty's reader refuses.
+     */
+    @Test
+    void onEtcd34OverTlsWithAClientCertificate() throws Exception {
+        Path etcd = Path.of("/usr/bin/etcd");
+        assumeTrue(Files.isExecutable(etcd), "etcd is not installed (Debian's etcd-server)");
+        io.cairn.apiserver.auth.Pki pki = io.cairn.apiserver.auth.Pki.loadOrCreate(dir.resolve("etcd-tls"), "127.0.0.1",
+                List.of());
+        Path sec1 = dir.resolve("client-key.pem");
+        // SEC 1 with the curve's name and without the optional public key
+        java.security.interfaces.ECPrivateKey key = (java.security.interfaces.ECPrivateKey) pki.admin().privateKey();
+        org.bouncycastle.asn1.sec.ECPrivateKey sec1Key = new org.bouncycastle.asn1.sec.ECPrivateKey(
+                key.getParams().getOrder().bitLength(), key.getS(), org.bouncycastle.asn1.pkcs.PrivateKeyInfo
+                        .getInstance(key.getEncoded()).getPrivateKeyAlgorithm().getParameters());
+        try (org.bouncycastle.util.io.pem.PemWriter pem = new org.bouncycastle.util.io.pem.PemWriter(
+                Files.newBufferedWriter(sec1))) {
+            pem.writeObject(new org.bouncycastle.util.io.pem.PemObject("EC PRIVATE KEY", sec1Key.getEncoded()));
+        }
+        assertThat(Files.readString(sec1)).startsWith("-----BEGIN EC PRIVATE KEY-----");
+        try (EtcdProcess p = EtcdProcess.start(etcd, dir.resolve("etcd"), pki)) {
+            assertThat(p.options().servers().get(0).getScheme()).isEqualTo("https");
+            exercise(new EtcdStorage.Options(p.options().servers(), pki.ca().certPath().toFile(),
+                    pki.admin().certPath().toFile(), sec1.toFile()));
         }
     }
 
     @Test
     void onThreeCairnKvMembers() throws Exception {
         try (EtcdProcess.KvMembers members = EtcdProcess.KvMembers.start(dir.resolve("kv"), 3)) {
-            exercise(members.options().servers());
+            exercise(members.options());
         }
     }
 
-    private void exercise(List<URI> servers) throws Exception {
-        EtcdStorage.Options o = new EtcdStorage.Options(servers, null, null, null);
+    private void exercise(EtcdStorage.Options o) throws Exception {
         Path data = dir.resolve("api");
         int port;
         try (ApiServer server = ApiServer.start(ApiServer.Config.of(data).withPort(0), EtcdStorage.connect(o))) {

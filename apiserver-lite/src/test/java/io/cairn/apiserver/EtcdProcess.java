@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real etcd member (Debian's {@code etcd-server}) on loopback ports in a test's folder, for the API server's etcd
  * backend. The kubectl and fabric8 suites run on it when {@code -Dcairn.test.etcd=/usr/bin/etcd} is given, and on
- * three Cairn KV members serving etcd's API with {@code -Dcairn.test.etcd=cairn-kv} ({@code .ci/run} does both);
+ * three {@code cairn kv} processes serving etcd's API with {@code -Dcairn.test.etcd=cairn-kv} ({@code .ci/run} does both);
  * {@link EtcdBackendTest} runs on both always.
  */
 final class EtcdProcess implements StoreBackend {
@@ -29,16 +29,30 @@ final class EtcdProcess implements StoreBackend {
     }
 
     static EtcdProcess start(Path etcd, Path dir) throws IOException {
+        return start(etcd, dir, null);
+    }
+
+    /**
+     * An etcd member; with {@code tls} (a CA, a serving certificate for 127.0.0.1 and a client certificate) it serves
+     * clients over TLS only and requires a client certificate the CA signed ({@code --client-cert-auth}).
+     */
+    static EtcdProcess start(Path etcd, Path dir, io.cairn.apiserver.auth.Pki tls) throws IOException {
         int client = freePort();
         int peer = freePort();
         Files.createDirectories(dir);
-        Process p = new ProcessBuilder(etcd.toString(), "--name", "e1", "--data-dir", dir.resolve("data").toString(),
-                "--listen-client-urls", "http://127.0.0.1:" + client, "--advertise-client-urls",
-                "http://127.0.0.1:" + client, "--listen-peer-urls", "http://127.0.0.1:" + peer,
-                "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer, "--initial-cluster",
-                "e1=http://127.0.0.1:" + peer)
-                .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
-        return new EtcdProcess(p, URI.create("http://127.0.0.1:" + client));
+        String clientUrl = (tls == null ? "http" : "https") + "://127.0.0.1:" + client;
+        List<String> cmd = new java.util.ArrayList<>(List.of(etcd.toString(), "--name", "e1", "--data-dir",
+                dir.resolve("data").toString(), "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl,
+                "--listen-peer-urls", "http://127.0.0.1:" + peer, "--initial-advertise-peer-urls",
+                "http://127.0.0.1:" + peer, "--initial-cluster", "e1=http://127.0.0.1:" + peer));
+        if (tls != null) {
+            cmd.addAll(List.of("--cert-file", tls.serving().certPath().toString(), "--key-file",
+                    tls.serving().keyPath().toString(), "--trusted-ca-file", tls.ca().certPath().toString(),
+                    "--client-cert-auth"));
+        }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile())
+                .start();
+        return new EtcdProcess(p, URI.create(clientUrl));
     }
 
     /** The storage options of this member. */
@@ -61,27 +75,39 @@ final class EtcdProcess implements StoreBackend {
                 : start(Path.of(SUITE_ETCD), dir.resolve("etcd"));
     }
 
-    /** Cairn KV members in this JVM, each serving etcd's gRPC API on its own loopback port. */
+    /**
+     * Three (or {@code size}) {@code cairn kv} processes, started as a script starts an etcd cluster: etcd's flags,
+     * each member with its own data directory and loopback ports, run from this test's classpath ({@code KvMain}, what
+     * {@code cairn kv} runs) and logging into the test's folder.
+     */
     static final class KvMembers implements StoreBackend {
-        private final List<io.cairn.kv.KvStore> stores = new java.util.ArrayList<>();
-        private final List<io.cairn.kv.server.KvGrpcServer> servers = new java.util.ArrayList<>();
+        private final List<Process> processes = new java.util.ArrayList<>();
         private final List<URI> urls = new java.util.ArrayList<>();
 
         static KvMembers start(Path dir, int size) throws IOException {
-            java.util.Map<Long, java.net.InetSocketAddress> peers = new java.util.LinkedHashMap<>();
-            for (long id = 1; id <= size; id++) {
-                peers.put(id, new java.net.InetSocketAddress("127.0.0.1", freePort()));
+            Files.createDirectories(dir);
+            List<String> cluster = new java.util.ArrayList<>();
+            List<int[]> ports = new java.util.ArrayList<>();
+            for (int i = 1; i <= size; i++) {
+                int[] p = {freePort(), freePort()};
+                ports.add(p);
+                cluster.add("kv" + i + "=http://127.0.0.1:" + p[1]);
             }
             KvMembers m = new KvMembers();
             try {
-                for (long id : peers.keySet()) {
-                    io.cairn.kv.KvStore s = io.cairn.kv.KvStore.start(io.cairn.kv.KvStore.Options.member(id, 42,
-                            dir.resolve("m" + id), peers, peers.get(id)));
-                    m.stores.add(s);
-                    int port = freePort();
-                    m.servers.add(io.cairn.kv.server.KvGrpcServer.start(List.of(new java.net.InetSocketAddress(
-                            "127.0.0.1", port)), s, io.cairn.kv.server.KvServerLimits.DEFAULTS));
-                    m.urls.add(URI.create("http://127.0.0.1:" + port));
+                for (int i = 1; i <= size; i++) {
+                    String client = "http://127.0.0.1:" + ports.get(i - 1)[0];
+                    String peer = "http://127.0.0.1:" + ports.get(i - 1)[1];
+                    m.processes.add(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+                            .toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                            io.cairn.kv.server.KvMain.class.getName(), "--name", "kv" + i, "--data-dir",
+                            dir.resolve("kv" + i + ".cairn").toString(), "--listen-client-urls", client,
+                            "--advertise-client-urls", client, "--listen-peer-urls", peer,
+                            "--initial-advertise-peer-urls", peer, "--initial-cluster-token", "apiserver-test",
+                            "--initial-cluster", String.join(",", cluster), "--initial-cluster-state", "new")
+                            .redirectErrorStream(true).redirectOutput(dir.resolve("kv" + i + ".log").toFile())
+                            .start());
+                    m.urls.add(URI.create(client));
                 }
             } catch (IOException | RuntimeException e) {
                 m.close();
@@ -97,8 +123,17 @@ final class EtcdProcess implements StoreBackend {
 
         @Override
         public void close() {
-            servers.forEach(io.cairn.kv.server.KvGrpcServer::close);
-            stores.forEach(io.cairn.kv.KvStore::close);
+            processes.forEach(Process::destroy);
+            for (Process p : processes) {
+                try {
+                    if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    p.destroyForcibly();
+                }
+            }
         }
     }
 

@@ -28,6 +28,14 @@ public final class Credential {
         this.keyPem = keyPem.clone();
     }
 
+    /**
+     * An unencrypted private key from a PEM file in any form the tools that make etcd's and Kubernetes' certificates
+     * write: PKCS#8 ({@code PRIVATE KEY}), SEC 1 ({@code EC PRIVATE KEY}) or PKCS#1 ({@code RSA PRIVATE KEY}).
+     */
+    public static PrivateKey readPrivateKey(Path file) throws java.io.IOException {
+        return Pem.parsePrivateKey(java.nio.file.Files.readAllBytes(file), file.toString());
+    }
+
     public Path certPath() {
         return certPath;
     }

@@ -91,7 +91,8 @@ final class Pem {
                 return converter.getPrivateKey(info);
             }
             if (o instanceof PEMKeyPair pair) {
-                return converter.getKeyPair(pair).getPrivate();
+                // the private key alone: a SEC 1 key need not carry its public key (the field is optional)
+                return converter.getPrivateKey(pair.getPrivateKeyInfo());
             }
             throw new IOException(what + " holds no unencrypted private key (found "
                     + (o == null ? "nothing" : o.getClass().getSimpleName()) + ")");

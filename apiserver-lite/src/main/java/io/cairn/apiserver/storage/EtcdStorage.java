@@ -82,6 +82,16 @@ public final class EtcdStorage extends KvServiceStorage {
         });
     }
 
+    private static java.security.cert.X509Certificate[] certificateChain(File file) throws java.io.IOException {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file.toPath())) {
+            return java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
+                    .map(c -> (java.security.cert.X509Certificate) c)
+                    .toArray(java.security.cert.X509Certificate[]::new);
+        } catch (java.security.cert.CertificateException e) {
+            throw new java.io.IOException(file + " holds no PEM certificate: " + e.getMessage(), e);
+        }
+    }
+
     /** Connects, and waits (up to 30 s) until the cluster answers a read. */
     public static EtcdStorage connect(Options o) throws Exception {
         boolean tls = o.servers().get(0).getScheme().equals("https");
@@ -99,7 +109,9 @@ public final class EtcdStorage extends KvServiceStorage {
                 ssl.trustManager(o.caFile());
             }
             if (o.certFile() != null && o.keyFile() != null) {
-                ssl.keyManager(o.certFile(), o.keyFile());
+                // the key in whatever PEM form etcd's tools wrote it (Netty's own reader takes PKCS#8 only)
+                ssl.keyManager(io.cairn.apiserver.auth.Credential.readPrivateKey(o.keyFile().toPath()),
+                        certificateChain(o.certFile()));
             }
             b.sslContext(ssl.build());
         } else {
