@@ -98,6 +98,7 @@ import java.util.function.Supplier;
  * (checkpoints being packed or unpacked).
  */
 public final class KvStore implements KvService, LeaseService, WatchBackend, AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(KvStore.class);
     /** The Raft group the store lives in. */
     static final long GROUP = 1;
     /** etcd's default --snapshot-count. */
@@ -110,6 +111,10 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
     static final long RETRY_PAUSE_MILLIS = 20;
     /** Reads waiting for a read thread beyond this many are refused ("too many requests"). */
     static final int READ_QUEUE_MAX = 10_000;
+    /** Maintenance requests (HashKV, Defragment, Snapshot) waiting for the one thread that runs them. */
+    static final int MAINTENANCE_QUEUE_MAX = 16;
+    /** The etcd API version this server speaks, as its Status reports it (etcdctl prints it). */
+    public static final String ETCD_API_VERSION = "3.4.0";
 
     /**
      * How to run a member.
@@ -181,6 +186,8 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
     private final RaftGroup group;
     private final KvStateMachine stateMachine;
     private final ThreadPoolExecutor reads;
+    /** Runs the long maintenance work (hashes, defragmentation, snapshots) one at a time, off the read pool. */
+    private final ThreadPoolExecutor maintenance;
     private final SimpleMeterRegistry metrics;
     private final WatchHub watches;
     private final Lessor lessor;
@@ -210,6 +217,12 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
         this.reads = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(READ_QUEUE_MAX),
                 r -> {
                     Thread t = new Thread(r, "cairn-kv-read");
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.maintenance = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(MAINTENANCE_QUEUE_MAX), r -> {
+                    Thread t = new Thread(r, "cairn-kv-maintenance");
                     t.setDaemon(true);
                     return t;
                 });
@@ -437,6 +450,11 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
         return options.memberId();
     }
 
+    /** The member's data directory (its Raft log, store and scratch space). */
+    public Path dataDirectory() {
+        return options.dataDir();
+    }
+
     public long clusterId() {
         return options.clusterId();
     }
@@ -516,6 +534,117 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
     /** Hands Raft leadership to member {@code to}; completes once it leads. */
     public CompletableFuture<Long> transferLeadership(long to) {
         return group.transferLeadership(to);
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Maintenance (etcd's Maintenance service)
+
+    /**
+     * etcd's Status of this member: the API version, the store's size on disk and in use, the leader this member
+     * knows, the Raft term, commit and applied indexes, whether it is a learner, and the errors it reports (a failed
+     * member's cause; compactions that keep failing). Answered from this member's state, at once.
+     */
+    public io.cairn.kv.proto.etcd.StatusResponse maintenanceStatus() {
+        GroupStatus st = group.status();
+        MvccStore.DiskSize size = stateMachine.read(MvccStore::diskSize);
+        io.cairn.kv.proto.etcd.StatusResponse.Builder b = io.cairn.kv.proto.etcd.StatusResponse.newBuilder()
+                .setHeader(header(revision())).setVersion(ETCD_API_VERSION).setDbSize(size.total())
+                .setDbSizeInUse(size.inUse()).setLeader(st.leader()).setRaftIndex(st.commitIndex())
+                .setRaftTerm(st.term()).setRaftAppliedIndex(st.appliedIndex())
+                .setIsLearner(st.configuration().isLearner(options.memberId()));
+        Throwable failure = failure();
+        if (failure != null) {
+            b.addErrors("cairn: member stopped: " + failure.getMessage());
+        }
+        long compactionFailures = compactionFailures();
+        if (compactionFailures > 0) {
+            b.addErrors("cairn: background compaction failed " + compactionFailures + " times (retrying)");
+        }
+        return b.build();
+    }
+
+    /** etcd's HashKV on this member's store ({@link MvccStore#hashKv}), on the maintenance thread. */
+    public CompletableFuture<io.cairn.kv.proto.etcd.HashKVResponse> hashKv(io.cairn.kv.proto.etcd.HashKVRequest r) {
+        return onMaintenanceThread(() -> {
+            MvccStore.KvHash h = stateMachine.read(s -> s.hashKv(r.getRevision()));
+            return io.cairn.kv.proto.etcd.HashKVResponse.newBuilder().setHeader(header(h.revision()))
+                    .setHash(h.hash()).setCompactRevision(h.compactedRevision()).build();
+        });
+    }
+
+    /** etcd's Defragment of this member's store ({@link MvccStore#defragment}), on the maintenance thread. */
+    public CompletableFuture<io.cairn.kv.proto.etcd.DefragmentResponse> defragment() {
+        return onMaintenanceThread(() -> {
+            stateMachine.read(s -> {
+                s.defragment();
+                return null;
+            });
+            return io.cairn.kv.proto.etcd.DefragmentResponse.newBuilder().setHeader(header(revision())).build();
+        });
+    }
+
+    /**
+     * A snapshot of this member's whole store as of its last applied command, packed into {@code target} (a file
+     * that must not exist) as the Raft snapshot transfer packs it: what etcd's Snapshot streams and
+     * {@code cairn kv snapshot restore} reads. On the maintenance thread.
+     */
+    public CompletableFuture<Void> snapshot(Path target) {
+        return onMaintenanceThread(() -> stateMachine.read(s -> {
+            Path dir = target.resolveSibling(target.getFileName() + ".dir");
+            try {
+                s.checkpoint(dir);
+                try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(target,
+                        java.nio.file.StandardOpenOption.CREATE_NEW))) {
+                    io.cairn.raft.server.SnapshotArchive.pack(dir, out);
+                }
+                return null;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } finally {
+                try {
+                    io.cairn.raft.server.SnapshotArchive.deleteTree(dir);
+                } catch (IOException e) {
+                    log.warn("could not delete the snapshot's scratch directory {}: {}", dir, e.toString());
+                }
+            }
+        }));
+    }
+
+    /**
+     * etcd's MoveLeader: this member, which must lead, hands leadership to {@code targetID}, a voter; completes once
+     * the target leads. etcd's errors otherwise ("etcdserver: not leader", "etcdserver: bad leader transferee").
+     */
+    public CompletableFuture<io.cairn.kv.proto.etcd.MoveLeaderResponse> moveLeader(
+            io.cairn.kv.proto.etcd.MoveLeaderRequest r) {
+        GroupStatus st = group.status();
+        if (st.role() != Role.LEADER) {
+            return CompletableFuture.failedFuture(new KvException(KvException.Code.FAILED_PRECONDITION,
+                    "etcdserver: not leader"));
+        }
+        if (!st.configuration().isVoter(r.getTargetID())) {
+            return CompletableFuture.failedFuture(new KvException(KvException.Code.FAILED_PRECONDITION,
+                    "etcdserver: bad leader transferee"));
+        }
+        if (r.getTargetID() == options.memberId()) {
+            return CompletableFuture.completedFuture(io.cairn.kv.proto.etcd.MoveLeaderResponse.newBuilder()
+                    .setHeader(header(revision())).build());
+        }
+        return timed(group.transferLeadership(r.getTargetID()).handle((leader, e) -> {
+            if (e != null) {
+                throw new CompletionException(new KvException(KvException.Code.UNAVAILABLE,
+                        "etcdserver: request timed out, leader transfer took too long"));
+            }
+            return io.cairn.kv.proto.etcd.MoveLeaderResponse.newBuilder().setHeader(header(revision())).build();
+        }));
+    }
+
+    private <T> CompletableFuture<T> onMaintenanceThread(Supplier<T> work) {
+        try {
+            return CompletableFuture.supplyAsync(work, maintenance);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new KvException(KvException.Code.RESOURCE_EXHAUSTED,
+                    "cairn: too many maintenance requests waiting (" + MAINTENANCE_QUEUE_MAX + ")"));
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -714,6 +843,7 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
     public void close() {
         closed = true;
         reads.shutdown();
+        maintenance.shutdownNow();
         lessor.close();
         watches.close();
         server.close();

@@ -498,6 +498,110 @@ public final class MvccStore implements AutoCloseable {
         }
     }
 
+    /** etcd's HashKV answer: the hash, the revision it covers and the compaction point then. */
+    public record KvHash(int hash, long revision, long compactedRevision) {}
+
+    /**
+     * A hash of the store as it was at {@code revision} (0: now): CRC-32C over every live key in key order with its
+     * value, create and mod revisions, version and lease. Members that applied the same log give the same hash at the
+     * same revision (etcd's HashKV, whose purpose is that comparison; etcd hashes its own encoding, so the values of the
+     * two servers do not compare). A revision above the current one or below the compaction point fails as a Range
+     * there fails. Any thread; reads the whole store at that revision, a thousand values at a time.
+     */
+    public KvHash hashKv(long revision) {
+        openLock.readLock().lock();
+        try (KvSource.AtSnapshot snapshot = snapshot()) {
+            StoredMeta meta = StoredMeta.read(snapshot, columns);
+            long at = revision <= 0 ? meta.revision() : revision;
+            if (at > meta.revision()) {
+                throw KvErrors.futureRevision();
+            }
+            if (at < meta.compactedRevision()) {
+                throw KvErrors.compacted();
+            }
+            Scanner scanner = new Scanner(snapshot, columns, new KvSource.Steps());
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            java.nio.ByteBuffer numbers = java.nio.ByteBuffer.allocate(32);
+            List<Scanner.Hit> hits = new ArrayList<>();
+            Runnable digest = () -> {
+                List<byte[]> values = scanner.values(hits);
+                for (int i = 0; i < hits.size(); i++) {
+                    Scanner.Hit h = hits.get(i);
+                    crc.update(h.key());
+                    crc.update(values.get(i));
+                    numbers.clear();
+                    numbers.putLong(h.meta().createRevision()).putLong(h.meta().modRevision())
+                            .putLong(h.meta().version()).putLong(h.meta().lease()).flip();
+                    crc.update(numbers);
+                }
+                hits.clear();
+            };
+            scanner.scan(KeyInterval.of(new byte[0], new byte[] {0}), at, meta.revision(), Long.MAX_VALUE,
+                    (key, m) -> {
+                        hits.add(new Scanner.Hit(key, m));
+                        if (hits.size() == 1000) {
+                            digest.run();
+                        }
+                        return true;
+                    });
+            digest.run();
+            return new KvHash((int) crc.getValue(), at, meta.compactedRevision());
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /** The store's size on disk: its files' total (etcd's dbSize) and RocksDB's estimate of the live data in them. */
+    public record DiskSize(long total, long inUse) {}
+
+    /** {@link DiskSize} now; any thread. */
+    public DiskSize diskSize() {
+        openLock.readLock().lock();
+        try {
+            ensureOpen();
+            long total = 0;
+            try (var files = Files.list(dir)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    if (Files.isRegularFile(f)) {
+                        total += Files.size(f);
+                    }
+                }
+            } catch (IOException e) {
+                throw new StorageException("cannot list " + dir, e);
+            }
+            long live = 0;
+            for (org.rocksdb.ColumnFamilyHandle cf : List.of(columns.meta, columns.current, columns.history,
+                    columns.revlog)) {
+                live += columns.db.getLongProperty(cf, "rocksdb.estimate-live-data-size");
+            }
+            return new DiskSize(total, Math.min(total, live));
+        } catch (RocksDBException e) {
+            throw new StorageException("cannot read RocksDB's size properties", e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * etcd's Defragment: gives back the space that deleted and compacted data still hold, by compacting every column
+     * family's whole key range (RocksDB rewrites its files without what was removed). Reads and writes go on meanwhile.
+     * Any thread; takes as long as rewriting the store.
+     */
+    public void defragment() {
+        openLock.readLock().lock();
+        try {
+            ensureOpen();
+            for (org.rocksdb.ColumnFamilyHandle cf : List.of(columns.meta, columns.current, columns.history,
+                    columns.revlog)) {
+                columns.db.compactRange(cf);
+            }
+        } catch (RocksDBException e) {
+            throw new StorageException("defragmentation failed", e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
     /**
      * Reads the value of every live key's current version from history, checking each as every read does
      * ({@link HistoryRecord#value}: the entry exists and is that version); returns how many keys it checked. The

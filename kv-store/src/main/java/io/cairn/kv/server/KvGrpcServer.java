@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The etcd v3 gRPC server: listens on one or more addresses (etcd's {@code --listen-client-urls} may name several)
- * and serves etcd's KV service over a {@link KvService}, plaintext HTTP/2 as etcdctl and jetcd speak it.
+ * and serves etcd's KV service over a {@link KvService}, plaintext HTTP/2 as etcdctl and jetcd speak it; a member's
+ * server also serves Watch, Lease, Maintenance and the gRPC health service.
  *
  * <p>What it configures, each from {@link KvServerLimits}: the transport's receive limit (etcd's request limit
  * plus its gRPC overhead, so an oversized write gets etcd's error text, see {@link KvGrpcService}); a bound on
@@ -68,10 +69,11 @@ public final class KvGrpcServer implements AutoCloseable {
         return start(listen, kv, null, null, limits);
     }
 
-    /** A member's whole etcd API: KV, Watch and Lease over one {@link KvStore}. */
+    /** A member's whole etcd API: KV, Watch, Lease, Maintenance and gRPC health over one {@link KvStore}. */
     public static KvGrpcServer start(List<InetSocketAddress> listen, KvStore store, KvServerLimits limits)
             throws IOException {
-        return start(listen, store, store, store, limits);
+        return start(listen, store, store, store, new MaintenanceGrpcService(store,
+                store.dataDirectory().resolve("kv-scratch")), limits);
     }
 
     /**
@@ -80,6 +82,11 @@ public final class KvGrpcServer implements AutoCloseable {
      */
     public static KvGrpcServer start(List<InetSocketAddress> listen, KvService kv, WatchBackend watches,
             LeaseService leases, KvServerLimits limits) throws IOException {
+        return start(listen, kv, watches, leases, null, limits);
+    }
+
+    private static KvGrpcServer start(List<InetSocketAddress> listen, KvService kv, WatchBackend watches,
+            LeaseService leases, MaintenanceGrpcService maintenance, KvServerLimits limits) throws IOException {
         Invariants.check(!listen.isEmpty(), "no listen address");
         ThreadPoolExecutor handlers = handlerPool(limits);
         KvGrpcService service = new KvGrpcService(kv, handlers, limits);
@@ -93,6 +100,10 @@ public final class KvGrpcServer implements AutoCloseable {
         }
         if (leases != null) {
             builder.addService(new LeaseGrpcService(leases).definition());
+        }
+        if (maintenance != null) {
+            builder.addService(maintenance.definition());
+            builder.addService(maintenance.healthDefinition());
         }
         Server server = builder
                 .directExecutor()

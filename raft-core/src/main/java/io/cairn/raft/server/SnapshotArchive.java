@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
- * A directory of files as one stream, for {@link FileSnapshotStateMachine}:
+ * A directory of files as one stream, for {@link FileSnapshotStateMachine} (and the KV store's etcd Snapshot):
  *
  * <pre>
  *   magic "CAIRNSNP" (8 bytes), version 1 (int), file count (int), then per file, in name order:
@@ -25,14 +25,14 @@ import java.util.zip.CRC32C;
  * Unpacking refuses a damaged or truncated archive (checksum, length, count) and any path that would leave the
  * target directory, so a snapshot received from a peer cannot write elsewhere.
  */
-final class SnapshotArchive {
+public final class SnapshotArchive {
     private static final long MAGIC = 0x434149524E534E50L; // "CAIRNSNP"
     private static final int VERSION = 1;
     private static final int BUFFER = 1 << 16;
 
     private SnapshotArchive() {}
 
-    static void pack(Path dir, OutputStream out) throws IOException {
+    public static void pack(Path dir, OutputStream out) throws IOException {
         List<Path> files = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(dir)) {
             walk.filter(Files::isRegularFile).sorted().forEach(files::add);
@@ -58,7 +58,7 @@ final class SnapshotArchive {
         d.flush();
     }
 
-    static void unpack(InputStream in, Path dir) throws IOException {
+    public static void unpack(InputStream in, Path dir) throws IOException {
         DataInputStream d = new DataInputStream(in);
         try {
             if (d.readLong() != MAGIC) {
@@ -125,7 +125,7 @@ final class SnapshotArchive {
         }
     }
 
-    static void deleteTree(Path dir) throws IOException {
+    public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

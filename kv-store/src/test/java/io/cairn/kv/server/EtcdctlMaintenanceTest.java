@@ -1,0 +1,121 @@
+package io.cairn.kv.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.cairn.kv.proto.health.HealthCheckRequest;
+import io.cairn.kv.proto.health.HealthCheckResponse;
+import io.grpc.CallOptions;
+import io.grpc.stub.ClientCalls;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * etcd's Maintenance service and the gRPC health service through the real {@code etcdctl} 3.4 against three
+ * {@code cairn kv} processes: {@code endpoint status} (leader, term, indexes, version), {@code endpoint health},
+ * {@code endpoint hashkv} (equal on every member), {@code alarm list} / {@code disarm}, {@code defrag},
+ * {@code snapshot save} (a file as large as the stream said), {@code move-leader}, and grpc.health.v1 Check.
+ */
+class EtcdctlMaintenanceTest {
+    @TempDir
+    Path dir;
+
+    private static Etcdctl.Result ok(Etcdctl ctl, String... args) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Etcdctl.Result r;
+        do {
+            r = ctl.run(args);
+            if (r.exitCode() == 0) {
+                return r;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("etcdctl " + List.of(args) + " kept failing: " + r.err());
+    }
+
+    /** The table rows of {@code etcdctl endpoint status -w simple}: endpoint, id, version, size, leader?, learner?, term, index, applied, errors. */
+    private static List<String[]> statusRows(Etcdctl.Result r) {
+        List<String[]> rows = new ArrayList<>();
+        for (String line : r.out().split("\n")) {
+            if (!line.isBlank()) {
+                rows.add(java.util.Arrays.stream(line.split(",", -1)).map(String::strip).toArray(String[]::new));
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void etcdctlMaintenanceCommandsWork() throws Exception {
+        assumeTrue(Etcdctl.installed(), "etcdctl is not installed (Debian's etcd-client)");
+        try (KvProcesses c = new KvProcesses(dir.resolve("cluster"), 3)) {
+            c.startAll();
+            Etcdctl all = new Etcdctl(c.endpoints(), dir);
+            ok(all, "put", "/a", "1");
+            ok(all, "put", "/b", "2");
+            ok(all, "del", "/a");
+
+            // every member answers, one of them the leader, all in one term
+            Etcdctl.Result status = ok(all, "endpoint", "status");
+            List<String[]> rows = statusRows(status);
+            assertThat(rows).hasSize(3);
+            assertThat(rows).filteredOn(row -> row[4].equals("true")).as(status.out()).hasSize(1);
+            assertThat(rows).extracting(row -> row[2]).containsOnly("3.4.0");
+            assertThat(rows).extracting(row -> row[6]).as("one term").hasSize(3).containsOnly(rows.get(0)[6]);
+            assertThat(rows).allSatisfy(row -> {
+                assertThat(row[5]).as("learner").isEqualTo("false");
+                assertThat(Long.parseLong(row[7])).as("raft index").isGreaterThanOrEqualTo(4);
+                assertThat(row[9]).as("errors").isEmpty();
+            });
+
+            Etcdctl.Result health = ok(all, "endpoint", "health");
+            assertThat(health.out() + health.err()).contains("is healthy: successfully committed proposal")
+                    .doesNotContain("unhealthy");
+
+            // the same data gives the same hash on every member once all applied it
+            Etcdctl.Result hashes = ok(all, "endpoint", "hashkv");
+            Matcher m = Pattern.compile(", (\\d+)\\n?").matcher(hashes.out());
+            List<String> values = new ArrayList<>();
+            while (m.find()) {
+                values.add(m.group(1));
+            }
+            assertThat(values).as(hashes.out()).hasSize(3).containsOnly(values.get(0));
+
+            assertThat(ok(all, "alarm", "list").out()).isEmpty();
+            assertThat(ok(all, "alarm", "disarm").out()).isEmpty();
+            assertThat(ok(all, "defrag").out()).contains("Finished defragmenting etcd member[" + c.endpoint(1) + "]");
+            assertThat(new Etcdctl(c.endpoint(2), dir).run("get", "/b").out()).isEqualTo("/b\n2\n");
+
+            Path saved = dir.resolve("saved.db");
+            Etcdctl.Result snap = ok(new Etcdctl(c.endpoint(2), dir), "snapshot", "save", saved.toString());
+            assertThat(snap.out() + snap.err()).contains("Snapshot saved at " + saved);
+            assertThat(Files.size(saved)).isGreaterThan(8);
+            assertThat(new String(Files.readAllBytes(saved), 0, 8, java.nio.charset.StandardCharsets.US_ASCII))
+                    .as("Cairn's snapshot archive").isEqualTo("CAIRNSNP");
+            try (var files = Files.walk(c.dataDir(2))) {
+                assertThat(files.filter(f -> f.getFileName().toString().startsWith("etcd-snapshot-")).toList())
+                        .as("nothing left behind").isEmpty();
+            }
+
+            // leadership moves to the member named
+            String leaderEndpoint = rows.stream().filter(row -> row[4].equals("true")).findFirst().orElseThrow()[0];
+            String target = rows.stream().filter(row -> row[4].equals("false")).findFirst().orElseThrow()[1];
+            Etcdctl.Result moved = ok(new Etcdctl(leaderEndpoint, dir), "move-leader", target);
+            assertThat(moved.out()).contains("Leadership transferred from").contains("to " + target);
+            List<String[]> after = statusRows(ok(all, "endpoint", "status"));
+            assertThat(after).filteredOn(row -> row[4].equals("true")).extracting(row -> row[1])
+                    .containsExactly(target);
+
+            HealthCheckResponse check = ClientCalls.blockingUnaryCall(c.channel(1),
+                    EtcdMaintenanceGrpc.HEALTH_CHECK, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
+                    HealthCheckRequest.getDefaultInstance());
+            assertThat(check.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        }
+    }
+}
