@@ -55,6 +55,21 @@ public record KvLimits(
         Invariants.check(flushIntervalMillis >= 0, "flushIntervalMillis must be >= 0: %s", flushIntervalMillis);
     }
 
+    /** etcd's {@code --max-txn-ops}. */
+    public KvLimits withTxnOpsMax(int ops) {
+        return new KvLimits(ops, requestBytesMax, rangeResponseBytesMax, applyBatchBytesMax, compactionBatchKeysMax,
+                flushIntervalMillis, backgroundWork);
+    }
+
+    /**
+     * etcd's {@code --max-request-bytes}; the response and apply-batch bounds grow with it where they must hold at
+     * least one such request.
+     */
+    public KvLimits withRequestBytesMax(int bytes) {
+        return new KvLimits(txnOpsMax, bytes, Math.max(rangeResponseBytesMax, bytes),
+                Math.max(applyBatchBytesMax, 4L * bytes), compactionBatchKeysMax, flushIntervalMillis, backgroundWork);
+    }
+
     public KvLimits withFlushIntervalMillis(long millis) {
         return new KvLimits(txnOpsMax, requestBytesMax, rangeResponseBytesMax, applyBatchBytesMax,
                 compactionBatchKeysMax, millis, backgroundWork);

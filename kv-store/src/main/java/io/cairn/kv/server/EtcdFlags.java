@@ -18,34 +18,117 @@ import java.util.Set;
  * etcd's {@code name=url,...} with a name repeated for each of its URLs.
  */
 final class EtcdFlags {
-    /** Every flag {@code cairn kv} knows, with etcd's default (null: no default). */
+    /** Every flag {@code cairn kv} knows (all of etcd 3.4's), with etcd's default (null: no default). */
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+    /**
+     * etcd 3.4's flags that mean nothing here (v2, proxy, discovery, bbolt and Go runtime settings, CORS, ...): taken
+     * so that etcd's scripts start Cairn unchanged, and named once in the log as ignored when given, with the reason.
+     */
+    private static final Map<String, String> IGNORED = new LinkedHashMap<>();
 
-    static {
-        DEFAULTS.put("name", "default");
-        DEFAULTS.put("data-dir", null); // "<name>.cairn", like etcd's "<name>.etcd"
-        DEFAULTS.put("listen-client-urls", "http://127.0.0.1:2379");
-        DEFAULTS.put("advertise-client-urls", null); // the listen URLs
-        DEFAULTS.put("listen-peer-urls", "http://127.0.0.1:2380");
-        DEFAULTS.put("initial-advertise-peer-urls", null); // the listen peer URLs
-        DEFAULTS.put("initial-cluster", null); // "<name>=<initial-advertise-peer-urls>"
-        DEFAULTS.put("initial-cluster-state", "new");
-        DEFAULTS.put("initial-cluster-token", "etcd-cluster");
-        DEFAULTS.put("listen-metrics-urls", "");
-        DEFAULTS.put("snapshot-count", "100000");
-        DEFAULTS.put("heartbeat-interval", "100");
-        DEFAULTS.put("election-timeout", "1000");
-        DEFAULTS.put("peer-cert-file", null);
-        DEFAULTS.put("peer-key-file", null);
-        DEFAULTS.put("peer-trusted-ca-file", null);
-        DEFAULTS.put("peer-client-cert-auth", "false");
-        DEFAULTS.put("experimental-watch-progress-notify-interval", "10m0s");
-        DEFAULTS.put("logger", "zap");
-        DEFAULTS.put("log-level", "info");
+    private static void flag(String name, String etcdDefault) {
+        DEFAULTS.put(name, etcdDefault);
     }
 
-    /** Flags that take no value when given alone ({@code --peer-client-cert-auth}). */
-    private static final Set<String> BOOLEANS = Set.of("peer-client-cert-auth");
+    private static void ignored(String name, String etcdDefault, String why) {
+        DEFAULTS.put(name, etcdDefault);
+        IGNORED.put(name, why);
+    }
+
+    static {
+        // member and cluster
+        flag("name", "default");
+        flag("data-dir", null); // "<name>.cairn", like etcd's "<name>.etcd"
+        ignored("wal-dir", "", "the Raft log lives in the data directory");
+        flag("snapshot-count", "100000");
+        flag("heartbeat-interval", "100");
+        flag("election-timeout", "1000");
+        ignored("initial-election-tick-advance", "true", "a new member campaigns after one election timeout");
+        flag("listen-peer-urls", "http://127.0.0.1:2380");
+        flag("listen-client-urls", "http://127.0.0.1:2379");
+        ignored("max-snapshots", "5", "the store keeps one snapshot, taken lazily");
+        ignored("max-wals", "5", "log segments are removed once a snapshot covers them");
+        flag("quota-backend-bytes", "0");
+        ignored("backend-batch-interval", "", "the store commits each applied batch of Raft entries");
+        ignored("backend-batch-limit", "0", "the store commits each applied batch of Raft entries");
+        flag("max-txn-ops", "128");
+        flag("max-request-bytes", "1572864");
+        flag("max-concurrent-streams", "4294967295");
+        flag("grpc-keepalive-min-time", "5s");
+        flag("grpc-keepalive-interval", "2h");
+        flag("grpc-keepalive-timeout", "20s");
+        flag("advertise-client-urls", null); // the listen URLs
+        flag("initial-advertise-peer-urls", null); // the listen peer URLs
+        flag("initial-cluster", null); // "<name>=<initial-advertise-peer-urls>"
+        flag("initial-cluster-state", "new");
+        flag("initial-cluster-token", "etcd-cluster");
+        ignored("discovery", "", "discovery services are not supported: use --initial-cluster");
+        ignored("discovery-fallback", "proxy", "discovery services are not supported");
+        ignored("discovery-proxy", "", "discovery services are not supported");
+        ignored("discovery-srv", "", "discovery services are not supported");
+        ignored("discovery-srv-name", "", "discovery services are not supported");
+        ignored("strict-reconfig-check", "true", "membership changes always go through joint consensus");
+        ignored("pre-vote", "false", "Cairn always runs the pre-vote phase");
+        flag("auto-compaction-retention", "0");
+        flag("auto-compaction-mode", "periodic");
+        ignored("enable-v2", "false", "only the v3 API is served");
+        ignored("experimental-enable-v2v3", "", "only the v3 API is served");
+        // security
+        flag("cert-file", "");
+        flag("key-file", "");
+        flag("client-cert-auth", "false");
+        ignored("client-crl-file", "", "certificate revocation lists are not checked");
+        ignored("client-cert-allowed-hostname", "", "client certificates are checked against the CA only");
+        flag("trusted-ca-file", "");
+        ignored("auto-tls", "false", "give --cert-file and --key-file");
+        flag("peer-cert-file", null);
+        flag("peer-key-file", null);
+        flag("peer-client-cert-auth", "false");
+        flag("peer-trusted-ca-file", null);
+        ignored("peer-cert-allowed-cn", "", "peer certificates are checked against the peer CA only");
+        ignored("peer-cert-allowed-hostname", "", "peer certificates are checked against the peer CA only");
+        ignored("peer-auto-tls", "false", "give the --peer-* files");
+        ignored("peer-crl-file", "", "certificate revocation lists are not checked");
+        ignored("cipher-suites", "", "the JDK's TLS 1.2 and 1.3 defaults are used");
+        ignored("cors", "*", "no HTTP (v2) API is served");
+        ignored("host-whitelist", "*", "no HTTP (v2) API is served");
+        ignored("auth-token", "simple", "authentication is not served yet");
+        ignored("bcrypt-cost", "10", "authentication is not served yet");
+        ignored("auth-token-ttl", "300", "authentication is not served yet");
+        // profiling, monitoring, logging
+        ignored("enable-pprof", "false", "Go's profiler does not exist here: use JFR or async-profiler");
+        ignored("metrics", "basic", "the same metrics are always exported");
+        flag("listen-metrics-urls", "");
+        flag("logger", "zap");
+        ignored("log-outputs", "default", "logs go to standard error");
+        flag("log-level", "info");
+        flag("debug", "false");
+        ignored("log-package-levels", "", "use --log-level");
+        // proxy
+        ignored("proxy", "off", "proxy mode is not supported");
+        ignored("proxy-failure-wait", "5000", "proxy mode is not supported");
+        ignored("proxy-refresh-interval", "30000", "proxy mode is not supported");
+        ignored("proxy-dial-timeout", "1000", "proxy mode is not supported");
+        ignored("proxy-write-timeout", "5000", "proxy mode is not supported");
+        ignored("proxy-read-timeout", "0", "proxy mode is not supported");
+        // experimental
+        ignored("experimental-initial-corrupt-check", "false", "compare members with `etcdctl endpoint hashkv`");
+        ignored("experimental-corrupt-check-time", "0s", "compare members with `etcdctl endpoint hashkv`");
+        ignored("experimental-backend-bbolt-freelist-type", "array", "the store is RocksDB, not bbolt");
+        ignored("experimental-enable-lease-checkpoint", "false", "a new leader extends leases by their TTL");
+        ignored("experimental-compaction-batch-limit", "1000", "compaction deletes in batches of its own size");
+        ignored("experimental-peer-skip-client-san-verification", "false",
+                "peer certificates are checked against the peer CA only");
+        flag("experimental-watch-progress-notify-interval", "10m0s");
+        ignored("experimental-warning-apply-duration", "100ms", "slow applies are not warned of");
+        ignored("force-new-cluster", "false", "not supported: restore a snapshot into a new member instead");
+    }
+
+    /** Flags that take no value when given alone ({@code --client-cert-auth}), as Go's boolean flags. */
+    private static final Set<String> BOOLEANS = Set.of("initial-election-tick-advance", "strict-reconfig-check",
+            "pre-vote", "enable-v2", "client-cert-auth", "auto-tls", "peer-client-cert-auth", "peer-auto-tls",
+            "enable-pprof", "debug", "experimental-initial-corrupt-check", "experimental-enable-lease-checkpoint",
+            "experimental-peer-skip-client-san-verification", "force-new-cluster");
 
     private final Map<String, String> given;
 
@@ -99,8 +182,8 @@ final class EtcdFlags {
                 throw new IllegalArgumentException("unknown flag: --" + name);
             }
             if (value == null) {
-                if (BOOLEANS.contains(name) && (i + 1 >= args.length || args[i + 1].startsWith("-"))) {
-                    value = "true";
+                if (BOOLEANS.contains(name)) {
+                    value = "true"; // Go: a boolean flag alone is true; false needs --flag=false
                 } else if (i + 1 < args.length) {
                     value = args[++i];
                 } else {
@@ -117,6 +200,18 @@ final class EtcdFlags {
      * is not one or is not positive.
      */
     static long durationMillis(String text) {
+        long millis = durationMillisOrZero(text);
+        if (millis < 1) {
+            throw new IllegalArgumentException("invalid duration \"" + text + "\" (use Go's form: 10m, 30s, 500ms)");
+        }
+        return millis;
+    }
+
+    /** {@link #durationMillis}, where "0" (Go's zero duration, etcd's "disabled") is also taken. */
+    static long durationMillisOrZero(String text) {
+        if (text.equals("0") || text.equals("0s")) {
+            return 0;
+        }
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)").matcher(text);
         double millis = 0;
         int at = 0;
@@ -132,7 +227,7 @@ final class EtcdFlags {
             };
             at = m.end();
         }
-        if (text.isEmpty() || at != text.length() || millis < 1) {
+        if (text.isEmpty() || at != text.length()) {
             throw new IllegalArgumentException("invalid duration \"" + text + "\" (use Go's form: 10m, 30s, 500ms)");
         }
         return (long) millis;
@@ -157,6 +252,27 @@ final class EtcdFlags {
 
     boolean isSet(String name) {
         return given.containsKey(name);
+    }
+
+    /** A boolean flag's value ({@code true}/{@code false} as Go's strconv.ParseBool takes them). */
+    boolean getBoolean(String name) {
+        String v = get(name).trim();
+        return switch (v) {
+            case "1", "t", "T", "true", "TRUE", "True" -> true;
+            case "0", "f", "F", "false", "FALSE", "False" -> false;
+            default -> throw new IllegalArgumentException("invalid boolean value \"" + v + "\" for flag --" + name);
+        };
+    }
+
+    /** The flags given that mean nothing here, each with why (to be logged once). */
+    Map<String, String> ignoredGiven() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String name : given.keySet()) {
+            if (IGNORED.containsKey(name)) {
+                out.put(name, IGNORED.get(name));
+            }
+        }
+        return out;
     }
 
     private String initialClusterDefault() {

@@ -72,8 +72,14 @@ public final class KvGrpcServer implements AutoCloseable {
     /** A member's whole etcd API: KV, Watch, Lease, Maintenance and gRPC health over one {@link KvStore}. */
     public static KvGrpcServer start(List<InetSocketAddress> listen, KvStore store, KvServerLimits limits)
             throws IOException {
+        return start(listen, store, limits, null);
+    }
+
+    /** {@link #start(List, KvStore, KvServerLimits)}, over TLS on every address unless {@code tls} is null. */
+    public static KvGrpcServer start(List<InetSocketAddress> listen, KvStore store, KvServerLimits limits,
+            ClientTls tls) throws IOException {
         return start(listen, store, store, store, new MaintenanceGrpcService(store,
-                store.dataDirectory().resolve("kv-scratch")), limits);
+                store.dataDirectory().resolve("kv-scratch")), tls, limits);
     }
 
     /**
@@ -82,11 +88,12 @@ public final class KvGrpcServer implements AutoCloseable {
      */
     public static KvGrpcServer start(List<InetSocketAddress> listen, KvService kv, WatchBackend watches,
             LeaseService leases, KvServerLimits limits) throws IOException {
-        return start(listen, kv, watches, leases, null, limits);
+        return start(listen, kv, watches, leases, null, null, limits);
     }
 
     private static KvGrpcServer start(List<InetSocketAddress> listen, KvService kv, WatchBackend watches,
-            LeaseService leases, MaintenanceGrpcService maintenance, KvServerLimits limits) throws IOException {
+            LeaseService leases, MaintenanceGrpcService maintenance, ClientTls tls, KvServerLimits limits)
+            throws IOException {
         Invariants.check(!listen.isEmpty(), "no listen address");
         ThreadPoolExecutor handlers = handlerPool(limits);
         KvGrpcService service = new KvGrpcService(kv, handlers, limits);
@@ -100,6 +107,9 @@ public final class KvGrpcServer implements AutoCloseable {
         }
         if (leases != null) {
             builder.addService(new LeaseGrpcService(leases).definition());
+        }
+        if (tls != null) {
+            builder.sslContext(tls.serverContext());
         }
         if (maintenance != null) {
             builder.addService(maintenance.definition());

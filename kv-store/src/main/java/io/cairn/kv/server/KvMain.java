@@ -30,14 +30,15 @@ public final class KvMain {
     private KvMain() {}
 
     public static void main(String[] args) throws Exception {
-        MemberMain.productionNetty();
         if (EtcdFlags.wantsHelp(args)) {
             System.out.print(EtcdFlags.usage());
             return;
         }
+        MemberMain.productionNetty();
         EtcdFlags flags;
         try {
             flags = EtcdFlags.parse(args);
+            logLevel(flags);
         } catch (IllegalArgumentException e) {
             System.err.println("cairn kv: " + e.getMessage());
             System.exit(2);
@@ -86,9 +87,26 @@ public final class KvMain {
             throw new IllegalArgumentException("invalid value \"" + state + "\" for flag --initial-cluster-state:"
                     + " new or existing");
         }
+        flags.ignoredGiven().forEach((flag, why) -> System.err.println("cairn kv: --" + flag + " ignored: " + why));
+        if (!flags.get("quota-backend-bytes").equals("0")) {
+            System.err.println("cairn kv: --quota-backend-bytes ignored: the space quota is not enforced yet");
+        }
         if (!flags.get("listen-metrics-urls").isBlank()) {
             System.err.println("cairn kv: --listen-metrics-urls is not served yet; ignored");
         }
+        KvLimits limits = KvLimits.DEFAULTS.withTxnOpsMax(positiveInt(flags, "max-txn-ops"))
+                .withRequestBytesMax(positiveInt(flags, "max-request-bytes"));
+        KvServerLimits serverLimits = KvServerLimits.forStore(limits);
+        if (flags.isSet("max-concurrent-streams")) {
+            serverLimits = serverLimits.withCallsPerConnectionMax((int) Math.min(Integer.MAX_VALUE,
+                    flags.getLong("max-concurrent-streams")));
+        }
+        serverLimits = serverLimits.withKeepAlive(flags.isSet("grpc-keepalive-min-time")
+                        ? EtcdFlags.durationMillisOrZero(flags.get("grpc-keepalive-min-time"))
+                        : serverLimits.permitKeepAliveTimeMillis(),
+                EtcdFlags.durationMillisOrZero(flags.get("grpc-keepalive-interval")),
+                EtcdFlags.durationMillisOrZero(flags.get("grpc-keepalive-timeout")));
+        ClientTls clientTls = clientTls(flags);
         List<URI> peerListen = flags.urls("listen-peer-urls");
         List<URI> clientListen = flags.urls("listen-client-urls");
         if (peerListen.isEmpty() || clientListen.isEmpty()) {
@@ -110,6 +128,7 @@ public final class KvMain {
                 .withSnapshots(flags.getLong("snapshot-count"), KvStore.SNAPSHOT_RETAIN_ENTRIES_DEFAULT)
                 .joining(!restart && state.equals("existing"))
                 .withTls(peerTls(flags))
+                .withLimits(limits)
                 .withWatchProgressNotify(EtcdFlags.durationMillis(flags.get("experimental-watch-progress-notify-interval")));
         if (!restart) {
             identity.store(memberDir);
@@ -122,7 +141,7 @@ public final class KvMain {
             for (URI u : clientListen) {
                 clients.add(EtcdFlags.address(u));
             }
-            grpc = KvGrpcServer.start(clients, store, KvServerLimits.forStore(KvLimits.DEFAULTS));
+            grpc = KvGrpcServer.start(clients, store, serverLimits, clientTls);
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
@@ -132,6 +151,58 @@ public final class KvMain {
                 + " in " + memberDir.getParent() + ": clients on " + grpc.addresses() + ", peers on "
                 + store.peerAddress());
         return new Running(store, grpc, identity);
+    }
+
+    private static int positiveInt(EtcdFlags flags, String name) {
+        long v = flags.getLong(name);
+        if (v < 1 || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("invalid value \"" + v + "\" for flag --" + name);
+        }
+        return (int) v;
+    }
+
+    /**
+     * etcd's --log-level (and --debug) as the level of the process's logger; must run before the first logger is made.
+     * etcd's panic and fatal log at error here.
+     */
+    private static void logLevel(EtcdFlags flags) {
+        String level = flags.getBoolean("debug") ? "debug" : flags.get("log-level");
+        String simple = switch (level) {
+            case "debug" -> "debug";
+            case "info" -> "info";
+            case "warn" -> "warn";
+            case "error", "dpanic", "panic", "fatal" -> "error";
+            default -> throw new IllegalArgumentException("invalid value \"" + level + "\" for flag --log-level:"
+                    + " debug, info, warn, error, panic or fatal");
+        };
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", simple);
+    }
+
+    /**
+     * Client TLS from etcd's flags: https client URLs need --cert-file and --key-file (etcd's auto-tls is not
+     * offered); http and https URLs are not mixed on one member.
+     */
+    private static ClientTls clientTls(EtcdFlags flags) {
+        List<URI> listen = flags.urls("listen-client-urls");
+        long https = listen.stream().filter(u -> u.getScheme().equalsIgnoreCase("https")).count();
+        if (https == 0) {
+            if (flags.isSet("cert-file") || flags.getBoolean("client-cert-auth")) {
+                System.err.println("cairn kv: --cert-file and --client-cert-auth apply to https client URLs;"
+                        + " --listen-client-urls has none");
+            }
+            return null;
+        }
+        if (https != listen.size()) {
+            throw new IllegalArgumentException("--listen-client-urls mixes http and https URLs; cairn kv serves TLS on"
+                    + " all of them or on none");
+        }
+        if (flags.get("cert-file").isBlank() || flags.get("key-file").isBlank()) {
+            throw new IllegalArgumentException("TLS key/cert (--cert-file, --key-file) must be provided for client url "
+                    + listen.get(0));
+        }
+        String ca = flags.get("trusted-ca-file");
+        return new ClientTls(Path.of(flags.get("cert-file")), Path.of(flags.get("key-file")),
+                ca.isBlank() ? null : Path.of(ca), flags.getBoolean("client-cert-auth"));
     }
 
     private static PeerTls peerTls(EtcdFlags flags) {

@@ -1,5 +1,7 @@
 package io.cairn.kv.server;
 
+import java.util.concurrent.TimeUnit;
+
 import io.cairn.raft.core.Invariants;
 import io.cairn.kv.mvcc.KvLimits;
 
@@ -97,6 +99,23 @@ public record KvServerLimits(
         return new KvServerLimits(this.requestBytesMax, handlerThreads, callsMax, requestBytesMax,
                 callsPerConnectionMax, permitKeepAliveTimeMillis, keepAliveTimeMillis, keepAliveTimeoutMillis,
                 shutdownGraceMillis);
+    }
+
+    /** etcd's {@code --max-concurrent-streams}. */
+    public KvServerLimits withCallsPerConnectionMax(int calls) {
+        return new KvServerLimits(requestBytesMax, handlerThreads, inFlightCallsMax, inFlightRequestBytesMax, calls,
+                permitKeepAliveTimeMillis, keepAliveTimeMillis, keepAliveTimeoutMillis, shutdownGraceMillis);
+    }
+
+    /**
+     * etcd's {@code --grpc-keepalive-min-time}, {@code --grpc-keepalive-interval} and {@code --grpc-keepalive-timeout}
+     * (a zero interval or timeout: no server pings, as etcd's 0 disables them).
+     */
+    public KvServerLimits withKeepAlive(long permitMillis, long intervalMillis, long timeoutMillis) {
+        long never = TimeUnit.DAYS.toMillis(365_000);
+        return new KvServerLimits(requestBytesMax, handlerThreads, inFlightCallsMax, inFlightRequestBytesMax,
+                callsPerConnectionMax, permitMillis, intervalMillis == 0 ? never : intervalMillis,
+                timeoutMillis == 0 ? never : timeoutMillis, shutdownGraceMillis);
     }
 
     public KvServerLimits withShutdownGraceMillis(long millis) {

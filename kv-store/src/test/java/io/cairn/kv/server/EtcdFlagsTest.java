@@ -37,6 +37,45 @@ class EtcdFlagsTest {
         assertThat(named.get("initial-cluster")).isEqualTo("n1=http://127.0.0.1:9");
     }
 
+    /** Every server flag etcd 3.4.23's {@code etcd --help} lists. */
+    private static final String[] ETCD_34_FLAGS = ("advertise-client-urls auth-token auth-token-ttl "
+            + "auto-compaction-mode auto-compaction-retention auto-tls backend-batch-interval backend-batch-limit "
+            + "bcrypt-cost cert-file cipher-suites client-cert-allowed-hostname client-cert-auth client-crl-file cors "
+            + "data-dir debug discovery discovery-fallback discovery-proxy discovery-srv discovery-srv-name "
+            + "election-timeout enable-pprof enable-v2 experimental-backend-bbolt-freelist-type "
+            + "experimental-compaction-batch-limit experimental-corrupt-check-time experimental-enable-lease-checkpoint "
+            + "experimental-enable-v2v3 experimental-initial-corrupt-check "
+            + "experimental-peer-skip-client-san-verification experimental-warning-apply-duration "
+            + "experimental-watch-progress-notify-interval force-new-cluster grpc-keepalive-interval "
+            + "grpc-keepalive-min-time grpc-keepalive-timeout heartbeat-interval host-whitelist "
+            + "initial-advertise-peer-urls initial-cluster initial-cluster-state initial-cluster-token "
+            + "initial-election-tick-advance key-file listen-client-urls listen-metrics-urls listen-peer-urls log-level "
+            + "log-outputs log-package-levels logger max-concurrent-streams max-request-bytes max-snapshots max-txn-ops "
+            + "max-wals metrics name peer-auto-tls peer-cert-allowed-cn peer-cert-allowed-hostname peer-cert-file "
+            + "peer-client-cert-auth peer-crl-file peer-key-file peer-trusted-ca-file pre-vote proxy "
+            + "proxy-dial-timeout proxy-failure-wait proxy-read-timeout proxy-refresh-interval proxy-write-timeout "
+            + "quota-backend-bytes snapshot-count strict-reconfig-check trusted-ca-file wal-dir").split(" ");
+
+    /** A script written for etcd 3.4 starts Cairn: every flag is taken, and those that mean nothing here are named. */
+    @Test
+    void everyEtcd34FlagIsTakenAndTheIgnoredOnesAreNamed() {
+        for (String flag : ETCD_34_FLAGS) {
+            assertThat(EtcdFlags.parse(new String[] {"--" + flag + "=1"}).isSet(flag)).as(flag).isTrue();
+        }
+        EtcdFlags f = EtcdFlags.parse(new String[] {"--enable-v2", "--proxy=off", "--max-txn-ops", "64",
+                "--client-cert-auth", "--name", "x", "--debug=false"});
+        assertThat(f.ignoredGiven()).containsOnlyKeys("enable-v2", "proxy");
+        assertThat(f.getBoolean("enable-v2")).as("a Go boolean flag alone is true").isTrue();
+        assertThat(f.getBoolean("client-cert-auth")).isTrue();
+        assertThat(f.getBoolean("debug")).isFalse();
+        assertThat(f.get("name")).as("the boolean took no value from the next argument").isEqualTo("x");
+        assertThat(f.getLong("max-txn-ops")).isEqualTo(64);
+        assertThatThrownBy(() -> EtcdFlags.parse(new String[] {"--pre-vote=maybe"}).getBoolean("pre-vote"))
+                .hasMessage("invalid boolean value \"maybe\" for flag --pre-vote");
+        assertThat(EtcdFlags.durationMillisOrZero("0")).isZero();
+        assertThat(EtcdFlags.durationMillisOrZero("2h")).isEqualTo(7_200_000);
+    }
+
     @Test
     void badFlagsAreRefusedByName() {
         assertThatThrownBy(() -> EtcdFlags.parse(new String[] {"--no-such-flag=1"}))

@@ -1,0 +1,100 @@
+package io.cairn.kv.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * etcd's security and limit flags on a real {@code cairn kv} process, driven by the real etcdctl: an https client
+ * URL with {@code --cert-file}, {@code --key-file}, {@code --trusted-ca-file} and {@code --client-cert-auth} serves
+ * TLS only and refuses a client without a certificate the CA signed; {@code --max-txn-ops} and
+ * {@code --max-request-bytes} take effect with etcd's errors; ignored flags are taken and named. Certificates come
+ * from openssl, as etcd's own guides make them.
+ */
+class ClientTlsTest {
+    @TempDir
+    Path dir;
+
+    private void openssl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("openssl"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("openssl.log").toFile()).start();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(Files.readString(dir.resolve("openssl.log"))).isZero();
+    }
+
+    /** A CA, a serving certificate for 127.0.0.1 and a client certificate, EC P-256 keys in PKCS#8. */
+    private void certificates() throws Exception {
+        String ec = "ec_paramgen_curve:P-256";
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", ec, "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+                "-days", "2", "-subj", "/CN=test-ca");
+        Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+        Files.writeString(dir.resolve("client.ext"), "extendedKeyUsage=clientAuth\n");
+        for (String who : List.of("server", "client")) {
+            openssl("req", "-newkey", "ec", "-pkeyopt", ec, "-nodes", "-keyout", who + ".key", "-out", who + ".csr",
+                    "-subj", "/CN=" + who);
+            openssl("x509", "-req", "-in", who + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-out", who + ".crt", "-days", "2", "-extfile", who + ".ext");
+        }
+    }
+
+    @Test
+    void httpsClientUrlsServeTlsAndRequireAClientCertificate() throws Exception {
+        assumeTrue(Etcdctl.installed(), "etcdctl is not installed (Debian's etcd-client)");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is not installed");
+        certificates();
+        try (KvProcesses c = new KvProcesses(dir.resolve("cluster"), 1)) {
+            List<String> flags = new ArrayList<>();
+            for (String f : c.flags(1)) {
+                flags.add(f.startsWith("http://127.0.0.1:") && f.endsWith(c.endpoint(1).substring(10))
+                        ? "https://" + c.endpoint(1) : f);
+            }
+            flags.addAll(List.of("--cert-file", dir.resolve("server.crt").toString(), "--key-file",
+                    dir.resolve("server.key").toString(), "--trusted-ca-file", dir.resolve("ca.crt").toString(),
+                    "--client-cert-auth", "--max-txn-ops", "2", "--max-request-bytes", "4096", "--enable-v2",
+                    "--log-level", "warn"));
+            assertThat(flags).contains("https://" + c.endpoint(1));
+            c.start(1, flags);
+            String[] tls = {"--cacert", dir.resolve("ca.crt").toString(), "--cert", dir.resolve("client.crt").toString(),
+                    "--key", dir.resolve("client.key").toString()};
+            Etcdctl ctl = new Etcdctl("https://" + c.endpoint(1), dir);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            Etcdctl.Result put;
+            do {
+                put = ctl.run(concat(tls, "put", "k", "v"));
+            } while (put.exitCode() != 0 && System.nanoTime() < deadline && sleep());
+            assertThat(put.exitCode()).as(put.err()).isZero();
+            assertThat(ctl.run(concat(tls, "get", "k")).out()).isEqualTo("k\nv\n");
+
+            Etcdctl.Result noClientCert = ctl.run("--cacert", dir.resolve("ca.crt").toString(), "get", "k");
+            assertThat(noClientCert.exitCode()).as("no client certificate: refused").isNotZero();
+            Etcdctl.Result plaintext = new Etcdctl(c.endpoint(1), dir).run("get", "k");
+            assertThat(plaintext.exitCode()).as("plaintext: refused").isNotZero();
+
+            Etcdctl.Result txn = ctl.runWithInput("\nput a 1\nput b 2\nput c 3\n\n\n", concat(tls, "txn"));
+            assertThat(txn.errorLine()).isEqualTo("Error: etcdserver: too many operations in txn request");
+            Etcdctl.Result big = ctl.run(concat(tls, "put", "big", "x".repeat(5000)));
+            assertThat(big.errorLine()).isEqualTo("Error: etcdserver: request is too large");
+            assertThat(c.log(1)).contains("--enable-v2 ignored: only the v3 API is served");
+        }
+    }
+
+    private static boolean sleep() throws InterruptedException {
+        Thread.sleep(200);
+        return true;
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
