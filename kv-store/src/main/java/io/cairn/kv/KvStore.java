@@ -194,6 +194,10 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
     /** Lease IDs this member hands out: its id's low 16 bits, then a clock, then a counter (etcd's idutil). */
     private final java.util.concurrent.atomic.AtomicLong leaseIds;
     private volatile boolean closed;
+    /** Writes proposed and not yet answered (etcd_server_proposals_pending). */
+    private final java.util.concurrent.atomic.AtomicLong pendingWrites = new java.util.concurrent.atomic.AtomicLong();
+    /** Writes answered with an error (etcd_server_proposals_failed_total). */
+    private final java.util.concurrent.atomic.AtomicLong failedWrites = new java.util.concurrent.atomic.AtomicLong();
 
     private KvStore(Options options, RaftServer server, RaftGroup group, KvStateMachine stateMachine,
             SimpleMeterRegistry metrics) {
@@ -537,6 +541,26 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
     }
 
     // ---------------------------------------------------------------------------------------------------
+    // Monitoring
+
+    /** What this member's metrics endpoint exports, under etcd's names (see {@code EtcdMetrics}). */
+    public record Monitoring(boolean hasLeader, boolean isLeader, long leaderChanges, long committed, long applied,
+            long pendingWrites, long failedWrites, long dbSize, long dbSizeInUse, long revision, long compactedRevision,
+            long compactionFailures, io.cairn.raft.server.DurationHistogram fsyncDurations,
+            io.cairn.raft.server.DurationHistogram commitDurations) {}
+
+    /** This member's figures now; any thread. */
+    public Monitoring monitoring() {
+        GroupStatus st = group.status();
+        io.micrometer.core.instrument.Counter changes = metrics.find("cairn.raft.leader.changes").counter();
+        MvccStore.DiskSize size = stateMachine.read(MvccStore::diskSize);
+        return new Monitoring(st.leader() != 0, st.role() == Role.LEADER,
+                changes == null ? 0 : (long) changes.count(), st.commitIndex(), st.appliedIndex(), pendingWrites.get(),
+                failedWrites.get(), size.total(), size.inUse(), revision(), compactedRevision(), compactionFailures(),
+                server.fsyncDurations(), stateMachine.commitDurations());
+    }
+
+    // ---------------------------------------------------------------------------------------------------
     // Maintenance (etcd's Maintenance service)
 
     /**
@@ -659,6 +683,13 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
         }
         byte[] bytes = command.toByteArray();
         CompletableFuture<T> answer = new CompletableFuture<>();
+        pendingWrites.incrementAndGet();
+        answer.whenComplete((r, e) -> {
+            pendingWrites.decrementAndGet();
+            if (e != null) {
+                failedWrites.incrementAndGet();
+            }
+        });
         whenLeader(() -> group.propose(bytes), System.nanoTime()).whenComplete((result, error) -> {
             if (error != null) {
                 answer.completeExceptionally(toKv(error));

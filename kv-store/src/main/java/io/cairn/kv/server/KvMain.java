@@ -61,9 +61,13 @@ public final class KvMain {
     }
 
     /** A started member: its store and the gRPC server in front of it. */
-    record Running(KvStore store, KvGrpcServer grpc, MemberIdentity identity) implements AutoCloseable {
+    record Running(KvStore store, KvGrpcServer grpc, MetricsServer metrics, MemberIdentity identity)
+            implements AutoCloseable {
         @Override
         public void close() {
+            if (metrics != null) {
+                metrics.close();
+            }
             grpc.close();
             store.close();
         }
@@ -90,9 +94,6 @@ public final class KvMain {
         flags.ignoredGiven().forEach((flag, why) -> System.err.println("cairn kv: --" + flag + " ignored: " + why));
         if (!flags.get("quota-backend-bytes").equals("0")) {
             System.err.println("cairn kv: --quota-backend-bytes ignored: the space quota is not enforced yet");
-        }
-        if (!flags.get("listen-metrics-urls").isBlank()) {
-            System.err.println("cairn kv: --listen-metrics-urls is not served yet; ignored");
         }
         KvLimits limits = KvLimits.DEFAULTS.withTxnOpsMax(positiveInt(flags, "max-txn-ops"))
                 .withRequestBytesMax(positiveInt(flags, "max-request-bytes"));
@@ -146,11 +147,29 @@ public final class KvMain {
             store.close();
             throw e;
         }
+        MetricsServer metrics = null;
+        List<URI> metricsUrls = flags.urls("listen-metrics-urls");
+        if (!metricsUrls.isEmpty()) {
+            try {
+                List<InetSocketAddress> addresses = new ArrayList<>();
+                for (URI u : metricsUrls) {
+                    if (u.getScheme().equalsIgnoreCase("https")) {
+                        throw new IllegalArgumentException("--listen-metrics-urls: https is not served; use http");
+                    }
+                    addresses.add(EtcdFlags.address(u));
+                }
+                metrics = MetricsServer.start(addresses, store);
+            } catch (IOException | RuntimeException e) {
+                grpc.close();
+                store.close();
+                throw e;
+            }
+        }
         System.err.println("cairn kv: member " + identity.name() + " (" + MemberIdentity.hex(identity.memberId())
                 + ") of cluster " + MemberIdentity.hex(identity.clusterId()) + (restart ? " restarted" : " started")
                 + " in " + memberDir.getParent() + ": clients on " + grpc.addresses() + ", peers on "
                 + store.peerAddress());
-        return new Running(store, grpc, identity);
+        return new Running(store, grpc, metrics, identity);
     }
 
     private static int positiveInt(EtcdFlags flags, String name) {
