@@ -61,10 +61,13 @@ public final class KvMain {
     }
 
     /** A started member: its store and the gRPC server in front of it. */
-    record Running(KvStore store, KvGrpcServer grpc, MetricsServer metrics, MemberIdentity identity)
-            implements AutoCloseable {
+    record Running(KvStore store, KvGrpcServer grpc, MetricsServer metrics, AutoCompactor compactor,
+            MemberIdentity identity) implements AutoCloseable {
         @Override
         public void close() {
+            if (compactor != null) {
+                compactor.close();
+            }
             if (metrics != null) {
                 metrics.close();
             }
@@ -147,6 +150,17 @@ public final class KvMain {
             store.close();
             throw e;
         }
+        AutoCompactor compactor;
+        try {
+            compactor = AutoCompactor.fromFlags(flags, store);
+        } catch (RuntimeException e) {
+            grpc.close();
+            store.close();
+            throw e;
+        }
+        if (compactor != null) {
+            compactor.start();
+        }
         MetricsServer metrics = null;
         List<URI> metricsUrls = flags.urls("listen-metrics-urls");
         if (!metricsUrls.isEmpty()) {
@@ -160,6 +174,9 @@ public final class KvMain {
                 }
                 metrics = MetricsServer.start(addresses, store);
             } catch (IOException | RuntimeException e) {
+                if (compactor != null) {
+                    compactor.close();
+                }
                 grpc.close();
                 store.close();
                 throw e;
@@ -169,7 +186,7 @@ public final class KvMain {
                 + ") of cluster " + MemberIdentity.hex(identity.clusterId()) + (restart ? " restarted" : " started")
                 + " in " + memberDir.getParent() + ": clients on " + grpc.addresses() + ", peers on "
                 + store.peerAddress());
-        return new Running(store, grpc, metrics, identity);
+        return new Running(store, grpc, metrics, compactor, identity);
     }
 
     private static int positiveInt(EtcdFlags flags, String name) {
