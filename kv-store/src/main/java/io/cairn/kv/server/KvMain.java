@@ -10,6 +10,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,6 +31,10 @@ public final class KvMain {
     private KvMain() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length >= 2 && args[0].equals("snapshot") && args[1].equals("restore")) {
+            System.exit(SnapshotRestore.run(Arrays.copyOfRange(args, 2, args.length)));
+            return;
+        }
         if (EtcdFlags.wantsHelp(args)) {
             System.out.print(EtcdFlags.usage());
             return;
