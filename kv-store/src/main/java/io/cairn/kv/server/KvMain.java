@@ -35,6 +35,10 @@ public final class KvMain {
             System.exit(SnapshotRestore.run(Arrays.copyOfRange(args, 2, args.length)));
             return;
         }
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-version"))) {
+            System.out.println("cairn kv: etcd API version " + KvStore.ETCD_API_VERSION);
+            return;
+        }
         if (EtcdFlags.wantsHelp(args)) {
             System.out.print(EtcdFlags.usage());
             return;
