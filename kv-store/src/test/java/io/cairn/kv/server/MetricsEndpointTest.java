@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code --listen-metrics-urls} on a member of three {@code cairn kv} processes: {@code /metrics} carries etcd's
  * metric names with their types (a leader, writes applied, the WAL fsync histogram in etcd's buckets, cumulative and
- * ending at its count, the database size), and {@code /health} answers {@code {"health":"true"}} while a quorum
+ * ending at its count, the database size; {@code promtool check metrics} accepts it), and {@code /health} answers {@code {"health":"true"}} while a quorum
  * serves and 503 with the reason once the other two are killed.
  */
 class MetricsEndpointTest {
@@ -83,6 +83,17 @@ class MetricsEndpointTest {
             assertThat(bounds).as("etcd's buckets").startsWith("0.001", "0.002", "0.004").contains("8.192")
                     .endsWith("+Inf").hasSize(15);
             assertThat(buckets).isSorted().last().isEqualTo(fsyncs);
+
+            // Prometheus' own parser and linter read the scrape without a complaint
+            java.nio.file.Path promtool = java.nio.file.Path.of("/usr/bin/promtool");
+            if (java.nio.file.Files.isExecutable(promtool)) {
+                java.nio.file.Path scraped = java.nio.file.Files.writeString(dir.resolve("scrape.txt"), m);
+                Process check = new ProcessBuilder(promtool.toString(), "check", "metrics")
+                        .redirectInput(scraped.toFile()).redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("promtool.out").toFile()).start();
+                assertThat(check.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(check.exitValue()).as(java.nio.file.Files.readString(dir.resolve("promtool.out"))).isZero();
+            }
 
             HttpResponse<String> healthy = get(base + "/health");
             assertThat(healthy.statusCode()).isEqualTo(200);
