@@ -23,9 +23,10 @@ final class EtcdMetrics {
         gauge(b, "etcd_server_is_leader", "Whether or not this member is a leader. 1 if is, 0 otherwise.",
                 m.isLeader() ? 1 : 0);
         counter(b, "etcd_server_leader_changes_seen_total", "The number of leader changes seen.", m.leaderChanges());
-        gauge(b, "etcd_server_proposals_committed_total", "The total number of consensus proposals committed.",
+        // etcd exports these two as gauges; they only grow (Raft indexes), so counters here, as their names say
+        counter(b, "etcd_server_proposals_committed_total", "The total number of consensus proposals committed.",
                 m.committed());
-        gauge(b, "etcd_server_proposals_applied_total", "The total number of consensus proposals applied.",
+        counter(b, "etcd_server_proposals_applied_total", "The total number of consensus proposals applied.",
                 m.applied());
         gauge(b, "etcd_server_proposals_pending", "The current number of pending proposals to commit.",
                 m.pendingWrites());

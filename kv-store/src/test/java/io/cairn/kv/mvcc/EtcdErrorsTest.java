@@ -79,7 +79,9 @@ class EtcdErrorsTest {
 
     /**
      * A delete of every key from a key on (range_end "\0") conflicts with no put of its Txn in etcd's duplicate check,
-     * which reads it as an interval that holds no key: the Txn runs, its ops in order.
+     * which reads it as an interval that holds no key: the Txn runs, its ops in order. (etcd 3.4.23 through etcdctl:
+     * {@code del a --from-key} then {@code put zzz 1} in one txn succeeds; {@code del a c} then {@code put b 1} is a
+     * duplicate.)
      */
     @Test
     void aFromKeyDeleteInATxnConflictsWithNoPutAsInEtcd() {
@@ -183,8 +185,6 @@ class EtcdErrorsTest {
         refused(cmd(Req.txn(List.of(), List.of(op(Req.delete("a", "c")), op(Req.put("b", "1"))), List.of())),
                 Code.INVALID_ARGUMENT, dup);
         refused(cmd(Req.txn(List.of(), List.of(op(Req.put("b", "1")), op(Req.delete("b", ""))), List.of())),
-                Code.INVALID_ARGUMENT, dup);
-        refused(cmd(Req.txn(List.of(), List.of(op(Req.delete("a", "\0")), op(Req.put("zzz", "1"))), List.of())),
                 Code.INVALID_ARGUMENT, dup);
         TxnRequest nestedPut = Req.txn(List.of(), List.of(op(Req.put("b", "1"))), List.of());
         refused(cmd(Req.txn(List.of(), List.of(op(Req.delete("a", "c")), op(nestedPut)), List.of())),
