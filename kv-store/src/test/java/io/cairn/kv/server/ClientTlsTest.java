@@ -67,7 +67,7 @@ class ClientTlsTest {
             String[] tls = {"--cacert", dir.resolve("ca.crt").toString(), "--cert", dir.resolve("client.crt").toString(),
                     "--key", dir.resolve("client.key").toString()};
             Etcdctl ctl = new Etcdctl("https://" + c.endpoint(1), dir);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             Etcdctl.Result put;
             do {
                 put = ctl.run(concat(tls, "put", "k", "v"));

@@ -51,7 +51,7 @@ class EtcdctlDifferentialTest {
     /** Runs the scenario against {@code endpoints}; the transcript with what differs legitimately masked. */
     private String run(String endpoints) throws Exception {
         Etcdctl ctl = new Etcdctl(endpoints, dir);
-        Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> ctl.run("get", "ready").exitCode() == 0);
+        Awaitility.await().atMost(90, TimeUnit.SECONDS).until(() -> ctl.run("get", "ready").exitCode() == 0);
         StringBuilder out = new StringBuilder();
         List<String> lines = Files.readAllLines(RESOURCES.resolve("scenario.txt"), StandardCharsets.UTF_8);
         for (int i = 0; i < lines.size(); i++) {

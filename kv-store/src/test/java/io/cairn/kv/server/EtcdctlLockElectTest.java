@@ -31,7 +31,7 @@ class EtcdctlLockElectTest {
         try (KvProcesses c = new KvProcesses(dir.resolve("cluster"), 3)) {
             c.startAll();
             Etcdctl ctl = new Etcdctl(c.endpoints(), dir);
-            Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> ctl.run("put", "ready", "1").exitCode() == 0);
+            Awaitility.await().atMost(90, TimeUnit.SECONDS).until(() -> ctl.run("put", "ready", "1").exitCode() == 0);
 
             // a command run under the lock
             Etcdctl.Result under = ctl.run("lock", "jobs", "echo", "holding");

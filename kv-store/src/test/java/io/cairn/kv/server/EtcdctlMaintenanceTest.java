@@ -29,7 +29,7 @@ class EtcdctlMaintenanceTest {
     Path dir;
 
     private static Etcdctl.Result ok(Etcdctl ctl, String... args) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         Etcdctl.Result r;
         do {
             r = ctl.run(args);

@@ -52,7 +52,7 @@ class MetricsEndpointTest {
             c.start(2);
             c.start(3);
             Etcdctl ctl = new Etcdctl(c.endpoints(), dir);
-            Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> ctl.run("put", "a", "1").exitCode() == 0);
+            Awaitility.await().atMost(90, TimeUnit.SECONDS).until(() -> ctl.run("put", "a", "1").exitCode() == 0);
             for (int i = 0; i < 5; i++) {
                 assertThat(ctl.run("put", "k" + i, "v").exitCode()).isZero();
             }
