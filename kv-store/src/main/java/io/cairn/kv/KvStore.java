@@ -613,10 +613,15 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
      * {@code cairn kv snapshot restore} reads. On the maintenance thread.
      */
     public CompletableFuture<Void> snapshot(Path target) {
-        return onMaintenanceThread(() -> stateMachine.read(s -> {
+        return onMaintenanceThread(() -> {
             Path dir = target.resolveSibling(target.getFileName() + ".dir");
             try {
-                s.checkpoint(dir);
+                // the checkpoint (hard links, quick) holds off a snapshot install; packing it, which may take long,
+                // does not
+                stateMachine.read(s -> {
+                    s.checkpoint(dir);
+                    return null;
+                });
                 try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(target,
                         java.nio.file.StandardOpenOption.CREATE_NEW))) {
                     io.cairn.raft.server.SnapshotArchive.pack(dir, out);
@@ -631,7 +636,7 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
                     log.warn("could not delete the snapshot's scratch directory {}: {}", dir, e.toString());
                 }
             }
-        }));
+        });
     }
 
     /**

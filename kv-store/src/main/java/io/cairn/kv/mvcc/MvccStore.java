@@ -495,8 +495,9 @@ public final class MvccStore implements AutoCloseable {
     /**
      * Writes a RocksDB checkpoint of the state as of the last applied command into {@code target}, which must
      * not exist or be an empty directory (as a {@code FileSnapshotStateMachine} hands over); {@link #open} on it,
-     * or {@link #restore}, gives that state back. SST files are hard links when on the same file system. Apply
-     * thread, between two {@link #apply} calls.
+     * or {@link #restore}, gives that state back. SST files are hard links when on the same file system. Any
+     * thread: each applied batch is one atomic RocksDB write and the flush the checkpoint makes is atomic over the
+     * column families, so the checkpoint holds the state after some whole batch, with that batch's applied index.
      */
     public void checkpoint(Path target) {
         openLock.readLock().lock();

@@ -82,9 +82,9 @@ final class ConcurrencyGrpcService {
     ServerServiceDefinition lockDefinition() {
         return ServerServiceDefinition.builder(EtcdConcurrencyGrpc.LOCK_SERVICE)
                 .addMethod(EtcdConcurrencyGrpc.LOCK, ServerCalls.asyncUnaryCall(this::lock))
-                .addMethod(EtcdConcurrencyGrpc.UNLOCK, ServerCalls.asyncUnaryCall((request, out) -> answer(
+                .addMethod(EtcdConcurrencyGrpc.UNLOCK, ServerCalls.asyncUnaryCall((request, out) -> GrpcCalls.answer(
                         () -> store.deleteRange(DeleteRangeRequest.newBuilder().setKey(request.getKey()).build())
-                                .thenApply(d -> UnlockResponse.newBuilder().setHeader(d.getHeader()).build()), out)))
+                                .thenApply(d -> UnlockResponse.newBuilder().setHeader(d.getHeader()).build()), out, log)))
                 .build();
     }
 
@@ -92,11 +92,11 @@ final class ConcurrencyGrpcService {
         return ServerServiceDefinition.builder(EtcdConcurrencyGrpc.ELECTION_SERVICE)
                 .addMethod(EtcdConcurrencyGrpc.CAMPAIGN, ServerCalls.asyncUnaryCall(this::campaign))
                 .addMethod(EtcdConcurrencyGrpc.PROCLAIM, ServerCalls.asyncUnaryCall(
-                        (request, out) -> answer(() -> proclaim(request), out)))
+                        (request, out) -> GrpcCalls.answer(() -> proclaim(request), out, log)))
                 .addMethod(EtcdConcurrencyGrpc.RESIGN, ServerCalls.asyncUnaryCall(
-                        (request, out) -> answer(() -> resign(request), out)))
+                        (request, out) -> GrpcCalls.answer(() -> resign(request), out, log)))
                 .addMethod(EtcdConcurrencyGrpc.LEADER, ServerCalls.asyncUnaryCall(
-                        (request, out) -> answer(() -> leader(request), out)))
+                        (request, out) -> GrpcCalls.answer(() -> leader(request), out, log)))
                 .addMethod(EtcdConcurrencyGrpc.OBSERVE, ServerCalls.asyncServerStreamingCall(
                         (request, out) -> new Observer(request.getName(),
                                 (ServerCallStreamObserver<LeaderResponse>) out).start()))
@@ -429,12 +429,12 @@ final class ConcurrencyGrpcService {
             if (cancelled) {
                 return;
             }
-            send(out, () -> {
+            GrpcCalls.send(out, log, () -> {
                 if (e == null) {
                     out.onNext(r);
                     out.onCompleted();
                 } else {
-                    out.onError(status(e));
+                    out.onError(GrpcCalls.status(e, log));
                 }
             });
         });
@@ -556,38 +556,5 @@ final class ConcurrencyGrpcService {
             }
         }
         return ByteString.copyFrom(new byte[] {0});
-    }
-
-    private static io.grpc.StatusRuntimeException status(Throwable e) {
-        Throwable cause = GrpcErrors.unwrap(e);
-        if (cause instanceof io.grpc.StatusRuntimeException sre) {
-            return sre;
-        }
-        return GrpcErrors.toStatus(e).asRuntimeException();
-    }
-
-    private static void send(StreamObserver<?> out, Runnable r) {
-        try {
-            r.run();
-        } catch (RuntimeException e) {
-            log.debug("answer not sent: {}", e.toString()); // the client went away
-        }
-    }
-
-    private static <R extends Message> void answer(Supplier<CompletableFuture<R>> call, StreamObserver<R> out) {
-        CompletableFuture<R> f;
-        try {
-            f = call.get();
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        f.whenComplete((r, e) -> send(out, () -> {
-            if (e == null) {
-                out.onNext(r);
-                out.onCompleted();
-            } else {
-                out.onError(status(e));
-            }
-        }));
     }
 }

@@ -1,6 +1,5 @@
 package io.cairn.kv.server;
 
-import com.google.protobuf.Message;
 import io.cairn.kv.proto.etcd.AlarmRequest;
 import io.cairn.kv.proto.etcd.AlarmResponse;
 import io.cairn.kv.proto.etcd.DefragmentRequest;
@@ -20,7 +19,6 @@ import io.cairn.kv.proto.health.HealthCheckResponse;
 import io.grpc.MethodDescriptor;
 import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServiceDescriptor;
-import io.grpc.protobuf.ProtoUtils;
 
 /**
  * The gRPC descriptors of etcd's {@code service Maintenance} and of the standard {@code grpc.health.v1.Health},
@@ -32,27 +30,27 @@ public final class EtcdMaintenanceGrpc {
     public static final String SERVICE_NAME = "etcdserverpb.Maintenance";
     public static final String HEALTH_SERVICE_NAME = "grpc.health.v1.Health";
 
-    public static final MethodDescriptor<AlarmRequest, AlarmResponse> ALARM = method(SERVICE_NAME, "Alarm",
+    public static final MethodDescriptor<AlarmRequest, AlarmResponse> ALARM = GrpcCalls.method(SERVICE_NAME, "Alarm",
             MethodType.UNARY, AlarmRequest.getDefaultInstance(), AlarmResponse.getDefaultInstance());
 
-    public static final MethodDescriptor<StatusRequest, StatusResponse> STATUS = method(SERVICE_NAME, "Status",
+    public static final MethodDescriptor<StatusRequest, StatusResponse> STATUS = GrpcCalls.method(SERVICE_NAME, "Status",
             MethodType.UNARY, StatusRequest.getDefaultInstance(), StatusResponse.getDefaultInstance());
 
-    public static final MethodDescriptor<DefragmentRequest, DefragmentResponse> DEFRAGMENT = method(SERVICE_NAME,
+    public static final MethodDescriptor<DefragmentRequest, DefragmentResponse> DEFRAGMENT = GrpcCalls.method(SERVICE_NAME,
             "Defragment", MethodType.UNARY, DefragmentRequest.getDefaultInstance(),
             DefragmentResponse.getDefaultInstance());
 
-    public static final MethodDescriptor<HashRequest, HashResponse> HASH = method(SERVICE_NAME, "Hash",
+    public static final MethodDescriptor<HashRequest, HashResponse> HASH = GrpcCalls.method(SERVICE_NAME, "Hash",
             MethodType.UNARY, HashRequest.getDefaultInstance(), HashResponse.getDefaultInstance());
 
-    public static final MethodDescriptor<HashKVRequest, HashKVResponse> HASH_KV = method(SERVICE_NAME, "HashKV",
+    public static final MethodDescriptor<HashKVRequest, HashKVResponse> HASH_KV = GrpcCalls.method(SERVICE_NAME, "HashKV",
             MethodType.UNARY, HashKVRequest.getDefaultInstance(), HashKVResponse.getDefaultInstance());
 
-    public static final MethodDescriptor<SnapshotRequest, SnapshotResponse> SNAPSHOT = method(SERVICE_NAME,
+    public static final MethodDescriptor<SnapshotRequest, SnapshotResponse> SNAPSHOT = GrpcCalls.method(SERVICE_NAME,
             "Snapshot", MethodType.SERVER_STREAMING, SnapshotRequest.getDefaultInstance(),
             SnapshotResponse.getDefaultInstance());
 
-    public static final MethodDescriptor<MoveLeaderRequest, MoveLeaderResponse> MOVE_LEADER = method(SERVICE_NAME,
+    public static final MethodDescriptor<MoveLeaderRequest, MoveLeaderResponse> MOVE_LEADER = GrpcCalls.method(SERVICE_NAME,
             "MoveLeader", MethodType.UNARY, MoveLeaderRequest.getDefaultInstance(),
             MoveLeaderResponse.getDefaultInstance());
 
@@ -60,20 +58,10 @@ public final class EtcdMaintenanceGrpc {
             .addMethod(ALARM).addMethod(STATUS).addMethod(DEFRAGMENT).addMethod(HASH).addMethod(HASH_KV)
             .addMethod(SNAPSHOT).addMethod(MOVE_LEADER).build();
 
-    public static final MethodDescriptor<HealthCheckRequest, HealthCheckResponse> HEALTH_CHECK = method(
+    public static final MethodDescriptor<HealthCheckRequest, HealthCheckResponse> HEALTH_CHECK = GrpcCalls.method(
             HEALTH_SERVICE_NAME, "Check", MethodType.UNARY, HealthCheckRequest.getDefaultInstance(),
             HealthCheckResponse.getDefaultInstance());
 
     public static final ServiceDescriptor HEALTH_SERVICE = ServiceDescriptor.newBuilder(HEALTH_SERVICE_NAME)
             .addMethod(HEALTH_CHECK).build();
-
-    private static <Q extends Message, R extends Message> MethodDescriptor<Q, R> method(String service, String name,
-            MethodType type, Q request, R response) {
-        return MethodDescriptor.<Q, R>newBuilder()
-                .setType(type)
-                .setFullMethodName(MethodDescriptor.generateFullMethodName(service, name))
-                .setRequestMarshaller(ProtoUtils.marshaller(request))
-                .setResponseMarshaller(ProtoUtils.marshaller(response))
-                .build();
-    }
 }

@@ -1,6 +1,5 @@
 package io.cairn.kv.server;
 
-import com.google.protobuf.Message;
 import io.cairn.kv.LeaseService;
 import io.cairn.kv.proto.etcd.LeaseKeepAliveRequest;
 import io.cairn.kv.proto.etcd.LeaseKeepAliveResponse;
@@ -8,8 +7,6 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,39 +32,15 @@ final class LeaseGrpcService {
     ServerServiceDefinition definition() {
         return ServerServiceDefinition.builder(EtcdLeaseGrpc.SERVICE)
                 .addMethod(EtcdLeaseGrpc.GRANT, ServerCalls.asyncUnaryCall(
-                        (request, out) -> answer(() -> leases.leaseGrant(request), out)))
+                        (request, out) -> GrpcCalls.answer(() -> leases.leaseGrant(request), out, log)))
                 .addMethod(EtcdLeaseGrpc.REVOKE, ServerCalls.asyncUnaryCall(
-                        (request, out) -> answer(() -> leases.leaseRevoke(request), out)))
+                        (request, out) -> GrpcCalls.answer(() -> leases.leaseRevoke(request), out, log)))
                 .addMethod(EtcdLeaseGrpc.TIME_TO_LIVE, ServerCalls.asyncUnaryCall(
-                        (request, out) -> answer(() -> leases.leaseTimeToLive(request), out)))
+                        (request, out) -> GrpcCalls.answer(() -> leases.leaseTimeToLive(request), out, log)))
                 .addMethod(EtcdLeaseGrpc.LEASES, ServerCalls.asyncUnaryCall(
-                        (request, out) -> answer(leases::leaseLeases, out)))
+                        (request, out) -> GrpcCalls.answer(leases::leaseLeases, out, log)))
                 .addMethod(EtcdLeaseGrpc.KEEP_ALIVE, ServerCalls.asyncBidiStreamingCall(this::keepAlive))
                 .build();
-    }
-
-    private static <R extends Message> void answer(Supplier<CompletableFuture<R>> call, StreamObserver<R> out) {
-        CompletableFuture<R> f;
-        try {
-            f = call.get();
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        f.whenComplete((response, error) -> {
-            try {
-                if (error == null) {
-                    out.onNext(response);
-                    out.onCompleted();
-                } else {
-                    if (GrpcErrors.isInternal(error)) {
-                        log.warn("a lease call failed with an internal error", GrpcErrors.unwrap(error));
-                    }
-                    out.onError(GrpcErrors.toStatus(error).asRuntimeException());
-                }
-            } catch (RuntimeException e) {
-                log.debug("lease answer not sent: {}", e.toString()); // the client went away
-            }
-        });
     }
 
     private StreamObserver<LeaseKeepAliveRequest> keepAlive(StreamObserver<LeaseKeepAliveResponse> responses) {

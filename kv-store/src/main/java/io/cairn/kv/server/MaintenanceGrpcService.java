@@ -1,7 +1,6 @@
 package io.cairn.kv.server;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.Message;
 import io.cairn.kv.KvStore;
 import io.cairn.kv.mvcc.KvException;
 import io.cairn.kv.proto.etcd.AlarmRequest;
@@ -21,7 +20,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,19 +60,19 @@ final class MaintenanceGrpcService {
 
     ServerServiceDefinition definition() {
         return ServerServiceDefinition.builder(EtcdMaintenanceGrpc.SERVICE)
-                .addMethod(EtcdMaintenanceGrpc.STATUS, ServerCalls.asyncUnaryCall((request, out) -> answer(
-                        () -> CompletableFuture.completedFuture(store.maintenanceStatus()), out)))
+                .addMethod(EtcdMaintenanceGrpc.STATUS, ServerCalls.asyncUnaryCall((request, out) -> GrpcCalls.answer(
+                        () -> CompletableFuture.completedFuture(store.maintenanceStatus()), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.ALARM, ServerCalls.asyncUnaryCall(
-                        (request, out) -> answer(() -> alarm(request), out)))
+                        (request, out) -> GrpcCalls.answer(() -> alarm(request), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.HASH_KV, ServerCalls.asyncUnaryCall(
-                        (request, out) -> answer(() -> store.hashKv(request), out)))
-                .addMethod(EtcdMaintenanceGrpc.HASH, ServerCalls.asyncUnaryCall((request, out) -> answer(
+                        (request, out) -> GrpcCalls.answer(() -> store.hashKv(request), out, log)))
+                .addMethod(EtcdMaintenanceGrpc.HASH, ServerCalls.asyncUnaryCall((request, out) -> GrpcCalls.answer(
                         () -> store.hashKv(HashKVRequest.getDefaultInstance()).thenApply(h -> HashResponse
-                                .newBuilder().setHeader(h.getHeader()).setHash(h.getHash()).build()), out)))
+                                .newBuilder().setHeader(h.getHeader()).setHash(h.getHash()).build()), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.DEFRAGMENT, ServerCalls.asyncUnaryCall(
-                        (request, out) -> answer(store::defragment, out)))
+                        (request, out) -> GrpcCalls.answer(store::defragment, out, log)))
                 .addMethod(EtcdMaintenanceGrpc.MOVE_LEADER, ServerCalls.asyncUnaryCall(
-                        (request, out) -> answer(() -> store.moveLeader(request), out)))
+                        (request, out) -> GrpcCalls.answer(() -> store.moveLeader(request), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.SNAPSHOT, ServerCalls.asyncServerStreamingCall(
                         (request, out) -> snapshot((ServerCallStreamObserver<SnapshotResponse>) out)))
                 .build();
@@ -137,7 +135,7 @@ final class MaintenanceGrpcService {
         store.snapshot(file).whenComplete((ok, error) -> {
             if (error != null) {
                 deleteQuietly(file);
-                send(out, () -> out.onError(GrpcErrors.toStatus(error).asRuntimeException()));
+                GrpcCalls.send(out, log, () -> out.onError(GrpcErrors.toStatus(error).asRuntimeException()));
                 return;
             }
             if (out.isCancelled()) {
@@ -151,7 +149,7 @@ final class MaintenanceGrpcService {
                 s.run(); // the stream may be ready already, in which case no on-ready callback comes
             } catch (IOException e) {
                 deleteQuietly(file);
-                send(out, () -> out.onError(Status.INTERNAL.withDescription("cannot read the snapshot: " + e)
+                GrpcCalls.send(out, log, () -> out.onError(Status.INTERNAL.withDescription("cannot read the snapshot: " + e)
                         .asRuntimeException()));
             }
         });
@@ -190,6 +188,7 @@ final class MaintenanceGrpcService {
         private final Path file;
         private final InputStream in;
         private final byte[] buffer = new byte[SNAPSHOT_BLOB_BYTES];
+        private final io.cairn.kv.proto.etcd.ResponseHeader header = store.header(store.revision());
         private long remaining;
         private boolean done;
 
@@ -215,7 +214,7 @@ final class MaintenanceGrpcService {
                         throw new IOException("the snapshot file ended " + remaining + " bytes early");
                     }
                     remaining -= n;
-                    out.onNext(SnapshotResponse.newBuilder().setHeader(store.header(store.revision()))
+                    out.onNext(SnapshotResponse.newBuilder().setHeader(header)
                             .setRemainingBytes(remaining).setBlob(ByteString.copyFrom(buffer, 0, n)).build());
                     if (remaining == 0) {
                         finish();
@@ -225,7 +224,7 @@ final class MaintenanceGrpcService {
             } catch (IOException | RuntimeException e) {
                 if (!done) {
                     finish();
-                    send(out, () -> out.onError(Status.INTERNAL.withDescription("snapshot stream failed: " + e)
+                    GrpcCalls.send(out, log, () -> out.onError(Status.INTERNAL.withDescription("snapshot stream failed: " + e)
                             .asRuntimeException()));
                 }
             }
@@ -242,44 +241,11 @@ final class MaintenanceGrpcService {
         }
     }
 
-    private static void send(StreamObserver<?> out, Runnable r) {
-        try {
-            r.run();
-        } catch (RuntimeException e) {
-            log.debug("maintenance answer not sent: {}", e.toString()); // the client went away
-        }
-    }
-
     private static void deleteQuietly(Path file) {
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
             log.warn("could not delete the snapshot file {}: {}", file, e.toString());
         }
-    }
-
-    private static <R extends Message> void answer(Supplier<CompletableFuture<R>> call, StreamObserver<R> out) {
-        CompletableFuture<R> f;
-        try {
-            f = call.get();
-        } catch (KvException | IllegalStateException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        f.whenComplete((response, error) -> send(out, () -> {
-            if (error == null) {
-                out.onNext(response);
-                out.onCompleted();
-            } else {
-                Throwable cause = GrpcErrors.unwrap(error);
-                if (cause instanceof io.grpc.StatusRuntimeException sre) {
-                    out.onError(sre);
-                    return;
-                }
-                if (GrpcErrors.isInternal(error)) {
-                    log.warn("a maintenance call failed with an internal error", cause);
-                }
-                out.onError(GrpcErrors.toStatus(error).asRuntimeException());
-            }
-        }));
     }
 }

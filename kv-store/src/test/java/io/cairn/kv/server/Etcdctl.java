@@ -111,6 +111,23 @@ final class Etcdctl {
         }
     }
 
+    /**
+     * Runs {@code args} again until etcdctl exits 0 (members just started, or a leader just lost), for up to 90 s;
+     * the last failure when it never does.
+     */
+    Result eventually(String... args) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        Result r;
+        do {
+            r = run(args);
+            if (r.exitCode() == 0) {
+                return r;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("etcdctl " + List.of(args) + " kept failing: " + r.err());
+    }
+
     /** Runs and expects exit code 0 and exactly {@code expected} on stdout. */
     void expect(String expected, String... args) throws IOException, InterruptedException {
         Result r = run(args);

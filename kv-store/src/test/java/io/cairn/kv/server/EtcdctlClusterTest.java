@@ -30,20 +30,6 @@ class EtcdctlClusterTest {
         return Long.parseLong(m.group(1));
     }
 
-    /** Retries {@code args} until etcdctl exits 0 (a member just started, or a leader just lost), up to 30 s. */
-    private static Etcdctl.Result eventually(Etcdctl ctl, String... args) throws Exception {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        Etcdctl.Result r;
-        do {
-            r = ctl.run(args);
-            if (r.exitCode() == 0) {
-                return r;
-            }
-            Thread.sleep(200);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("etcdctl " + List.of(args) + " kept failing: " + r.err());
-    }
-
     /** Starts the members; etcdctl for all of them (index 0), then for each one alone (1..3). */
     private List<Etcdctl> startWithClients(KvProcesses c) throws Exception {
         c.startAll();
@@ -59,7 +45,7 @@ class EtcdctlClusterTest {
         assumeTrue(Etcdctl.installed(), "etcdctl is not installed (Debian's etcd-client)");
         try (KvProcesses c = new KvProcesses(dir.resolve("cluster"), 3)) {
             List<Etcdctl> m = startWithClients(c);
-            long first = revision(eventually(m.get(1), "put", "/registry/pods/a", "1", "-w", "json"));
+            long first = revision(m.get(1).eventually("put", "/registry/pods/a", "1", "-w", "json"));
             m.get(2).expect("OK\n", "put", "/registry/pods/b", "2");
             m.get(3).expect("OK\n", "put", "/registry/services/x", "3");
 
@@ -93,10 +79,10 @@ class EtcdctlClusterTest {
 
             // kill -9 a member: the other two go on; started again on its data, it catches up
             c.kill(1);
-            eventually(m.get(2), "put", "/after/kill", "yes");
+            m.get(2).eventually("put", "/after/kill", "yes");
             m.get(3).expect("/after/kill\nyes\n", "get", "/after/kill");
             c.start(1);
-            eventually(m.get(1), "get", "/after/kill");
+            m.get(1).eventually("get", "/after/kill");
             m.get(1).expect("/after/kill\nyes\n", "get", "/after/kill", "--consistency=s");
 
             // a restart ignores --initial-cluster*, as etcd does: the data directory says who the member is
@@ -104,7 +90,7 @@ class EtcdctlClusterTest {
             List<String> other = new ArrayList<>(c.flags(3));
             other.set(other.indexOf("--initial-cluster") + 1, "kv3=http://127.0.0.1:1");
             c.start(3, other);
-            eventually(m.get(3), "put", "/after/restart", "ok");
+            m.get(3).eventually("put", "/after/restart", "ok");
             m.get(0).expect("/after/kill\nyes\n/after/restart\nok\n", "get", "/after", "--prefix");
             assertThat(c.log(3)).contains("--initial-cluster* are ignored");
         }
@@ -122,7 +108,7 @@ class EtcdctlClusterTest {
             List<Etcdctl> m = startWithClients(c);
             // a barrier first: a put retried while the members elect may have been applied twice, and the watch below
             // would then (rightly) show the earlier copy as the first one's previous value
-            eventually(m.get(1), "put", "ready", "1");
+            m.get(1).eventually("put", "ready", "1");
             long first = revision(m.get(1).run("put", "w/a", "1", "-w", "json"));
             m.get(2).expect("OK\n", "put", "w/a", "2");
             m.get(3).expect("1\n", "del", "w/a");
@@ -134,7 +120,7 @@ class EtcdctlClusterTest {
             assertThat(watch.awaitOut(live)).isEqualTo(live);
             watch.stop(0);
 
-            Etcdctl.Result granted = eventually(m.get(3), "lease", "grant", "60");
+            Etcdctl.Result granted = m.get(3).eventually("lease", "grant", "60");
             Matcher g = Pattern.compile("lease ([0-9a-f]+) granted with TTL\\(60s\\)\n").matcher(granted.out());
             assertThat(g.matches()).as(granted.out()).isTrue();
             String lease = g.group(1);

@@ -28,19 +28,6 @@ class EtcdctlMaintenanceTest {
     @TempDir
     Path dir;
 
-    private static Etcdctl.Result ok(Etcdctl ctl, String... args) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        Etcdctl.Result r;
-        do {
-            r = ctl.run(args);
-            if (r.exitCode() == 0) {
-                return r;
-            }
-            Thread.sleep(200);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("etcdctl " + List.of(args) + " kept failing: " + r.err());
-    }
-
     /** The table rows of {@code etcdctl endpoint status -w simple}: endpoint, id, version, size, leader?, learner?, term, index, applied, errors. */
     private static List<String[]> statusRows(Etcdctl.Result r) {
         List<String[]> rows = new ArrayList<>();
@@ -58,12 +45,12 @@ class EtcdctlMaintenanceTest {
         try (KvProcesses c = new KvProcesses(dir.resolve("cluster"), 3)) {
             c.startAll();
             Etcdctl all = new Etcdctl(c.endpoints(), dir);
-            ok(all, "put", "/a", "1");
-            ok(all, "put", "/b", "2");
-            ok(all, "del", "/a");
+            all.eventually("put", "/a", "1");
+            all.eventually("put", "/b", "2");
+            all.eventually("del", "/a");
 
             // every member answers, one of them the leader, all in one term
-            Etcdctl.Result status = ok(all, "endpoint", "status");
+            Etcdctl.Result status = all.eventually("endpoint", "status");
             List<String[]> rows = statusRows(status);
             assertThat(rows).hasSize(3);
             assertThat(rows).filteredOn(row -> row[4].equals("true")).as(status.out()).hasSize(1);
@@ -75,12 +62,12 @@ class EtcdctlMaintenanceTest {
                 assertThat(row[9]).as("errors").isEmpty();
             });
 
-            Etcdctl.Result health = ok(all, "endpoint", "health");
+            Etcdctl.Result health = all.eventually("endpoint", "health");
             assertThat(health.out() + health.err()).contains("is healthy: successfully committed proposal")
                     .doesNotContain("unhealthy");
 
             // the same data gives the same hash on every member once all applied it
-            Etcdctl.Result hashes = ok(all, "endpoint", "hashkv");
+            Etcdctl.Result hashes = all.eventually("endpoint", "hashkv");
             Matcher m = Pattern.compile(", (\\d+)\\n?").matcher(hashes.out());
             List<String> values = new ArrayList<>();
             while (m.find()) {
@@ -88,13 +75,13 @@ class EtcdctlMaintenanceTest {
             }
             assertThat(values).as(hashes.out()).hasSize(3).containsOnly(values.get(0));
 
-            assertThat(ok(all, "alarm", "list").out()).isEmpty();
-            assertThat(ok(all, "alarm", "disarm").out()).isEmpty();
-            assertThat(ok(all, "defrag").out()).contains("Finished defragmenting etcd member[" + c.endpoint(1) + "]");
+            assertThat(all.eventually("alarm", "list").out()).isEmpty();
+            assertThat(all.eventually("alarm", "disarm").out()).isEmpty();
+            assertThat(all.eventually("defrag").out()).contains("Finished defragmenting etcd member[" + c.endpoint(1) + "]");
             assertThat(new Etcdctl(c.endpoint(2), dir).run("get", "/b").out()).isEqualTo("/b\n2\n");
 
             Path saved = dir.resolve("saved.db");
-            Etcdctl.Result snap = ok(new Etcdctl(c.endpoint(2), dir), "snapshot", "save", saved.toString());
+            Etcdctl.Result snap = new Etcdctl(c.endpoint(2), dir).eventually("snapshot", "save", saved.toString());
             assertThat(snap.out() + snap.err()).contains("Snapshot saved at " + saved);
             assertThat(Files.size(saved)).isGreaterThan(8);
             assertThat(new String(Files.readAllBytes(saved), 0, 8, java.nio.charset.StandardCharsets.US_ASCII))
@@ -130,9 +117,9 @@ class EtcdctlMaintenanceTest {
                 assertThat(Files.readString(dir.resolve("again.log"))).contains("exists");
                 restored.startAll();
                 Etcdctl fresh = new Etcdctl(restored.endpoints(), dir);
-                assertThat(ok(fresh, "get", "/b").out()).isEqualTo("/b\n2\n");
+                assertThat(fresh.eventually("get", "/b").out()).isEqualTo("/b\n2\n");
                 assertThat(fresh.run("get", "/a").out()).as("deleted before the snapshot").isEmpty();
-                ok(fresh, "put", "/c", "3");
+                fresh.eventually("put", "/c", "3");
                 Etcdctl third = new Etcdctl(restored.endpoint(3), dir);
                 org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> third.run("get", "/c",
                         "--consistency=s").out().equals("/c\n3\n"));
@@ -141,9 +128,9 @@ class EtcdctlMaintenanceTest {
             // leadership moves to the member named
             String leaderEndpoint = rows.stream().filter(row -> row[4].equals("true")).findFirst().orElseThrow()[0];
             String target = rows.stream().filter(row -> row[4].equals("false")).findFirst().orElseThrow()[1];
-            Etcdctl.Result moved = ok(new Etcdctl(leaderEndpoint, dir), "move-leader", target);
+            Etcdctl.Result moved = new Etcdctl(leaderEndpoint, dir).eventually("move-leader", target);
             assertThat(moved.out()).contains("Leadership transferred from").contains("to " + target);
-            List<String[]> after = statusRows(ok(all, "endpoint", "status"));
+            List<String[]> after = statusRows(all.eventually("endpoint", "status"));
             assertThat(after).filteredOn(row -> row[4].equals("true")).extracting(row -> row[1])
                     .containsExactly(target);
 
