@@ -13,7 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
-import java.time.ZonedDateTime;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -113,7 +113,8 @@ public final class BenchCompare {
         Path logs = Files.createDirectories(folder.resolve("logs"));
         BenchCompare bench = new BenchCompare(o, progress, logs);
         CompareReport.Environment env = environment(o);
-        progress.println("compare: writing " + folder + "; " + o.rounds() + " rounds of " + o.selected().stream()
+        progress.println("compare: writing " + folder + "; " + o.rounds() + (o.rounds() == 1 ? " round" : " rounds")
+                + " of " + o.selected().stream()
                 .map(w -> w.id).collect(Collectors.joining(",")) + " at " + o.clientCounts() + " clients, "
                 + o.seconds() + " s each");
         Path work = Files.createTempDirectory("cairn-bench-compare");
@@ -322,7 +323,7 @@ public final class BenchCompare {
         String java = System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + " ("
                 + System.getProperty("java.home") + ")";
         String client = ProcessHandle.current().info().commandLine().orElse("(unknown)");
-        return new CompareReport.Environment(ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString(), cores,
+        return new CompareReport.Environment(OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString(), cores,
                 load, java, allLines(List.of(o.etcdBinary(), "--version")),
                 allLines(List.of(o.etcdctlBinary(), "version")), o.invocation(), client, method(o));
     }
@@ -330,7 +331,7 @@ public final class BenchCompare {
     /** The Method section of the report: how the figures were made, in the words a reader needs to trust them. */
     static String method(Options o) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "%d rounds. Each round starts three etcd members and then three Cairn"
+        b.append(String.format(Locale.ROOT, "%d %s. Each round starts three etcd members and then three Cairn"
                 + " members (etcd first in odd rounds, Cairn first in even ones), one cluster at a time, each new and"
                 + " with fresh data directories, on the same loopback ports and with the same flags (listed under"
                 + " Commands, and nothing else: both run with their defaults; Cairn's JVM gets `-Xss8m` as `bin/cairn`"
@@ -338,7 +339,8 @@ public final class BenchCompare {
                 + " (the selected closed-loop workloads at the largest client count, not measured); then each case"
                 + " runs as a closed loop (each client one request outstanding, the next sent when the answer"
                 + " arrives) for %d s unmeasured and %d s measured. A cell is the median of the rounds.%n%n",
-                o.rounds(), o.warmupSeconds(), o.caseWarmupSeconds(), o.seconds()));
+                o.rounds(), o.rounds() == 1 ? "round" : "rounds", o.warmupSeconds(), o.caseWarmupSeconds(),
+                o.seconds()));
         b.append("The client is this JVM (grpc-java on etcd's v3 API, the same client for both systems), on the same"
                 + " cores as the members. Its connections are laid out as etcd 3.4's benchmark tool lays them out by"
                 + " default (`--target-leader` off): connection i dials the one endpoint i mod 3, client j sends on"

@@ -11,8 +11,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code etcdctl check perf} (etcd 3.4's) against a cluster: it writes at a fixed rate from many clients for 60 s
  * and judges throughput and slowest request. Its output (a progress bar drawn with carriage returns, then its
- * result lines) goes to a log file; {@link #resultLines} keeps the lines that start with {@code PASS} or
- * {@code FAIL}, etcdctl's verdicts, and whatever error it printed instead of them.
+ * result lines) goes to a log file; {@link #resultLines} keeps etcdctl's verdicts ({@code PASS: Throughput is 7950
+ * writes/s}, {@code FAIL: Throughput too low: 3600 writes/s}, ..., then {@code PASS} or {@code FAIL}), or the last
+ * thing it printed if there is no verdict.
  *
  * <p>Stateless; the caller's thread waits for the process (at most {@link #TIMEOUT_SECONDS}, then it is killed).
  */
@@ -48,12 +49,16 @@ final class CheckPerf {
                 + lastLine(Files.readString(log, StandardCharsets.UTF_8))) : lines;
     }
 
-    /** The lines of etcdctl's output (split at newlines and carriage returns) that begin with PASS or FAIL. */
+    /**
+     * The result lines of etcdctl's output (split at newlines and carriage returns): those that begin with PASS or
+     * FAIL, and the one it prints without either when the slowest request was too slow ({@code Slowest request took
+     * too long: 1.501139s}).
+     */
     static List<String> resultLines(String output) {
         List<String> out = new ArrayList<>();
         for (String line : output.split("[\r\n]+")) {
             String l = line.trim();
-            if (l.startsWith("PASS") || l.startsWith("FAIL")) {
+            if (l.startsWith("PASS") || l.startsWith("FAIL") || l.startsWith("Slowest request")) {
                 out.add(l);
             }
         }
