@@ -125,10 +125,10 @@ final class BenchCommand implements Runnable {
     }
 
     /** {@code cairn bench compare}: etcd 3.4 and Cairn side by side, the same workloads from the same client. */
-    @Command(name = "compare", mixinStandardHelpOptions = true, description = "Three etcd members, then three cairn kv members, with the same flags and "
-            + "ports; the same workloads against each from one client (closed loops on etcd's gRPC API), alternating "
-            + "for several rounds; writes bench-results/<timestamp>/ (report.md, chart.html, logs) and prints ratios "
-            + "Cairn / etcd of the medians.")
+    @Command(name = "compare", mixinStandardHelpOptions = true, description = "Three etcd members, then three "
+            + "cairn kv members, with the same flags and ports; the same workloads against each from one client "
+            + "(closed loops on etcd's gRPC API), alternating for several rounds; writes bench-results/<timestamp>/ "
+            + "(report.md, chart.html, logs) and prints ratios Cairn / etcd of the medians.")
     static final class Compare implements Callable<Integer> {
         @picocli.CommandLine.Spec
         private picocli.CommandLine.Model.CommandSpec spec;
@@ -153,7 +153,8 @@ final class BenchCommand implements Runnable {
                 description = "Client counts for put, range-l, range-s and txn-put (default 1,10,1000).")
         List<Integer> clients;
 
-        @Option(names = "--etcd", defaultValue = "/usr/bin/etcd", description = "The etcd binary (default /usr/bin/etcd).")
+        @Option(names = "--etcd", defaultValue = "/usr/bin/etcd",
+                description = "The etcd binary (default /usr/bin/etcd).")
         String etcd;
 
         @Option(names = "--etcdctl", defaultValue = "/usr/bin/etcdctl",

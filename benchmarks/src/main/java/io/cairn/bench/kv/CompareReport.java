@@ -131,7 +131,8 @@ final class CompareReport {
     private final List<String> failures = new ArrayList<>();
 
     void add(Kind kind, Case c, Measurement m) {
-        measured.computeIfAbsent(c, k -> new EnumMap<>(Kind.class)).computeIfAbsent(kind, k -> new ArrayList<>()).add(m);
+        measured.computeIfAbsent(c, k -> new EnumMap<>(Kind.class)).computeIfAbsent(kind, k -> new ArrayList<>())
+                .add(m);
     }
 
     /** The members' resident memory, summed, at the end of one session (after its last measured run). */
@@ -240,7 +241,8 @@ final class CompareReport {
         b.append("- etcdctl: ").append(env.etcdctlVersion()).append("\n\n");
         b.append("## Commands\n\n");
         b.append("The run: `").append(env.invocation()).append("`\n\n");
-        b.append("The client (this JVM: the load generator, in process): `").append(env.clientCommand()).append("`\n\n");
+        b.append("The client (this JVM: the load generator, in process): `").append(env.clientCommand())
+                .append("`\n\n");
         commands.forEach((label, cmd) -> b.append("- ").append(label).append(": `").append(String.join(" ", cmd))
                 .append("`\n"));
         return b.toString();
