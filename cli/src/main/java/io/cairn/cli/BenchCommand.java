@@ -140,8 +140,9 @@ final class BenchCommand implements Runnable {
                 description = "Rounds of both systems, alternating which goes first; cells are medians (default 3).")
         int rounds;
 
-        @Option(names = "--warmup", defaultValue = "15",
-                description = "Warm-up seconds per cluster before its first case, not measured (default 15).")
+        @Option(names = "--warmup", defaultValue = "30", description = "Warm-up seconds per cluster before its first "
+                + "case, not measured (default 30: Cairn's JIT compilers are still busy a minute after a start on 2 "
+                + "shared cores).")
         int warmup;
 
         @Option(names = "--workloads", split = ",", defaultValue = "put,range-l,range-s,txn-put,watch,lease,"

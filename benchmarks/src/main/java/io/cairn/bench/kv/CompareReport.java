@@ -330,8 +330,8 @@ final class CompareReport {
     String chartHtml(String summaryLine) {
         StringBuilder b = new StringBuilder();
         b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>bench compare</title>\n")
-                .append("<style>body{font-family:sans-serif;margin:2em}svg text{font-size:13px}"
-                        + ".etcd{fill:#7f8c8d}.cairn{fill:#2e86c1}</style></head><body>\n")
+                .append("<style>body{font-family:sans-serif;margin:2em}svg text{font-size:13px}</style></head>"
+                        + "<body>\n")
                 .append("<h1>etcd and Cairn side by side</h1>\n<p><code>").append(escape(summaryLine))
                 .append("</code></p>\n<p>Medians of the rounds; each pair of bars is scaled to its larger value."
                         + " Grey: etcd; blue: Cairn.</p>\n");
@@ -364,7 +364,8 @@ final class CompareReport {
                 int w = max > 0 && Double.isFinite(value) ? (int) Math.round(barMax * value / max) : 0;
                 b.append("<rect class=\"").append(k == Kind.ETCD ? "etcd" : "cairn").append("\" x=\"")
                         .append(labelWidth).append("\" y=\"").append(barY).append("\" width=\"").append(w)
-                        .append("\" height=\"18\"/>");
+                        .append("\" height=\"18\" fill=\"").append(k == Kind.ETCD ? "#7f8c8d" : "#2e86c1")
+                        .append("\"/>");
                 b.append("<text x=\"").append(labelWidth + w + 6).append("\" y=\"").append(barY + 14).append("\">")
                         .append(name(k)).append(' ')
                         .append(escape(v.isPresent() ? String.format(Locale.ROOT, format, value) + unit : "–"))

@@ -48,15 +48,38 @@ class BenchCompareTest {
     }
 
     @Test
+    @Timeout(60)
+    void aClusterThatCannotStartStillEndsWithTheSummaryLineAndExitStatus1(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        BenchCompare.Options o = new BenchCompare.Options(1, 1, 0, List.of("put"), List.of(1),
+                dir.resolve("bench-results"), dir.resolve("no-such-etcd").toString(), ETCDCTL, "test");
+
+        BenchCompare.Outcome outcome;
+        try (PrintStream o1 = new PrintStream(out, true, StandardCharsets.UTF_8);
+                PrintStream e1 = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            outcome = BenchCompare.run(o, o1, e1);
+        }
+
+        assertThat(outcome.exitStatus()).isEqualTo(1);
+        assertThat(lines(out)).containsExactly(outcome.summaryLine());
+        assertThat(outcome.summaryLine()).startsWith("bench compare: report=").endsWith(" put-1=n/a put-10=n/a"
+                + " put-p99=n/a rss=n/a");
+        assertThat(lines(err)).noneMatch(l -> l.startsWith("bench compare:"))
+                .anyMatch(l -> l.startsWith("compare: FAILED the run stopped") && l.contains("no-such-etcd"));
+        assertThat(Files.readString(outcome.folder().resolve("report.md"))).contains("## Failures", "no-such-etcd");
+    }
+
+    @Test
     @Timeout(240)
     void aShortRunAgainstRealClustersPrintsOneSummaryLineWritesItsReportAndLeavesNoMemberBehind(@TempDir Path dir)
             throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of(ETCD)), "Debian's etcd is not installed at " + ETCD);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        BenchCompare.Options o = new BenchCompare.Options(1, 1, 1, List.of("put"), List.of(1, 10),
+        BenchCompare.Options o = new BenchCompare.Options(1, 1, 1, List.of("put", "txn-put"), List.of(1, 10),
                 dir.resolve("bench-results"), ETCD, ETCDCTL, "bench compare --seconds 1 --rounds 1 --warmup 1"
-                        + " --workloads put --clients 1,10");
+                        + " --workloads put,txn-put --clients 1,10");
 
         BenchCompare.Outcome outcome;
         try (PrintStream o1 = new PrintStream(out, true, StandardCharsets.UTF_8);
@@ -78,16 +101,19 @@ class BenchCompareTest {
         assertThat(Path.of(summary.group(1))).isEqualTo(outcome.folder());
         assertThat(Double.parseDouble(summary.group(2))).isPositive();
         assertThat(Double.parseDouble(summary.group(4))).isPositive();
-        // a progress line per case with its throughput
+        // a progress line per case with its throughput; every guarded Txn of a client on its own key succeeds
         assertThat(stderr).anyMatch(l -> l.contains("etcd put clients=1:") && l.contains("ops/s"));
         assertThat(stderr).anyMatch(l -> l.contains("cairn put clients=10:") && l.contains("ops/s"));
+        assertThat(stderr.stream().filter(l -> l.matches(".* (etcd|cairn) txn-put clients=\\d+: .* unexpected\\)")))
+                .hasSize(4).allMatch(l -> l.endsWith(" 0 errors, 0 unexpected)"), "no errors or failed compares");
 
         // the report folder
         Path folder = outcome.folder();
         assertThat(folder.getParent()).isEqualTo(dir.resolve("bench-results"));
         String report = Files.readString(folder.resolve("report.md"));
         assertThat(report).contains(outcome.summaryLine(), "### put, 1 client over 1 connection",
-                "### put, 10 clients over 1 connection", "| throughput (ops/s) |",
+                "### put, 10 clients over 1 connection", "### txn-put, 10 clients over 1 connection",
+                "| throughput (ops/s) |",
                 "cores (`nproc`): " + Runtime.getRuntime().availableProcessors(), "etcd Version: 3.4",
                 "etcdctl version: 3.4", "io.cairn.kv.server.KvMain", "--initial-cluster-state new",
                 "--initial-cluster-token bench-compare");
