@@ -51,14 +51,15 @@ final class CheckPerf {
 
     /**
      * The result lines of etcdctl's output (split at newlines and carriage returns): those that begin with PASS or
-     * FAIL, and the one it prints without either when the slowest request was too slow ({@code Slowest request took
-     * too long: 1.501139s}).
+     * FAIL, and the two failures it prints without that word ({@code Slowest request took too long: 1.501139s},
+     * {@code Stddev too high: 0.142s}).
      */
     static List<String> resultLines(String output) {
         List<String> out = new ArrayList<>();
         for (String line : output.split("[\r\n]+")) {
             String l = line.trim();
-            if (l.startsWith("PASS") || l.startsWith("FAIL") || l.startsWith("Slowest request")) {
+            if (l.startsWith("PASS") || l.startsWith("FAIL") || l.startsWith("Slowest request")
+                    || l.startsWith("Stddev")) {
                 out.add(l);
             }
         }

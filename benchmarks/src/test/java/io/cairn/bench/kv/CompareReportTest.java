@@ -118,13 +118,13 @@ class CompareReportTest {
     void checkPerfVerdictsAndThroughputComeFromEtcdctlsResultLines() {
         String output = " 0 / 60    0.00%\r 59 / 60   98.33%\r 60 / 60  100.00% 1m0s\n"
                 + "FAIL: Throughput too low: 4549 writes/s\nSlowest request took too long: 1.501139s\n"
-                + "PASS: Stddev is 0.041s\nFAIL\n";
+                + "Stddev too high: 0.142s\nFAIL\n";
 
         List<String> lines = CheckPerf.resultLines(output);
         CheckPerfResult result = new CheckPerfResult(Workload.CHECK_PERF_XL, Kind.ETCD, 1, lines);
 
         assertThat(lines).containsExactly("FAIL: Throughput too low: 4549 writes/s",
-                "Slowest request took too long: 1.501139s", "PASS: Stddev is 0.041s", "FAIL");
+                "Slowest request took too long: 1.501139s", "Stddev too high: 0.142s", "FAIL");
         assertThat(result.verdict()).isEqualTo("FAIL");
         assertThat(result.writesPerSecond()).hasValue(4549);
         assertThat(new CheckPerfResult(Workload.CHECK_PERF_L, Kind.CAIRN, 1,
