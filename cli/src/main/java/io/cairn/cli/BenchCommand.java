@@ -1,5 +1,6 @@
 package io.cairn.cli;
 
+import io.cairn.bench.kv.BenchCompare;
 import io.cairn.bench.raft.RaftBench;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -8,7 +9,7 @@ import picocli.CommandLine.Option;
 
 /** {@code cairn bench}: benchmarks that print one summary line. */
 @Command(name = "bench", description = "Benchmarks.", subcommands = {BenchCommand.Raft.class, BenchCommand.SchedulerBenchCommand.class,
-        BenchCommand.ApiServerBenchCommand.class})
+        BenchCommand.ApiServerBenchCommand.class, BenchCommand.Compare.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     private picocli.CommandLine.Model.CommandSpec spec;
@@ -16,7 +17,7 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: raft, scheduler, "
-                + "apiserver");
+                + "apiserver, compare");
     }
 
     /** {@code cairn bench raft}: closed-loop proposals against member processes. */
@@ -120,6 +121,58 @@ final class BenchCommand implements Runnable {
             System.out.printf("bench apiserver: %d creates/s list-10k-p50=%.1fms watch-p99=%.1fms watchers=%d%n",
                     Math.round(r.createsPerSecond()), r.listP50Millis(), r.watchP99Millis(), r.watchers());
             return 0;
+        }
+    }
+
+    /** {@code cairn bench compare}: etcd 3.4 and Cairn side by side, the same workloads from the same client. */
+    @Command(name = "compare", mixinStandardHelpOptions = true, description = "Three etcd members, then three "
+            + "cairn kv members, with the same flags and ports; the same workloads against each from one client "
+            + "(closed loops on etcd's gRPC API), alternating for several rounds; writes bench-results/<timestamp>/ "
+            + "(report.md, chart.html, logs) and prints ratios Cairn / etcd of the medians.")
+    static final class Compare implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        private picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per case (default 10).")
+        int seconds;
+
+        @Option(names = "--rounds", defaultValue = "3",
+                description = "Rounds of both systems, alternating which goes first; cells are medians (default 3).")
+        int rounds;
+
+        @Option(names = "--warmup", defaultValue = "30", description = "Warm-up seconds per cluster before its first "
+                + "case, not measured (default 30: Cairn's JIT compilers are still busy a minute after a start on 2 "
+                + "shared cores).")
+        int warmup;
+
+        @Option(names = "--workloads", split = ",", defaultValue = "put,range-l,range-s,txn-put,watch,lease,"
+                + "check-perf-l,check-perf-xl", description = "Comma-separated subset of: put, range-l, range-s, "
+                + "txn-put, watch, lease, check-perf-l, check-perf-xl (default all).")
+        List<String> workloads;
+
+        @Option(names = "--clients", split = ",", defaultValue = "1,10,1000",
+                description = "Client counts for put, range-l, range-s and txn-put (default 1,10,1000).")
+        List<Integer> clients;
+
+        @Option(names = "--etcd", defaultValue = "/usr/bin/etcd",
+                description = "The etcd binary (default /usr/bin/etcd).")
+        String etcd;
+
+        @Option(names = "--etcdctl", defaultValue = "/usr/bin/etcdctl",
+                description = "The etcdctl binary, for check perf (default /usr/bin/etcdctl).")
+        String etcdctl;
+
+        @Override
+        public Integer call() throws Exception {
+            BenchCompare.Options options;
+            try {
+                options = new BenchCompare.Options(seconds, rounds, warmup, workloads, clients,
+                        java.nio.file.Path.of("bench-results"), etcd, etcdctl,
+                        "bin/cairn " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            return BenchCompare.run(options, System.out, System.err).exitStatus();
         }
     }
 }

@@ -150,7 +150,7 @@ public final class KvLoad {
     /** Every phase against one server kind; its figures are named {@code <kind>-<figure>}. */
     private void measure(KvProcess.Kind kind, Path work) throws Exception {
         List<String> jvm = List.of("-Xmx" + options.memberHeap(), "-Dorg.slf4j.simpleLogger.showDateTime=true");
-        try (KvProcess server = new KvProcess(kind, work, jvm, options.etcdBinary())) {
+        try (KvProcess server = KvProcess.single(kind, work, jvm, options.etcdBinary())) {
             String n = server.name();
             long t0 = System.nanoTime();
             server.start();

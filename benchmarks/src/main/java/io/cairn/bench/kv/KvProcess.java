@@ -11,43 +11,88 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One single-member KV server as a child process on loopback, started with etcd's flags: a {@code cairn kv}
- * member ({@code io.cairn.kv.server.KvMain} from this JVM's own classpath, the shaded benchmarks jar) or a real
- * etcd. Both get the same data directory, client and peer ports on every (re)start, so a restart finds its data.
+ * One KV server as a child process on loopback, started with etcd's flags: a {@code cairn kv} member
+ * ({@code io.cairn.kv.server.KvMain} from this JVM's own classpath, the shaded benchmarks or cairn jar) or a real
+ * etcd. A process keeps its command line (flags, data directory, ports) for every (re)start, so a restart finds its
+ * data. Two shapes: {@link #single} (what {@link KvLoad} measures: one member named {@code default}) and
+ * {@link #clusterMember} (what {@link BenchCompare} starts three of: the flags etcd's clustering guide gives each
+ * member of a new static cluster, the very same for etcd and Cairn).
  *
- * <p>What {@link KvLoad} measures of it: its resident memory ({@code VmRSS} of {@code /proc/<pid>/status}; the
- * JVM is the child itself, no wrapper script), a GC ({@code jcmd GC.run}, Java only), a clean stop
- * ({@link Process#destroy()}: SIGTERM) and a crash ({@link Process#destroyForcibly()}: SIGKILL, no chance to
- * flush anything). The server's own output goes to {@code log}, outside the data directory, appended across
- * restarts.
+ * <p>What is measured of it: its resident memory ({@code VmRSS} of {@code /proc/<pid>/status}; the JVM is the child
+ * itself, no wrapper script), its CPU time ({@code utime + stime} of {@code /proc/<pid>/stat}), a GC ({@code jcmd
+ * GC.run}, Java only), a clean stop ({@link Process#destroy()}: SIGTERM) and a crash ({@link
+ * Process#destroyForcibly()}: SIGKILL, no chance to flush anything). The server's own output goes to {@code log},
+ * outside the data directory, appended across restarts.
  *
- * <p>Not thread-safe: one caller (the load's main thread).
+ * <p>Not thread-safe: one caller (the benchmark's main thread), except {@link #stop(long)} and {@link #close()},
+ * which a shutdown hook may call while that thread still runs (both only signal and wait).
  */
 final class KvProcess implements AutoCloseable {
     /** Which server. */
     enum Kind {
         CAIRN,
-        ETCD
+        ETCD;
+
+        /** The name in reports, file names and progress lines. */
+        String label() {
+            return this == CAIRN ? "cairn" : "etcd";
+        }
     }
 
     private final Kind kind;
     private final Path dataDir;
     private final Path log;
     private final int clientPort;
-    private final int peerPort;
+    private final List<String> serverFlags;
     private final List<String> jvmOptions;
     private final String etcdBinary;
-    private Process process;
+    private volatile Process process;
 
-    KvProcess(Kind kind, Path workDir, List<String> jvmOptions, String etcdBinary) throws IOException {
+    private KvProcess(Kind kind, Path dataDir, Path log, int clientPort, List<String> serverFlags,
+            List<String> jvmOptions, String etcdBinary) {
         this.kind = kind;
-        String name = kind.name().toLowerCase(java.util.Locale.ROOT);
-        this.dataDir = workDir.resolve(name + "-data");
-        this.log = workDir.resolve(name + ".log");
-        this.clientPort = LoopbackPorts.free();
-        this.peerPort = LoopbackPorts.free();
+        this.dataDir = dataDir;
+        this.log = log;
+        this.clientPort = clientPort;
+        this.serverFlags = List.copyOf(serverFlags);
         this.jvmOptions = List.copyOf(jvmOptions);
         this.etcdBinary = etcdBinary;
+    }
+
+    /**
+     * A single member named {@code default} on two free loopback ports, data in {@code workDir/<kind>-data}, its
+     * log in {@code workDir/<kind>.log} (etcd also gets {@code --advertise-client-urls}, which it requires once the
+     * listen URL is not its default).
+     */
+    static KvProcess single(Kind kind, Path workDir, List<String> jvmOptions, String etcdBinary) throws IOException {
+        Path dataDir = workDir.resolve(kind.label() + "-data");
+        int clientPort = LoopbackPorts.free();
+        int peerPort = LoopbackPorts.free();
+        List<String> flags = new ArrayList<>();
+        if (kind == Kind.ETCD) {
+            flags.addAll(List.of("--advertise-client-urls", url(clientPort)));
+        }
+        flags.addAll(List.of("--name", "default", "--data-dir", dataDir.toString(),
+                "--listen-client-urls", url(clientPort), "--listen-peer-urls", url(peerPort),
+                "--initial-advertise-peer-urls", url(peerPort), "--initial-cluster", "default=" + url(peerPort)));
+        return new KvProcess(kind, dataDir, workDir.resolve(kind.label() + ".log"), clientPort, flags, jvmOptions,
+                etcdBinary);
+    }
+
+    /**
+     * One member of a new static cluster: {@code --name}, {@code --data-dir}, client and peer URLs (listened on and
+     * advertised, {@code http://127.0.0.1:<port>}), {@code --initial-cluster}, {@code --initial-cluster-state new}
+     * and {@code --initial-cluster-token}; nothing else, so both kinds run with their defaults. {@code jvmOptions}
+     * apply to Cairn only.
+     */
+    static KvProcess clusterMember(Kind kind, String name, Path dataDir, Path log, int clientPort, int peerPort,
+            String initialCluster, String clusterToken, List<String> jvmOptions, String etcdBinary) {
+        List<String> flags = List.of("--name", name, "--data-dir", dataDir.toString(),
+                "--listen-client-urls", url(clientPort), "--advertise-client-urls", url(clientPort),
+                "--listen-peer-urls", url(peerPort), "--initial-advertise-peer-urls", url(peerPort),
+                "--initial-cluster", initialCluster, "--initial-cluster-state", "new",
+                "--initial-cluster-token", clusterToken);
+        return new KvProcess(kind, dataDir, log, clientPort, flags, jvmOptions, etcdBinary);
     }
 
     Kind kind() {
@@ -55,7 +100,7 @@ final class KvProcess implements AutoCloseable {
     }
 
     String name() {
-        return kind == Kind.CAIRN ? "cairn" : "etcd";
+        return kind.label();
     }
 
     int clientPort() {
@@ -74,15 +119,17 @@ final class KvProcess implements AutoCloseable {
         return process.pid();
     }
 
-    boolean alive() {
-        return process != null && process.isAlive();
+    boolean started() {
+        return process != null;
     }
 
-    /** Starts the server (a restart when the data directory holds one). Returns at once. */
-    void start() throws IOException {
-        if (alive()) {
-            throw new IllegalStateException(name() + " is running already");
-        }
+    boolean alive() {
+        Process p = process;
+        return p != null && p.isAlive();
+    }
+
+    /** The command line {@link #start()} runs, program first: what a report prints as "how it was started". */
+    List<String> command() {
         List<String> cmd = new ArrayList<>();
         if (kind == Kind.CAIRN) {
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -90,11 +137,17 @@ final class KvProcess implements AutoCloseable {
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.cairn.kv.server.KvMain"));
         } else {
             cmd.add(etcdBinary);
-            cmd.addAll(List.of("--advertise-client-urls", url(clientPort)));
         }
-        cmd.addAll(List.of("--name", "default", "--data-dir", dataDir.toString(),
-                "--listen-client-urls", url(clientPort), "--listen-peer-urls", url(peerPort),
-                "--initial-advertise-peer-urls", url(peerPort), "--initial-cluster", "default=" + url(peerPort)));
+        cmd.addAll(serverFlags);
+        return cmd;
+    }
+
+    /** Starts the server (a restart when the data directory holds one). Returns at once. */
+    void start() throws IOException {
+        if (alive()) {
+            throw new IllegalStateException(name() + " is running already");
+        }
+        List<String> cmd = command();
         Files.writeString(log, "---- " + String.join(" ", cmd) + "\n", java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.APPEND);
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -113,6 +166,32 @@ final class KvProcess implements AutoCloseable {
             throw new IllegalStateException(name() + " did not stop within 2 minutes of SIGTERM");
         }
         return System.nanoTime() - t0;
+    }
+
+    /** SIGTERM if it runs, without waiting (several members then stop at once). */
+    void terminate() {
+        Process p = process;
+        if (p != null && p.isAlive()) {
+            p.destroy();
+        }
+    }
+
+    /**
+     * SIGTERM, up to {@code graceMillis} for the process to end, then SIGKILL and wait for it: the process is gone
+     * when this returns. Nothing happens if it never started or has ended. Returns whether SIGKILL was needed.
+     */
+    boolean stop(long graceMillis) throws InterruptedException {
+        Process p = process;
+        if (p == null || !p.isAlive()) {
+            return false;
+        }
+        p.destroy();
+        if (p.waitFor(graceMillis, TimeUnit.MILLISECONDS)) {
+            return false;
+        }
+        p.destroyForcibly();
+        p.waitFor();
+        return true;
     }
 
     /** SIGKILL ({@code kill -9}) and wait until it is gone. */
@@ -217,10 +296,13 @@ final class KvProcess implements AutoCloseable {
         return sectors * 512;
     }
 
-    /** CPU time the process has used so far, user and system, in nanoseconds. */
-    long cpuNanos() {
-        return process.toHandle().info().totalCpuDuration().orElseThrow(
-                () -> new IllegalStateException("no CPU time for " + pid())).toNanos();
+    /**
+     * CPU time the process has used so far, user and system, in nanoseconds: {@code utime + stime} of
+     * {@code /proc/<pid>/stat} (every thread's, those that ended included), in clock ticks of {@link
+     * ProcStat#clockTicksPerSecond()}, so at a 10 ms resolution.
+     */
+    long cpuNanos() throws IOException {
+        return ProcStat.cpuNanos(pid());
     }
 
     private List<String> statusLines() throws IOException {

@@ -19,6 +19,9 @@ import org.HdrHistogram.Recorder;
  * B-byte value), for S
  * seconds after a warm-up. Prints the acknowledged proposals per second and the latency percentiles as the
  * summary line of shared/CLI.md. Only acknowledged (applied) proposals count.
+ *
+ * <p>The summary line is the only line, on either stream, that starts with {@code bench raft}: scripts take the
+ * last such line, so progress and the members' figures go to standard error as {@code raft bench: ...}.
  */
 public final class RaftBench {
     /** What to run. */
@@ -35,17 +38,17 @@ public final class RaftBench {
             String extraArgs = System.getenv("CAIRN_BENCH_MEMBER_ARGS"); // experiments only: results say so
             if (extraArgs != null && !extraArgs.isBlank()) {
                 memberArgs.addAll(List.of(extraArgs.trim().split("\\s+")));
-                progress.println("bench raft: members also get " + extraArgs.trim() + " (CAIRN_BENCH_MEMBER_ARGS)");
+                progress.println("raft bench: members also get " + extraArgs.trim() + " (CAIRN_BENCH_MEMBER_ARGS)");
             }
             if (o.tls()) {
                 memberArgs.addAll(TestCertificates.create(dir.resolve("tls")));
-                progress.println("bench raft: members talk mutual TLS (certificates in " + dir.resolve("tls") + ")");
+                progress.println("raft bench: members talk mutual TLS (certificates in " + dir.resolve("tls") + ")");
             }
             if (o.groups() > 1) {
                 memberArgs.addAll(List.of("--groups", Integer.toString(o.groups())));
             }
             procs.startAll(memberArgs.toArray(String[]::new));
-            progress.println("bench raft: " + o.members() + " members started in " + dir + "; waiting for a leader");
+            progress.println("raft bench: " + o.members() + " members started in " + dir + "; waiting for a leader");
             try (MemberClient client = new MemberClient(procs.clientAddresses(), 2)) {
                 for (long g = 1; g <= o.groups(); g++) {
                     awaitLeader(client, g);
@@ -84,15 +87,15 @@ public final class RaftBench {
                             h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
                             h.getValueAtPercentile(99.9) / 1e6, o.clients()));
                 }
-                progress.println("bench raft: " + fsyncs + " fsyncs on all members in the measured window, " + shared
+                progress.println("raft bench: " + fsyncs + " fsyncs on all members in the measured window, " + shared
                         + " of them covering more than one group");
-                progress.println("bench raft: " + acked.get() + " acknowledged, " + failed.get()
+                progress.println("raft bench: " + acked.get() + " acknowledged, " + failed.get()
                         + " failed or unknown in " + o.seconds() + " s");
                 for (long id : procs.ids()) {
                     Path logFile = procs.dataDir(id).resolve("member.log");
                     if (Files.exists(logFile)) {
                         Files.readAllLines(logFile).stream().filter(l -> l.contains(" stats: "))
-                                .reduce((a, b) -> b).ifPresent(l -> progress.println("bench raft: " + l));
+                                .reduce((a, b) -> b).ifPresent(l -> progress.println("raft bench: " + l));
                     }
                 }
                 return acked.get() > 0 ? 0 : 1;
