@@ -383,6 +383,16 @@ public final class MvccStore implements AutoCloseable {
         }
     }
 
+    /** The membership records (decision 0022), as of the last applied batch. Any thread. */
+    public MemberRecords memberRecords() {
+        openLock.readLock().lock();
+        try (KvSource.AtSnapshot snapshot = snapshot()) {
+            return new MemberTable(snapshot, columns).all();
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
     /** Lease {@code id}'s granted TTL in seconds, or -1 if there is no such lease. Any thread. */
     public long leaseTtl(long id) {
         openLock.readLock().lock();
