@@ -560,6 +560,11 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
         server.setPeer(id, address);
     }
 
+    /** Whether this member's transport has a connection to member {@code id} now (tests: who is dialed). */
+    boolean connectedTo(long id) {
+        return server.transport() instanceof NettyTransport t && t.isConnected(id);
+    }
+
     /** Tells this member's transport to forget member {@code id} (removed from the cluster): no longer dialed. */
     void removePeer(long id) {
         server.transport().removePeer(id);

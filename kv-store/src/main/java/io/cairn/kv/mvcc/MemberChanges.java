@@ -13,7 +13,7 @@ import io.cairn.kv.proto.etcd.ResponseHeader;
  * <ul>
  *   <li>bootstrap: the members of a new cluster, taken only while the store has no member and no removed ID
  *       (every initial member proposes the same list; the first applied wins, the others change nothing);
- *   <li>add: refused for a removed ID ("member not found": a removed ID never comes back), an ID in use
+ *   <li>add: refused before the bootstrap (it would make the new member the whole membership), for a removed ID ("member not found": a removed ID never comes back), an ID in use
  *       ("member ID already exist"), a peer URL another member has ("Peer URLs already exists"), a second learner
  *       ("too many learner members in cluster", etcd 3.4's limit of one);
  *   <li>remove: refused for an unknown ID; the record goes and the ID is marked removed;
@@ -71,6 +71,10 @@ final class MemberChanges {
 
     private static void add(Member m, MemberTable table, WriteTxn w) {
         MemberRecords records = table.all();
+        if (!records.bootstrapped()) {
+            // Taken now, it would be the whole membership, and the new cluster's bootstrap would then be ignored.
+            throw notBootstrapped();
+        }
         if (records.isRemoved(m.getID())) {
             throw KvErrors.memberNotFound();
         }
@@ -85,6 +89,12 @@ final class MemberChanges {
         }
         w.putMember(m.getID(), Member.newBuilder().setID(m.getID()).addAllPeerURLs(m.getPeerURLsList())
                 .setIsLearner(m.getIsLearner()).build().toByteArray());
+    }
+
+    /** A change that needs the membership before a new cluster's first leader has written it. */
+    static KvException notBootstrapped() {
+        return new KvException(KvException.Code.UNAVAILABLE, "cairn: the cluster's membership is not known yet (a"
+                + " new cluster's members write it once they have a leader); retry");
     }
 
     private static Member existing(MemberTable table, long id) {
