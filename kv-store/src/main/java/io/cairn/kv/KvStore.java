@@ -582,11 +582,12 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
 
     /**
      * Adds member {@code id}, listening at {@code address}, as a learner: it receives the log (or a snapshot of the
-     * store) but does not vote until {@link #promote}d. Through the membership records, as etcd's MemberAdd;
-     * completes once the record is applied here (and, unless that takes too long, the Raft configuration has it).
+     * store) but does not vote until {@link #promote}d. Through the membership records, as etcd's MemberAdd, but
+     * without etcd's limit of one learner; completes once the record is applied here (and, unless that takes too
+     * long, the Raft configuration has it).
      */
     public CompletableFuture<Object> addLearner(long id, InetSocketAddress address) {
-        return membership.add(id, java.util.List.of(peerUrl(address)), true).thenApply(r -> r);
+        return membership.add(id, java.util.List.of(peerUrl(address)), true, Integer.MAX_VALUE).thenApply(r -> r);
     }
 
     /** Makes a caught-up learner a voter (through joint consensus), as etcd's MemberPromote. */

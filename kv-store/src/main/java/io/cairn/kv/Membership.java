@@ -219,13 +219,16 @@ public final class Membership implements AutoCloseable {
             return CompletableFuture.failedFuture(KvErrors.notEnoughStartedMembers());
         }
         return add(MembershipRules.newMemberId(urls, System.currentTimeMillis() * 1_000_000L + System.nanoTime(), r),
-                urls, learner);
+                urls, learner, 0);
     }
 
-    /** MemberAdd with an ID the caller chose (the embedded API: {@link KvStore#addLearner}). */
-    CompletableFuture<MemberAddResponse> add(long id, List<String> urls, boolean learner) {
+    /**
+     * MemberAdd with an ID the caller chose, and at most {@code learnersMax} learners with it (0: etcd's one): the
+     * embedded API ({@link KvStore#addLearner}), which allows as many learners as Raft does.
+     */
+    CompletableFuture<MemberAddResponse> add(long id, List<String> urls, boolean learner, int learnersMax) {
         Member added = Member.newBuilder().setID(id).addAllPeerURLs(urls).setIsLearner(learner).build();
-        return store.proposeMember(MemberChange.newBuilder().setAdd(added).build())
+        return store.proposeMember(MemberChange.newBuilder().setAdd(added).setLearnersMax(learnersMax).build())
                 .thenCompose(after -> awaitConfiguration(c -> c.isMember(id)).thenApply(v -> {
                     log.info("m{}: added member {} ({}) at {}", hex(selfId), hex(id), learner ? "learner" : "voter",
                             urls);

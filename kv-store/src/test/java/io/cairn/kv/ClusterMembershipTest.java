@@ -89,6 +89,26 @@ class ClusterMembershipTest {
     }
 
     @Test
+    void aMemberAddedAsAVoterJoinsCatchesUpAndTakesWrites() throws Exception {
+        try (KvCluster c = new KvCluster(dir, 3, 20, 10, 1_000)) {
+            awaitSameRecords(c, 3);
+            c.member(c.awaitLeader()).blocking().put("before", "1");
+            KvStore fresh = c.startJoining(4);
+            MemberAddResponse added = c.member(2).membership().add(4, List.of(KvStore.peerUrl(c.peerAddress(4))),
+                    false, 0).get(20, TimeUnit.SECONDS);
+            assertThat(added.getMember().getIsLearner()).isFalse();
+            assertThat(added.getMembersList()).hasSize(4);
+            awaitSameRecords(c, 4);
+            await().atMost(PATIENCE).until(() -> fresh.status().configuration().isVoter(4)
+                    && !fresh.status().configuration().isJoint());
+            c.awaitCaughtUp(4);
+            assertThat(fresh.blocking().get("before")).isPresent();
+            fresh.blocking().put("through", "the new voter");
+            assertThat(c.member(1).blocking().get("through")).isPresent();
+        }
+    }
+
+    @Test
     void aRemovedMemberIsNoLongerDialedAndOneRemovedWhileDownLearnsItFromAPeer() throws Exception {
         try (KvCluster c = new KvCluster(dir, 4, 20, 10, 1_000)) {
             awaitSameRecords(c, 4);

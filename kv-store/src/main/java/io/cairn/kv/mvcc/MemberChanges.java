@@ -14,8 +14,9 @@ import io.cairn.kv.proto.etcd.ResponseHeader;
  *   <li>bootstrap: the members of a new cluster, taken only while the store has no member and no removed ID
  *       (every initial member proposes the same list; the first applied wins, the others change nothing);
  *   <li>add: refused before the bootstrap (it would make the new member the whole membership), for a removed ID ("member not found": a removed ID never comes back), an ID in use
- *       ("member ID already exist"), a peer URL another member has ("Peer URLs already exists"), a second learner
- *       ("too many learner members in cluster", etcd 3.4's limit of one);
+ *       ("member ID already exist"), a peer URL another member has ("Peer URLs already exists"), a learner over
+ *       the command's limit ("too many learner members in cluster"; etcd 3.4's limit of one unless the embedded
+ *       API asked for more);
  *   <li>remove: refused for an unknown ID; the record goes and the ID is marked removed;
  *   <li>update: new peer URLs, refused for an unknown ID or a URL another member has; name, client URLs and the
  *       learner flag stay (etcd 3.4 also cleared the flag, which we do not copy);
@@ -38,7 +39,7 @@ final class MemberChanges {
                     }
                 }
             }
-            case ADD -> add(c.getAdd(), table, w);
+            case ADD -> add(c.getAdd(), c.getLearnersMax() == 0 ? ETCD_LEARNERS_MAX : c.getLearnersMax(), table, w);
             case REMOVE -> {
                 existing(table, c.getRemove());
                 w.removeMember(c.getRemove());
@@ -69,7 +70,10 @@ final class MemberChanges {
                 .addAllMembers(table.all().members()).build();
     }
 
-    private static void add(Member m, MemberTable table, WriteTxn w) {
+    /** etcd 3.4's {@code maxLearners}: one learner at a time. */
+    static final int ETCD_LEARNERS_MAX = 1;
+
+    private static void add(Member m, int learnersMax, MemberTable table, WriteTxn w) {
         MemberRecords records = table.all();
         if (!records.bootstrapped()) {
             // Taken now, it would be the whole membership, and the new cluster's bootstrap would then be ignored.
@@ -84,7 +88,7 @@ final class MemberChanges {
         if (records.peerUrlTaken(m.getPeerURLsList(), m.getID())) {
             throw KvErrors.peerUrlExists();
         }
-        if (m.getIsLearner() && records.learnerCount() >= 1) {
+        if (m.getIsLearner() && records.learnerCount() >= learnersMax) {
             throw KvErrors.tooManyLearners();
         }
         w.putMember(m.getID(), Member.newBuilder().setID(m.getID()).addAllPeerURLs(m.getPeerURLsList())

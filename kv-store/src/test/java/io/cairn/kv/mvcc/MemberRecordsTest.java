@@ -104,6 +104,11 @@ class MemberRecordsTest {
             assertThat(refusal(f.apply(add(4, false, B)))).isEqualTo(KvErrors.peerUrlExists());
             assertThat(f.apply(add(4, true, D)).isError()).isFalse();
             assertThat(refusal(f.apply(add(5, true, "http://127.0.0.1:1")))).isEqualTo(KvErrors.tooManyLearners());
+            KvCommand twoLearners = add(5, true, "http://127.0.0.1:1");
+            twoLearners = twoLearners.toBuilder().setMember(twoLearners.getMember().toBuilder().setLearnersMax(2))
+                    .build();
+            assertThat(f.apply(twoLearners).isError()).as("the embedded API's limit travels in the command").isFalse();
+            assertThat(f.apply(remove(5)).isError()).isFalse();
             assertThat(refusal(f.apply(promote(1)))).isEqualTo(KvErrors.memberNotLearner());
             assertThat(refusal(f.apply(promote(7)))).isEqualTo(KvErrors.memberNotFound());
             assertThat(refusal(f.apply(update(7, D)))).isEqualTo(KvErrors.memberNotFound());
@@ -123,10 +128,10 @@ class MemberRecordsTest {
             assertThat(f.apply(remove(2)).isError()).isFalse();
             r = f.store.memberRecords();
             assertThat(r.members()).extracting(Member::getID).containsExactly(1L, 3L, 4L);
-            assertThat(r.removed()).containsExactly(2L);
+            assertThat(r.removed()).containsExactlyInAnyOrder(2L, 5L);
             assertThat(refusal(f.apply(add(2, false, B)))).as("a removed ID never comes back")
                     .isEqualTo(KvErrors.memberNotFound());
-            assertThat(f.apply(add(5, false, B)).isError()).as("its peer URL is free again").isFalse();
+            assertThat(f.apply(add(6, false, B)).isError()).as("its peer URL is free again").isFalse();
             assertThat(refusal(f.apply(publish(2, "b")))).isEqualTo(KvErrors.memberNotFound());
             assertThat(f.store.revision()).isEqualTo(1);
         }
