@@ -130,6 +130,8 @@ public final class Membership implements AutoCloseable {
     private final AtomicBoolean wakeUpQueued = new AtomicBoolean();
     /** A configuration change (or the record that follows one) is in flight: one at a time. */
     private final AtomicBoolean changing = new AtomicBoolean();
+    /** Test hook: the leader leaves Raft's configuration alone while set (to hold a window open). */
+    private volatile boolean reconcilePaused;
     private volatile Consumer<String> onRemoved;
     /** Why this member left the cluster, or null while it is a member. */
     private volatile String leftBecause;
@@ -187,6 +189,11 @@ public final class Membership implements AutoCloseable {
         if (why != null) {
             tell(listener, why);
         }
+    }
+
+    /** Test hook: while {@code paused}, this member (as leader) makes no Raft change to follow the records. */
+    void pauseReconciling(boolean paused) {
+        this.reconcilePaused = paused;
     }
 
     /** The records as this member last applied them. */
@@ -294,7 +301,7 @@ public final class Membership implements AutoCloseable {
     private CompletableFuture<List<Member>> promoteAnywhere(long id, long deadlineNanos) {
         GroupStatus st = group.status();
         if (st.role() == Role.LEADER) {
-            return promoteHere(id, deadlineNanos);
+            return promoteHere(id, deadlineNanos, true);
         }
         Member leader = st.leader() == 0 ? null : records.member(st.leader());
         InetSocketAddress address = leader == null ? null : address(leader);
@@ -304,22 +311,40 @@ public final class Membership implements AutoCloseable {
         byte[] request = ForwardedMemberRequest.newBuilder().setPromote(id).build().toByteArray();
         long waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
         return peers.send(address, PROMOTE_REQUEST, request, waitMillis).handle((bytes, error) -> {
-            if (error != null) {
-                log.debug("m{}: forwarding the promotion of {} to the leader failed: {}", hex(selfId), hex(id),
-                        error.toString());
+            CompletableFuture<List<Member>> answer = error != null ? CompletableFuture.failedFuture(error)
+                    : fromAnswer(bytes);
+            return answer.exceptionallyCompose(e -> {
+                Throwable cause = unwrap(e);
+                if (cause instanceof KvException kv && kv.code() != KvException.Code.UNAVAILABLE) {
+                    return CompletableFuture.failedFuture(kv); // the leader's verdict (etcd's error)
+                }
+                log.debug("m{}: the leader did not decide the promotion of {}: {}", hex(selfId), hex(id), cause.toString());
                 return later(() -> promoteAnywhere(id, deadlineNanos), deadlineNanos, "the leader did not answer");
-            }
-            return fromAnswer(bytes);
+            });
         }).thenCompose(f -> f);
     }
 
     /**
      * On the leader: Raft promotes the learner (refusing while it has not caught up), then the record follows. One
-     * configuration change at a time, shared with the reconciliation.
+     * configuration change at a time, shared with the reconciliation. A member that finds it does not lead (any
+     * more) asks the leader when {@code forward}, or else answers "not leader" (a promotion forwarded to it: the
+     * member that forwarded it asks again, so that two members with stale views never pass it back and forth).
      */
-    private CompletableFuture<List<Member>> promoteHere(long id, long deadlineNanos) {
+    private CompletableFuture<List<Member>> promoteHere(long id, long deadlineNanos, boolean forward) {
         if (!changing.compareAndSet(false, true)) {
-            return later(() -> promoteHere(id, deadlineNanos), deadlineNanos, "a membership change is in flight");
+            return later(() -> promoteHere(id, deadlineNanos, forward), deadlineNanos,
+                    "a membership change is in flight");
+        }
+        switch (MembershipRules.promotion(group.status().configuration(), id)) {
+            case NOT_IN_RAFT_YET -> {
+                changing.set(false);
+                return CompletableFuture.failedFuture(KvErrors.learnerNotReady());
+            }
+            case VOTER_ALREADY -> {
+                changing.set(false);
+                return recordPromotion(id);
+            }
+            case PROMOTE -> { }
         }
         return group.promote(id).handle((v, error) -> {
             changing.set(false);
@@ -336,10 +361,12 @@ public final class Membership implements AutoCloseable {
                 if (why.contains("already a voter")) {
                     return recordPromotion(id);
                 }
-                return later(() -> promoteHere(id, deadlineNanos), deadlineNanos, why);
+                return later(() -> promoteHere(id, deadlineNanos, forward), deadlineNanos, why);
             }
             if (cause instanceof RaftException re && re.reason() == RaftException.Reason.NOT_LEADER) {
-                return later(() -> promoteAnywhere(id, deadlineNanos), deadlineNanos, "leadership moved");
+                return forward ? later(() -> promoteAnywhere(id, deadlineNanos), deadlineNanos, "leadership moved")
+                        : CompletableFuture.<List<Member>>failedFuture(new KvException(KvException.Code.UNAVAILABLE,
+                                "etcdserver: not leader"));
             }
             return CompletableFuture.<List<Member>>failedFuture(KvStore.toKv(cause));
         }).thenCompose(f -> f);
@@ -422,7 +449,8 @@ public final class Membership implements AutoCloseable {
                     return CompletableFuture.failedFuture(e);
                 }
                 long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KvStore.REQUEST_TIMEOUT_MILLIS);
-                return promoteHere(id, deadline).handle((members, error) -> toAnswer(members, error).toByteArray());
+                return promoteHere(id, deadline, false).handle((members, error) -> toAnswer(members, error)
+                        .toByteArray());
             }
             default -> {
                 return CompletableFuture.failedFuture(new IllegalArgumentException("unknown peer request " + kind));
@@ -524,7 +552,7 @@ public final class Membership implements AutoCloseable {
             leaderTerm = st.term();
             leaderBarrierIndex = st.lastIndex();
         }
-        if (st.appliedIndex() < leaderBarrierIndex || changing.get()) {
+        if (st.appliedIndex() < leaderBarrierIndex || changing.get() || reconcilePaused) {
             return;
         }
         MemberRecords r = records;

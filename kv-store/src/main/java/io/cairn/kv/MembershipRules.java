@@ -71,6 +71,26 @@ final class MembershipRules {
         return 0;
     }
 
+    /** What the leader does with a MemberPromote of a member its records hold as a learner. */
+    enum Promotion {
+        /** Ask Raft, which refuses until the learner has caught up. */
+        PROMOTE,
+        /**
+         * Refuse ("not in sync with leader"): the leader has not made it a Raft learner yet, so it receives no log. Raft
+         * itself would take it as a new voter, with nothing to check its progress against.
+         */
+        NOT_IN_RAFT_YET,
+        /** Raft made it a voter already: only the record is left to write. */
+        VOTER_ALREADY
+    }
+
+    static Promotion promotion(Configuration config, long id) {
+        if (config.isVoter(id)) {
+            return Promotion.VOTER_ALREADY;
+        }
+        return config.isLearner(id) ? Promotion.PROMOTE : Promotion.NOT_IN_RAFT_YET;
+    }
+
     /** etcd's IsReadyToAddVotingMember: with the new voter counted unstarted, started voters still make a quorum. */
     static boolean readyToAddVoter(MemberRecords records) {
         int members = 1;

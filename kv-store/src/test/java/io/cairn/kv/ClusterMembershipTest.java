@@ -144,6 +144,30 @@ class ClusterMembershipTest {
         }
     }
 
+    /**
+     * Regression (robustness row ??): a promotion that reaches the leader before it has made the learner a Raft
+     * learner must be refused as not in sync; Raft would otherwise take it as a new voter with no catch-up check.
+     */
+    @Test
+    void aLearnerTheLeaderHasNotAddedToRaftYetIsNotPromoted() throws Exception {
+        try (KvCluster c = new KvCluster(dir, 3, 20, 10, 1_000)) {
+            awaitSameRecords(c, 3);
+            c.members().values().forEach(kv -> kv.membership().pauseReconciling(true)); // whoever leads
+            long leader = c.awaitLeader();
+            long follower = leader == 1 ? 2 : 1;
+            MemberAddResponse added = c.member(follower).membership().add(List.of("http://127.0.0.1:1"), true)
+                    .get(20, TimeUnit.SECONDS);
+            long id = added.getMember().getID();
+            awaitSameRecords(c, 4);
+            assertThat(failure(c.member(c.awaitLeader()).promote(id))).isEqualTo(KvErrors.learnerNotReady());
+            assertThat(c.members().values()).allSatisfy(kv -> assertThat(kv.status().configuration().isMember(id))
+                    .as("no member made it a voter").isFalse());
+            c.members().values().forEach(kv -> kv.membership().pauseReconciling(false));
+            await().atMost(PATIENCE).until(() -> c.member(c.awaitLeader()).status().configuration().isLearner(id));
+            assertThat(failure(c.member(follower).promote(id))).as("it never ran").isEqualTo(KvErrors.learnerNotReady());
+        }
+    }
+
     @Test
     void aLeaderThatRemovesItselfLeavesOnceTheOthersGoOnWithoutIt() throws Exception {
         try (KvCluster c = new KvCluster(dir, 3, 20, 10, 1_000)) {

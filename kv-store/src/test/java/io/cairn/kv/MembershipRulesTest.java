@@ -67,6 +67,22 @@ class MembershipRulesTest {
                 .as("a learner the records do not know is left alone").isNull();
     }
 
+    /**
+     * Regression (robustness row ??): a MemberPromote that reached the leader after the learner's record was applied
+     * but before the leader had made it a Raft learner went to Raft as ADD_VOTER of a non-member, which Raft takes as
+     * a new voter with no catch-up check (it checks only its learners): the member became a voter without having
+     * caught up, which etcd refuses ("in sync with leader"). The leader now refuses it until Raft has the learner.
+     */
+    @Test
+    void aLearnerRaftDoesNotHaveYetIsNotReadyToPromote() {
+        assertThat(MembershipRules.promotion(config(new long[] {1, 2, 3}, new long[0]), 4))
+                .isEqualTo(MembershipRules.Promotion.NOT_IN_RAFT_YET);
+        assertThat(MembershipRules.promotion(config(new long[] {1, 2, 3}, new long[] {4}), 4))
+                .isEqualTo(MembershipRules.Promotion.PROMOTE);
+        assertThat(MembershipRules.promotion(config(new long[] {1, 2, 3, 4}, new long[0]), 4))
+                .isEqualTo(MembershipRules.Promotion.VOTER_ALREADY);
+    }
+
     @Test
     void aPromotionRaftMadeWithoutItsRecordIsFound() {
         MemberRecords r = records(Set.of(), voter(1, true), learner(4));
