@@ -91,6 +91,11 @@ import java.util.function.Supplier;
  * range once this member has applied that far; {@code serializable} reads this member's state at once. Reads run
  * on a small bounded pool, not on the apply thread. A Txn that only reads is served as a read, not proposed.
  *
+ * <p><b>Membership</b> ({@link #membership()}, decision 0022): etcd's member records (names, peer and client URLs,
+ * learners) replicated through the log like any write; the leader makes Raft's configuration follow them, and the
+ * peer port answers a joining member's question for its id. {@link #addLearner}, {@link #promote} and
+ * {@link #remove} go through them.
+ *
  * <p><b>Durability</b>: the Raft log (segmented, fsynced) is the write-ahead log; the MVCC store on RocksDB is
  * flushed every second and the log keeps what follows its last flush (decision 0009).
  *
