@@ -251,7 +251,8 @@ public final class Membership implements AutoCloseable {
     public CompletableFuture<MemberRemoveResponse> remove(long id) {
         MemberRecords r = records;
         Member m = r.member(id);
-        if (m != null && !m.getIsLearner() && self.strictReconfigCheck() && !MembershipRules.readyToRemoveVoter(r, id)) {
+        boolean voter = m != null && !m.getIsLearner();
+        if (voter && self.strictReconfigCheck() && !MembershipRules.readyToRemoveVoter(r, id)) {
             return CompletableFuture.failedFuture(KvErrors.notEnoughStartedMembers());
         }
         return store.proposeMember(MemberChange.newBuilder().setRemove(id).build())
@@ -318,7 +319,8 @@ public final class Membership implements AutoCloseable {
                 if (cause instanceof KvException kv && kv.code() != KvException.Code.UNAVAILABLE) {
                     return CompletableFuture.failedFuture(kv); // the leader's verdict (etcd's error)
                 }
-                log.debug("m{}: the leader did not decide the promotion of {}: {}", hex(selfId), hex(id), cause.toString());
+                log.debug("m{}: the leader did not decide the promotion of {}: {}", hex(selfId), hex(id),
+                        cause.toString());
                 return later(() -> promoteAnywhere(id, deadlineNanos), deadlineNanos, "the leader did not answer");
             });
         }).thenCompose(f -> f);

@@ -76,8 +76,8 @@ final class MembershipRules {
         /** Ask Raft, which refuses until the learner has caught up. */
         PROMOTE,
         /**
-         * Refuse ("not in sync with leader"): the leader has not made it a Raft learner yet, so it receives no log. Raft
-         * itself would take it as a new voter, with nothing to check its progress against.
+         * Refuse ("not in sync with leader"): the leader has not made it a Raft learner yet, so it receives no log.
+         * Raft itself would take it as a new voter, with nothing to check its progress against.
          */
         NOT_IN_RAFT_YET,
         /** Raft made it a voter already: only the record is left to write. */

@@ -164,7 +164,8 @@ class ClusterMembershipTest {
                     .as("no member made it a voter").isFalse());
             c.members().values().forEach(kv -> kv.membership().pauseReconciling(false));
             await().atMost(PATIENCE).until(() -> c.member(c.awaitLeader()).status().configuration().isLearner(id));
-            assertThat(failure(c.member(follower).promote(id))).as("it never ran").isEqualTo(KvErrors.learnerNotReady());
+            assertThat(failure(c.member(follower).promote(id))).as("it never ran")
+                    .isEqualTo(KvErrors.learnerNotReady());
         }
     }
 

@@ -13,7 +13,8 @@ import io.cairn.kv.proto.etcd.ResponseHeader;
  * <ul>
  *   <li>bootstrap: the members of a new cluster, taken only while the store has no member and no removed ID
  *       (every initial member proposes the same list; the first applied wins, the others change nothing);
- *   <li>add: refused before the bootstrap (it would make the new member the whole membership), for a removed ID ("member not found": a removed ID never comes back), an ID in use
+ *   <li>add: refused before the bootstrap (it would make the new member the whole membership), for a removed ID
+ *       ("member not found": a removed ID never comes back), an ID in use
  *       ("member ID already exist"), a peer URL another member has ("Peer URLs already exists"), a learner over
  *       the command's limit ("too many learner members in cluster"; etcd 3.4's limit of one unless the embedded
  *       API asked for more);

@@ -32,7 +32,8 @@ class MemberRecordsTest {
     }
 
     private static KvCommand bootstrap(Member... members) {
-        return change(MemberChange.newBuilder().setBootstrap(MemberBootstrap.newBuilder().addAllMembers(List.of(members))));
+        return change(MemberChange.newBuilder().setBootstrap(MemberBootstrap.newBuilder()
+                .addAllMembers(List.of(members))));
     }
 
     private static KvCommand add(long id, boolean learner, String... peerUrls) {

@@ -98,18 +98,21 @@ class EtcdctlMemberTest {
             assertThat(list.out()).isEqualTo(String.join("\n", List.of(row(c, 1, id1, false), row(c, 2, id2, false),
                     row(c, 3, id3, false)).stream().sorted(EtcdctlMemberTest::byId).toList()) + "\n");
             Etcdctl.Result table = ok(kv1, "member", "list", "-w", "table");
-            assertThat(table.out()).contains("|        ID        | STATUS  | NAME |").contains("| " + c.peerUrl(2) + " |")
+            assertThat(table.out()).contains("|        ID        | STATUS  | NAME |")
+                    .contains("| " + c.peerUrl(2) + " |")
                     .contains("| " + c.clientUrl(3) + " |");
             Etcdctl.Result json = ok(kv1, "member", "list", "-w", "json");
-            assertThat(json.out()).contains("\"name\":\"kv1\",\"peerURLs\":[\"" + c.peerUrl(1) + "\"],\"clientURLs\":[\""
-                    + c.clientUrl(1) + "\"]").contains("\"ID\":" + Long.toUnsignedString(Long.parseUnsignedLong(id2, 16)) + ",")
+            assertThat(json.out()).contains("\"name\":\"kv1\",\"peerURLs\":[\"" + c.peerUrl(1)
+                    + "\"],\"clientURLs\":[\"" + c.clientUrl(1) + "\"]")
+                    .contains("\"ID\":" + Long.toUnsignedString(Long.parseUnsignedLong(id2, 16)) + ",")
                     .doesNotContain("isLearner");
             ok(all, "put", "/before", "written before the member was added");
 
             // etcd's refusals
             refused(kv1, "etcdserver: Peer URLs already exists", "member", "add", "kvx", "--peer-urls=" + c.peerUrl(2));
             refused(kv1, "etcdserver: member not found", "member", "remove", "1234abcd");
-            refused(kv1, "etcdserver: member not found", "member", "update", "1234abcd", "--peer-urls=http://127.0.0.1:1");
+            refused(kv1, "etcdserver: member not found", "member", "update", "1234abcd",
+                    "--peer-urls=http://127.0.0.1:1");
             refused(kv1, "etcdserver: can only promote a learner member", "member", "promote", id2);
 
             // etcd's procedure: member add prints what the new member is started with
@@ -122,8 +125,8 @@ class EtcdctlMemberTest {
             assertThat(m.matches()).as(added.out()).isTrue();
             String id4 = m.group(1);
             String initialCluster = m.group(3);
-            assertThat(initialCluster.split(",")).containsExactlyInAnyOrder("kv1=" + c.peerUrl(1), "kv2=" + c.peerUrl(2),
-                    "kv3=" + c.peerUrl(3), "kv4=" + c.peerUrl(4));
+            assertThat(initialCluster.split(",")).containsExactlyInAnyOrder("kv1=" + c.peerUrl(1),
+                    "kv2=" + c.peerUrl(2), "kv3=" + c.peerUrl(3), "kv4=" + c.peerUrl(4));
             assertThat(ok(kv1, "member", "list").out()).contains(id4 + ", unstarted, , " + c.peerUrl(4) + ", , true");
             refused(kv1, "etcdserver: too many learner members in cluster", "member", "add", "kv5",
                     "--peer-urls=http://127.0.0.1:1", "--learner");
@@ -146,7 +149,8 @@ class EtcdctlMemberTest {
             // promoted once it is in sync; then every member lists the same four voters
             Etcdctl.Result promoted = until(new Etcdctl(c.endpoint(3), dir), r -> r.exitCode() == 0
                     || !r.err().contains("in sync with leader"), "member", "promote", id4);
-            assertThat(promoted.out()).as(promoted.err()).matches("Member +" + id4 + " promoted in cluster +[0-9a-f]+\\n");
+            assertThat(promoted.out()).as(promoted.err())
+                    .matches("Member +" + id4 + " promoted in cluster +[0-9a-f]+\\n");
             String expected = String.join("\n", List.of(row(c, 1, id1, false), row(c, 2, id2, false),
                     row(c, 3, id3, false), row(c, 4, id4, false)).stream().sorted(EtcdctlMemberTest::byId).toList())
                     + "\n";
