@@ -34,6 +34,8 @@ import java.util.function.Function;
  * another in its place).
  */
 public final class KvStateMachine implements FileSnapshotStateMachine {
+    private final io.cairn.raft.server.DurationHistogram commitDurations =
+            io.cairn.raft.server.DurationHistogram.etcdDiskBuckets();
     private final Path storeDir;
     private final Path scratch;
     private final KvLimits limits;
@@ -61,6 +63,14 @@ public final class KvStateMachine implements FileSnapshotStateMachine {
         this.store = MvccStore.open(storeDir, limits);
     }
 
+    /**
+     * Each applied batch's write into the store (one RocksDB write batch) since start, in etcd's disk buckets:
+     * {@code etcd_disk_backend_commit_duration_seconds}.
+     */
+    public io.cairn.raft.server.DurationHistogram commitDurations() {
+        return commitDurations;
+    }
+
     /** Runs {@code query} against the store as it is now; a restore waits until it returns. Any thread. */
     public <T> T read(Function<MvccStore, T> query) {
         swap.readLock().lock();
@@ -78,7 +88,9 @@ public final class KvStateMachine implements FileSnapshotStateMachine {
         for (Command c : commands) {
             batch.add(new Applied(c.index(), c.data()));
         }
+        long start = System.nanoTime();
         List<KvResult> results = store.apply(batch);
+        commitDurations.record(System.nanoTime() - start);
         Lessor l = lessor;
         if (l != null) {
             for (int i = 0; i < results.size(); i++) {

@@ -91,7 +91,7 @@ import java.util.function.Supplier;
  * range once this member has applied that far; {@code serializable} reads this member's state at once. Reads run
  * on a small bounded pool, not on the apply thread. A Txn that only reads is served as a read, not proposed.
  *
- * <p><b>Membership</b> ({@link #membership()}, decision 0022): etcd's member records (names, peer and client URLs,
+ * <p><b>Membership</b> ({@link #membership()}, decision 0023): etcd's member records (names, peer and client URLs,
  * learners) replicated through the log like any write; the leader makes Raft's configuration follow them, and the
  * peer port answers a joining member's question for its id. {@link #addLearner}, {@link #promote} and
  * {@link #remove} go through them.
@@ -209,6 +209,10 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
     /** The membership records, the Raft configuration that follows them, etcd's Cluster requests. */
     private final Membership membership;
     private volatile boolean closed;
+    /** Writes proposed and not yet answered (etcd_server_proposals_pending). */
+    private final java.util.concurrent.atomic.AtomicLong pendingWrites = new java.util.concurrent.atomic.AtomicLong();
+    /** Writes answered with an error (etcd_server_proposals_failed_total). */
+    private final java.util.concurrent.atomic.AtomicLong failedWrites = new java.util.concurrent.atomic.AtomicLong();
 
     private KvStore(Options options, RaftServer server, RaftGroup group, KvStateMachine stateMachine,
             SimpleMeterRegistry metrics) {
@@ -575,7 +579,7 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
         server.transport().removePeer(id);
     }
 
-    /** etcd's cluster membership of this member: the records, and the Cluster requests (decision 0022). */
+    /** etcd's cluster membership of this member: the records, and the Cluster requests (decision 0023). */
     public Membership membership() {
         return membership;
     }
@@ -608,6 +612,26 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
     /** Hands Raft leadership to member {@code to}; completes once it leads. */
     public CompletableFuture<Long> transferLeadership(long to) {
         return group.transferLeadership(to);
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Monitoring
+
+    /** What this member's metrics endpoint exports, under etcd's names (see {@code EtcdMetrics}). */
+    public record Monitoring(boolean hasLeader, boolean isLeader, long leaderChanges, long committed, long applied,
+            long pendingWrites, long failedWrites, long dbSize, long dbSizeInUse, long revision, long compactedRevision,
+            long compactionFailures, io.cairn.raft.server.DurationHistogram fsyncDurations,
+            io.cairn.raft.server.DurationHistogram commitDurations) {}
+
+    /** This member's figures now; any thread. */
+    public Monitoring monitoring() {
+        GroupStatus st = group.status();
+        io.micrometer.core.instrument.Counter changes = metrics.find("cairn.raft.leader.changes").counter();
+        MvccStore.DiskSize size = stateMachine.read(MvccStore::diskSize);
+        return new Monitoring(st.leader() != 0, st.role() == Role.LEADER,
+                changes == null ? 0 : (long) changes.count(), st.commitIndex(), st.appliedIndex(), pendingWrites.get(),
+                failedWrites.get(), size.total(), size.inUse(), revision(), compactedRevision(), compactionFailures(),
+                server.fsyncDurations(), stateMachine.commitDurations());
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -733,6 +757,13 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
         }
         byte[] bytes = command.toByteArray();
         CompletableFuture<T> answer = new CompletableFuture<>();
+        pendingWrites.incrementAndGet();
+        answer.whenComplete((r, e) -> {
+            pendingWrites.decrementAndGet();
+            if (e != null) {
+                failedWrites.incrementAndGet();
+            }
+        });
         whenLeader(() -> group.propose(bytes), System.nanoTime()).whenComplete((result, error) -> {
             if (error != null) {
                 answer.completeExceptionally(toKv(error));

@@ -43,7 +43,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * etcd's cluster membership on one member (decision 0022): the records every member agrees on, the Raft
+ * etcd's cluster membership on one member (decision 0023): the records every member agrees on, the Raft
  * configuration that follows them, and etcd's Cluster requests (list, add, remove, update, promote).
  *
  * <p><b>Records are the truth.</b> Who is a member, with which name, peer URLs and client URLs, as a learner or a

@@ -16,7 +16,7 @@ import java.util.List;
  *
  * <ul>
  *   <li>{@link #nextChange}: the one Raft configuration change that brings the configuration closer to the records
- *       (decision 0022: the records are the truth, the leader makes Raft follow them one change at a time);
+ *       (decision 0023: the records are the truth, the leader makes Raft follow them one change at a time);
  *   <li>etcd's strict reconfiguration checks ({@code membership.RaftCluster.IsReadyTo*}): a change must leave at
  *       least a quorum of voters that have started (published their name);
  *   <li>{@link #newMemberId}: the ID MemberAdd gives a new member (etcd's: a SHA-1 of its peer URLs and the time).

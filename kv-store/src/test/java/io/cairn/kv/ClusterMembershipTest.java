@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The membership of real {@link KvStore} members in one JVM (decision 0022): the records every member agrees on,
+ * The membership of real {@link KvStore} members in one JVM (decision 0023): the records every member agrees on,
  * the Raft configuration that follows them, a member that catches up from a snapshot getting the records with it,
  * promotion forwarded by a follower, removed members no longer dialed, and a member removed while it was down
  * learning it from a peer and leaving.

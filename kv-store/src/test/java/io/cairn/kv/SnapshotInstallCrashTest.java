@@ -61,6 +61,26 @@ class SnapshotInstallCrashTest {
                 .setRangeEnd(ByteString.copyFromUtf8("\0")).setSerializable(true).build()).getKvsList();
     }
 
+    /**
+     * A put that is sent again while its answer is "leader changed" or "no leader" (UNAVAILABLE: under a loaded
+     * machine an election may happen mid-test); the same key and value, so a second application changes nothing the
+     * test compares.
+     */
+    private static void put(KvStore member, String key, String value) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                member.blocking().put(key, value);
+                return;
+            } catch (io.cairn.kv.mvcc.KvException e) {
+                if (e.code() != io.cairn.kv.mvcc.KvException.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"install:file-kept", "install:metadata-durable", "kv-switch:staged",
             "kv-switch:old-aside", "kv-switch:switched"})
@@ -68,12 +88,12 @@ class SnapshotInstallCrashTest {
         try (KvCluster c = new KvCluster(dir, 3, 20, 10, 20)) {
             long leader = c.awaitLeader();
             long follower = leader == 3 ? 2 : 3;
-            c.member(leader).blocking().put("before", "1");
+            put(c.member(leader), "before", "1");
             // the follower takes (lazy) snapshots of its own and drops its log below them, as a member does after a
             // while: a restart must then start from its store, or from a snapshot file, not from the log's start
             for (int round = 0; round < 2; round++) {
                 for (int i = 0; i < 30; i++) {
-                    c.member(leader).blocking().put("early/" + i, "v" + round);
+                    put(c.member(leader), "early/" + i, "v" + round);
                 }
                 Thread.sleep(1_300);
             }
@@ -82,7 +102,7 @@ class SnapshotInstallCrashTest {
             cutOff(c, follower, true);
             for (int round = 0; round < 2; round++) {
                 for (int i = 0; i < 30; i++) {
-                    c.member(leader).blocking().put("k" + round + "/" + i, "v" + i);
+                    put(c.member(leader), "k" + round + "/" + i, "v" + i);
                 }
                 Thread.sleep(1_300); // the store's flush: the log may then be compacted below the snapshot
             }
@@ -104,7 +124,7 @@ class SnapshotInstallCrashTest {
             }
             KvStore restarted = c.start(follower); // must start from whatever the crash left
             cutOff(c, follower, false);
-            c.member(leader).blocking().put("after", "2");
+            put(c.member(leader), "after", "2");
             c.awaitCaughtUp(follower);
             assertThat(everything(restarted)).as("the follower holds exactly the leader's data")
                     .containsExactlyElementsOf(everything(c.member(leader)));

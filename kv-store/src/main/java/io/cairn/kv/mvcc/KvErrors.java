@@ -54,6 +54,11 @@ public final class KvErrors {
         return new KvException(Code.INVALID_ARGUMENT, TOO_MANY_OPS);
     }
 
+    /** A RequestOp with no request in it: etcd answers as for a missing key. */
+    public static KvException emptyOp() {
+        return new KvException(Code.INVALID_ARGUMENT, "etcdserver: key not found");
+    }
+
     public static KvException duplicateKey() {
         return new KvException(Code.INVALID_ARGUMENT, DUPLICATE_KEY);
     }

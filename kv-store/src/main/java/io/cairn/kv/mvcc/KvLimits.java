@@ -38,8 +38,14 @@ public record KvLimits(
     /** etcd's default for {@code --max-txn-ops}. */
     public static final int ETCD_TXN_OPS_MAX = 128;
 
+    /**
+     * The largest Range answer: what one protobuf message and one gRPC message can carry (2 GiB), etcd's only limit,
+     * so that a large Kubernetes LIST is answered as etcd would answer it.
+     */
+    public static final long RANGE_RESPONSE_BYTES_MAX = Integer.MAX_VALUE;
+
     public static final KvLimits DEFAULTS = new KvLimits(
-            ETCD_TXN_OPS_MAX, ETCD_REQUEST_BYTES_MAX, 256L << 20, 64L << 20, 1000, 1000, true);
+            ETCD_TXN_OPS_MAX, ETCD_REQUEST_BYTES_MAX, RANGE_RESPONSE_BYTES_MAX, 64L << 20, 1000, 1000, true);
 
     public KvLimits {
         Invariants.check(txnOpsMax >= 1, "txnOpsMax must be >= 1: %s", txnOpsMax);

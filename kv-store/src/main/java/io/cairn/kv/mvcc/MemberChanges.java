@@ -8,7 +8,7 @@ import io.cairn.kv.proto.etcd.ResponseHeader;
 /**
  * Applies one {@link MemberChange} to the membership records with etcd's rules ({@code membership.RaftCluster
  * .ValidateConfigurationChange} and the apply of each change), so that every replica decides the same from the
- * records alone (decision 0022):
+ * records alone (decision 0023):
  *
  * <ul>
  *   <li>bootstrap: the members of a new cluster, taken only while the store has no member and no removed ID

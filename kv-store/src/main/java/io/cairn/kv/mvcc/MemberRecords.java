@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The cluster's membership as the store holds it (decision 0022): every member's record (etcd's {@link Member}: ID,
+ * The cluster's membership as the store holds it (decision 0023): every member's record (etcd's {@link Member}: ID,
  * name, peer URLs, client URLs, learner or not), in ID order, and the IDs removed, which never come back. Replicated
  * through the log like any write, so every member that applied the same entries holds the same records, and they
  * travel in snapshots and survive restarts.

@@ -10,7 +10,7 @@ import java.util.Set;
 import org.rocksdb.RocksIterator;
 
 /**
- * The membership records in the meta column family (decision 0022): {@code member/<id>} holds a member's etcd
+ * The membership records in the meta column family (decision 0023): {@code member/<id>} holds a member's etcd
  * {@link Member} message, {@code memberremoved/<id>} marks an ID that was removed. IDs are big-endian, so records
  * come in unsigned ID order, as etcd lists members.
  *
@@ -44,6 +44,18 @@ final class MemberTable {
         Set<Long> removed = new HashSet<>();
         scan(Keys.META_MEMBER_REMOVED_PREFIX, (id, value) -> removed.add(id));
         return new MemberRecords(members, removed);
+    }
+
+    /** Deletes every membership record and removal mark of the store into {@code batch} (a restore's new cluster). */
+    static void clearInto(org.rocksdb.WriteBatchWithIndex batch, Columns columns) throws org.rocksdb.RocksDBException {
+        for (byte[] prefix : List.of(Keys.META_MEMBER_PREFIX, Keys.META_MEMBER_REMOVED_PREFIX)) {
+            try (RocksIterator it = columns.db.newIterator(columns.meta)) {
+                for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+                    batch.delete(columns.meta, it.key());
+                }
+                Scanner.checkStatus(it);
+            }
+        }
     }
 
     private interface Visitor {

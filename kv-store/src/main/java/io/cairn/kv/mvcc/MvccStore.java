@@ -137,6 +137,33 @@ public final class MvccStore implements AutoCloseable {
         return open(dataDir, limits);
     }
 
+    /**
+     * Makes the store in {@code dir} the start of a new cluster's log: its applied index becomes 0, the old cluster's
+     * membership records go (the new cluster's members bootstrap theirs from their {@code --initial-cluster}, as
+     * etcd's restore writes a new membership), and everything else (keys, history, revisions, leases) stays, so a
+     * member whose Raft log is empty applies index 1 onto it. What {@code cairn kv snapshot restore} does to a
+     * snapshot taken from another cluster. The store must not be open.
+     */
+    public static void forgetAppliedIndex(Path dir, KvLimits limits) {
+        try (MvccStore s = open(dir, limits);
+                WriteBatchWithIndex batch = new WriteBatchWithIndex()) {
+            s.openLock.writeLock().lock();
+            try {
+                // Kept, the old members' records would have the new cluster's leader add them to Raft (robustness
+                // row ??): voters that never answer, and a cluster without a quorum.
+                MemberTable.clearInto(batch, s.columns);
+                StoredMeta.write(batch, s.columns, 0, s.revision, s.compactedRevision);
+                s.columns.db.write(s.columns.writeOptions, batch);
+                s.appliedIndex = 0;
+                s.columns.flushAll(); // the WAL is off: only a flush makes the new meta durable
+            } finally {
+                s.openLock.writeLock().unlock();
+            }
+        } catch (RocksDBException e) {
+            throw new StorageException("cannot reset the applied index of " + dir, e);
+        }
+    }
+
     private static Path sibling(Path dataDir, String suffix) {
         Path abs = dataDir.toAbsolutePath();
         return abs.resolveSibling(abs.getFileName() + suffix);
@@ -383,7 +410,7 @@ public final class MvccStore implements AutoCloseable {
         }
     }
 
-    /** The membership records (decision 0022), as of the last applied batch. Any thread. */
+    /** The membership records (decision 0023), as of the last applied batch. Any thread. */
     public MemberRecords memberRecords() {
         openLock.readLock().lock();
         try (KvSource.AtSnapshot snapshot = snapshot()) {

@@ -88,6 +88,8 @@ public final class Validation {
         }
     }
 
+    private static final ByteString FROM_KEY = ByteString.copyFrom(new byte[] {0});
+
     /** The op-count and per-op checks, then the duplicate-key rule over each branch. */
     public static void checkTxn(TxnRequest r, KvLimits limits) {
         checkTxnOps(r, limits.txnOpsMax());
@@ -121,7 +123,7 @@ public final class Validation {
             case REQUEST_PUT -> checkPut(op.getRequestPut());
             case REQUEST_DELETE_RANGE -> checkDeleteRange(op.getRequestDeleteRange());
             case REQUEST_TXN -> checkTxnOps(op.getRequestTxn(), opsMax);
-            case REQUEST_NOT_SET -> { }
+            case REQUEST_NOT_SET -> throw KvErrors.emptyOp();
         }
     }
 
@@ -143,7 +145,11 @@ public final class Validation {
         for (RequestOp op : ops) {
             if (op.hasRequestDeleteRange()) {
                 DeleteRangeRequest d = op.getRequestDeleteRange();
-                deletes.add(KeyInterval.of(d.getKey(), d.getRangeEnd()));
+                // etcd's check takes range_end "\0" as the interval [key, "\0"), which holds no key: such a delete
+                // (of every key from key on) conflicts with no put of its Txn there, and so not here
+                if (!d.getRangeEnd().equals(FROM_KEY)) {
+                    deletes.add(KeyInterval.of(d.getKey(), d.getRangeEnd()));
+                }
             }
         }
         Set<ByteString> puts = new HashSet<>();

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * etcd's Cluster service on one member's {@link Membership}: MemberList from this member's records, MemberAdd,
- * MemberRemove, MemberUpdate and MemberPromote through the log (decision 0022), each answered with etcd's codes and
+ * MemberRemove, MemberUpdate and MemberPromote through the log (decision 0023), each answered with etcd's codes and
  * texts when refused ({@link GrpcErrors}): "etcdserver: member ID already exist", "etcdserver: Peer URLs already
  * exists", "etcdserver: member not found", "etcdserver: can only promote a learner member", "etcdserver: can only
  * promote a learner member which is in sync with leader", "etcdserver: too many learner members in cluster",

@@ -178,6 +178,9 @@ final class EtcdFlags {
                 name = body.substring(0, eq);
                 value = body.substring(eq + 1);
             }
+            if (name.equals("config-file")) {
+                throw new IllegalArgumentException("--config-file is not supported; pass etcd's flags on the command line");
+            }
             if (!DEFAULTS.containsKey(name)) {
                 throw new IllegalArgumentException("unknown flag: --" + name);
             }

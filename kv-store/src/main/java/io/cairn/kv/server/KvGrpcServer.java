@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The etcd v3 gRPC server: listens on one or more addresses (etcd's {@code --listen-client-urls} may name several)
  * and serves etcd's KV service over a {@link KvService}, plaintext HTTP/2 as etcdctl and jetcd speak it; a member's
- * server also serves Watch, Lease, Maintenance, Cluster and the gRPC health service.
+ * server also serves Watch, Lease, Maintenance, Cluster, Lock, Election and the gRPC health service.
  *
  * <p>What it configures, each from {@link KvServerLimits}: the transport's receive limit (etcd's request limit
  * plus its gRPC overhead, so an oversized write gets etcd's error text, see {@link KvGrpcService}); a bound on
@@ -78,8 +78,7 @@ public final class KvGrpcServer implements AutoCloseable {
     /** {@link #start(List, KvStore, KvServerLimits)}, over TLS on every address unless {@code tls} is null. */
     public static KvGrpcServer start(List<InetSocketAddress> listen, KvStore store, KvServerLimits limits,
             ClientTls tls) throws IOException {
-        return start(listen, store, store, store, new MaintenanceGrpcService(store,
-                store.dataDirectory().resolve("kv-scratch")), tls, limits);
+        return start(listen, store, store, store, store, tls, limits);
     }
 
     /**
@@ -92,8 +91,7 @@ public final class KvGrpcServer implements AutoCloseable {
     }
 
     private static KvGrpcServer start(List<InetSocketAddress> listen, KvService kv, WatchBackend watches,
-            LeaseService leases, MaintenanceGrpcService maintenance, ClientTls tls, KvServerLimits limits)
-            throws IOException {
+            LeaseService leases, KvStore member, ClientTls tls, KvServerLimits limits) throws IOException {
         Invariants.check(!listen.isEmpty(), "no listen address");
         ThreadPoolExecutor handlers = handlerPool(limits);
         KvGrpcService service = new KvGrpcService(kv, handlers, limits);
@@ -111,12 +109,15 @@ public final class KvGrpcServer implements AutoCloseable {
         if (tls != null) {
             builder.sslContext(tls.serverContext());
         }
-        if (maintenance != null) {
+        if (member != null) {
+            MaintenanceGrpcService maintenance = new MaintenanceGrpcService(member,
+                    member.dataDirectory().resolve("kv-scratch"));
             builder.addService(maintenance.definition());
             builder.addService(maintenance.healthDefinition());
-        }
-        if (kv instanceof KvStore store) {
-            builder.addService(new ClusterGrpcService(store.membership()).definition());
+            ConcurrencyGrpcService concurrency = new ConcurrencyGrpcService(member);
+            builder.addService(concurrency.lockDefinition());
+            builder.addService(concurrency.electionDefinition());
+            builder.addService(new ClusterGrpcService(member.membership()).definition());
         }
         Server server = builder
                 .directExecutor()

@@ -14,6 +14,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -39,6 +40,14 @@ public final class KvMain {
     private KvMain() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length >= 2 && args[0].equals("snapshot") && args[1].equals("restore")) {
+            System.exit(SnapshotRestore.run(Arrays.copyOfRange(args, 2, args.length)));
+            return;
+        }
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-version"))) {
+            System.out.println("cairn kv: etcd API version " + KvStore.ETCD_API_VERSION);
+            return;
+        }
         if (EtcdFlags.wantsHelp(args)) {
             System.out.print(EtcdFlags.usage());
             return;
@@ -77,9 +86,16 @@ public final class KvMain {
     }
 
     /** A started member: its store and the gRPC server in front of it. */
-    record Running(KvStore store, KvGrpcServer grpc, MemberIdentity identity) implements AutoCloseable {
+    record Running(KvStore store, KvGrpcServer grpc, MetricsServer metrics, AutoCompactor compactor,
+            MemberIdentity identity) implements AutoCloseable {
         @Override
         public void close() {
+            if (compactor != null) {
+                compactor.close();
+            }
+            if (metrics != null) {
+                metrics.close();
+            }
             grpc.close();
             store.close();
         }
@@ -108,9 +124,6 @@ public final class KvMain {
         flags.ignoredGiven().forEach((flag, why) -> System.err.println("cairn kv: --" + flag + " ignored: " + why));
         if (!flags.get("quota-backend-bytes").equals("0")) {
             System.err.println("cairn kv: --quota-backend-bytes ignored: the space quota is not enforced yet");
-        }
-        if (!flags.get("listen-metrics-urls").isBlank()) {
-            System.err.println("cairn kv: --listen-metrics-urls is not served yet; ignored");
         }
         KvLimits limits = KvLimits.DEFAULTS.withTxnOpsMax(positiveInt(flags, "max-txn-ops"))
                 .withRequestBytesMax(positiveInt(flags, "max-request-bytes"));
@@ -167,11 +180,43 @@ public final class KvMain {
             store.close();
             throw e;
         }
+        AutoCompactor compactor;
+        try {
+            compactor = AutoCompactor.fromFlags(flags, store);
+        } catch (RuntimeException e) {
+            grpc.close();
+            store.close();
+            throw e;
+        }
+        if (compactor != null) {
+            compactor.start();
+        }
+        MetricsServer metrics = null;
+        List<URI> metricsUrls = flags.urls("listen-metrics-urls");
+        if (!metricsUrls.isEmpty()) {
+            try {
+                List<InetSocketAddress> addresses = new ArrayList<>();
+                for (URI u : metricsUrls) {
+                    if (u.getScheme().equalsIgnoreCase("https")) {
+                        throw new IllegalArgumentException("--listen-metrics-urls: https is not served; use http");
+                    }
+                    addresses.add(EtcdFlags.address(u));
+                }
+                metrics = MetricsServer.start(addresses, store);
+            } catch (IOException | RuntimeException e) {
+                if (compactor != null) {
+                    compactor.close();
+                }
+                grpc.close();
+                store.close();
+                throw e;
+            }
+        }
         System.err.println("cairn kv: member " + identity.name() + " (" + MemberIdentity.hex(identity.memberId())
                 + ") of cluster " + MemberIdentity.hex(identity.clusterId()) + (restart ? " restarted" : " started")
                 + " in " + memberDir.getParent() + ": clients on " + grpc.addresses() + ", peers on "
                 + store.peerAddress());
-        return new Running(store, grpc, identity);
+        return new Running(store, grpc, metrics, compactor, identity);
     }
 
     /** How long a joining member keeps asking the members of --initial-cluster before it gives up. */

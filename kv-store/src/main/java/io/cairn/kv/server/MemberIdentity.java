@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * Who a {@code cairn kv} member is: its name, its Raft member id, its cluster's id and the members it was formed
  * with or joined (name and peer URLs each), and whether it joined a running cluster. Computed once when a member
  * first starts, and stored in its data directory; a restart reads it back and ignores {@code --initial-cluster*},
- * as etcd does. The membership as it is now lives in the store's records (decision 0022); this is where it began.
+ * as etcd does. The membership as it is now lives in the store's records (decision 0023); this is where it began.
  *
  * <p>A member of a new cluster ({@code --initial-cluster-state new}) derives the ids as etcd derives them, from
  * what every member of a new cluster is given alike: a member's id from its sorted peer URLs and the cluster token,

@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The membership records in the store (decision 0022): etcd's rules as each change is applied, the same decision
+ * The membership records in the store (decision 0023): etcd's rules as each change is applied, the same decision
  * from the records alone on every replica, no revision moved, and the records kept across a restart and carried by
  * a checkpoint (what a snapshot install restores).
  */
@@ -165,6 +165,30 @@ class MemberRecordsTest {
             try (MvccStore restored = MvccStore.restore(cp, f.nextDir(), KvLimits.DEFAULTS)) {
                 assertThat(restored.memberRecords()).isEqualTo(before);
             }
+        }
+    }
+
+    /**
+     * Regression (robustness row ??): a store restored for a new cluster ({@code cairn kv snapshot restore}) kept the
+     * old cluster's records, and the new cluster's leader added those members to Raft as voters: a cluster of three
+     * live members among six voters, without a quorum. The restore now drops them; the new members bootstrap their
+     * own.
+     */
+    @Test
+    void aStoreRestoredForANewClusterForgetsTheOldMembership() throws Exception {
+        try (StoreFixture f = threeMembers()) {
+            f.apply(remove(3));
+            f.apply(KvCommand.newBuilder().setPut(Req.put("k", "v")).build());
+            f.store.flush();
+            Path dir = f.store.directory();
+            f.store.close();
+            MvccStore.forgetAppliedIndex(dir, KvLimits.DEFAULTS);
+            f.store = MvccStore.open(dir, KvLimits.DEFAULTS);
+            assertThat(f.store.memberRecords()).isEqualTo(MemberRecords.NONE);
+            assertThat(f.store.range(Req.get("k")).getKvsCount()).as("the data stays").isEqualTo(1);
+            f.index = 0;
+            f.apply(bootstrap(member(7, "x", D)));
+            assertThat(f.store.memberRecords().members()).extracting(Member::getID).containsExactly(7L);
         }
     }
 

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * etcd's security and limit flags on a real {@code cairn kv} process, driven by the real etcdctl: an https client
  * URL with {@code --cert-file}, {@code --key-file}, {@code --trusted-ca-file} and {@code --client-cert-auth} serves
  * TLS only and refuses a client without a certificate the CA signed; {@code --max-txn-ops} and
- * {@code --max-request-bytes} take effect with etcd's errors; ignored flags are taken and named. Certificates come
+ * {@code --max-request-bytes} take effect with etcd's errors; periodic auto-compaction compacts; ignored flags are
+ * taken and named. Certificates come
  * from openssl, as etcd's own guides make them.
  */
 class ClientTlsTest {
@@ -60,13 +61,13 @@ class ClientTlsTest {
             flags.addAll(List.of("--cert-file", dir.resolve("server.crt").toString(), "--key-file",
                     dir.resolve("server.key").toString(), "--trusted-ca-file", dir.resolve("ca.crt").toString(),
                     "--client-cert-auth", "--max-txn-ops", "2", "--max-request-bytes", "4096", "--enable-v2",
-                    "--log-level", "warn"));
+                    "--log-level", "warn", "--auto-compaction-mode", "periodic", "--auto-compaction-retention", "1s"));
             assertThat(flags).contains("https://" + c.endpoint(1));
             c.start(1, flags);
             String[] tls = {"--cacert", dir.resolve("ca.crt").toString(), "--cert", dir.resolve("client.crt").toString(),
                     "--key", dir.resolve("client.key").toString()};
             Etcdctl ctl = new Etcdctl("https://" + c.endpoint(1), dir);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             Etcdctl.Result put;
             do {
                 put = ctl.run(concat(tls, "put", "k", "v"));
@@ -84,6 +85,12 @@ class ClientTlsTest {
             Etcdctl.Result big = ctl.run(concat(tls, "put", "big", "x".repeat(5000)));
             assertThat(big.errorLine()).isEqualTo("Error: etcdserver: request is too large");
             assertThat(c.log(1)).contains("--enable-v2 ignored: only the v3 API is served");
+
+            // periodic auto-compaction keeping one second: the first revisions go soon after
+            assertThat(ctl.run(concat(tls, "put", "k", "v2")).exitCode()).isZero();
+            org.awaitility.Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> ctl.run(concat(tls, "get", "k",
+                    "--rev=2")).errorLine().equals("Error: etcdserver: mvcc: required revision has been compacted"));
+            assertThat(ctl.run(concat(tls, "get", "k")).out()).isEqualTo("k\nv2\n");
         }
     }
 

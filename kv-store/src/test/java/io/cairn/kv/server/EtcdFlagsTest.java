@@ -73,6 +73,8 @@ class EtcdFlagsTest {
         assertThatThrownBy(() -> EtcdFlags.parse(new String[] {"--pre-vote=maybe"}).getBoolean("pre-vote"))
                 .hasMessage("invalid boolean value \"maybe\" for flag --pre-vote");
         assertThat(EtcdFlags.durationMillisOrZero("0")).isZero();
+        assertThatThrownBy(() -> EtcdFlags.parse(new String[] {"--config-file", "/etc/etcd.yml"}))
+                .hasMessage("--config-file is not supported; pass etcd's flags on the command line");
         assertThat(EtcdFlags.durationMillisOrZero("2h")).isEqualTo(7_200_000);
     }
 

@@ -21,14 +21,15 @@ import org.junit.jupiter.api.io.TempDir;
  * etcd's Maintenance service and the gRPC health service through the real {@code etcdctl} 3.4 against three
  * {@code cairn kv} processes: {@code endpoint status} (leader, term, indexes, version), {@code endpoint health},
  * {@code endpoint hashkv} (equal on every member), {@code alarm list} / {@code disarm}, {@code defrag},
- * {@code snapshot save} (a file as large as the stream said), {@code move-leader}, and grpc.health.v1 Check.
+ * {@code snapshot save} and {@code cairn kv snapshot restore} of that file into a new three-member cluster,
+ * {@code move-leader}, and grpc.health.v1 Check.
  */
 class EtcdctlMaintenanceTest {
     @TempDir
     Path dir;
 
     private static Etcdctl.Result ok(Etcdctl ctl, String... args) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         Etcdctl.Result r;
         do {
             r = ctl.run(args);
@@ -101,6 +102,45 @@ class EtcdctlMaintenanceTest {
             try (var files = Files.walk(c.dataDir(2))) {
                 assertThat(files.filter(f -> f.getFileName().toString().startsWith("etcd-snapshot-")).toList())
                         .as("nothing left behind").isEmpty();
+            }
+
+            // the snapshot seeds a new three-member cluster (etcd's restore procedure: one restore per member)
+            try (KvProcesses restored = new KvProcesses(dir.resolve("restored"), 3)) {
+                for (int i = 1; i <= 3; i++) {
+                    List<String> f = restored.flags(i);
+                    List<String> restore = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
+                            "java").toString(), "-cp", System.getProperty("java.class.path"), KvMain.class.getName(),
+                            "snapshot", "restore", saved.toString()));
+                    for (String flag : List.of("--name", "--data-dir", "--initial-cluster", "--initial-cluster-token",
+                            "--initial-advertise-peer-urls")) {
+                        restore.add(flag);
+                        restore.add(f.get(f.indexOf(flag) + 1));
+                    }
+                    Process p = new ProcessBuilder(restore).redirectErrorStream(true)
+                            .redirectOutput(dir.resolve("restore" + i + ".log").toFile()).start();
+                    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                    assertThat(p.exitValue()).as(Files.readString(dir.resolve("restore" + i + ".log"))).isZero();
+                }
+                Process again = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp", System.getProperty("java.class.path"), KvMain.class.getName(), "snapshot", "restore",
+                        saved.toString(), "--data-dir", restored.dataDir(1).toString()).redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("again.log").toFile()).start();
+                assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(again.exitValue()).isEqualTo(2);
+                assertThat(Files.readString(dir.resolve("again.log"))).contains("exists");
+                restored.startAll();
+                Etcdctl fresh = new Etcdctl(restored.endpoints(), dir);
+                assertThat(ok(fresh, "get", "/b").out()).isEqualTo("/b\n2\n");
+                assertThat(fresh.run("get", "/a").out()).as("deleted before the snapshot").isEmpty();
+                ok(fresh, "put", "/c", "3");
+                String members = ok(fresh, "member", "list").out();
+                assertThat(members.split("\n")).as("the new cluster's members, not the old one's").hasSize(3);
+                for (int i = 1; i <= 3; i++) {
+                    assertThat(members).contains(restored.peerUrl(i)).doesNotContain(c.peerUrl(i));
+                }
+                Etcdctl third = new Etcdctl(restored.endpoint(3), dir);
+                org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> third.run("get", "/c",
+                        "--consistency=s").out().equals("/c\n3\n"));
             }
 
             // leadership moves to the member named

@@ -152,4 +152,72 @@ class JetcdTest {
         client.getLeaseClient().revoke(id).get(10, TimeUnit.SECONDS);
         assertThat(client.getKVClient().get(bs("leased")).get(10, TimeUnit.SECONDS).getKvs()).isEmpty();
     }
+
+    /**
+     * jetcd's Lock client (etcd's server-side Lock service): a second locker waits while the first holds the lock, and
+     * gets it once the holder unlocks; the lock's key lives under the name with the locker's lease.
+     */
+    @Test
+    void lockServiceExcludesAndHandsOver() throws Exception {
+        io.etcd.jetcd.Lock locks = client.getLockClient();
+        long lease = client.getLeaseClient().grant(30).get(10, TimeUnit.SECONDS).getID();
+        io.etcd.jetcd.lock.LockResponse held = locks.lock(bs("locks/a"), lease).get(10, TimeUnit.SECONDS);
+        assertThat(held.getKey().toString()).isEqualTo("locks/a/" + Long.toHexString(lease));
+        long other = client.getLeaseClient().grant(30).get(10, TimeUnit.SECONDS).getID();
+        java.util.concurrent.CompletableFuture<io.etcd.jetcd.lock.LockResponse> waiting = locks.lock(bs("locks/a"),
+                other);
+        Thread.sleep(1_000);
+        assertThat(waiting).as("the lock is held").isNotDone();
+        locks.unlock(held.getKey()).get(10, TimeUnit.SECONDS);
+        assertThat(waiting.get(10, TimeUnit.SECONDS).getKey().toString())
+                .isEqualTo("locks/a/" + Long.toHexString(other));
+    }
+
+    /**
+     * jetcd's Election client: the first campaigner leads, a second waits; Leader and Observe report the leader's
+     * value, Proclaim changes it, and when the leader resigns the second leads. A stale leader key cannot proclaim.
+     */
+    @Test
+    void electionServiceElectsObservesAndHandsOver() throws Exception {
+        io.etcd.jetcd.Election election = client.getElectionClient();
+        long l1 = client.getLeaseClient().grant(30).get(10, TimeUnit.SECONDS).getID();
+        long l2 = client.getLeaseClient().grant(30).get(10, TimeUnit.SECONDS).getID();
+        BlockingQueue<String> observed = new LinkedBlockingQueue<>();
+        election.observe(bs("elect/x"), new io.etcd.jetcd.Election.Listener() {
+            @Override
+            public void onNext(io.etcd.jetcd.election.LeaderResponse r) {
+                observed.add(r.getKv().getValue().toString());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                observed.add("error: " + t);
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        });
+        io.etcd.jetcd.election.CampaignResponse first = election.campaign(bs("elect/x"), l1, bs("one"))
+                .get(10, TimeUnit.SECONDS);
+        assertThat(election.leader(bs("elect/x")).get(10, TimeUnit.SECONDS).getKv().getValue().toString())
+                .isEqualTo("one");
+        java.util.concurrent.CompletableFuture<io.etcd.jetcd.election.CampaignResponse> second = election.campaign(
+                bs("elect/x"), l2, bs("two"));
+        Thread.sleep(1_000);
+        assertThat(second).as("one leader at a time").isNotDone();
+        election.proclaim(first.getLeader(), bs("one-again")).get(10, TimeUnit.SECONDS);
+        assertThat(observed.poll(10, TimeUnit.SECONDS)).isEqualTo("one");
+        assertThat(observed.poll(10, TimeUnit.SECONDS)).isEqualTo("one-again");
+        election.resign(first.getLeader()).get(10, TimeUnit.SECONDS);
+        io.etcd.jetcd.election.CampaignResponse now = second.get(10, TimeUnit.SECONDS);
+        assertThat(observed.poll(10, TimeUnit.SECONDS)).isEqualTo("two");
+        assertThat(election.leader(bs("elect/x")).get(10, TimeUnit.SECONDS).getKv().getValue().toString())
+                .isEqualTo("two");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> election.proclaim(first.getLeader(), bs("stale"))
+                .get(10, TimeUnit.SECONDS))).hasRootCauseInstanceOf(io.etcd.jetcd.election.NotLeaderException.class);
+        election.resign(now.getLeader()).get(10, TimeUnit.SECONDS);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> election.leader(bs("elect/x"))
+                .get(10, TimeUnit.SECONDS))).hasRootCauseInstanceOf(io.etcd.jetcd.election.NoLeaderException.class);
+    }
 }

@@ -66,7 +66,7 @@ class WatchLeaseClusterTest {
 
     /** Puts until one succeeds through some member (the cluster may be electing); returns its revision. */
     private long putSomewhere(String key, String value, long lease) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90); // three JVMs starting on a loaded machine
         for (int attempt = 0; ; attempt++) {
             try {
                 return kv(1 + attempt % 3).put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(key))

@@ -42,6 +42,8 @@ final class LogWriter {
     private final Transport transport;
     private final SerialExecutor executor;
     private final Timer fsyncLatency;
+    /** The same syncs in etcd's buckets, for etcd's {@code etcd_disk_wal_fsync_duration_seconds}. */
+    private final DurationHistogram fsyncDurations = DurationHistogram.etcdDiskBuckets();
     private final io.micrometer.core.instrument.Counter fsyncs;
     private final io.micrometer.core.instrument.Counter fsyncsShared;
     /** The group of the first write since the last sync (-1: none), and whether another group wrote too. */
@@ -149,7 +151,9 @@ final class LogWriter {
                 fail(e);
                 return;
             }
-            fsyncLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            long took = System.nanoTime() - start;
+            fsyncLatency.record(took, TimeUnit.NANOSECONDS);
+            fsyncDurations.record(took);
             fsyncs.increment();
             if (batchShared) {
                 fsyncsShared.increment();
@@ -205,5 +209,10 @@ final class LogWriter {
 
     static UncheckedIOException unchecked(IOException e) {
         return new UncheckedIOException(e);
+    }
+
+    /** Every data sync of the log since start, in etcd's disk buckets. */
+    DurationHistogram fsyncDurations() {
+        return fsyncDurations;
     }
 }

@@ -329,4 +329,9 @@ public final class RaftServer implements AutoCloseable {
             }
         }
     }
+
+    /** Every data sync of the shared log since start, in etcd's disk buckets (etcd_disk_wal_fsync_duration_seconds). */
+    public DurationHistogram fsyncDurations() {
+        return writer.fsyncDurations();
+    }
 }
