@@ -28,15 +28,15 @@ class EtcdctlMemberTest {
     @TempDir
     Path dir;
 
-    /** Runs until etcdctl exits 0 (within 30 s), then returns what it printed. */
+    /** Runs until etcdctl exits 0 (within 90 s: a loaded machine may take over 30 s to start three members). */
     private static Etcdctl.Result ok(Etcdctl ctl, String... args) throws Exception {
         return until(ctl, r -> r.exitCode() == 0, args);
     }
 
-    /** Runs until {@code wanted} holds for what etcdctl answered (within 30 s). */
+    /** Runs until {@code wanted} holds for what etcdctl answered (within 90 s). */
     private static Etcdctl.Result until(Etcdctl ctl, Predicate<Etcdctl.Result> wanted, String... args)
             throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         Etcdctl.Result r;
         do {
             r = ctl.run(args);
