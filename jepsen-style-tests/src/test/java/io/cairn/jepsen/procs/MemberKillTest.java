@@ -37,6 +37,7 @@ class MemberKillTest {
                 MemberClient client = new MemberClient(procs.clientAddresses(), 2)) {
             String[] args = {"--tick-ms", "20", "--snapshot-entries", "500"};
             procs.startAll(args);
+            PeerGarbageTest.awaitFirstCommit(client);
             Set<String> acked = ConcurrentHashMap.newKeySet();
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicLong keys = new AtomicLong();

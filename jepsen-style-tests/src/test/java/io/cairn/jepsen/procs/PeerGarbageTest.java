@@ -28,6 +28,7 @@ class PeerGarbageTest {
         try (MemberProcesses procs = new MemberProcesses(dir, 3, List.of("-Xmx256m"));
                 MemberClient client = new MemberClient(procs.clientAddresses(), 1)) {
             procs.startAll("--tick-ms", "20");
+            awaitFirstCommit(client);
             long before = commitFor(client, 1_000, "before");
             assertThat(before).as("proposals committed before the attack").isPositive();
 
@@ -88,5 +89,16 @@ class PeerGarbageTest {
             }
         }
         return acked.get();
+    }
+
+    /** Waits (up to 90 s) until the members, just started, commit a first put: three JVMs start slowly on a loaded machine. */
+    static void awaitFirstCommit(MemberClient client) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (client.put("ready", new byte[] {1}, 5_000).get(10, TimeUnit.SECONDS).status() != MemberStatus.OK) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the members committed nothing in 90 s after starting");
+            }
+            Thread.sleep(100);
+        }
     }
 }
