@@ -10,6 +10,7 @@ import io.cairn.kv.proto.KvCommand;
 import io.cairn.kv.proto.etcd.LeaseGrantResponse;
 import io.cairn.kv.proto.etcd.LeaseKeepAliveResponse;
 import io.cairn.kv.proto.etcd.LeaseRevokeResponse;
+import io.cairn.kv.proto.etcd.MemberListResponse;
 import io.cairn.raft.server.FileSnapshotStateMachine;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -44,6 +45,8 @@ public final class KvStateMachine implements FileSnapshotStateMachine {
     private volatile Runnable appliedListener = () -> { };
     /** The member's lease clock, told of every applied lease command; null until attached. */
     private volatile Lessor lessor;
+    /** Told after a batch that changed the membership records, and after a restored snapshot; never blocks. */
+    private volatile Runnable membershipListener = () -> { };
 
     /**
      * The store in {@code storeDir} as a state machine, for a program that runs its own Raft group (the
@@ -95,6 +98,12 @@ public final class KvStateMachine implements FileSnapshotStateMachine {
             }
         }
         appliedListener.run();
+        for (KvResult r : results) {
+            if (r.response() instanceof MemberListResponse) {
+                membershipListener.run();
+                break;
+            }
+        }
         return new ArrayList<>(results);
     }
 
@@ -129,6 +138,10 @@ public final class KvStateMachine implements FileSnapshotStateMachine {
 
     void onApplied(Runnable listener) {
         this.appliedListener = listener;
+    }
+
+    void onMembershipChanged(Runnable listener) {
+        this.membershipListener = listener;
     }
 
     @Override
@@ -176,6 +189,7 @@ public final class KvStateMachine implements FileSnapshotStateMachine {
             swap.writeLock().unlock();
         }
         appliedListener.run();
+        membershipListener.run();
     }
 
     public void close() {

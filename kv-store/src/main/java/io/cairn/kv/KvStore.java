@@ -91,6 +91,11 @@ import java.util.function.Supplier;
  * range once this member has applied that far; {@code serializable} reads this member's state at once. Reads run
  * on a small bounded pool, not on the apply thread. A Txn that only reads is served as a read, not proposed.
  *
+ * <p><b>Membership</b> ({@link #membership()}, decision 0023): etcd's member records (names, peer and client URLs,
+ * learners) replicated through the log like any write; the leader makes Raft's configuration follow them, and the
+ * peer port answers a joining member's question for its id. {@link #addLearner}, {@link #promote} and
+ * {@link #remove} go through them.
+ *
  * <p><b>Durability</b>: the Raft log (segmented, fsynced) is the write-ahead log; the MVCC store on RocksDB is
  * flushed every second and the log keeps what follows its last flush (decision 0009).
  *
@@ -113,6 +118,8 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
     static final int READ_QUEUE_MAX = 10_000;
     /** Maintenance requests (HashKV, Defragment, Snapshot) waiting for the one thread that runs them. */
     static final int MAINTENANCE_QUEUE_MAX = 16;
+    /** The cluster name every member's peer transport says in its Hello and peer requests. */
+    public static final String PEER_CLUSTER = "cairn";
     /** The etcd API version this server speaks, as its Status reports it (etcdctl prints it). */
     public static final String ETCD_API_VERSION = "3.4.0";
 
@@ -134,7 +141,7 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
      */
     public record Options(long memberId, long clusterId, Path dataDir, Map<Long, InetSocketAddress> peers,
             InetSocketAddress listen, boolean join, PeerTls tls, KvLimits limits, long tickMillis, int electionTicks,
-            long snapshotEntries, long snapshotRetainEntries, long watchProgressNotifyMillis) {
+            long snapshotEntries, long snapshotRetainEntries, long watchProgressNotifyMillis, Membership.Self member) {
         public Options {
             if (memberId == 0) {
                 throw new IllegalArgumentException("a member id must not be 0");
@@ -147,37 +154,43 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
                 InetSocketAddress listen) {
             return new Options(memberId, clusterId, dataDir, peers, listen, false, null, KvLimits.DEFAULTS, 100, 10,
                     SNAPSHOT_ENTRIES_DEFAULT, SNAPSHOT_RETAIN_ENTRIES_DEFAULT,
-                    WatchHub.PROGRESS_NOTIFY_INTERVAL_MILLIS_DEFAULT);
+                    WatchHub.PROGRESS_NOTIFY_INTERVAL_MILLIS_DEFAULT, null);
         }
 
         public Options withTls(PeerTls v) {
             return new Options(memberId, clusterId, dataDir, peers, listen, join, v, limits, tickMillis,
-                    electionTicks, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis);
+                    electionTicks, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member);
         }
 
         public Options joining(boolean v) {
             return new Options(memberId, clusterId, dataDir, peers, listen, v, tls, limits, tickMillis,
-                    electionTicks, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis);
+                    electionTicks, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member);
         }
 
         public Options withTiming(long tickMillisValue, int electionTicksValue) {
             return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillisValue,
-                    electionTicksValue, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis);
+                    electionTicksValue, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member);
         }
 
         public Options withSnapshots(long entries, long retainEntries) {
             return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillis,
-                    electionTicks, entries, retainEntries, watchProgressNotifyMillis);
+                    electionTicks, entries, retainEntries, watchProgressNotifyMillis, member);
         }
 
         public Options withWatchProgressNotify(long millis) {
             return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillis,
-                    electionTicks, snapshotEntries, snapshotRetainEntries, millis);
+                    electionTicks, snapshotEntries, snapshotRetainEntries, millis, member);
+        }
+
+        /** What this member publishes about itself, and the initial members it bootstraps a new cluster with. */
+        public Options withMember(Membership.Self v) {
+            return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillis, electionTicks,
+                    snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, v);
         }
 
         public Options withLimits(KvLimits v) {
             return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, v, tickMillis, electionTicks,
-                    snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis);
+                    snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member);
         }
     }
 
@@ -193,6 +206,8 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
     private final Lessor lessor;
     /** Lease IDs this member hands out: its id's low 16 bits, then a clock, then a counter (etcd's idutil). */
     private final java.util.concurrent.atomic.AtomicLong leaseIds;
+    /** The membership records, the Raft configuration that follows them, etcd's Cluster requests. */
+    private final Membership membership;
     private volatile boolean closed;
     /** Writes proposed and not yet answered (etcd_server_proposals_pending). */
     private final java.util.concurrent.atomic.AtomicLong pendingWrites = new java.util.concurrent.atomic.AtomicLong();
@@ -230,6 +245,33 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
                     t.setDaemon(true);
                     return t;
                 });
+        this.membership = new Membership(this, group, stateMachine, options.memberId(), selfOrDefault(options,
+                server.transport().localAddress()), options.peers(), options.tickMillis(), electionTimeoutMillis(),
+                options.tls());
+    }
+
+    /**
+     * What a member started without {@link Options#member()} says about itself: a name {@code m<id>}, no client
+     * URL, and (unless it joins) every member of {@code peers} as the initial members, named alike.
+     */
+    private static Membership.Self selfOrDefault(Options o, InetSocketAddress bound) {
+        if (o.member() != null) {
+            return o.member();
+        }
+        java.util.List<io.cairn.kv.proto.etcd.Member> initial = new java.util.ArrayList<>();
+        if (!o.join()) {
+            for (Map.Entry<Long, InetSocketAddress> p : o.peers().entrySet()) {
+                InetSocketAddress a = p.getKey() == o.memberId() ? bound : p.getValue();
+                initial.add(io.cairn.kv.proto.etcd.Member.newBuilder().setID(p.getKey())
+                        .setName("m" + Long.toHexString(p.getKey())).addPeerURLs(peerUrl(a)).build());
+            }
+        }
+        return new Membership.Self("m" + Long.toHexString(o.memberId()), java.util.List.of(), initial, true);
+    }
+
+    /** The peer URL of a transport address, as the membership records hold it. */
+    static String peerUrl(InetSocketAddress a) {
+        return "http://" + a.getHostString() + ":" + a.getPort();
     }
 
     /** A single-member store in {@code dir} (created if new, reopened with its data if not). */
@@ -244,8 +286,16 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
         Files.createDirectories(raftDir.resolve("incoming"));
         FileIO files = FileIOs.fromSystemProperties();
         SegmentedLog log = SegmentedLog.open(raftDir.resolve("log"), files);
+        java.util.concurrent.atomic.AtomicReference<Membership> answering =
+                new java.util.concurrent.atomic.AtomicReference<>();
         NettyTransport transport = new NettyTransport(NettyTransportConfig.builder(o.memberId(), o.listen())
-                .snapshotDirectory(raftDir.resolve("incoming")).tls(o.tls()).build());
+                .snapshotDirectory(raftDir.resolve("incoming")).tls(o.tls()).cluster(PEER_CLUSTER)
+                .peerRequests((kind, body) -> {
+                    Membership m = answering.get();
+                    return m != null ? m.handlePeerRequest(kind, body) : CompletableFuture.failedFuture(
+                            new IllegalStateException("member " + Long.toHexString(o.memberId()) + " is starting"));
+                })
+                .build());
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         RaftServer server;
         try {
@@ -271,7 +321,10 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
             if (voters.length == 1 && voters[0] == o.memberId()) {
                 group.campaign(); // alone: no reason to wait an election timeout before serving
             }
-            return new KvStore(o, server, group, sm, metrics);
+            KvStore kv = new KvStore(o, server, group, sm, metrics);
+            answering.set(kv.membership);
+            kv.membership.start();
+            return kv;
         } catch (IOException | RuntimeException e) {
             server.close();
             if (sm != null) {
@@ -516,23 +569,44 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
         server.setPeer(id, address);
     }
 
+    /** Whether this member's transport has a connection to member {@code id} now (tests: who is dialed). */
+    boolean connectedTo(long id) {
+        return server.transport() instanceof NettyTransport t && t.isConnected(id);
+    }
+
+    /** Tells this member's transport to forget member {@code id} (removed from the cluster): no longer dialed. */
+    void removePeer(long id) {
+        server.transport().removePeer(id);
+    }
+
+    /** etcd's cluster membership of this member: the records, and the Cluster requests (decision 0023). */
+    public Membership membership() {
+        return membership;
+    }
+
+    /** Proposes a change of the membership records; completes with the records after it, once applied here. */
+    CompletableFuture<io.cairn.kv.proto.etcd.MemberListResponse> proposeMember(io.cairn.kv.proto.MemberChange change) {
+        return write(KvCommand.newBuilder().setMember(change).build());
+    }
+
     /**
      * Adds member {@code id}, listening at {@code address}, as a learner: it receives the log (or a snapshot of the
-     * store) but does not vote until {@link #promote}d. Completes once the change is applied here.
+     * store) but does not vote until {@link #promote}d. Through the membership records, as etcd's MemberAdd, but
+     * without etcd's limit of one learner; completes once the record is applied here (and, unless that takes too
+     * long, the Raft configuration has it).
      */
     public CompletableFuture<Object> addLearner(long id, InetSocketAddress address) {
-        server.setPeer(id, address);
-        return group.addLearner(id);
+        return membership.add(id, java.util.List.of(peerUrl(address)), true, Integer.MAX_VALUE).thenApply(r -> r);
     }
 
-    /** Makes a caught-up learner a voter (through joint consensus). */
+    /** Makes a caught-up learner a voter (through joint consensus), as etcd's MemberPromote. */
     public CompletableFuture<Object> promote(long id) {
-        return group.promote(id);
+        return membership.promote(id).thenApply(r -> r);
     }
 
-    /** Removes a member from the cluster. */
+    /** Removes a member from the cluster, as etcd's MemberRemove. */
     public CompletableFuture<Object> remove(long id) {
-        return group.remove(id);
+        return membership.remove(id).thenApply(r -> r);
     }
 
     /** Hands Raft leadership to member {@code to}; completes once it leads. */
@@ -878,6 +952,7 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
     @Override
     public void close() {
         closed = true;
+        membership.close();
         reads.shutdown();
         maintenance.shutdownNow();
         lessor.close();

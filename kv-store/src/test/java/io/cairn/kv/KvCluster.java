@@ -65,6 +65,15 @@ public final class KvCluster implements AutoCloseable {
         return fresh;
     }
 
+    /**
+     * Starts a new, empty member on a port of its own, as a process joining a running cluster starts (no
+     * configuration of its own): the cluster must add it (a member's {@code membership().add}) for it to get anything.
+     */
+    public KvStore startJoining(long id) throws IOException {
+        peers.put(id, new InetSocketAddress("127.0.0.1", LoopbackPorts.free()));
+        return start(id, true);
+    }
+
     public void stop(long id) {
         KvStore kv = members.remove(id);
         if (kv != null) {

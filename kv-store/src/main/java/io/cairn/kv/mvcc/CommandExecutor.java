@@ -42,6 +42,8 @@ import org.rocksdb.WriteBatchWithIndex;
  * new revision (one DELETE event each) and then the lease, and a keep-alive only reads the lease's TTL (0 when it
  * is gone): the leader's expiry clock lives outside the store.
  *
+ * <p>Membership ({@link MemberChanges}): records in the meta column family, changed with etcd's rules; no revision.
+ *
  * <p>Apply thread only; one instance per write batch.
  */
 final class CommandExecutor {
@@ -102,6 +104,7 @@ final class CommandExecutor {
                 yield LeaseKeepAliveResponse.newBuilder().setHeader(header(revision)).setID(id)
                         .setTTL(Math.max(0, leases.ttl(id))).build();
             }
+            case MEMBER -> MemberChanges.apply(command.getMember(), new MemberTable(scanner.source(), columns), w);
             case OP_NOT_SET -> throw KvErrors.malformedCommand("no operation");
         };
         boolean compaction = command.hasCompaction();

@@ -42,6 +42,21 @@ final class Keys {
     static final byte[] META_LEASE_PREFIX = ascii("lease/");
     static final byte[] META_LEASE_KEY_PREFIX = ascii("leasekey/");
 
+    /**
+     * Meta keys of the membership: {@code member/<id>} holds a member's record, {@code memberremoved/<id>} marks an
+     * ID removed.
+     */
+    static final byte[] META_MEMBER_PREFIX = ascii("member/");
+    static final byte[] META_MEMBER_REMOVED_PREFIX = ascii("memberremoved/");
+
+    static byte[] memberKey(long id) {
+        return concat(META_MEMBER_PREFIX, longBytes(id));
+    }
+
+    static byte[] memberRemovedKey(long id) {
+        return concat(META_MEMBER_REMOVED_PREFIX, longBytes(id));
+    }
+
     static byte[] leaseKey(long id) {
         return concat(META_LEASE_PREFIX, longBytes(id));
     }

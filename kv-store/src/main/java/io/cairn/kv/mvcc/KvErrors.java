@@ -23,6 +23,17 @@ public final class KvErrors {
     public static final String LEASE_EXISTS = "etcdserver: lease already exists";
     public static final String LEASE_TTL_TOO_LARGE = "etcdserver: too large lease TTL";
 
+    public static final String MEMBER_EXISTS = "etcdserver: member ID already exist";
+    public static final String PEER_URL_EXISTS = "etcdserver: Peer URLs already exists";
+    public static final String MEMBER_NOT_FOUND = "etcdserver: member not found";
+    public static final String MEMBER_NOT_LEARNER = "etcdserver: can only promote a learner member";
+    public static final String LEARNER_NOT_READY =
+            "etcdserver: can only promote a learner member which is in sync with leader";
+    public static final String TOO_MANY_LEARNERS = "etcdserver: too many learner members in cluster";
+    public static final String MEMBER_BAD_URLS = "etcdserver: given member URLs are invalid";
+    public static final String NOT_ENOUGH_STARTED_MEMBERS =
+            "etcdserver: re-configuration failed due to not enough started members";
+
     public static KvException emptyKey() {
         return new KvException(Code.INVALID_ARGUMENT, EMPTY_KEY);
     }
@@ -78,6 +89,46 @@ public final class KvErrors {
 
     public static KvException leaseNotFound() {
         return new KvException(Code.NOT_FOUND, LEASE_NOT_FOUND);
+    }
+
+    /** etcd's ErrGRPCMemberExist: MemberAdd with an ID the cluster has. */
+    public static KvException memberExists() {
+        return new KvException(Code.FAILED_PRECONDITION, MEMBER_EXISTS);
+    }
+
+    /** etcd's ErrGRPCPeerURLExist: a peer URL another member has. */
+    public static KvException peerUrlExists() {
+        return new KvException(Code.FAILED_PRECONDITION, PEER_URL_EXISTS);
+    }
+
+    /** etcd's ErrGRPCMemberNotFound: no such member (or one removed, whose ID never comes back). */
+    public static KvException memberNotFound() {
+        return new KvException(Code.NOT_FOUND, MEMBER_NOT_FOUND);
+    }
+
+    /** etcd's ErrGRPCMemberNotLearner: MemberPromote of a voter. */
+    public static KvException memberNotLearner() {
+        return new KvException(Code.FAILED_PRECONDITION, MEMBER_NOT_LEARNER);
+    }
+
+    /** etcd's ErrGRPCLearnerNotReady: MemberPromote of a learner that has not caught up with the leader. */
+    public static KvException learnerNotReady() {
+        return new KvException(Code.FAILED_PRECONDITION, LEARNER_NOT_READY);
+    }
+
+    /** etcd's ErrGRPCTooManyLearners: etcd 3.4 allows one learner at a time. */
+    public static KvException tooManyLearners() {
+        return new KvException(Code.FAILED_PRECONDITION, TOO_MANY_LEARNERS);
+    }
+
+    /** etcd's ErrGRPCMemberBadURLs: peer URLs that are not {@code http(s)://host:port}. */
+    public static KvException memberBadUrls() {
+        return new KvException(Code.INVALID_ARGUMENT, MEMBER_BAD_URLS);
+    }
+
+    /** etcd's ErrMemberNotEnoughStarted: the change would leave fewer started voters than a quorum. */
+    public static KvException notEnoughStartedMembers() {
+        return new KvException(Code.FAILED_PRECONDITION, NOT_ENOUGH_STARTED_MEMBERS);
     }
 
     /** A command whose bytes are not a {@code KvCommand} (or carry no operation). */

@@ -138,15 +138,20 @@ public final class MvccStore implements AutoCloseable {
     }
 
     /**
-     * Makes the store in {@code dir} the start of a new cluster's log: its applied index becomes 0 and everything
-     * else (keys, history, revisions, leases) stays, so a member whose Raft log is empty applies index 1 onto it.
-     * What {@code cairn kv snapshot restore} does to a snapshot taken from another cluster. The store must not be open.
+     * Makes the store in {@code dir} the start of a new cluster's log: its applied index becomes 0, the old cluster's
+     * membership records go (the new cluster's members bootstrap theirs from their {@code --initial-cluster}, as
+     * etcd's restore writes a new membership), and everything else (keys, history, revisions, leases) stays, so a
+     * member whose Raft log is empty applies index 1 onto it. What {@code cairn kv snapshot restore} does to a
+     * snapshot taken from another cluster. The store must not be open.
      */
     public static void forgetAppliedIndex(Path dir, KvLimits limits) {
         try (MvccStore s = open(dir, limits);
                 WriteBatchWithIndex batch = new WriteBatchWithIndex()) {
             s.openLock.writeLock().lock();
             try {
+                // Kept, the old members' records would have the new cluster's leader add them to Raft (robustness
+                // row 79): voters that never answer, and a cluster without a quorum.
+                MemberTable.clearInto(batch, s.columns);
                 StoredMeta.write(batch, s.columns, 0, s.revision, s.compactedRevision);
                 s.columns.db.write(s.columns.writeOptions, batch);
                 s.appliedIndex = 0;
@@ -400,6 +405,16 @@ public final class MvccStore implements AutoCloseable {
         openLock.readLock().lock();
         try (KvSource.AtSnapshot snapshot = snapshot()) {
             return new LeaseTable(snapshot, columns).all();
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /** The membership records (decision 0023), as of the last applied batch. Any thread. */
+    public MemberRecords memberRecords() {
+        openLock.readLock().lock();
+        try (KvSource.AtSnapshot snapshot = snapshot()) {
+            return new MemberTable(snapshot, columns).all();
         } finally {
             openLock.readLock().unlock();
         }

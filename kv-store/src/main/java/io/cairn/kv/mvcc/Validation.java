@@ -35,6 +35,7 @@ public final class Validation {
             case TXN -> checkTxn(command.getTxn(), limits);
             case COMPACTION, LEASE_REVOKE, LEASE_KEEP_ALIVE -> { }
             case LEASE_GRANT -> checkLeaseGrant(command.getLeaseGrant());
+            case MEMBER -> MemberChanges.check(command.getMember());
             case OP_NOT_SET -> throw KvErrors.malformedCommand("no operation");
         }
     }

@@ -93,6 +93,17 @@ final class WriteTxn {
         remove(columns.meta, Keys.leaseKey(id));
     }
 
+    /** Writes member {@code id}'s record (no revision: membership is not a key). */
+    void putMember(long id, byte[] record) {
+        write(columns.meta, Keys.memberKey(id), record);
+    }
+
+    /** Removes member {@code id}'s record and marks its ID removed for good. */
+    void removeMember(long id) {
+        remove(columns.meta, Keys.memberKey(id));
+        write(columns.meta, Keys.memberRemovedKey(id), new byte[0]);
+    }
+
     private void remove(ColumnFamilyHandle cf, byte[] key) {
         try {
             batch.delete(cf, key);

@@ -67,7 +67,7 @@ final class EtcdFlags {
         ignored("discovery-proxy", "", "discovery services are not supported");
         ignored("discovery-srv", "", "discovery services are not supported");
         ignored("discovery-srv-name", "", "discovery services are not supported");
-        ignored("strict-reconfig-check", "true", "membership changes always go through joint consensus");
+        flag("strict-reconfig-check", "true");
         ignored("pre-vote", "false", "Cairn always runs the pre-vote phase");
         flag("auto-compaction-retention", "0");
         flag("auto-compaction-mode", "periodic");

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The etcd v3 gRPC server: listens on one or more addresses (etcd's {@code --listen-client-urls} may name several)
  * and serves etcd's KV service over a {@link KvService}, plaintext HTTP/2 as etcdctl and jetcd speak it; a member's
- * server also serves Watch, Lease, Maintenance, Lock, Election and the gRPC health service.
+ * server also serves Watch, Lease, Maintenance, Cluster, Lock, Election and the gRPC health service.
  *
  * <p>What it configures, each from {@link KvServerLimits}: the transport's receive limit (etcd's request limit
  * plus its gRPC overhead, so an oversized write gets etcd's error text, see {@link KvGrpcService}); a bound on
@@ -69,7 +69,7 @@ public final class KvGrpcServer implements AutoCloseable {
         return start(listen, kv, null, null, limits);
     }
 
-    /** A member's whole etcd API: KV, Watch, Lease, Maintenance and gRPC health over one {@link KvStore}. */
+    /** A member's whole etcd API: KV, Watch, Lease, Maintenance, Cluster and gRPC health over one {@link KvStore}. */
     public static KvGrpcServer start(List<InetSocketAddress> listen, KvStore store, KvServerLimits limits)
             throws IOException {
         return start(listen, store, limits, null);
@@ -117,6 +117,7 @@ public final class KvGrpcServer implements AutoCloseable {
             ConcurrencyGrpcService concurrency = new ConcurrencyGrpcService(member);
             builder.addService(concurrency.lockDefinition());
             builder.addService(concurrency.electionDefinition());
+            builder.addService(new ClusterGrpcService(member.membership()).definition());
         }
         Server server = builder
                 .directExecutor()

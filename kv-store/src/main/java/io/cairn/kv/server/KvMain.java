@@ -1,8 +1,12 @@
 package io.cairn.kv.server;
 
 import io.cairn.kv.KvStore;
+import io.cairn.kv.Membership;
+import io.cairn.kv.proto.ClusterInfo;
+import io.cairn.kv.proto.etcd.Member;
 import io.cairn.kv.mvcc.KvLimits;
 import io.cairn.raft.member.MemberMain;
+import io.cairn.raft.transport.PeerRequestClient;
 import io.cairn.raft.transport.PeerTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -20,6 +24,11 @@ import java.util.TreeMap;
  * With no flags, a single member named {@code default}, clients on 127.0.0.1:2379, peers on 127.0.0.1:2380, data
  * in {@code ./default.cairn}. A data directory that holds a member restarts it, and {@code --initial-cluster*} are
  * ignored, as etcd ignores them.
+ *
+ * <p>A member added to a running cluster ({@code etcdctl member add}, then {@code --initial-cluster-state existing}
+ * with the {@code --initial-cluster} it printed) asks the others' peer ports for the membership and takes the ID
+ * MemberAdd chose ({@link MemberIdentity#fromCluster}). A member removed from the cluster exits with status 0, as
+ * etcd's does.
  *
  * <p>Layout of the data directory: {@code member/identity.properties} ({@link MemberIdentity}) and the store's own
  * directories ({@code member/raft}, {@code member/kv}; see {@link KvStore}).
@@ -66,6 +75,13 @@ public final class KvMain {
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(running::close, "cairn-kv-shutdown"));
+        MemberIdentity me = running.identity();
+        running.store().membership().onRemoved(why -> {
+            // etcd's member exits once it has applied its own removal ("the member has been permanently removed")
+            System.err.println("cairn kv: member " + me.name() + " (" + MemberIdentity.hex(me.memberId())
+                    + ") has been permanently removed from the cluster (" + why + "); exiting");
+            System.exit(0);
+        });
         Thread.currentThread().join();
     }
 
@@ -88,20 +104,22 @@ public final class KvMain {
     static Running start(EtcdFlags flags) throws IOException {
         Path memberDir = Path.of(flags.get("data-dir")).resolve("member");
         boolean restart = MemberIdentity.exists(memberDir);
-        MemberIdentity identity;
+        MemberIdentity identity = null;
         if (restart) {
             identity = MemberIdentity.load(memberDir);
             if (flags.isSet("initial-cluster") || flags.isSet("initial-cluster-state")) {
                 System.err.println("cairn kv: the data directory holds member " + identity.name() + " ("
                         + MemberIdentity.hex(identity.memberId()) + "); --initial-cluster* are ignored");
             }
-        } else {
-            identity = MemberIdentity.fromFlags(flags);
         }
         String state = flags.get("initial-cluster-state");
         if (!state.equals("new") && !state.equals("existing")) {
             throw new IllegalArgumentException("invalid value \"" + state + "\" for flag --initial-cluster-state:"
                     + " new or existing");
+        }
+        if (!restart) {
+            identity = state.equals("new") ? MemberIdentity.fromFlags(flags)
+                    : MemberIdentity.fromCluster(flags, askPeers(flags, peerTls(flags)));
         }
         flags.ignoredGiven().forEach((flag, why) -> System.err.println("cairn kv: --" + flag + " ignored: " + why));
         if (!flags.get("quota-backend-bytes").equals("0")) {
@@ -139,7 +157,10 @@ public final class KvMain {
                 EtcdFlags.address(peerListen.get(0)))
                 .withTiming(heartbeat, (int) (election / heartbeat))
                 .withSnapshots(flags.getLong("snapshot-count"), KvStore.SNAPSHOT_RETAIN_ENTRIES_DEFAULT)
-                .joining(!restart && state.equals("existing"))
+                .joining(identity.joined())
+                .withMember(new Membership.Self(identity.name(), urlStrings(flags.urls("advertise-client-urls")),
+                        identity.joined() ? List.of() : initialMembers(identity),
+                        flags.getBoolean("strict-reconfig-check")))
                 .withTls(peerTls(flags))
                 .withLimits(limits)
                 .withWatchProgressNotify(EtcdFlags.durationMillis(flags.get("experimental-watch-progress-notify-interval")));
@@ -196,6 +217,67 @@ public final class KvMain {
                 + " in " + memberDir.getParent() + ": clients on " + grpc.addresses() + ", peers on "
                 + store.peerAddress());
         return new Running(store, grpc, metrics, compactor, identity);
+    }
+
+    /** How long a joining member keeps asking the members of --initial-cluster before it gives up. */
+    static final long JOIN_ASK_MILLIS = 15_000;
+
+    /**
+     * The cluster's records, from the first member of {@code --initial-cluster} (other than this one) whose peer port
+     * answers, as etcd's new member asks its peers {@code GET /members}; tried again for {@value #JOIN_ASK_MILLIS} ms.
+     */
+    static ClusterInfo askPeers(EtcdFlags flags, PeerTls tls) throws IOException {
+        String name = flags.get("name");
+        List<URI> others = new ArrayList<>();
+        flags.initialCluster().forEach((n, urls) -> {
+            if (!n.equals(name)) {
+                others.addAll(urls);
+            }
+        });
+        if (others.isEmpty()) {
+            throw new IllegalArgumentException("--initial-cluster-state existing: --initial-cluster must name the"
+                    + " running members besides " + name + " (as `etcdctl member add` prints it)");
+        }
+        List<String> failures = new ArrayList<>();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(JOIN_ASK_MILLIS);
+        try (PeerRequestClient client = new PeerRequestClient(KvStore.PEER_CLUSTER, tls,
+                Membership.PEER_ANSWER_BYTES_MAX)) {
+            while (true) {
+                for (URI u : others) {
+                    try {
+                        return ClusterInfo.parseFrom(client.send(EtcdFlags.address(u), Membership.MEMBERS_REQUEST,
+                                new byte[0], 3_000).get(5, java.util.concurrent.TimeUnit.SECONDS));
+                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                        failures.add(u + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.toString()));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted while asking the cluster for its members", e);
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("cannot fetch cluster info from peer urls " + others + ": "
+                            + failures.subList(Math.max(0, failures.size() - others.size()), failures.size()));
+                }
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while asking the cluster for its members", e);
+                }
+            }
+        }
+    }
+
+    /** The members of a new cluster as its bootstrap record holds them: ID, name from --initial-cluster, peer URLs. */
+    private static List<Member> initialMembers(MemberIdentity identity) {
+        List<Member> out = new ArrayList<>();
+        identity.members().forEach((id, m) -> out.add(Member.newBuilder().setID(id).setName(m.name())
+                .addAllPeerURLs(urlStrings(m.peerUrls()).stream().sorted().toList()).build()));
+        return out;
+    }
+
+    private static List<String> urlStrings(List<URI> urls) {
+        return urls.stream().map(URI::toString).toList();
     }
 
     private static int positiveInt(EtcdFlags flags, String name) {

@@ -120,6 +120,11 @@ class EtcdctlMaintenanceTest {
                 assertThat(fresh.eventually("get", "/b").out()).isEqualTo("/b\n2\n");
                 assertThat(fresh.run("get", "/a").out()).as("deleted before the snapshot").isEmpty();
                 fresh.eventually("put", "/c", "3");
+                String members = fresh.eventually("member", "list").out();
+                assertThat(members.split("\n")).as("the new cluster's members, not the old one's").hasSize(3);
+                for (int i = 1; i <= 3; i++) {
+                    assertThat(members).contains(restored.peerUrl(i)).doesNotContain(c.peerUrl(i));
+                }
                 Etcdctl third = new Etcdctl(restored.endpoint(3), dir);
                 org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> third.run("get", "/c",
                         "--consistency=s").out().equals("/c\n3\n"));

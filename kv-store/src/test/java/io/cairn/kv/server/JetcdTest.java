@@ -69,6 +69,33 @@ class JetcdTest {
         return ByteSequence.from(s, StandardCharsets.UTF_8);
     }
 
+    /** jetcd's Cluster client: list, add a learner, update its peer URL, remove it. */
+    @Test
+    void clusterMembersAreListedAddedUpdatedAndRemoved() throws Exception {
+        io.etcd.jetcd.Cluster members = client.getClusterClient();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        java.util.List<io.etcd.jetcd.cluster.Member> listed = members.listMember().get(5, TimeUnit.SECONDS)
+                .getMembers();
+        while (listed.stream().anyMatch(m -> m.getClientURIs().isEmpty()) && System.nanoTime() < deadline) {
+            Thread.sleep(200); // each member publishes its client URLs once it has a leader
+            listed = members.listMember().get(5, TimeUnit.SECONDS).getMembers();
+        }
+        assertThat(listed).extracting(io.etcd.jetcd.cluster.Member::getName).containsExactlyInAnyOrder("kv1", "kv2",
+                "kv3");
+        assertThat(listed).allSatisfy(m -> assertThat(m.getClientURIs()).hasSize(1));
+        java.net.URI peer = java.net.URI.create("http://127.0.0.1:" + io.cairn.raft.transport.LoopbackPorts.free());
+        io.etcd.jetcd.cluster.MemberAddResponse added = members.addMember(java.util.List.of(peer), true)
+                .get(10, TimeUnit.SECONDS);
+        long id = added.getMember().getId();
+        assertThat(added.getMember().isLearner()).isTrue();
+        assertThat(added.getMembers()).hasSize(4);
+        java.net.URI moved = java.net.URI.create("http://127.0.0.1:" + io.cairn.raft.transport.LoopbackPorts.free());
+        assertThat(members.updateMember(id, java.util.List.of(moved)).get(10, TimeUnit.SECONDS).getMembers())
+                .filteredOn(m -> m.getId() == id).extracting(io.etcd.jetcd.cluster.Member::getPeerURIs)
+                .containsExactly(java.util.List.of(moved));
+        assertThat(members.removeMember(id).get(10, TimeUnit.SECONDS).getMembers()).hasSize(3);
+    }
+
     @Test
     void watchFromARevisionWithPreviousValuesThenLive() throws Exception {
         long first = client.getKVClient().put(bs("j/a"), bs("1")).get(10, TimeUnit.SECONDS).getHeader().getRevision();

@@ -46,6 +46,44 @@ final class KvProcesses implements AutoCloseable {
         return String.join(",", ports.keySet().stream().map(this::endpoint).toList());
     }
 
+    String peerUrl(int i) {
+        return "http://127.0.0.1:" + ports.get(i)[1];
+    }
+
+    String clientUrl(int i) {
+        return "http://" + endpoint(i);
+    }
+
+    /**
+     * Ports for member {@code i} that is not in the initial cluster (one {@code etcdctl member add} will add);
+     * {@link #initialCluster()} and {@link #endpoints()} name it from now on.
+     */
+    void reserve(int i) throws IOException {
+        ports.put(i, new int[] {LoopbackPorts.free(), LoopbackPorts.free()});
+    }
+
+    /** Member {@code i} listens for peers on a new port from now on (after {@code etcdctl member update}). */
+    void movePeerPort(int i) throws IOException {
+        ports.get(i)[1] = LoopbackPorts.free();
+    }
+
+    /** Forgets member {@code i} (removed from the cluster): {@link #endpoints()} no longer names it. */
+    void forget(int i) {
+        ports.remove(i);
+    }
+
+    /**
+     * The flags etcd's documented procedure gives a member added to a running cluster: its name, its URLs, the
+     * {@code --initial-cluster} that {@code etcdctl member add} printed, and {@code --initial-cluster-state
+     * existing}.
+     */
+    List<String> joinFlags(int i, String initialCluster) {
+        return List.of("--name", name(i), "--data-dir", dataDir(i).toString(), "--listen-client-urls", clientUrl(i),
+                "--advertise-client-urls", clientUrl(i), "--listen-peer-urls", peerUrl(i),
+                "--initial-advertise-peer-urls", peerUrl(i), "--initial-cluster", initialCluster,
+                "--initial-cluster-state", "existing");
+    }
+
     String initialCluster() {
         List<String> parts = new ArrayList<>();
         ports.forEach((i, p) -> parts.add(name(i) + "=http://127.0.0.1:" + p[1]));
@@ -54,8 +92,8 @@ final class KvProcesses implements AutoCloseable {
 
     /** The flags etcd's own docs use for a static three-member cluster. */
     List<String> flags(int i) {
-        String peer = "http://127.0.0.1:" + ports.get(i)[1];
-        String client = "http://127.0.0.1:" + ports.get(i)[0];
+        String peer = peerUrl(i);
+        String client = clientUrl(i);
         return List.of("--name", name(i), "--data-dir", dataDir(i).toString(), "--listen-client-urls", client,
                 "--advertise-client-urls", client, "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                 "--initial-cluster-token", "etcd-cluster-1", "--initial-cluster", initialCluster(),

@@ -4,11 +4,15 @@ import io.cairn.raft.core.Message;
 import io.cairn.raft.transport.proto.PbBatch;
 import io.cairn.raft.transport.proto.PbFrame;
 import io.cairn.raft.transport.proto.PbHello;
+import io.cairn.raft.transport.proto.PbPeerRequest;
+import io.cairn.raft.transport.proto.PbPeerResponse;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * {@link NettyTransportConfig#HELLO_FRAME_BYTES_MAX} bytes. Each batch is decoded whole before any of it is
  * delivered, and each message must come from the member that said Hello and be addressed to us. Whatever
  * breaks these rules closes the connection through {@link PeerErrors}; the member goes on serving the rest.
+ *
+ * <p>Or the first frame is a peer request ({@link PeerRequestHandler}): the connection then carries that one
+ * question and its one answer, written back when the application's future completes (or "timed out" after
+ * {@code peerRequestTimeoutMillis}), after which it closes; anything else the dialer sends meanwhile is a
+ * violation.
  *
  * <p>Runs on the connection's event loop, and so does {@link Inbound#onMessage}.
  */
@@ -38,6 +47,8 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
     private long peerId;
     private ScheduledFuture<?> helloTimer;
     private SnapshotReceiver snapshots;
+    /** True once a peer request came first: the connection only waits to answer it. */
+    private boolean answering;
 
     InboundHandler(NettyTransport owner, FrameDecoder decoder, Inbound inbound) {
         this.owner = owner;
@@ -83,8 +94,16 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         PbFrame frame = (PbFrame) msg;
+        if (answering) {
+            badPeer(ctx, frame.getBodyCase() + " frame after a peer request");
+            return;
+        }
         if (peerId == 0) {
-            hello(ctx, frame);
+            if (frame.hasPeerRequest()) {
+                peerRequest(ctx, frame.getPeerRequest());
+            } else {
+                hello(ctx, frame);
+            }
             return;
         }
         switch (frame.getBodyCase()) {
@@ -111,6 +130,59 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         decoder.limit(config.frameBytesMax);
         LOG.info("n{}: accepted a connection from n{} at {}", config.memberId, peerId, ctx.channel().remoteAddress());
         owner.inboundGreeted(peerId, ctx.channel());
+    }
+
+    /** Hands a peer request to the application and writes its answer back when it comes, then closes. */
+    private void peerRequest(ChannelHandlerContext ctx, PbPeerRequest request) {
+        answering = true;
+        helloTimer.cancel(false);
+        String refusal = WireCodec.refusePeerRequest(request, config.cluster);
+        PeerRequestHandler handler = config.peerRequests;
+        if (refusal == null && handler == null) {
+            refusal = "member " + config.memberId + " answers no peer requests";
+        }
+        if (refusal != null) {
+            LOG.info("n{}: refusing a peer request '{}' from {}: {}", config.memberId, request.getKind(),
+                    ctx.channel().remoteAddress(), refusal);
+            respond(ctx, PbPeerResponse.newBuilder().setError(refusal).build());
+            return;
+        }
+        CompletableFuture<byte[]> answer;
+        try {
+            answer = handler.handle(request.getKind(), request.getBody().toByteArray());
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        if (answer == null) {
+            answer = CompletableFuture.failedFuture(new IllegalStateException("no answer to " + request.getKind()));
+        }
+        answer.orTimeout(config.peerRequestTimeoutMillis, TimeUnit.MILLISECONDS).whenComplete((body, error) ->
+                ctx.executor().execute(() -> respond(ctx, response(request.getKind(), body, error))));
+    }
+
+    private PbPeerResponse response(String kind, byte[] body, Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        if (cause instanceof java.util.concurrent.TimeoutException) {
+            return PbPeerResponse.newBuilder().setError("member " + config.memberId + ": '" + kind
+                    + "' not answered within " + config.peerRequestTimeoutMillis + " ms (timed out)").build();
+        }
+        if (cause != null) {
+            String text = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName();
+            return PbPeerResponse.newBuilder().setError(text).build();
+        }
+        if (body.length + NettyTransportConfig.FRAME_OVERHEAD_BYTES > config.frameBytesMax) {
+            return PbPeerResponse.newBuilder().setError("member " + config.memberId + ": the answer to '" + kind
+                    + "' has " + body.length + " bytes, over the frame limit of " + config.frameBytesMax).build();
+        }
+        return PbPeerResponse.newBuilder().setBody(com.google.protobuf.ByteString.copyFrom(body)).build();
+    }
+
+    private void respond(ChannelHandlerContext ctx, PbPeerResponse response) {
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(PbFrame.newBuilder().setPeerResponse(response).build())
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     /** A batch the generated parser read (a frame of an unusual shape): converted, then as any other. */

@@ -21,6 +21,9 @@ import java.util.Objects;
  * forge, so that worst case, {@code inboundConnectionsMax * (frameBytesMax + snapshotReceivePendingBytesMax)},
  * is what the defaults keep modest (64 * 17 MiB).
  *
+ * <p>Peer requests ({@link PeerRequestHandler}) come on inbound connections too, instead of a Hello: each holds its
+ * connection until answered or {@link #peerRequestTimeoutMillis} has passed, so they share the same bound.
+ *
  * <p>The caller checks that a Raft message fits in a frame: {@link #requireFits(long)} with the core's
  * {@code messageBytesMax}.
  */
@@ -80,6 +83,10 @@ public final class NettyTransportConfig {
     public final boolean preferEpoll;
     /** Mutual TLS between members, or null for plain TCP. */
     public final PeerTls tls;
+    /** Answers peer requests (the application's questions on the peer port), or null: every one is refused. */
+    public final PeerRequestHandler peerRequests;
+    /** A peer request not answered within this long gets the error "timed out", and its connection closes. */
+    public final long peerRequestTimeoutMillis;
 
     private NettyTransportConfig(Builder b) {
         this.memberId = b.memberId;
@@ -107,6 +114,8 @@ public final class NettyTransportConfig {
         this.snapshotIoThreads = b.snapshotIoThreads;
         this.preferEpoll = b.preferEpoll;
         this.tls = b.tls;
+        this.peerRequests = b.peerRequests;
+        this.peerRequestTimeoutMillis = b.peerRequestTimeoutMillis;
         validate();
     }
 
@@ -153,6 +162,7 @@ public final class NettyTransportConfig {
                 "snapshotReceivePendingBytesMax must hold at least one chunk");
         require(ioThreads > 0, "ioThreads must be positive");
         require(snapshotIoThreads > 0, "snapshotIoThreads must be positive");
+        require(peerRequestTimeoutMillis > 0, "peerRequestTimeoutMillis must be positive");
     }
 
     private static void require(boolean condition, String message) {
@@ -188,6 +198,8 @@ public final class NettyTransportConfig {
         private int snapshotIoThreads = 1;
         private boolean preferEpoll = true;
         private PeerTls tls;
+        private PeerRequestHandler peerRequests;
+        private long peerRequestTimeoutMillis = 15_000;
 
         private Builder(long memberId, InetSocketAddress listenAddress) {
             this.memberId = memberId;
@@ -294,6 +306,17 @@ public final class NettyTransportConfig {
         /** Mutual TLS between members (null: plain TCP, the default). */
         public Builder tls(PeerTls v) {
             tls = v;
+            return this;
+        }
+
+        /** What answers peer requests (null, the default: none is answered). */
+        public Builder peerRequests(PeerRequestHandler v) {
+            peerRequests = v;
+            return this;
+        }
+
+        public Builder peerRequestTimeoutMillis(long v) {
+            peerRequestTimeoutMillis = v;
             return this;
         }
 

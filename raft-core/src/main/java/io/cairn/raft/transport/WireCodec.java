@@ -156,6 +156,18 @@ public final class WireCodec {
     /**
      * Why {@code hello} is refused by member {@code localId} of {@code cluster}, or null when it is accepted.
      */
+    /** Why a peer request cannot be answered here (another wire version or cluster), or null. */
+    public static String refusePeerRequest(io.cairn.raft.transport.proto.PbPeerRequest request, String cluster) {
+        if (request.getProtocolVersion() != PROTOCOL_VERSION) {
+            return "protocol version " + Integer.toUnsignedString(request.getProtocolVersion()) + ", we speak "
+                    + PROTOCOL_VERSION;
+        }
+        if (!request.getCluster().equals(cluster)) {
+            return "cluster '" + request.getCluster() + "', we are '" + cluster + "'";
+        }
+        return null;
+    }
+
     public static String refuseHello(PbHello hello, long localId, String cluster) {
         if (hello.getProtocolVersion() != PROTOCOL_VERSION) {
             return "protocol version " + Integer.toUnsignedString(hello.getProtocolVersion()) + ", we speak "
