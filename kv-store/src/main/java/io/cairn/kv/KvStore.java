@@ -10,6 +10,10 @@ import io.cairn.kv.mvcc.KvResult;
 import io.cairn.kv.mvcc.MvccStore;
 import io.cairn.kv.mvcc.Validation;
 import io.cairn.kv.proto.KvCommand;
+import io.cairn.kv.proto.etcd.AlarmMember;
+import io.cairn.kv.proto.etcd.AlarmRequest;
+import io.cairn.kv.proto.etcd.AlarmResponse;
+import io.cairn.kv.proto.etcd.AlarmType;
 import io.cairn.kv.proto.etcd.CompactionRequest;
 import io.cairn.kv.proto.etcd.CompactionResponse;
 import io.cairn.kv.proto.etcd.DeleteRangeRequest;
@@ -654,6 +658,9 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
         if (failure != null) {
             b.addErrors("cairn: member stopped: " + failure.getMessage());
         }
+        for (AlarmMember a : alarms()) {
+            b.addErrors("memberID:" + Long.toUnsignedString(a.getMemberID()) + " alarm:" + a.getAlarm() + " ");
+        }
         long compactionFailures = compactionFailures();
         if (compactionFailures > 0) {
             b.addErrors("cairn: background compaction failed " + compactionFailures + " times (retrying)");
@@ -751,6 +758,85 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
     }
 
     // ---------------------------------------------------------------------------------------------------
+    // Space quota and alarms
+
+    /**
+     * etcd's {@code --quota-backend-bytes}: a Put, a Txn that puts or a LeaseGrant that would take this member's
+     * store ({@link MvccStore#diskSize}, read at most once a second) past {@code bytes} is refused with "etcdserver:
+     * mvcc: database space exceeded", and this member raises its NOSPACE alarm through the log, after which every
+     * member refuses such writes until a client disarms it (etcd's procedure: compact, defragment, {@code etcdctl
+     * alarm disarm}). 0 means etcd's default, 2 GiB; a negative value turns the quota off. Any thread.
+     */
+    public void setSpaceQuota(long bytes) {
+        spaceQuotaBytes = bytes == 0 ? SPACE_QUOTA_DEFAULT_BYTES : bytes;
+    }
+
+    /** etcd's default space quota: 2 GiB. */
+    public static final long SPACE_QUOTA_DEFAULT_BYTES = 2L << 30;
+    private static final long DISK_SIZE_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private volatile long spaceQuotaBytes = SPACE_QUOTA_DEFAULT_BYTES;
+    private final java.util.concurrent.atomic.AtomicLong diskSizeReadAt =
+            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - DISK_SIZE_REFRESH_NANOS);
+    private volatile long diskSizeBytes;
+
+    private boolean overQuota(KvCommand command, int bytes) {
+        long quota = spaceQuotaBytes;
+        boolean puts = switch (command.getOpCase()) {
+            case PUT, LEASE_GRANT -> true;
+            case TXN -> MvccStore.txnHasPuts(command.getTxn());
+            default -> false;
+        };
+        return quota > 0 && puts && diskSize() + bytes > quota;
+    }
+
+    private long diskSize() {
+        long readAt = diskSizeReadAt.get();
+        long now = System.nanoTime();
+        if (now - readAt >= DISK_SIZE_REFRESH_NANOS && diskSizeReadAt.compareAndSet(readAt, now)) {
+            diskSizeBytes = stateMachine.read(MvccStore::diskSize).total();
+        }
+        return diskSizeBytes;
+    }
+
+    private void raiseNoSpace() {
+        this.<AlarmResponse>write(KvCommand.newBuilder().setAlarm(AlarmRequest.newBuilder()
+                .setAction(AlarmRequest.AlarmAction.ACTIVATE).setMemberID(options.memberId())
+                .setAlarm(AlarmType.NOSPACE)).build()).whenComplete((r, e) -> {
+                    if (e != null) {
+                        log.warn("raising this member's NOSPACE alarm failed (the next write over the quota retries)",
+                                e);
+                    } else {
+                        log.warn("NOSPACE alarm raised: the store passed its space quota of {} bytes",
+                                spaceQuotaBytes);
+                    }
+                });
+    }
+
+    /**
+     * etcd's Alarm: GET lists the raised alarms (linearizably; of the type asked, NONE: all), ACTIVATE and
+     * DEACTIVATE go through the log and answer the alarm raised or the one disarmed (none if it was not raised).
+     */
+    public CompletableFuture<AlarmResponse> alarm(AlarmRequest request) {
+        if (request.getAction() != AlarmRequest.AlarmAction.GET) {
+            return write(KvCommand.newBuilder().setAlarm(request).build());
+        }
+        return read(false, () -> {
+            AlarmResponse.Builder b = AlarmResponse.newBuilder().setHeader(header(revision()));
+            for (AlarmMember a : stateMachine.read(MvccStore::alarms)) {
+                if (request.getAlarm() == AlarmType.NONE || a.getAlarm() == request.getAlarm()) {
+                    b.addAlarms(a);
+                }
+            }
+            return b.build();
+        });
+    }
+
+    /** The raised alarms as this member applied them (what Status and /health report). */
+    public java.util.List<AlarmMember> alarms() {
+        return stateMachine.read(MvccStore::alarms);
+    }
+
+    // ---------------------------------------------------------------------------------------------------
     // Paths
 
     @SuppressWarnings("unchecked")
@@ -761,6 +847,10 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
             return CompletableFuture.failedFuture(e);
         }
         byte[] bytes = command.toByteArray();
+        if (overQuota(command, bytes.length)) {
+            raiseNoSpace();
+            return CompletableFuture.failedFuture(KvErrors.noSpace());
+        }
         CompletableFuture<T> answer = new CompletableFuture<>();
         pendingWrites.incrementAndGet();
         answer.whenComplete((r, e) -> {

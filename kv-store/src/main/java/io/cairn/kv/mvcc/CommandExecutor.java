@@ -4,6 +4,10 @@ import io.cairn.raft.core.Invariants;
 
 import com.google.protobuf.Message;
 import io.cairn.kv.proto.KvCommand;
+import io.cairn.kv.proto.etcd.AlarmMember;
+import io.cairn.kv.proto.etcd.AlarmRequest;
+import io.cairn.kv.proto.etcd.AlarmResponse;
+import io.cairn.kv.proto.etcd.AlarmType;
 import io.cairn.kv.proto.etcd.CompactionRequest;
 import io.cairn.kv.proto.etcd.CompactionResponse;
 import io.cairn.kv.proto.etcd.DeleteRangeRequest;
@@ -64,6 +68,9 @@ final class CommandExecutor {
     private final RangeExecutor ranges;
     private final KvLimits limits;
     private final LeaseTable leases;
+    private final AlarmTable alarms;
+    /** Whether NOSPACE is raised, as this batch leaves it; null until read (or after an alarm changed). */
+    private Boolean noSpace;
     /** The injected bug {@code txn-ignores-compare} (simulator only): every Txn takes its success branch. */
     private final boolean txnIgnoresCompares;
 
@@ -80,6 +87,7 @@ final class CommandExecutor {
         this.ranges = new RangeExecutor(scanner, limits);
         this.limits = limits;
         this.leases = new LeaseTable(scanner.source(), columns);
+        this.alarms = new AlarmTable(scanner.source(), columns);
     }
 
     Outcome execute(KvCommand command, long revision, long compactedRevision) {
@@ -87,17 +95,26 @@ final class CommandExecutor {
         WriteTxn w = new WriteTxn(columns, batch, scanner, revision);
         Message response = switch (command.getOpCase()) {
             case PUT -> {
+                checkSpace();
                 checkLease(command.getPut().getLease());
                 yield put(w, command.getPut());
             }
             case DELETE_RANGE -> deleteRange(w, command.getDeleteRange());
-            case TXN -> txn(w, command.getTxn(), compactedRevision);
+            case TXN -> {
+                if (hasPuts(command.getTxn())) {
+                    checkSpace();
+                }
+                yield txn(w, command.getTxn(), compactedRevision);
+            }
             case COMPACTION -> {
                 CompactionRequest c = command.getCompaction();
                 checkCompaction(c.getRevision(), revision, compactedRevision);
                 yield CompactionResponse.newBuilder().setHeader(header(revision)).build();
             }
-            case LEASE_GRANT -> grant(w, command.getLeaseGrant(), revision);
+            case LEASE_GRANT -> {
+                checkSpace();
+                yield grant(w, command.getLeaseGrant(), revision);
+            }
             case LEASE_REVOKE -> revoke(w, command.getLeaseRevoke().getID());
             case LEASE_KEEP_ALIVE -> {
                 long id = command.getLeaseKeepAlive().getID();
@@ -105,6 +122,7 @@ final class CommandExecutor {
                         .setTTL(Math.max(0, leases.ttl(id))).build();
             }
             case MEMBER -> MemberChanges.apply(command.getMember(), new MemberTable(scanner.source(), columns), w);
+            case ALARM -> alarm(w, command.getAlarm(), revision);
             case OP_NOT_SET -> throw KvErrors.malformedCommand("no operation");
         };
         boolean compaction = command.hasCompaction();
@@ -122,6 +140,64 @@ final class CommandExecutor {
         if (requested > current) {
             throw KvErrors.futureRevision();
         }
+    }
+
+    /**
+     * etcd's capped applier: while any member's NOSPACE alarm is raised, a Put, a Txn with a Put in either branch
+     * (nested ones included) and a LeaseGrant are refused; reads, deletes, revokes and compactions go on, so that
+     * space can be freed.
+     */
+    private void checkSpace() {
+        if (noSpace == null) {
+            noSpace = alarms.any(AlarmType.NOSPACE);
+        }
+        if (noSpace) {
+            throw KvErrors.noSpace();
+        }
+    }
+
+    /** Whether a Txn could put: a Put in its success or failure list, or in a nested Txn's. */
+    static boolean hasPuts(TxnRequest t) {
+        for (List<RequestOp> ops : List.of(t.getSuccessList(), t.getFailureList())) {
+            for (RequestOp op : ops) {
+                if (op.hasRequestPut() || op.hasRequestTxn() && hasPuts(op.getRequestTxn())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * etcd's Alarm through the log: ACTIVATE raises the member's alarm (NONE raises nothing) and answers it,
+     * DEACTIVATE disarms it and answers it if it was raised, GET answers the raised alarms of the type asked (NONE:
+     * all).
+     */
+    private AlarmResponse alarm(WriteTxn w, AlarmRequest r, long revision) {
+        AlarmResponse.Builder out = AlarmResponse.newBuilder().setHeader(header(revision));
+        AlarmMember m = AlarmMember.newBuilder().setMemberID(r.getMemberID()).setAlarm(r.getAlarm()).build();
+        switch (r.getAction()) {
+            case ACTIVATE -> {
+                if (r.getAlarm() != AlarmType.NONE) {
+                    if (!alarms.raised(r.getMemberID(), r.getAlarm())) {
+                        w.raiseAlarm(r.getMemberID(), r.getAlarmValue());
+                        noSpace = null;
+                    }
+                    out.addAlarms(m);
+                }
+            }
+            case DEACTIVATE -> {
+                if (alarms.raised(r.getMemberID(), r.getAlarm())) {
+                    w.disarmAlarm(r.getMemberID(), r.getAlarmValue());
+                    noSpace = null;
+                    out.addAlarms(m);
+                }
+            }
+            default -> alarms.all().stream()
+                    .filter(a -> r.getAlarm() == AlarmType.NONE || a.getAlarm() == r.getAlarm())
+                    .forEach(out::addAlarms);
+        }
+        return out.build();
     }
 
     private void checkLease(long lease) {

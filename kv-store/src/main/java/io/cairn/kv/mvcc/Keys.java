@@ -49,6 +49,13 @@ final class Keys {
     static final byte[] META_MEMBER_PREFIX = ascii("member/");
     static final byte[] META_MEMBER_REMOVED_PREFIX = ascii("memberremoved/");
 
+    /** Meta keys of raised alarms: {@code alarm/<member id><alarm type>}, empty values. */
+    static final byte[] META_ALARM_PREFIX = ascii("alarm/");
+
+    static byte[] alarmKey(long memberId, int type) {
+        return concat(concat(META_ALARM_PREFIX, longBytes(memberId)), longBytes(type));
+    }
+
     static byte[] memberKey(long id) {
         return concat(META_MEMBER_PREFIX, longBytes(id));
     }

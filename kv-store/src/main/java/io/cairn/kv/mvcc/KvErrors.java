@@ -131,6 +131,11 @@ public final class KvErrors {
         return new KvException(Code.FAILED_PRECONDITION, NOT_ENOUGH_STARTED_MEMBERS);
     }
 
+    /** etcd's ErrGRPCNoSpace: a write while a NOSPACE alarm is raised, or one that would pass the space quota. */
+    public static KvException noSpace() {
+        return new KvException(Code.RESOURCE_EXHAUSTED, "etcdserver: mvcc: database space exceeded");
+    }
+
     /** A command whose bytes are not a {@code KvCommand} (or carry no operation). */
     public static KvException malformedCommand(String why) {
         return new KvException(Code.INVALID_ARGUMENT, "cairn: malformed KV command: " + why);

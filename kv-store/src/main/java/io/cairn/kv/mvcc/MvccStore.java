@@ -139,7 +139,7 @@ public final class MvccStore implements AutoCloseable {
 
     /**
      * Makes the store in {@code dir} the start of a new cluster's log: its applied index becomes 0, the old cluster's
-     * membership records go (the new cluster's members bootstrap theirs from their {@code --initial-cluster}, as
+     * membership records and alarms go (the new cluster's members bootstrap theirs from their {@code --initial-cluster}, as
      * etcd's restore writes a new membership), and everything else (keys, history, revisions, leases) stays, so a
      * member whose Raft log is empty applies index 1 onto it. What {@code cairn kv snapshot restore} does to a
      * snapshot taken from another cluster. The store must not be open.
@@ -152,6 +152,7 @@ public final class MvccStore implements AutoCloseable {
                 // Kept, the old members' records would have the new cluster's leader add them to Raft (robustness
                 // row 79): voters that never answer, and a cluster without a quorum.
                 MemberTable.clearInto(batch, s.columns);
+                AlarmTable.clearInto(batch, s.columns); // raised by members the new cluster does not have
                 StoredMeta.write(batch, s.columns, 0, s.revision, s.compactedRevision);
                 s.columns.db.write(s.columns.writeOptions, batch);
                 s.appliedIndex = 0;
@@ -322,6 +323,21 @@ public final class MvccStore implements AutoCloseable {
     }
 
     /** Whether a Txn writes (etcd's {@code !isTxnReadonly}); one that does not may be served by {@link #readTxn}. */
+    /** The raised alarms as of the last applied command (etcd's alarm list); any thread. */
+    public List<io.cairn.kv.proto.etcd.AlarmMember> alarms() {
+        openLock.readLock().lock();
+        try (KvSource.AtSnapshot snapshot = snapshot()) {
+            return new AlarmTable(snapshot, columns).all();
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /** Whether a Txn could put (what a NOSPACE alarm refuses). */
+    public static boolean txnHasPuts(io.cairn.kv.proto.etcd.TxnRequest t) {
+        return CommandExecutor.hasPuts(t);
+    }
+
     public static boolean txnHasWrites(io.cairn.kv.proto.etcd.TxnRequest t) {
         return ReadTxn.hasWrites(t);
     }

@@ -93,6 +93,16 @@ final class WriteTxn {
         remove(columns.meta, Keys.leaseKey(id));
     }
 
+    /** Raises alarm {@code type} of member {@code memberId} (no revision: an alarm is not a key). */
+    void raiseAlarm(long memberId, int type) {
+        write(columns.meta, Keys.alarmKey(memberId, type), new byte[0]);
+    }
+
+    /** Disarms alarm {@code type} of member {@code memberId}. */
+    void disarmAlarm(long memberId, int type) {
+        remove(columns.meta, Keys.alarmKey(memberId, type));
+    }
+
     /** Writes member {@code id}'s record (no revision: membership is not a key). */
     void putMember(long id, byte[] record) {
         write(columns.meta, Keys.memberKey(id), record);

@@ -122,9 +122,6 @@ public final class KvMain {
                     : MemberIdentity.fromCluster(flags, askPeers(flags, peerTls(flags)));
         }
         flags.ignoredGiven().forEach((flag, why) -> System.err.println("cairn kv: --" + flag + " ignored: " + why));
-        if (!flags.get("quota-backend-bytes").equals("0")) {
-            System.err.println("cairn kv: --quota-backend-bytes ignored: the space quota is not enforced yet");
-        }
         KvLimits limits = KvLimits.DEFAULTS.withTxnOpsMax(positiveInt(flags, "max-txn-ops"))
                 .withRequestBytesMax(positiveInt(flags, "max-request-bytes"));
         KvServerLimits serverLimits = KvServerLimits.forStore(limits);
@@ -168,6 +165,7 @@ public final class KvMain {
             identity.store(memberDir);
         }
         KvStore store = KvStore.start(o);
+        store.setSpaceQuota(flags.getLong("quota-backend-bytes"));
         store.onFatal(cause -> io.cairn.raft.server.RaftServer.exitProcess("cairn kv", cause));
         KvGrpcServer grpc;
         try {

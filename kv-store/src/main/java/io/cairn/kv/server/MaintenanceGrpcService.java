@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Status: this member's view at once (what {@code etcdctl endpoint status} prints).
- *   <li>Alarm: the raised alarms. Cairn raises none yet (no space quota), so the list is empty, disarming finds
- *       nothing, and a client's request to raise one is refused (Unimplemented) rather than pretended.
+ *   <li>Alarm: list, raise and disarm alarms through the log ({@link KvStore#alarm}); a member raises NOSPACE
+ *       itself when a write would pass its space quota ({@link KvStore#setSpaceQuota}).
  *   <li>Hash and HashKV: CRC-32C of the store's keys, values and revisions (equal on members with equal data).
  *   <li>Defragment: RocksDB rewrites its files without deleted and compacted data.
  *   <li>Snapshot: the store packed into a file in the data directory's scratch space and ended as etcd ends its
@@ -63,7 +63,7 @@ final class MaintenanceGrpcService {
                 .addMethod(EtcdMaintenanceGrpc.STATUS, ServerCalls.asyncUnaryCall((request, out) -> GrpcCalls.answer(
                         () -> CompletableFuture.completedFuture(store.maintenanceStatus()), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.ALARM, ServerCalls.asyncUnaryCall(
-                        (request, out) -> GrpcCalls.answer(() -> alarm(request), out, log)))
+                        (request, out) -> GrpcCalls.answer(() -> store.alarm(request), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.HASH_KV, ServerCalls.asyncUnaryCall(
                         (request, out) -> GrpcCalls.answer(() -> store.hashKv(request), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.HASH, ServerCalls.asyncUnaryCall((request, out) -> GrpcCalls.answer(
@@ -94,16 +94,6 @@ final class MaintenanceGrpcService {
         out.onNext(HealthCheckResponse.newBuilder().setStatus(serving ? HealthCheckResponse.ServingStatus.SERVING
                 : HealthCheckResponse.ServingStatus.NOT_SERVING).build());
         out.onCompleted();
-    }
-
-    private CompletableFuture<AlarmResponse> alarm(AlarmRequest request) {
-        if (request.getAction() == AlarmRequest.AlarmAction.ACTIVATE) {
-            return CompletableFuture.failedFuture(Status.UNIMPLEMENTED.withDescription(
-                    "cairn: alarms are raised by the server, not by request").asRuntimeException());
-        }
-        // GET lists the raised alarms and DEACTIVATE answers those it disarmed: none is ever raised yet
-        return CompletableFuture.completedFuture(AlarmResponse.newBuilder()
-                .setHeader(store.header(store.revision())).build());
     }
 
     private void snapshot(ServerCallStreamObserver<SnapshotResponse> out) {

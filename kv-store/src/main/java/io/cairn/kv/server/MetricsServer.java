@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * etcd's {@code --listen-metrics-urls}: plain HTTP on each address with {@code GET /metrics} (Prometheus text under
  * etcd's names, {@link EtcdMetrics}) and {@code GET /health} (etcd's {@code {"health":"true"}}, 200, when the member
- * knows a leader and a linearizable read succeeds within a second; {@code "false"} and 503 otherwise, with the
- * reason). One thread answers; at most {@link #QUEUE_MAX} requests wait, the rest are closed unanswered.
+ * knows a leader, no alarm is raised and a linearizable read succeeds within a second; {@code "false"} and 503
+ * otherwise, with the reason). One thread answers; at most {@link #QUEUE_MAX} requests wait, the rest are closed unanswered.
  */
 public final class MetricsServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MetricsServer.class);
@@ -71,6 +71,9 @@ public final class MetricsServer implements AutoCloseable {
             reason = "member stopped: " + store.failure().getMessage();
         } else if (!store.hasLeader()) {
             reason = "RAFT NO LEADER";
+        } else if (!store.alarms().isEmpty()) {
+            reason = "ALARM " + store.alarms().stream().map(a -> a.getAlarm().name()).distinct()
+                    .collect(java.util.stream.Collectors.joining(" "));
         } else {
             try {
                 store.range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("health")).build())

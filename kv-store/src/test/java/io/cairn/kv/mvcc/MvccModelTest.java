@@ -327,7 +327,10 @@ class MvccModelTest {
         }
 
         KvCommand command() {
-            int kind = rnd.nextInt(24);
+            int kind = rnd.nextInt(25);
+            if (kind == 24) {
+                return alarm();
+            }
             if (kind >= 20) {
                 return lease(kind);
             }
@@ -370,6 +373,19 @@ class MvccModelTest {
                 p.setLease(1 + rnd.nextInt(4)); // leases 1..3 are granted now and then, 4 never
             }
             return p.build();
+        }
+
+        /** An alarm raised or disarmed (members 1 and 2, NOSPACE mostly), or a GET through the log. */
+        private KvCommand alarm() {
+            int what = rnd.nextInt(10);
+            var action = what < 4 ? io.cairn.kv.proto.etcd.AlarmRequest.AlarmAction.ACTIVATE
+                    : what < 9 ? io.cairn.kv.proto.etcd.AlarmRequest.AlarmAction.DEACTIVATE
+                    : io.cairn.kv.proto.etcd.AlarmRequest.AlarmAction.GET;
+            var type = rnd.nextInt(5) == 0 ? io.cairn.kv.proto.etcd.AlarmType.CORRUPT
+                    : rnd.nextInt(8) == 0 ? io.cairn.kv.proto.etcd.AlarmType.NONE
+                    : io.cairn.kv.proto.etcd.AlarmType.NOSPACE;
+            return KvCommand.newBuilder().setAlarm(io.cairn.kv.proto.etcd.AlarmRequest.newBuilder().setAction(action)
+                    .setMemberID(rnd.nextBoolean() ? 1 : -2).setAlarm(type)).build();
         }
 
         /** A lease command on one of the few lease ids the runs use. */

@@ -54,6 +54,7 @@ final class RefModel {
             Validation.checkCommand(c, limits);
             return switch (c.getOpCase()) {
                 case PUT -> {
+                    checkSpace();
                     checkLease(c.getPut().getLease());
                     Txn w = new Txn(revision);
                     PutResponse r = put(w, c.getPut());
@@ -66,9 +67,15 @@ final class RefModel {
                     revision = w.now();
                     yield r;
                 }
-                case TXN -> txn(c.getTxn());
+                case TXN -> {
+                    if (puts(c.getTxn())) {
+                        checkSpace();
+                    }
+                    yield txn(c.getTxn());
+                }
                 case COMPACTION -> compact(c.getCompaction().getRevision());
                 case LEASE_GRANT -> {
+                    checkSpace();
                     if (leases.containsKey(c.getLeaseGrant().getID())) {
                         throw KvErrors.leaseExists();
                     }
@@ -80,6 +87,7 @@ final class RefModel {
                 case LEASE_KEEP_ALIVE -> io.cairn.kv.proto.etcd.LeaseKeepAliveResponse.newBuilder()
                         .setHeader(header(revision)).setID(c.getLeaseKeepAlive().getID())
                         .setTTL(leases.getOrDefault(c.getLeaseKeepAlive().getID(), 0L)).build();
+                case ALARM -> alarm(c.getAlarm());
                 case MEMBER -> throw new UnsupportedOperationException(
                         "the model holds no membership (MemberRecordsTest)");
                 case OP_NOT_SET -> throw new AssertionError();
@@ -87,6 +95,47 @@ final class RefModel {
         } catch (KvException e) {
             return e;
         }
+    }
+
+    /** Raised alarms: member ID and alarm type. */
+    private final java.util.TreeSet<List<Long>> alarms = new java.util.TreeSet<>(
+            java.util.Comparator.<List<Long>, Long>comparing(a -> a.get(0), Long::compareUnsigned)
+                    .thenComparing(a -> a.get(1)));
+
+    /** etcd: while NOSPACE is raised anywhere, Puts, Txns that may put and LeaseGrants are refused. */
+    private void checkSpace() {
+        if (alarms.stream().anyMatch(a -> a.get(1) == io.cairn.kv.proto.etcd.AlarmType.NOSPACE_VALUE)) {
+            throw KvErrors.noSpace();
+        }
+    }
+
+    private static boolean puts(io.cairn.kv.proto.etcd.TxnRequest t) {
+        return java.util.stream.Stream.concat(t.getSuccessList().stream(), t.getFailureList().stream())
+                .anyMatch(op -> op.hasRequestPut() || op.hasRequestTxn() && puts(op.getRequestTxn()));
+    }
+
+    private Message alarm(io.cairn.kv.proto.etcd.AlarmRequest r) {
+        var out = io.cairn.kv.proto.etcd.AlarmResponse.newBuilder().setHeader(header(revision));
+        List<Long> a = List.of(r.getMemberID(), (long) r.getAlarmValue());
+        var m = io.cairn.kv.proto.etcd.AlarmMember.newBuilder().setMemberID(r.getMemberID()).setAlarm(r.getAlarm());
+        switch (r.getAction()) {
+            case ACTIVATE -> {
+                if (r.getAlarm() != io.cairn.kv.proto.etcd.AlarmType.NONE) {
+                    alarms.add(a);
+                    out.addAlarms(m);
+                }
+            }
+            case DEACTIVATE -> {
+                if (alarms.remove(a)) {
+                    out.addAlarms(m);
+                }
+            }
+            default -> alarms.stream().filter(x -> r.getAlarm() == io.cairn.kv.proto.etcd.AlarmType.NONE
+                    || x.get(1) == r.getAlarmValue()).forEach(x -> out.addAlarms(
+                            io.cairn.kv.proto.etcd.AlarmMember.newBuilder().setMemberID(x.get(0))
+                                    .setAlarmValue((int) (long) x.get(1))));
+        }
+        return out.build();
     }
 
     private void checkLease(long lease) {
