@@ -23,35 +23,11 @@ class ClientTlsTest {
     @TempDir
     Path dir;
 
-    private void openssl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("openssl"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("openssl.log").toFile()).start();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(Files.readString(dir.resolve("openssl.log"))).isZero();
-    }
-
-    /** A CA, a serving certificate for 127.0.0.1 and a client certificate, EC P-256 keys in PKCS#8. */
-    private void certificates() throws Exception {
-        String ec = "ec_paramgen_curve:P-256";
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", ec, "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
-                "-days", "2", "-subj", "/CN=test-ca");
-        Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-        Files.writeString(dir.resolve("client.ext"), "extendedKeyUsage=clientAuth\n");
-        for (String who : List.of("server", "client")) {
-            openssl("req", "-newkey", "ec", "-pkeyopt", ec, "-nodes", "-keyout", who + ".key", "-out", who + ".csr",
-                    "-subj", "/CN=" + who);
-            openssl("x509", "-req", "-in", who + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-                    "-out", who + ".crt", "-days", "2", "-extfile", who + ".ext");
-        }
-    }
-
     @Test
     void httpsClientUrlsServeTlsAndRequireAClientCertificate() throws Exception {
         assumeTrue(Etcdctl.installed(), "etcdctl is not installed (Debian's etcd-client)");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is not installed");
-        certificates();
+        assumeTrue(TestCertificates.opensslInstalled(), "openssl is not installed");
+        TestCertificates.make(dir);
         try (KvProcesses c = new KvProcesses(dir.resolve("cluster"), 1)) {
             List<String> flags = new ArrayList<>();
             for (String f : c.flags(1)) {

@@ -96,6 +96,43 @@ class JetcdTest {
         assertThat(members.removeMember(id).get(10, TimeUnit.SECONDS).getMembers()).hasSize(3);
     }
 
+    /** jetcd's Maintenance client: status of each member, equal HashKV, alarms, defragment, a snapshot stream. */
+    @Test
+    void maintenanceStatusHashAlarmsDefragmentAndSnapshot() throws Exception {
+        io.etcd.jetcd.Maintenance maintenance = client.getMaintenanceClient();
+        client.getKVClient().put(bs("m/a"), bs("1")).get(10, TimeUnit.SECONDS);
+        long revision = client.getKVClient().put(bs("m/b"), bs("2")).get(10, TimeUnit.SECONDS).getHeader()
+                .getRevision();
+        java.util.Set<Long> leaders = new java.util.HashSet<>();
+        java.util.Set<Integer> hashes = new java.util.HashSet<>();
+        for (int i = 1; i <= 3; i++) {
+            String member = "http://" + cluster.endpoint(i);
+            io.etcd.jetcd.maintenance.StatusResponse status = maintenance.statusMember(member)
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(status.getVersion()).isEqualTo("3.4.0");
+            assertThat(status.getDbSize()).isPositive();
+            assertThat(status.getRaftIndex()).isPositive();
+            leaders.add(status.getLeader());
+            org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> client.getKVClient()
+                    .get(bs("m/b"), io.etcd.jetcd.options.GetOption.builder().withSerializable(true).build())
+                    .get(5, TimeUnit.SECONDS).getHeader().getRevision() >= revision);
+            hashes.add(maintenance.hashKV(member, revision).get(10, TimeUnit.SECONDS).getHash());
+            maintenance.defragmentMember(member).get(30, TimeUnit.SECONDS);
+        }
+        assertThat(leaders).as("every member names the same leader").hasSize(1).doesNotContain(0L);
+        assertThat(hashes).as("equal data, equal hashes").hasSize(1);
+        assertThat(maintenance.listAlarms().get(10, TimeUnit.SECONDS).getAlarms()).isEmpty();
+
+        java.io.ByteArrayOutputStream snapshot = new java.io.ByteArrayOutputStream();
+        long bytes = maintenance.snapshot(snapshot).get(60, TimeUnit.SECONDS);
+        assertThat(bytes).isEqualTo(snapshot.size()).isGreaterThan(512);
+        byte[] file = snapshot.toByteArray();
+        byte[] sum = java.security.MessageDigest.getInstance("SHA-256").digest(
+                java.util.Arrays.copyOf(file, file.length - 32));
+        assertThat(java.util.Arrays.copyOfRange(file, file.length - 32, file.length))
+                .as("etcd's trailing SHA-256 of what precedes it").isEqualTo(sum);
+    }
+
     @Test
     void watchFromARevisionWithPreviousValuesThenLive() throws Exception {
         long first = client.getKVClient().put(bs("j/a"), bs("1")).get(10, TimeUnit.SECONDS).getHeader().getRevision();
