@@ -80,6 +80,7 @@ final class RefModel {
                 case LEASE_KEEP_ALIVE -> io.cairn.kv.proto.etcd.LeaseKeepAliveResponse.newBuilder()
                         .setHeader(header(revision)).setID(c.getLeaseKeepAlive().getID())
                         .setTTL(leases.getOrDefault(c.getLeaseKeepAlive().getID(), 0L)).build();
+                case AUTH -> throw new UnsupportedOperationException("the reference model has no auth");
                 case MEMBER -> throw new UnsupportedOperationException(
                         "the model holds no membership (MemberRecordsTest)");
                 case OP_NOT_SET -> throw new AssertionError();

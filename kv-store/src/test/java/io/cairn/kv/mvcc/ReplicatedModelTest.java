@@ -127,7 +127,7 @@ class ReplicatedModelTest {
             case LEASE_REVOKE -> via.leaseRevoke(io.cairn.kv.proto.etcd.LeaseRevokeRequest.newBuilder()
                     .setID(command.getLeaseRevoke().getID()).build());
             case LEASE_KEEP_ALIVE -> via.leaseKeepAlive(command.getLeaseKeepAlive());
-            case MEMBER, OP_NOT_SET -> throw new AssertionError("not generated: " + command.getOpCase());
+            case MEMBER, AUTH, OP_NOT_SET -> throw new AssertionError("not generated: " + command.getOpCase());
         };
         Object actual = outcome(f);
         if (actual instanceof KvException e && e.code() == KvException.Code.UNAVAILABLE) {
