@@ -64,18 +64,29 @@ final class MaintenanceGrpcService {
                         () -> CompletableFuture.completedFuture(store.maintenanceStatus()), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.ALARM, ServerCalls.asyncUnaryCall(
                         (request, out) -> GrpcCalls.answer(() -> alarm(request), out, log)))
-                .addMethod(EtcdMaintenanceGrpc.HASH_KV, ServerCalls.asyncUnaryCall(
-                        (request, out) -> GrpcCalls.answer(() -> store.hashKv(request), out, log)))
+                .addMethod(EtcdMaintenanceGrpc.HASH_KV, ServerCalls.asyncUnaryCall((request, out) -> GrpcCalls.answer(
+                        asAdmin(() -> store.hashKv(request)), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.HASH, ServerCalls.asyncUnaryCall((request, out) -> GrpcCalls.answer(
-                        () -> store.hashKv(HashKVRequest.getDefaultInstance()).thenApply(h -> HashResponse
-                                .newBuilder().setHeader(h.getHeader()).setHash(h.getHash()).build()), out, log)))
+                        asAdmin(() -> store.hashKv(HashKVRequest.getDefaultInstance()).thenApply(h -> HashResponse
+                                .newBuilder().setHeader(h.getHeader()).setHash(h.getHash()).build())), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.DEFRAGMENT, ServerCalls.asyncUnaryCall(
-                        (request, out) -> GrpcCalls.answer(store::defragment, out, log)))
+                        (request, out) -> GrpcCalls.answer(asAdmin(store::defragment), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.MOVE_LEADER, ServerCalls.asyncUnaryCall(
                         (request, out) -> GrpcCalls.answer(() -> store.moveLeader(request), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.SNAPSHOT, ServerCalls.asyncServerStreamingCall(
                         (request, out) -> snapshot((ServerCallStreamObserver<SnapshotResponse>) out)))
                 .build();
+    }
+
+    /**
+     * {@code call} once the caller (the current call's token) may administer the cluster: etcd's
+     * {@code authMaintenanceServer} asks the root role of Defragment, Snapshot, Hash and HashKV while auth is enabled.
+     * Take it on the thread gRPC calls the method on.
+     */
+    private <T> java.util.function.Supplier<CompletableFuture<T>> asAdmin(
+            java.util.function.Supplier<CompletableFuture<T>> call) {
+        String token = AuthMetadata.token();
+        return () -> store.auth().checkAdmin(token).thenCompose(v -> call.get());
     }
 
     ServerServiceDefinition healthDefinition() {
@@ -132,7 +143,8 @@ final class MaintenanceGrpcService {
             }
             deleteQuietly(file);
         });
-        store.snapshot(file).whenComplete((ok, error) -> {
+        String token = AuthMetadata.token();
+        store.auth().checkAdmin(token).thenCompose(v -> store.snapshot(file)).whenComplete((ok, error) -> {
             if (error != null) {
                 deleteQuietly(file);
                 GrpcCalls.send(out, log, () -> out.onError(GrpcErrors.toStatus(error).asRuntimeException()));
