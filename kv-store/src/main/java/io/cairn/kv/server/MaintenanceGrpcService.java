@@ -86,7 +86,27 @@ final class MaintenanceGrpcService {
     private <T> java.util.function.Supplier<CompletableFuture<T>> asAdmin(
             java.util.function.Supplier<CompletableFuture<T>> call) {
         String token = AuthMetadata.token();
-        return () -> store.auth().checkAdmin(token).thenCompose(v -> call.get());
+        return () -> store.auth().checkAdmin(token).exceptionallyCompose(
+                e -> CompletableFuture.failedFuture(asEtcdMaintenanceAnswers(e))).thenCompose(v -> call.get());
+    }
+
+    /**
+     * etcd 3.4's maintenance server hands its auth store's own errors to gRPC unconverted, so etcdctl prints e.g. "rpc
+     * error: code = Unknown desc = auth: permission denied": the same here, text and code.
+     */
+    static Throwable asEtcdMaintenanceAnswers(Throwable error) {
+        Throwable e = GrpcErrors.unwrap(error);
+        if (!(e instanceof io.cairn.kv.mvcc.KvException kv)) {
+            return e;
+        }
+        String raw = switch (kv.getMessage()) {
+            case io.cairn.kv.mvcc.KvErrors.PERMISSION_DENIED -> "auth: permission denied";
+            case io.cairn.kv.mvcc.KvErrors.USER_EMPTY -> "auth: user name is empty";
+            case io.cairn.kv.mvcc.KvErrors.USER_NOT_FOUND -> "auth: user not found";
+            case io.cairn.kv.mvcc.KvErrors.INVALID_AUTH_TOKEN -> "auth: invalid auth token";
+            default -> null;
+        };
+        return raw == null ? kv : new io.cairn.kv.mvcc.KvException(io.cairn.kv.mvcc.KvException.Code.UNKNOWN, raw);
     }
 
     ServerServiceDefinition healthDefinition() {
