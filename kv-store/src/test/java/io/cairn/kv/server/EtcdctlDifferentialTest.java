@@ -17,8 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real etcdctl 3.4 runs one committed scenario ({@code etcdctl/scenario.txt}: puts, gets with their flags, deletes,
- * txns, errors, compaction, sorting, a lock, alarms, leases, users, roles and permissions with auth enabled) against three {@code cairn kv} processes, and everything
- * it prints must equal what it printed against three etcd 3.4.23 processes ({@code etcdctl/etcd-3.4.23.out}), once what
+ * txns, errors, compaction, sorting, a lock, alarms, leases, then users, roles and permissions with auth enabled and
+ * disabled again) against three {@code cairn kv} processes, and everything it prints must equal what it printed
+ * against three etcd 3.4.23 processes ({@code etcdctl/etcd-3.4.23.out}), once what
  * legitimately differs is masked: member, cluster and lease ids, the Raft term, and endpoint addresses.
  *
  * <p>To record the etcd side again: {@code mvn test -pl kv-store -Dtest=EtcdctlDifferentialTest
