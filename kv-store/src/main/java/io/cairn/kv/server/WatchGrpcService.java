@@ -105,6 +105,23 @@ public final class WatchGrpcService implements AutoCloseable {
         });
     }
 
+    /** How Go's grpc prints a status error: {@code rpc error: code = PermissionDenied desc = <text>}. */
+    static String goErrorText(io.cairn.kv.mvcc.KvException e) {
+        String code = switch (e.code()) {
+            case PERMISSION_DENIED -> "PermissionDenied";
+            case UNAUTHENTICATED -> "Unauthenticated";
+            case INVALID_ARGUMENT -> "InvalidArgument";
+            case FAILED_PRECONDITION -> "FailedPrecondition";
+            case NOT_FOUND -> "NotFound";
+            case OUT_OF_RANGE -> "OutOfRange";
+            case RESOURCE_EXHAUSTED -> "ResourceExhausted";
+            case UNAVAILABLE -> "Unavailable";
+            case INTERNAL -> "Internal";
+            case UNKNOWN -> "Unknown";
+        };
+        return "rpc error: code = " + code + " desc = " + e.getMessage();
+    }
+
     /** Open streams (tests). */
     int streams() {
         return streams.size();
@@ -196,15 +213,17 @@ public final class WatchGrpcService implements AutoCloseable {
 
         /**
          * etcd's answer to a create the caller may not make: created and canceled at once, watch id -1, the reason
-         * being etcd's text for an invalid token, an old auth revision or no user, else "permission denied".
+         * being the whole text of etcd's gRPC error as Go prints it ({@code rpctypes.ErrGRPCPermissionDenied.Error()}:
+         * "rpc error: code = PermissionDenied desc = etcdserver: permission denied"), for an invalid token, an old auth
+         * revision or no user that error, else "permission denied". etcdctl prints the reason as it is.
          */
         private void refuse(io.cairn.kv.mvcc.KvException e) {
             String m = e.getMessage();
-            String reason = m.equals(io.cairn.kv.mvcc.KvErrors.INVALID_AUTH_TOKEN)
+            io.cairn.kv.mvcc.KvException why = m.equals(io.cairn.kv.mvcc.KvErrors.INVALID_AUTH_TOKEN)
                     || m.equals(io.cairn.kv.mvcc.KvErrors.AUTH_OLD_REVISION)
-                    || m.equals(io.cairn.kv.mvcc.KvErrors.USER_EMPTY) ? m : io.cairn.kv.mvcc.KvErrors.PERMISSION_DENIED;
+                    || m.equals(io.cairn.kv.mvcc.KvErrors.USER_EMPTY) ? e : io.cairn.kv.mvcc.KvErrors.permissionDenied();
             send(WatchResponse.newBuilder().setHeader(backend.header(backend.revision())).setWatchId(-1)
-                    .setCreated(true).setCanceled(true).setCancelReason(reason).build());
+                    .setCreated(true).setCanceled(true).setCancelReason(goErrorText(why)).build());
         }
 
         private void handleNow(WatchRequest r) {
