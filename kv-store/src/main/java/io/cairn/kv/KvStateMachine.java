@@ -45,7 +45,7 @@ public final class KvStateMachine implements FileSnapshotStateMachine {
     private volatile Runnable appliedListener = () -> { };
     /** The member's lease clock, told of every applied lease command; null until attached. */
     private volatile Lessor lessor;
-    /** This member's simple tokens, told of every applied Authenticate and of what voids tokens; null until attached. */
+    /** This member's simple tokens, told of each applied Authenticate and of what voids tokens; null until attached. */
     private volatile io.cairn.kv.auth.SimpleTokens tokens;
     /** Told after a batch that changed the membership records, and after a restored snapshot; never blocks. */
     private volatile Runnable membershipListener = () -> { };

@@ -171,7 +171,8 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
 
         public Options withTiming(long tickMillisValue, int electionTicksValue) {
             return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillisValue,
-                    electionTicksValue, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member, auth);
+                    electionTicksValue, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member,
+                    auth);
         }
 
         public Options withSnapshots(long entries, long retainEntries) {
@@ -192,8 +193,8 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
 
         /** etcd's simple-token TTL and password hashing cost ({@code --auth-token-ttl}, {@code --bcrypt-cost}). */
         public Options withAuth(AuthConfig v) {
-            return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillis, electionTicks,
-                    snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member, v);
+            return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillis,
+                    electionTicks, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member, v);
         }
 
         public Options withLimits(KvLimits v) {

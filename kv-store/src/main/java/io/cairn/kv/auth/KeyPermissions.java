@@ -64,7 +64,7 @@ public final class KeyPermissions {
         return new Builder();
     }
 
-    /** Whether a request for {@code key} (range end empty: that key only; {@code "\0"}: every key from it on) may go. */
+    /** Whether a request for {@code key} (range end empty: that key alone; {@code "\0"}: all keys from it) may go. */
     public boolean permits(byte[] key, byte[] rangeEnd) {
         if (rangeEnd == null || rangeEnd.length == 0) {
             return intersects(key, pointEnd(key));

@@ -51,7 +51,8 @@ public final class KvErrors {
     public static final String INVALID_AUTH_MGMT = "etcdserver: invalid auth management";
     public static final String AUTH_OLD_REVISION = "etcdserver: revision of auth store is old";
     /** etcd 3.4 has no gRPC error for this one and answers Unknown with its internal text. */
-    public static final String NO_PASSWORD_USER = "auth: authentication failed, password was given for no password user";
+    public static final String NO_PASSWORD_USER =
+            "auth: authentication failed, password was given for no password user";
 
     public static KvException rootUserNotExist() {
         return new KvException(Code.FAILED_PRECONDITION, ROOT_USER_NOT_EXIST);

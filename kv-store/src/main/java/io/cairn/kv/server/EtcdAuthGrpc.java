@@ -64,16 +64,21 @@ public final class EtcdAuthGrpc {
             unary("UserList", AuthUserListRequest.getDefaultInstance(), AuthUserListResponse.getDefaultInstance());
 
     public static final MethodDescriptor<AuthUserDeleteRequest, AuthUserDeleteResponse> USER_DELETE =
-            unary("UserDelete", AuthUserDeleteRequest.getDefaultInstance(), AuthUserDeleteResponse.getDefaultInstance());
+            unary("UserDelete", AuthUserDeleteRequest.getDefaultInstance(),
+                    AuthUserDeleteResponse.getDefaultInstance());
 
-    public static final MethodDescriptor<AuthUserChangePasswordRequest, AuthUserChangePasswordResponse> USER_CHANGE_PASSWORD =
-            unary("UserChangePassword", AuthUserChangePasswordRequest.getDefaultInstance(), AuthUserChangePasswordResponse.getDefaultInstance());
+    public static final MethodDescriptor<AuthUserChangePasswordRequest, AuthUserChangePasswordResponse>
+            USER_CHANGE_PASSWORD =
+            unary("UserChangePassword", AuthUserChangePasswordRequest.getDefaultInstance(),
+                    AuthUserChangePasswordResponse.getDefaultInstance());
 
     public static final MethodDescriptor<AuthUserGrantRoleRequest, AuthUserGrantRoleResponse> USER_GRANT_ROLE =
-            unary("UserGrantRole", AuthUserGrantRoleRequest.getDefaultInstance(), AuthUserGrantRoleResponse.getDefaultInstance());
+            unary("UserGrantRole", AuthUserGrantRoleRequest.getDefaultInstance(),
+                    AuthUserGrantRoleResponse.getDefaultInstance());
 
     public static final MethodDescriptor<AuthUserRevokeRoleRequest, AuthUserRevokeRoleResponse> USER_REVOKE_ROLE =
-            unary("UserRevokeRole", AuthUserRevokeRoleRequest.getDefaultInstance(), AuthUserRevokeRoleResponse.getDefaultInstance());
+            unary("UserRevokeRole", AuthUserRevokeRoleRequest.getDefaultInstance(),
+                    AuthUserRevokeRoleResponse.getDefaultInstance());
 
     public static final MethodDescriptor<AuthRoleAddRequest, AuthRoleAddResponse> ROLE_ADD =
             unary("RoleAdd", AuthRoleAddRequest.getDefaultInstance(), AuthRoleAddResponse.getDefaultInstance());
@@ -85,13 +90,18 @@ public final class EtcdAuthGrpc {
             unary("RoleList", AuthRoleListRequest.getDefaultInstance(), AuthRoleListResponse.getDefaultInstance());
 
     public static final MethodDescriptor<AuthRoleDeleteRequest, AuthRoleDeleteResponse> ROLE_DELETE =
-            unary("RoleDelete", AuthRoleDeleteRequest.getDefaultInstance(), AuthRoleDeleteResponse.getDefaultInstance());
+            unary("RoleDelete", AuthRoleDeleteRequest.getDefaultInstance(),
+                    AuthRoleDeleteResponse.getDefaultInstance());
 
-    public static final MethodDescriptor<AuthRoleGrantPermissionRequest, AuthRoleGrantPermissionResponse> ROLE_GRANT_PERMISSION =
-            unary("RoleGrantPermission", AuthRoleGrantPermissionRequest.getDefaultInstance(), AuthRoleGrantPermissionResponse.getDefaultInstance());
+    public static final MethodDescriptor<AuthRoleGrantPermissionRequest, AuthRoleGrantPermissionResponse>
+            ROLE_GRANT_PERMISSION =
+            unary("RoleGrantPermission", AuthRoleGrantPermissionRequest.getDefaultInstance(),
+                    AuthRoleGrantPermissionResponse.getDefaultInstance());
 
-    public static final MethodDescriptor<AuthRoleRevokePermissionRequest, AuthRoleRevokePermissionResponse> ROLE_REVOKE_PERMISSION =
-            unary("RoleRevokePermission", AuthRoleRevokePermissionRequest.getDefaultInstance(), AuthRoleRevokePermissionResponse.getDefaultInstance());
+    public static final MethodDescriptor<AuthRoleRevokePermissionRequest, AuthRoleRevokePermissionResponse>
+            ROLE_REVOKE_PERMISSION =
+            unary("RoleRevokePermission", AuthRoleRevokePermissionRequest.getDefaultInstance(),
+                    AuthRoleRevokePermissionResponse.getDefaultInstance());
 
     public static final ServiceDescriptor SERVICE = ServiceDescriptor.newBuilder(SERVICE_NAME)
             .addMethod(AUTH_ENABLE)

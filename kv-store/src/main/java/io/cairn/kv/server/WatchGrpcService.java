@@ -221,7 +221,8 @@ public final class WatchGrpcService implements AutoCloseable {
             String m = e.getMessage();
             io.cairn.kv.mvcc.KvException why = m.equals(io.cairn.kv.mvcc.KvErrors.INVALID_AUTH_TOKEN)
                     || m.equals(io.cairn.kv.mvcc.KvErrors.AUTH_OLD_REVISION)
-                    || m.equals(io.cairn.kv.mvcc.KvErrors.USER_EMPTY) ? e : io.cairn.kv.mvcc.KvErrors.permissionDenied();
+                    || m.equals(io.cairn.kv.mvcc.KvErrors.USER_EMPTY) ? e
+                    : io.cairn.kv.mvcc.KvErrors.permissionDenied();
             send(WatchResponse.newBuilder().setHeader(backend.header(backend.revision())).setWatchId(-1)
                     .setCreated(true).setCanceled(true).setCancelReason(goErrorText(why)).build());
         }
