@@ -150,7 +150,8 @@ public final class KvAuth {
 
     /**
      * etcd's Authenticate: after a linearizable read, the password is checked against this member's records
-     * ("etcdserver: authentication is not enabled", "etcdserver: authentication failed, invalid user ID or password"), then a token
+     * ("etcdserver: authentication is not enabled", "etcdserver: authentication failed, invalid user ID or
+     * password"), then a token
      * prefix goes through the log and every member issues the token. If the auth records changed between the check
      * and the issue (a password changed), the whole is done again, as etcd does.
      */

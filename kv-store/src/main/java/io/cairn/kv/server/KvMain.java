@@ -239,7 +239,8 @@ public final class KvMain {
         long cost = flags.getLong("bcrypt-cost");
         if (cost < io.cairn.kv.auth.PasswordHash.COST_MIN || cost > io.cairn.kv.auth.PasswordHash.COST_MAX) {
             System.err.println("cairn kv: --bcrypt-cost " + cost + " is out of ["
-                    + io.cairn.kv.auth.PasswordHash.COST_MIN + ", " + io.cairn.kv.auth.PasswordHash.COST_MAX + "]; using the default "
+                    + io.cairn.kv.auth.PasswordHash.COST_MIN + ", " + io.cairn.kv.auth.PasswordHash.COST_MAX
+                    + "]; using the default "
                     + io.cairn.kv.auth.PasswordHash.COST_DEFAULT + ", as etcd does");
             cost = io.cairn.kv.auth.PasswordHash.COST_DEFAULT;
         }
