@@ -6,7 +6,6 @@ import io.cairn.kv.auth.PasswordHash;
 import io.cairn.kv.auth.SimpleTokens;
 import io.cairn.kv.mvcc.AuthState;
 import io.cairn.kv.mvcc.KvErrors;
-import io.cairn.kv.mvcc.KvException;
 import io.cairn.kv.mvcc.MvccStore;
 import io.cairn.kv.proto.AuthCommand;
 import io.cairn.kv.proto.AuthHeader;
@@ -45,7 +44,6 @@ import io.cairn.kv.proto.etcd.AuthUserRevokeRoleResponse;
 import io.cairn.kv.proto.etcd.AuthenticateRequest;
 import io.cairn.kv.proto.etcd.AuthenticateResponse;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -297,11 +295,5 @@ public final class KvAuth {
     private <T extends Message> CompletableFuture<T> command(String token, AuthCommand.Builder c) {
         return caller(token).thenCompose(who -> store.write(KvCommand.newBuilder().setAuth(c).setAuthHeader(who)
                 .build()));
-    }
-
-    /** The refusal inside a failed future's wrappers, for callers that answer with it. */
-    static KvException unwrap(Throwable t) {
-        Throwable e = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-        return KvStore.toKv(e);
     }
 }
