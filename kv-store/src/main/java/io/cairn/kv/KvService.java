@@ -21,6 +21,9 @@ import java.util.concurrent.CompletableFuture;
  * input, a compacted or future revision, no leader, a timeout); any other failure is a bug. A write whose future
  * fails with UNAVAILABLE ("leader changed", "request timed out") may or may not have been applied, as in etcd;
  * one that completes was committed and applied. Every method returns at once and may be called from any thread.
+ *
+ * <p>Auth (decision 0024): the methods without a token act for nobody, which is everything while etcd's auth is
+ * disabled and nothing ("etcdserver: user name is empty") once it is enabled.
  */
 public interface KvService {
     /** A Range: linearizable unless {@code serializable} is set (then this member's applied state). */
@@ -34,4 +37,27 @@ public interface KvService {
     CompletableFuture<TxnResponse> txn(TxnRequest request);
 
     CompletableFuture<CompactionResponse> compact(CompactionRequest request);
+
+    // The same requests from a caller named by an etcd auth token (null: none given), as the gRPC server receives
+    // them; a service without auth ignores the token.
+
+    default CompletableFuture<RangeResponse> range(RangeRequest request, String token) {
+        return range(request);
+    }
+
+    default CompletableFuture<PutResponse> put(PutRequest request, String token) {
+        return put(request);
+    }
+
+    default CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request, String token) {
+        return deleteRange(request);
+    }
+
+    default CompletableFuture<TxnResponse> txn(TxnRequest request, String token) {
+        return txn(request);
+    }
+
+    default CompletableFuture<CompactionResponse> compact(CompactionRequest request, String token) {
+        return compact(request);
+    }
 }

@@ -45,6 +45,8 @@ public final class KvStateMachine implements FileSnapshotStateMachine {
     private volatile Runnable appliedListener = () -> { };
     /** The member's lease clock, told of every applied lease command; null until attached. */
     private volatile Lessor lessor;
+    /** This member's simple tokens, told of each applied Authenticate and of what voids tokens; null until attached. */
+    private volatile io.cairn.kv.auth.SimpleTokens tokens;
     /** Told after a batch that changed the membership records, and after a restored snapshot; never blocks. */
     private volatile Runnable membershipListener = () -> { };
 
@@ -97,6 +99,12 @@ public final class KvStateMachine implements FileSnapshotStateMachine {
                 tellLessor(l, results.get(i), commands.get(i));
             }
         }
+        io.cairn.kv.auth.SimpleTokens t = tokens;
+        if (t != null) {
+            for (int i = 0; i < results.size(); i++) {
+                tellTokens(t, results.get(i), commands.get(i));
+            }
+        }
         appliedListener.run();
         for (KvResult r : results) {
             if (r.response() instanceof MemberListResponse) {
@@ -123,6 +131,35 @@ public final class KvStateMachine implements FileSnapshotStateMachine {
                 throw new IllegalStateException("an applied revoke no longer parses", e);
             }
         }
+    }
+
+    /**
+     * What an applied auth command means for the member's tokens (decision 0024): an Authenticate issues one, a
+     * deleted user or a changed password voids the user's, a disable voids all.
+     */
+    private static void tellTokens(io.cairn.kv.auth.SimpleTokens t, KvResult r, Command c) {
+        if (r.isError() || r.skipped() || !r.response().getDescriptorForType().getName().startsWith("Auth")) {
+            return;
+        }
+        io.cairn.kv.proto.AuthCommand a;
+        try {
+            a = KvCommand.parseFrom(c.data()).getAuth();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("an applied auth command no longer parses", e);
+        }
+        switch (a.getChangeCase()) {
+            case AUTHENTICATE -> t.issue(((io.cairn.kv.proto.etcd.AuthenticateResponse) r.response()).getToken(),
+                    a.getAuthenticate().getName());
+            case USER_DELETE -> t.forgetUser(a.getUserDelete());
+            case USER_CHANGE_PASSWORD -> t.forgetUser(a.getUserChangePassword().getName().toStringUtf8());
+            case DISABLE -> t.forgetAll();
+            default -> { }
+        }
+    }
+
+    /** Tells {@code t} of every Authenticate applied from now on. */
+    void attach(io.cairn.kv.auth.SimpleTokens t) {
+        this.tokens = t;
     }
 
     /** Hands every lease of the store to {@code l} now and tells it what is applied from now on. */
@@ -184,6 +221,10 @@ public final class KvStateMachine implements FileSnapshotStateMachine {
             Lessor l = lessor;
             if (l != null) {
                 l.reload(store.leases());
+            }
+            io.cairn.kv.auth.SimpleTokens t = tokens;
+            if (t != null && !store.authState().enabled()) {
+                t.forgetAll(); // the snapshot disabled auth: no token of before may be used if it comes back on
             }
         } finally {
             swap.writeLock().unlock();

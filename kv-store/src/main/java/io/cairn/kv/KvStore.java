@@ -145,7 +145,8 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
      */
     public record Options(long memberId, long clusterId, Path dataDir, Map<Long, InetSocketAddress> peers,
             InetSocketAddress listen, boolean join, PeerTls tls, KvLimits limits, long tickMillis, int electionTicks,
-            long snapshotEntries, long snapshotRetainEntries, long watchProgressNotifyMillis, Membership.Self member) {
+            long snapshotEntries, long snapshotRetainEntries, long watchProgressNotifyMillis, Membership.Self member,
+            AuthConfig auth) {
         public Options {
             if (memberId == 0) {
                 throw new IllegalArgumentException("a member id must not be 0");
@@ -158,44 +159,62 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
                 InetSocketAddress listen) {
             return new Options(memberId, clusterId, dataDir, peers, listen, false, null, KvLimits.DEFAULTS, 100, 10,
                     SNAPSHOT_ENTRIES_DEFAULT, SNAPSHOT_RETAIN_ENTRIES_DEFAULT,
-                    WatchHub.PROGRESS_NOTIFY_INTERVAL_MILLIS_DEFAULT, null);
+                    WatchHub.PROGRESS_NOTIFY_INTERVAL_MILLIS_DEFAULT, null,
+                    AuthConfig.DEFAULTS);
         }
 
         public Options withTls(PeerTls v) {
             return new Options(memberId, clusterId, dataDir, peers, listen, join, v, limits, tickMillis,
-                    electionTicks, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member);
+                    electionTicks, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member, auth);
         }
 
         public Options joining(boolean v) {
             return new Options(memberId, clusterId, dataDir, peers, listen, v, tls, limits, tickMillis,
-                    electionTicks, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member);
+                    electionTicks, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member, auth);
         }
 
         public Options withTiming(long tickMillisValue, int electionTicksValue) {
             return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillisValue,
-                    electionTicksValue, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member);
+                    electionTicksValue, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member,
+                    auth);
         }
 
         public Options withSnapshots(long entries, long retainEntries) {
             return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillis,
-                    electionTicks, entries, retainEntries, watchProgressNotifyMillis, member);
+                    electionTicks, entries, retainEntries, watchProgressNotifyMillis, member, auth);
         }
 
         public Options withWatchProgressNotify(long millis) {
             return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillis,
-                    electionTicks, snapshotEntries, snapshotRetainEntries, millis, member);
+                    electionTicks, snapshotEntries, snapshotRetainEntries, millis, member, auth);
         }
 
         /** What this member publishes about itself, and the initial members it bootstraps a new cluster with. */
         public Options withMember(Membership.Self v) {
             return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillis, electionTicks,
-                    snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, v);
+                    snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, v, auth);
+        }
+
+        /** etcd's simple-token TTL and password hashing cost ({@code --auth-token-ttl}, {@code --bcrypt-cost}). */
+        public Options withAuth(AuthConfig v) {
+            return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, limits, tickMillis,
+                    electionTicks, snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member, v);
         }
 
         public Options withLimits(KvLimits v) {
             return new Options(memberId, clusterId, dataDir, peers, listen, join, tls, v, tickMillis, electionTicks,
-                    snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member);
+                    snapshotEntries, snapshotRetainEntries, watchProgressNotifyMillis, member, auth);
         }
+    }
+
+    /**
+     * Auth settings of a member: how long a simple token lives unused ({@code --auth-token-ttl}, seconds) and the
+     * password hashing cost ({@code --bcrypt-cost}, see {@link io.cairn.kv.auth.PasswordHash}).
+     */
+    public record AuthConfig(long tokenTtlSeconds, int hashCost) {
+        /** etcd's defaults: 300 s, cost 10. */
+        public static final AuthConfig DEFAULTS = new AuthConfig(io.cairn.kv.auth.SimpleTokens.TTL_SECONDS_DEFAULT,
+                io.cairn.kv.auth.PasswordHash.COST_DEFAULT);
     }
 
     private final Options options;
@@ -212,6 +231,8 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
     private final java.util.concurrent.atomic.AtomicLong leaseIds;
     /** The membership records, the Raft configuration that follows them, etcd's Cluster requests. */
     private final Membership membership;
+    /** etcd's Auth: who a token names, users and roles (decision 0024). */
+    private final KvAuth auth;
     private volatile boolean closed;
     /** Writes proposed and not yet answered (etcd_server_proposals_pending). */
     private final java.util.concurrent.atomic.AtomicLong pendingWrites = new java.util.concurrent.atomic.AtomicLong();
@@ -249,6 +270,8 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
                     t.setDaemon(true);
                     return t;
                 });
+        this.auth = new KvAuth(this, stateMachine, options.auth(), reads,
+                () -> stateMachine.read(MvccStore::appliedIndex));
         this.membership = new Membership(this, group, stateMachine, options.memberId(), selfOrDefault(options,
                 server.transport().localAddress()), options.peers(), options.tickMillis(), electionTimeoutMillis(),
                 options.tls());
@@ -343,22 +366,54 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
 
     @Override
     public CompletableFuture<RangeResponse> range(RangeRequest request) {
+        return range(request, null);
+    }
+
+    /** A Range for the caller {@code token} names: it needs read permission on the range (decision 0024). */
+    @Override
+    public CompletableFuture<RangeResponse> range(RangeRequest request, String token) {
         try {
             Validation.checkRange(request);
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return read(request.getSerializable(), () -> withHeader(stateMachine.read(s -> s.range(request))));
+        return auth.caller(token).thenCompose(who -> read(request.getSerializable(),
+                () -> withHeader(stateMachine.read(s -> permittedRead(s, who, a -> a.checkRange(who, request),
+                        () -> s.range(request))))));
+    }
+
+    /**
+     * etcd's {@code doSerialize}: the caller's permission checked, the read done, and refused after all ("revision of
+     * auth store is old") if the auth records changed meanwhile, as the read may have used a permission gone since.
+     */
+    private static <T> T permittedRead(MvccStore s, io.cairn.kv.proto.AuthHeader who,
+            java.util.function.Consumer<io.cairn.kv.mvcc.AuthState> check, Supplier<T> read) {
+        check.accept(s.authState());
+        T out = read.get();
+        if (who.getAuthRevision() != 0 && who.getAuthRevision() != s.authState().revision()) {
+            throw KvErrors.authOldRevision();
+        }
+        return out;
     }
 
     @Override
     public CompletableFuture<PutResponse> put(PutRequest request) {
-        return write(KvCommand.newBuilder().setPut(request).build());
+        return put(request, null);
+    }
+
+    @Override
+    public CompletableFuture<PutResponse> put(PutRequest request, String token) {
+        return write(KvCommand.newBuilder().setPut(request), token);
     }
 
     @Override
     public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request) {
-        return write(KvCommand.newBuilder().setDeleteRange(request).build());
+        return deleteRange(request, null);
+    }
+
+    @Override
+    public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request, String token) {
+        return write(KvCommand.newBuilder().setDeleteRange(request), token);
     }
 
     /**
@@ -367,21 +422,46 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
      */
     @Override
     public CompletableFuture<TxnResponse> txn(TxnRequest request) {
-        KvCommand command = KvCommand.newBuilder().setTxn(request).build();
+        return txn(request, null);
+    }
+
+    @Override
+    public CompletableFuture<TxnResponse> txn(TxnRequest request, String token) {
         if (MvccStore.txnHasWrites(request)) {
-            return write(command);
+            return write(KvCommand.newBuilder().setTxn(request), token);
         }
         try {
-            Validation.checkCommand(command, options.limits());
+            Validation.checkCommand(KvCommand.newBuilder().setTxn(request).build(), options.limits());
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return read(MvccStore.txnSerializable(request), () -> withHeader(stateMachine.read(s -> s.readTxn(request))));
+        return auth.caller(token).thenCompose(who -> read(MvccStore.txnSerializable(request),
+                () -> withHeader(stateMachine.read(s -> permittedRead(s, who, a -> a.checkTxn(who, request),
+                        () -> s.readTxn(request))))));
     }
 
     @Override
     public CompletableFuture<CompactionResponse> compact(CompactionRequest request) {
-        return write(KvCommand.newBuilder().setCompaction(request).build());
+        return compact(request, null);
+    }
+
+    /** etcd 3.4 checks no permission for a Compact (only that a given token is valid). */
+    @Override
+    public CompletableFuture<CompactionResponse> compact(CompactionRequest request, String token) {
+        return write(KvCommand.newBuilder().setCompaction(request), token);
+    }
+
+    /** A command for the caller {@code token} names: its header goes with it and is checked at apply. */
+    private <T extends Message> CompletableFuture<T> write(KvCommand.Builder command, String token) {
+        if (token == null) {
+            return write(command.build());
+        }
+        return auth.caller(token).thenCompose(who -> write(command.setAuthHeader(who).build()));
+    }
+
+    /** etcd's Auth service and the member's tokens. */
+    public KvAuth auth() {
+        return auth;
     }
 
     /**
@@ -403,18 +483,30 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
      */
     @Override
     public CompletableFuture<LeaseGrantResponse> leaseGrant(LeaseGrantRequest request) {
+        return leaseGrant(request, null);
+    }
+
+    /** A grant needs no permission (etcd 3.4), only a valid token if one is given. */
+    @Override
+    public CompletableFuture<LeaseGrantResponse> leaseGrant(LeaseGrantRequest request, String token) {
         if (request.getTTL() > Validation.LEASE_TTL_MAX_SECONDS) {
             return CompletableFuture.failedFuture(KvErrors.leaseTtlTooLarge());
         }
         long ttl = Math.max(request.getTTL(), Lessor.minTtlSeconds(electionTimeoutMillis()));
         long id = request.getID() != 0 ? request.getID() : leaseIds.incrementAndGet() & Long.MAX_VALUE;
-        return write(KvCommand.newBuilder().setLeaseGrant(LeaseGrantRequest.newBuilder().setID(id).setTTL(ttl)).build());
+        return write(KvCommand.newBuilder().setLeaseGrant(LeaseGrantRequest.newBuilder().setID(id).setTTL(ttl)), token);
     }
 
     /** etcd's LeaseRevoke: deletes every key attached to the lease in one revision, then the lease. */
     @Override
     public CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request) {
-        return write(KvCommand.newBuilder().setLeaseRevoke(LeaseRevoke.newBuilder().setID(request.getID())).build());
+        return leaseRevoke(request, null);
+    }
+
+    /** With auth enabled the caller must be allowed to write every key of the lease (etcd's checkLeasePuts). */
+    @Override
+    public CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request, String token) {
+        return write(KvCommand.newBuilder().setLeaseRevoke(LeaseRevoke.newBuilder().setID(request.getID())), token);
     }
 
     /**
@@ -479,6 +571,19 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
      */
     public Flow.Publisher<WatchResponse> watch(WatchCreateRequest request) {
         return new WatchPublisher(watches, request, this::revision, this::header);
+    }
+
+    /**
+     * Whether the caller {@code token} names may watch {@code request}'s keys (read permission on them), checked once
+     * when the watch is created as etcd does: completes with null when it may, or with etcd's reason to cancel it.
+     */
+    @Override
+    public CompletableFuture<KvException> watchRefusal(WatchCreateRequest request, String token) {
+        byte[] key = request.getKey().isEmpty() ? new byte[] {0} : request.getKey().toByteArray();
+        return auth.caller(token).thenApply(who -> {
+            stateMachine.read(MvccStore::authState).checkOp(who, key, request.getRangeEnd().toByteArray(), false);
+            return (KvException) null;
+        }).exceptionally(e -> toKv(e));
     }
 
     @Override
@@ -840,7 +945,7 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
     // Paths
 
     @SuppressWarnings("unchecked")
-    private <T extends Message> CompletableFuture<T> write(KvCommand command) {
+    <T extends Message> CompletableFuture<T> write(KvCommand command) {
         try {
             Validation.checkCommand(command, options.limits());
         } catch (KvException e) {
@@ -904,7 +1009,7 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
         });
     }
 
-    private <T> CompletableFuture<T> read(boolean serializable, Supplier<T> query) {
+    <T> CompletableFuture<T> read(boolean serializable, Supplier<T> query) {
         CompletableFuture<T> answer = new CompletableFuture<>();
         CompletableFuture<Void> ready = serializable ? CompletableFuture.completedFuture(null)
                 : whenLeader(group::linearizableRead, System.nanoTime());

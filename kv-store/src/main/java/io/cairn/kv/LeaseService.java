@@ -21,6 +21,16 @@ public interface LeaseService {
 
     CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request);
 
+    /** A grant from the caller an etcd auth token names (null: none); a service without auth ignores it. */
+    default CompletableFuture<LeaseGrantResponse> leaseGrant(LeaseGrantRequest request, String token) {
+        return leaseGrant(request);
+    }
+
+    /** A revoke from the caller an etcd auth token names (null: none); a service without auth ignores it. */
+    default CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request, String token) {
+        return leaseRevoke(request);
+    }
+
     /** One keep-alive (the gRPC stream sends one per request). */
     CompletableFuture<LeaseKeepAliveResponse> leaseKeepAlive(LeaseKeepAliveRequest request);
 

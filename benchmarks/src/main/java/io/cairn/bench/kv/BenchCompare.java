@@ -49,8 +49,14 @@ import org.HdrHistogram.Histogram;
 public final class BenchCompare {
     /** The prefix of the summary line; nothing else printed starts with it. */
     public static final String SUMMARY_PREFIX = "bench compare:";
-    /** What Cairn's member JVMs get: what {@code bin/cairn} gives every command by default, and no heap setting. */
-    static final List<String> CAIRN_JVM_OPTIONS = List.of("-Xss8m");
+    /** What {@code bin/cairn} gives the JVM of every command when {@code CAIRN_JAVA_OPTS} is unset. */
+    static final List<String> CAIRN_DEFAULT_JVM_OPTIONS = List.of("-Xss8m");
+
+    /** What Cairn's member JVMs get: what {@code bin/cairn} would give them ({@code CAIRN_JAVA_OPTS} or its default). */
+    static List<String> cairnJvmOptions() {
+        String given = System.getenv("CAIRN_JAVA_OPTS");
+        return given == null || given.isBlank() ? CAIRN_DEFAULT_JVM_OPTIONS : List.of(given.trim().split("\\s+"));
+    }
     /** How long a new cluster may take until every member serves a put. */
     static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
 
@@ -158,7 +164,7 @@ public final class BenchCompare {
         String prefix = "r" + round + "-" + kind.label();
         String label = "round " + round + "/" + options.rounds() + " " + kind.label();
         try (BenchCluster cluster = new BenchCluster(kind, ports, work.resolve(prefix), logs, prefix,
-                kind == Kind.CAIRN ? CAIRN_JVM_OPTIONS : List.of(), options.etcdBinary())) {
+                kind == Kind.CAIRN ? cairnJvmOptions() : List.of(), options.etcdBinary())) {
             for (KvProcess m : cluster.members()) {
                 report.addCommand("round " + round + ", " + kind.label() + " " + m.dataDir().getFileName(),
                         m.command());
@@ -334,8 +340,8 @@ public final class BenchCompare {
         b.append(String.format(Locale.ROOT, "%d %s. Each round starts three etcd members and then three Cairn"
                 + " members (etcd first in odd rounds, Cairn first in even ones), one cluster at a time, each new and"
                 + " with fresh data directories, on the same loopback ports and with the same flags (listed under"
-                + " Commands, and nothing else: both run with their defaults; Cairn's JVM gets `-Xss8m` as `bin/cairn`"
-                + " gives it, and no heap setting). Once every member serves a put, the cluster is warmed up for %d s"
+                + " Commands, and nothing else: both run with their defaults; Cairn's JVM gets `" + String.join(" ", cairnJvmOptions())
+                + "` as `bin/cairn` would give it). Once every member serves a put, the cluster is warmed up for %d s"
                 + " (the selected closed-loop workloads at the largest client count, not measured); then each case"
                 + " runs as a closed loop (each client one request outstanding, the next sent when the answer"
                 + " arrives) for %d s unmeasured and %d s measured. A cell is the median of the rounds.%n%n",

@@ -3,6 +3,7 @@ package io.cairn.kv.mvcc;
 import io.cairn.raft.core.Invariants;
 
 import com.google.protobuf.Message;
+import io.cairn.kv.proto.AuthHeader;
 import io.cairn.kv.proto.KvCommand;
 import io.cairn.kv.proto.etcd.AlarmMember;
 import io.cairn.kv.proto.etcd.AlarmRequest;
@@ -48,6 +49,10 @@ import org.rocksdb.WriteBatchWithIndex;
  *
  * <p>Membership ({@link MemberChanges}): records in the meta column family, changed with etcd's rules; no revision.
  *
+ * <p>Auth ({@link AuthChanges}, {@link AuthState}): records in the meta column family; while auth is enabled every
+ * Put, DeleteRange, Txn and client LeaseRevoke is checked against the caller in the command's {@code auth_header}
+ * before anything is written (decision 0024).
+ *
  * <p>Apply thread only; one instance per write batch.
  */
 final class CommandExecutor {
@@ -90,20 +95,41 @@ final class CommandExecutor {
         this.alarms = new AlarmTable(scanner.source(), columns);
     }
 
-    Outcome execute(KvCommand command, long revision, long compactedRevision) {
+    /** What the executor reads through: the open batch over the store. */
+    KvSource source() {
+        return scanner.source();
+    }
+
+    /**
+     * Applies {@code command}, the log entry at {@code index}, onto a store at {@code revision}, with {@code auth} the
+     * auth records as the commands before it left them: the command's caller ({@code auth_header}) must be permitted
+     * what it asks, as etcd's {@code authApplierV3} checks at apply.
+     */
+    Outcome execute(KvCommand command, long revision, long compactedRevision, AuthState auth, long index) {
         Validation.checkCommand(command, limits);
+        AuthHeader who = command.getAuthHeader();
         WriteTxn w = new WriteTxn(columns, batch, scanner, revision);
         Message response = switch (command.getOpCase()) {
             case PUT -> {
                 checkSpace();
-                checkLease(command.getPut().getLease());
-                yield put(w, command.getPut());
+                PutRequest p = command.getPut();
+                auth.checkOp(who, p.getKey().toByteArray(), new byte[0], true);
+                checkLeasePuts(auth, who, p.getLease());
+                if (p.getPrevKv()) {
+                    auth.checkOp(who, p.getKey().toByteArray(), new byte[0], false);
+                }
+                checkLease(p.getLease());
+                yield put(w, p);
             }
-            case DELETE_RANGE -> deleteRange(w, command.getDeleteRange());
+            case DELETE_RANGE -> {
+                auth.checkDelete(who, command.getDeleteRange());
+                yield deleteRange(w, command.getDeleteRange());
+            }
             case TXN -> {
                 if (hasPuts(command.getTxn())) {
                     checkSpace();
                 }
+                auth.checkTxn(who, command.getTxn());
                 yield txn(w, command.getTxn(), compactedRevision);
             }
             case COMPACTION -> {
@@ -115,7 +141,12 @@ final class CommandExecutor {
                 checkSpace();
                 yield grant(w, command.getLeaseGrant(), revision);
             }
-            case LEASE_REVOKE -> revoke(w, command.getLeaseRevoke().getID());
+            case LEASE_REVOKE -> {
+                if (!command.getLeaseRevoke().getExpired()) {
+                    checkLeasePuts(auth, who, command.getLeaseRevoke().getID());
+                }
+                yield revoke(w, command.getLeaseRevoke().getID());
+            }
             case LEASE_KEEP_ALIVE -> {
                 long id = command.getLeaseKeepAlive().getID();
                 yield LeaseKeepAliveResponse.newBuilder().setHeader(header(revision)).setID(id)
@@ -123,6 +154,7 @@ final class CommandExecutor {
             }
             case MEMBER -> MemberChanges.apply(command.getMember(), new MemberTable(scanner.source(), columns), w);
             case ALARM -> alarm(w, command.getAlarm(), revision);
+            case AUTH -> AuthChanges.apply(command.getAuth(), who, auth, w, index);
             case OP_NOT_SET -> throw KvErrors.malformedCommand("no operation");
         };
         boolean compaction = command.hasCompaction();
@@ -130,6 +162,19 @@ final class CommandExecutor {
         Invariants.check(w.revision() == revision + (w.changed() ? 1 : 0), "revision moved by more than one");
         return new Outcome(response, w.revision(), compacted,
                 compaction && command.getCompaction().getPhysical(), w.bytesWritten());
+    }
+
+    /**
+     * etcd's {@code checkLeasePuts}: a caller may attach a key to a lease, or revoke it, only if it may write every
+     * key the lease holds (revoking deletes them).
+     */
+    private void checkLeasePuts(AuthState auth, AuthHeader who, long lease) {
+        if (!auth.enabled() || lease == 0 || !leases.exists(lease)) {
+            return;
+        }
+        for (byte[] key : leases.keys(lease)) {
+            auth.checkOp(who, key, new byte[0], true);
+        }
     }
 
     /** etcd's {@code Compact}: a revision at or below the compacted one, or above the current one, is refused. */

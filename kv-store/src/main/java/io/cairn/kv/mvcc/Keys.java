@@ -56,6 +56,23 @@ final class Keys {
         return concat(concat(META_ALARM_PREFIX, longBytes(memberId)), longBytes(type));
     }
 
+    /**
+     * Meta keys of auth (decision 0024): {@code auth/enabled} (one byte, 1 when on), {@code auth/revision} (8 bytes),
+     * {@code authuser/<name>} an etcd {@code authpb.User}, {@code authrole/<name>} an etcd {@code authpb.Role}.
+     */
+    static final byte[] META_AUTH_ENABLED = ascii("auth/enabled");
+    static final byte[] META_AUTH_REVISION = ascii("auth/revision");
+    static final byte[] META_AUTH_USER_PREFIX = ascii("authuser/");
+    static final byte[] META_AUTH_ROLE_PREFIX = ascii("authrole/");
+
+    static byte[] authUserKey(String name) {
+        return concat(META_AUTH_USER_PREFIX, name.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] authRoleKey(String name) {
+        return concat(META_AUTH_ROLE_PREFIX, name.getBytes(StandardCharsets.UTF_8));
+    }
+
     static byte[] memberKey(long id) {
         return concat(META_MEMBER_PREFIX, longBytes(id));
     }

@@ -34,6 +34,94 @@ public final class KvErrors {
     public static final String NOT_ENOUGH_STARTED_MEMBERS =
             "etcdserver: re-configuration failed due to not enough started members";
 
+    public static final String ROOT_USER_NOT_EXIST = "etcdserver: root user does not exist";
+    public static final String ROOT_ROLE_NOT_EXIST = "etcdserver: root user does not have root role";
+    public static final String USER_ALREADY_EXIST = "etcdserver: user name already exists";
+    public static final String USER_EMPTY = "etcdserver: user name is empty";
+    public static final String USER_NOT_FOUND = "etcdserver: user name not found";
+    public static final String ROLE_ALREADY_EXIST = "etcdserver: role name already exists";
+    public static final String ROLE_NOT_FOUND = "etcdserver: role name not found";
+    public static final String ROLE_EMPTY = "etcdserver: role name is empty";
+    public static final String AUTH_FAILED = "etcdserver: authentication failed, invalid user ID or password";
+    public static final String PERMISSION_DENIED = "etcdserver: permission denied";
+    public static final String ROLE_NOT_GRANTED = "etcdserver: role is not granted to the user";
+    public static final String PERMISSION_NOT_GRANTED = "etcdserver: permission is not granted to the role";
+    public static final String AUTH_NOT_ENABLED = "etcdserver: authentication is not enabled";
+    public static final String INVALID_AUTH_TOKEN = "etcdserver: invalid auth token";
+    public static final String INVALID_AUTH_MGMT = "etcdserver: invalid auth management";
+    public static final String AUTH_OLD_REVISION = "etcdserver: revision of auth store is old";
+    /** etcd 3.4 has no gRPC error for this one and answers Unknown with its internal text. */
+    public static final String NO_PASSWORD_USER =
+            "auth: authentication failed, password was given for no password user";
+
+    public static KvException rootUserNotExist() {
+        return new KvException(Code.FAILED_PRECONDITION, ROOT_USER_NOT_EXIST);
+    }
+
+    public static KvException rootRoleNotExist() {
+        return new KvException(Code.FAILED_PRECONDITION, ROOT_ROLE_NOT_EXIST);
+    }
+
+    public static KvException userAlreadyExist() {
+        return new KvException(Code.FAILED_PRECONDITION, USER_ALREADY_EXIST);
+    }
+
+    public static KvException userEmpty() {
+        return new KvException(Code.INVALID_ARGUMENT, USER_EMPTY);
+    }
+
+    public static KvException userNotFound() {
+        return new KvException(Code.FAILED_PRECONDITION, USER_NOT_FOUND);
+    }
+
+    public static KvException roleAlreadyExist() {
+        return new KvException(Code.FAILED_PRECONDITION, ROLE_ALREADY_EXIST);
+    }
+
+    public static KvException roleNotFound() {
+        return new KvException(Code.FAILED_PRECONDITION, ROLE_NOT_FOUND);
+    }
+
+    public static KvException roleEmpty() {
+        return new KvException(Code.INVALID_ARGUMENT, ROLE_EMPTY);
+    }
+
+    public static KvException authFailed() {
+        return new KvException(Code.INVALID_ARGUMENT, AUTH_FAILED);
+    }
+
+    public static KvException permissionDenied() {
+        return new KvException(Code.PERMISSION_DENIED, PERMISSION_DENIED);
+    }
+
+    public static KvException roleNotGranted() {
+        return new KvException(Code.FAILED_PRECONDITION, ROLE_NOT_GRANTED);
+    }
+
+    public static KvException permissionNotGranted() {
+        return new KvException(Code.FAILED_PRECONDITION, PERMISSION_NOT_GRANTED);
+    }
+
+    public static KvException authNotEnabled() {
+        return new KvException(Code.FAILED_PRECONDITION, AUTH_NOT_ENABLED);
+    }
+
+    public static KvException invalidAuthToken() {
+        return new KvException(Code.UNAUTHENTICATED, INVALID_AUTH_TOKEN);
+    }
+
+    public static KvException invalidAuthMgmt() {
+        return new KvException(Code.INVALID_ARGUMENT, INVALID_AUTH_MGMT);
+    }
+
+    public static KvException authOldRevision() {
+        return new KvException(Code.INVALID_ARGUMENT, AUTH_OLD_REVISION);
+    }
+
+    public static KvException noPasswordUser() {
+        return new KvException(Code.UNKNOWN, NO_PASSWORD_USER);
+    }
+
     public static KvException emptyKey() {
         return new KvException(Code.INVALID_ARGUMENT, EMPTY_KEY);
     }

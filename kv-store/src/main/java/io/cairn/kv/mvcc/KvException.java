@@ -23,7 +23,10 @@ public final class KvException extends RuntimeException {
         FAILED_PRECONDITION,
         RESOURCE_EXHAUSTED,
         UNAVAILABLE,
-        INTERNAL
+        INTERNAL,
+        PERMISSION_DENIED,
+        UNAUTHENTICATED,
+        UNKNOWN
     }
 
     private final Code code;

@@ -63,6 +63,8 @@ public final class MvccStore implements AutoCloseable {
     private volatile long revision;
     private volatile long compactedRevision;
     private volatile long appliedIndex;
+    /** The auth records as of the last committed batch (decision 0024). */
+    private volatile AuthState authState;
 
     private MvccStore(Path dir, KvLimits limits, Columns columns, StoredMeta meta) {
         this.dir = dir;
@@ -71,6 +73,9 @@ public final class MvccStore implements AutoCloseable {
         this.revision = meta.revision();
         this.compactedRevision = meta.compactedRevision();
         this.appliedIndex = meta.appliedIndex();
+        try (KvSource.AtSnapshot snapshot = new KvSource.AtSnapshot(columns)) {
+            this.authState = new AuthTable(snapshot, columns).load();
+        }
         this.compactor = new Compactor(columns, limits, meta.physicalCompactedRevision(), meta.compactedRevision(),
                 "kv-compactor-" + dir.getFileName());
         this.durability = new Durability(columns, () -> appliedIndex, meta.appliedIndex(),
@@ -213,7 +218,7 @@ public final class MvccStore implements AutoCloseable {
 
     /** Applies commands from {@code from} into one write batch and commits it; returns the next to apply. */
     private int applyBatch(List<Applied> commands, int from, List<KvResult> results) {
-        BatchState state = new BatchState(revision, compactedRevision, appliedIndex);
+        BatchState state = new BatchState(revision, compactedRevision, appliedIndex, authState);
         int i = from;
         try (WriteBatchWithIndex batch = new WriteBatchWithIndex(true); ReadOptions readOptions = new ReadOptions()) {
             KvSource view = new KvSource.ThroughBatch(columns, batch, readOptions);
@@ -255,9 +260,12 @@ public final class MvccStore implements AutoCloseable {
         long compactedRevision;
         long appliedIndex;
         long lastBytes;
+        /** The auth records as the batch's commands so far leave them. */
+        AuthState auth;
         final List<PendingCompaction> compactions = new ArrayList<>();
 
-        BatchState(long revision, long compactedRevision, long appliedIndex) {
+        BatchState(long revision, long compactedRevision, long appliedIndex, AuthState auth) {
+            this.auth = auth;
             this.revision = revision;
             this.compactedRevision = compactedRevision;
             this.appliedIndex = appliedIndex;
@@ -271,7 +279,11 @@ public final class MvccStore implements AutoCloseable {
         try {
             Validation.checkSize(a.command().length, limits);
             KvCommand command = KvCommand.parseFrom(a.command());
-            CommandExecutor.Outcome o = executor.execute(command, state.revision, state.compactedRevision);
+            CommandExecutor.Outcome o = executor.execute(command, state.revision, state.compactedRevision, state.auth,
+                    a.index());
+            if (command.hasAuth()) {
+                state.auth = new AuthTable(executor.source(), columns).load();
+            }
             Invariants.check(o.revision() == state.revision || o.revision() == state.revision + 1,
                     "command %s moved the revision from %s to %s", a.index(), state.revision, o.revision());
             state.revision = o.revision();
@@ -301,6 +313,7 @@ public final class MvccStore implements AutoCloseable {
         columns.db.write(columns.writeOptions, batch);
         revision = state.revision;
         compactedRevision = state.compactedRevision;
+        authState = state.auth;
         appliedIndex = state.appliedIndex;
     }
 
@@ -424,6 +437,11 @@ public final class MvccStore implements AutoCloseable {
         } finally {
             openLock.readLock().unlock();
         }
+    }
+
+    /** The auth records (decision 0024) as of the last applied batch. Any thread. */
+    public AuthState authState() {
+        return authState;
     }
 
     /** The membership records (decision 0023), as of the last applied batch. Any thread. */

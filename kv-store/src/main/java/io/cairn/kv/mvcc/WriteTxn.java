@@ -114,6 +114,16 @@ final class WriteTxn {
         write(columns.meta, Keys.memberRemovedKey(id), new byte[0]);
     }
 
+    /** Writes an auth record of the meta column family (no revision: auth is not a key). */
+    void putAuth(byte[] metaKey, byte[] value) {
+        write(columns.meta, metaKey, value);
+    }
+
+    /** Removes an auth record of the meta column family. */
+    void removeAuth(byte[] metaKey) {
+        remove(columns.meta, metaKey);
+    }
+
     private void remove(ColumnFamilyHandle cf, byte[] key) {
         try {
             batch.delete(cf, key);

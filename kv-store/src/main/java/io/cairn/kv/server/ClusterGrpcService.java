@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
  * "etcdserver: given member URLs are invalid", "etcdserver: re-configuration failed due to not enough started
  * members".
  *
+ * <p>With auth enabled, every change needs the root role (decision 0024); MemberList needs nothing, as in etcd.
+ *
  * <p>Threads: calls arrive on gRPC's transport thread and never block; answers are sent from the thread that
  * completes the future.
  */
@@ -23,9 +25,21 @@ final class ClusterGrpcService {
     private static final Logger log = LoggerFactory.getLogger(ClusterGrpcService.class);
 
     private final Membership membership;
+    private final io.cairn.kv.KvAuth auth;
 
-    ClusterGrpcService(Membership membership) {
+    ClusterGrpcService(Membership membership, io.cairn.kv.KvAuth auth) {
         this.membership = membership;
+        this.auth = auth;
+    }
+
+    /**
+     * {@code call} once the caller (the current call's token) may administer the cluster: etcd's
+     * {@code checkMembershipOperationPermission} for MemberAdd, MemberRemove, MemberUpdate and MemberPromote.
+     */
+    private <T> java.util.function.Supplier<CompletableFuture<T>> asAdmin(
+            java.util.function.Supplier<CompletableFuture<T>> call) {
+        String token = AuthMetadata.token();
+        return () -> auth.checkAdmin(token).thenCompose(v -> call.get());
     }
 
     ServerServiceDefinition definition() {
@@ -33,13 +47,13 @@ final class ClusterGrpcService {
                 .addMethod(EtcdClusterGrpc.MEMBER_LIST, unary((request, out) -> GrpcCalls.answer(
                         () -> CompletableFuture.completedFuture(membership.list()), out, log)))
                 .addMethod(EtcdClusterGrpc.MEMBER_ADD, unary((request, out) -> GrpcCalls.answer(
-                        () -> membership.add(request.getPeerURLsList(), request.getIsLearner()), out, log)))
+                        asAdmin(() -> membership.add(request.getPeerURLsList(), request.getIsLearner())), out, log)))
                 .addMethod(EtcdClusterGrpc.MEMBER_REMOVE, unary((request, out) -> GrpcCalls.answer(
-                        () -> membership.remove(request.getID()), out, log)))
+                        asAdmin(() -> membership.remove(request.getID())), out, log)))
                 .addMethod(EtcdClusterGrpc.MEMBER_UPDATE, unary((request, out) -> GrpcCalls.answer(
-                        () -> membership.update(request.getID(), request.getPeerURLsList()), out, log)))
+                        asAdmin(() -> membership.update(request.getID(), request.getPeerURLsList())), out, log)))
                 .addMethod(EtcdClusterGrpc.MEMBER_PROMOTE, unary((request, out) -> GrpcCalls.answer(
-                        () -> membership.promote(request.getID()), out, log)))
+                        asAdmin(() -> membership.promote(request.getID())), out, log)))
                 .build();
     }
 

@@ -92,9 +92,9 @@ final class EtcdFlags {
         ignored("cipher-suites", "", "the JDK's TLS 1.2 and 1.3 defaults are used");
         ignored("cors", "*", "no HTTP (v2) API is served");
         ignored("host-whitelist", "*", "no HTTP (v2) API is served");
-        ignored("auth-token", "simple", "authentication is not served yet");
-        ignored("bcrypt-cost", "10", "authentication is not served yet");
-        ignored("auth-token-ttl", "300", "authentication is not served yet");
+        flag("auth-token", "simple"); // only simple tokens: jwt is refused at start
+        flag("bcrypt-cost", "10"); // the cost of Cairn's PBKDF2 password hashes (io.cairn.kv.auth.PasswordHash)
+        flag("auth-token-ttl", "300");
         // profiling, monitoring, logging
         ignored("enable-pprof", "false", "Go's profiler does not exist here: use JFR or async-profiler");
         ignored("metrics", "basic", "the same metrics are always exported");

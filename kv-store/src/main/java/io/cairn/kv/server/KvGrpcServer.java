@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The etcd v3 gRPC server: listens on one or more addresses (etcd's {@code --listen-client-urls} may name several)
  * and serves etcd's KV service over a {@link KvService}, plaintext HTTP/2 as etcdctl and jetcd speak it; a member's
- * server also serves Watch, Lease, Maintenance, Cluster, Lock, Election and the gRPC health service.
+ * server also serves Watch, Lease, Maintenance, Cluster, Auth, Lock, Election and the gRPC health service. Every
+ * call's auth token is taken from its metadata ({@link AuthMetadata}).
  *
  * <p>What it configures, each from {@link KvServerLimits}: the transport's receive limit (etcd's request limit
  * plus its gRPC overhead, so an oversized write gets etcd's error text, see {@link KvGrpcService}); a bound on
@@ -117,9 +118,11 @@ public final class KvGrpcServer implements AutoCloseable {
             ConcurrencyGrpcService concurrency = new ConcurrencyGrpcService(member);
             builder.addService(concurrency.lockDefinition());
             builder.addService(concurrency.electionDefinition());
-            builder.addService(new ClusterGrpcService(member.membership()).definition());
+            builder.addService(new ClusterGrpcService(member.membership(), member.auth()).definition());
+            builder.addService(new AuthGrpcService(member.auth()).definition());
         }
         Server server = builder
+                .intercept(AuthMetadata.interceptor())
                 .directExecutor()
                 .addService(service.definition())
                 .maxInboundMessageSize(limits.maxInboundMessageBytes())

@@ -12,7 +12,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Validation of the request's content (empty key, too many ops, duplicate keys) is the KvService's: it runs
  * {@link io.cairn.kv.mvcc.Validation} before proposing, in etcd's order.
+ *
+ * <p>Auth: the caller's token (the {@code token} metadata, {@link AuthMetadata}) is taken on the transport thread
+ * and handed to the KvService with the request, which checks it (decision 0024).
  *
  * <p>Threads: steps 1 and 2 on the gRPC transport thread that finished reading the request (the server uses
  * grpc's direct executor, so this code must never block), step 3 on the handler executor, step 4 on whichever
@@ -83,7 +86,8 @@ public final class KvGrpcService {
 
     /** Steps 1 to 3 of the class comment; on the transport thread. */
     private <Q extends Message, R extends Message> void serve(MethodDescriptor<Q, R> method, Q request,
-            StreamObserver<R> out, boolean proposed, Function<Q, CompletableFuture<R>> call) {
+            StreamObserver<R> out, boolean proposed, BiFunction<Q, String, CompletableFuture<R>> call) {
+        String token = AuthMetadata.token();
         int size = request.getSerializedSize();
         if (proposed && size > requestBytesMax) {
             respond(method, out, null, KvErrors.requestTooLarge());
@@ -94,7 +98,7 @@ public final class KvGrpcService {
             return;
         }
         try {
-            handlers.execute(() -> invoke(method, request, out, size, call));
+            handlers.execute(() -> invoke(method, request, token, out, size, call));
         } catch (RejectedExecutionException e) {
             budget.release(size);
             respond(method, out, null, GrpcErrors.serverStopped());
@@ -103,10 +107,10 @@ public final class KvGrpcService {
 
     /** Step 3 and, when the future completes, step 4. */
     private <Q extends Message, R extends Message> void invoke(MethodDescriptor<Q, R> method, Q request,
-            StreamObserver<R> out, int size, Function<Q, CompletableFuture<R>> call) {
+            String token, StreamObserver<R> out, int size, BiFunction<Q, String, CompletableFuture<R>> call) {
         CompletableFuture<R> future;
         try {
-            future = call.apply(request);
+            future = call.apply(request, token);
             if (future == null) {
                 future = CompletableFuture.failedFuture(new IllegalStateException("KvService returned no future"));
             }

@@ -160,6 +160,7 @@ public final class KvMain {
                         flags.getBoolean("strict-reconfig-check")))
                 .withTls(peerTls(flags))
                 .withLimits(limits)
+                .withAuth(authConfig(flags))
                 .withWatchProgressNotify(EtcdFlags.durationMillis(flags.get("experimental-watch-progress-notify-interval")));
         if (!restart) {
             identity.store(memberDir);
@@ -215,6 +216,33 @@ public final class KvMain {
                 + " in " + memberDir.getParent() + ": clients on " + grpc.addresses() + ", peers on "
                 + store.peerAddress());
         return new Running(store, grpc, metrics, compactor, identity);
+    }
+
+    /**
+     * etcd's auth flags: {@code --auth-token} must be {@code simple} (its default; etcd's {@code jwt} tokens are not
+     * implemented and refused), {@code --auth-token-ttl} how long (seconds) a token lives unused, {@code --bcrypt-cost}
+     * the cost of password hashes (PBKDF2 here, see {@link io.cairn.kv.auth.PasswordHash}).
+     */
+    static KvStore.AuthConfig authConfig(EtcdFlags flags) {
+        String type = flags.get("auth-token").trim().split(",", 2)[0];
+        if (!type.equals("simple")) {
+            throw new IllegalArgumentException("--auth-token " + flags.get("auth-token") + " is not supported: Cairn"
+                    + " issues etcd's simple tokens only (--auth-token simple, the default); jwt is not implemented");
+        }
+        long ttl = flags.getLong("auth-token-ttl");
+        if (ttl <= 0) {
+            throw new IllegalArgumentException("invalid value \"" + flags.get("auth-token-ttl")
+                    + "\" for flag --auth-token-ttl: must be a positive number of seconds");
+        }
+        long cost = flags.getLong("bcrypt-cost");
+        if (cost < io.cairn.kv.auth.PasswordHash.COST_MIN || cost > io.cairn.kv.auth.PasswordHash.COST_MAX) {
+            System.err.println("cairn kv: --bcrypt-cost " + cost + " is out of ["
+                    + io.cairn.kv.auth.PasswordHash.COST_MIN + ", " + io.cairn.kv.auth.PasswordHash.COST_MAX
+                    + "]; using the default "
+                    + io.cairn.kv.auth.PasswordHash.COST_DEFAULT + ", as etcd does");
+            cost = io.cairn.kv.auth.PasswordHash.COST_DEFAULT;
+        }
+        return new KvStore.AuthConfig(ttl, (int) cost);
     }
 
     /** How long a joining member keeps asking the members of --initial-cluster before it gives up. */

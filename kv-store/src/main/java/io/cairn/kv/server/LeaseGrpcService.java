@@ -40,9 +40,15 @@ final class LeaseGrpcService {
     ServerServiceDefinition definition() {
         return ServerServiceDefinition.builder(EtcdLeaseGrpc.SERVICE)
                 .addMethod(EtcdLeaseGrpc.GRANT, ServerCalls.asyncUnaryCall(
-                        (request, out) -> GrpcCalls.answer(() -> leases.leaseGrant(request), out, log)))
+                        (request, out) -> {
+                            String token = AuthMetadata.token();
+                            GrpcCalls.answer(() -> leases.leaseGrant(request, token), out, log);
+                        }))
                 .addMethod(EtcdLeaseGrpc.REVOKE, ServerCalls.asyncUnaryCall(
-                        (request, out) -> GrpcCalls.answer(() -> leases.leaseRevoke(request), out, log)))
+                        (request, out) -> {
+                            String token = AuthMetadata.token();
+                            GrpcCalls.answer(() -> leases.leaseRevoke(request, token), out, log);
+                        }))
                 .addMethod(EtcdLeaseGrpc.TIME_TO_LIVE, ServerCalls.asyncUnaryCall(
                         (request, out) -> GrpcCalls.answer(() -> leases.leaseTimeToLive(request), out, log)))
                 .addMethod(EtcdLeaseGrpc.LEASES, ServerCalls.asyncUnaryCall(

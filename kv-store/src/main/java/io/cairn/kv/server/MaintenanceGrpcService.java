@@ -64,18 +64,49 @@ final class MaintenanceGrpcService {
                         () -> CompletableFuture.completedFuture(store.maintenanceStatus()), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.ALARM, ServerCalls.asyncUnaryCall(
                         (request, out) -> GrpcCalls.answer(() -> store.alarm(request), out, log)))
-                .addMethod(EtcdMaintenanceGrpc.HASH_KV, ServerCalls.asyncUnaryCall(
-                        (request, out) -> GrpcCalls.answer(() -> store.hashKv(request), out, log)))
+                .addMethod(EtcdMaintenanceGrpc.HASH_KV, ServerCalls.asyncUnaryCall((request, out) -> GrpcCalls.answer(
+                        asAdmin(() -> store.hashKv(request)), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.HASH, ServerCalls.asyncUnaryCall((request, out) -> GrpcCalls.answer(
-                        () -> store.hashKv(HashKVRequest.getDefaultInstance()).thenApply(h -> HashResponse
-                                .newBuilder().setHeader(h.getHeader()).setHash(h.getHash()).build()), out, log)))
+                        asAdmin(() -> store.hashKv(HashKVRequest.getDefaultInstance()).thenApply(h -> HashResponse
+                                .newBuilder().setHeader(h.getHeader()).setHash(h.getHash()).build())), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.DEFRAGMENT, ServerCalls.asyncUnaryCall(
-                        (request, out) -> GrpcCalls.answer(store::defragment, out, log)))
+                        (request, out) -> GrpcCalls.answer(asAdmin(store::defragment), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.MOVE_LEADER, ServerCalls.asyncUnaryCall(
                         (request, out) -> GrpcCalls.answer(() -> store.moveLeader(request), out, log)))
                 .addMethod(EtcdMaintenanceGrpc.SNAPSHOT, ServerCalls.asyncServerStreamingCall(
                         (request, out) -> snapshot((ServerCallStreamObserver<SnapshotResponse>) out)))
                 .build();
+    }
+
+    /**
+     * {@code call} once the caller (the current call's token) may administer the cluster: etcd's
+     * {@code authMaintenanceServer} asks the root role of Defragment, Snapshot, Hash and HashKV while auth is enabled.
+     * Take it on the thread gRPC calls the method on.
+     */
+    private <T> java.util.function.Supplier<CompletableFuture<T>> asAdmin(
+            java.util.function.Supplier<CompletableFuture<T>> call) {
+        String token = AuthMetadata.token();
+        return () -> store.auth().checkAdmin(token).exceptionallyCompose(
+                e -> CompletableFuture.failedFuture(asEtcdMaintenanceAnswers(e))).thenCompose(v -> call.get());
+    }
+
+    /**
+     * etcd 3.4's maintenance server hands its auth store's own errors to gRPC unconverted, so etcdctl prints e.g. "rpc
+     * error: code = Unknown desc = auth: permission denied": the same here, text and code.
+     */
+    static Throwable asEtcdMaintenanceAnswers(Throwable error) {
+        Throwable e = GrpcErrors.unwrap(error);
+        if (!(e instanceof io.cairn.kv.mvcc.KvException kv)) {
+            return e;
+        }
+        String raw = switch (kv.getMessage()) {
+            case io.cairn.kv.mvcc.KvErrors.PERMISSION_DENIED -> "auth: permission denied";
+            case io.cairn.kv.mvcc.KvErrors.USER_EMPTY -> "auth: user name is empty";
+            case io.cairn.kv.mvcc.KvErrors.USER_NOT_FOUND -> "auth: user not found";
+            case io.cairn.kv.mvcc.KvErrors.INVALID_AUTH_TOKEN -> "auth: invalid auth token";
+            default -> null;
+        };
+        return raw == null ? kv : new io.cairn.kv.mvcc.KvException(io.cairn.kv.mvcc.KvException.Code.UNKNOWN, raw);
     }
 
     ServerServiceDefinition healthDefinition() {
@@ -122,7 +153,8 @@ final class MaintenanceGrpcService {
             }
             deleteQuietly(file);
         });
-        store.snapshot(file).whenComplete((ok, error) -> {
+        String token = AuthMetadata.token();
+        store.auth().checkAdmin(token).thenCompose(v -> store.snapshot(file)).whenComplete((ok, error) -> {
             if (error != null) {
                 deleteQuietly(file);
                 GrpcCalls.send(out, log, () -> out.onError(GrpcErrors.toStatus(error).asRuntimeException()));

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,6 +53,9 @@ import org.slf4j.LoggerFactory;
  * <p>Leader: a stream opened with etcd's {@code hasleader=true} metadata (etcdctl sends it) on a member that knows
  * no leader is refused with UNAVAILABLE "etcdserver: no leader"; an open one ends with that error after three
  * election timeouts without a leader, as etcd's monitor does.
+ *
+ * <p>Auth (decision 0024): a create is checked once, for the caller of the stream's token: read permission on its
+ * keys, or it is answered created and canceled with etcd's reason ("etcdserver: permission denied").
  *
  * <p>Threads: requests arrive on gRPC's transport thread (direct executor; nothing here blocks); the hub's
  * dispatcher calls the sinks; a stream's sends are serialised by its lock.
@@ -101,6 +105,23 @@ public final class WatchGrpcService implements AutoCloseable {
         });
     }
 
+    /** How Go's grpc prints a status error: {@code rpc error: code = PermissionDenied desc = <text>}. */
+    static String goErrorText(io.cairn.kv.mvcc.KvException e) {
+        String code = switch (e.code()) {
+            case PERMISSION_DENIED -> "PermissionDenied";
+            case UNAUTHENTICATED -> "Unauthenticated";
+            case INVALID_ARGUMENT -> "InvalidArgument";
+            case FAILED_PRECONDITION -> "FailedPrecondition";
+            case NOT_FOUND -> "NotFound";
+            case OUT_OF_RANGE -> "OutOfRange";
+            case RESOURCE_EXHAUSTED -> "ResourceExhausted";
+            case UNAVAILABLE -> "Unavailable";
+            case INTERNAL -> "Internal";
+            case UNKNOWN -> "Unknown";
+        };
+        return "rpc error: code = " + code + " desc = " + e.getMessage();
+    }
+
     /** Open streams (tests). */
     int streams() {
         return streams.size();
@@ -113,7 +134,7 @@ public final class WatchGrpcService implements AutoCloseable {
             out.onError(Status.UNAVAILABLE.withDescription(NO_LEADER).asRuntimeException());
             return new NoopObserver();
         }
-        Stream s = new Stream(out, requireLeader);
+        Stream s = new Stream(out, requireLeader, AuthMetadata.token());
         streams.add(s);
         out.setOnReadyHandler(backend.watchHub()::wake);
         out.setOnCancelHandler(s::end);
@@ -151,14 +172,62 @@ public final class WatchGrpcService implements AutoCloseable {
         private long nextAutoId;
         private volatile boolean ended;
         int leaderlessChecks;
+        /** The auth token the stream was opened with (null: none); every create is checked for its caller. */
+        private final String token;
+        /** The request being handled while its create waits for the caller's permission; later ones wait for it. */
+        private CompletableFuture<Void> pending = CompletableFuture.completedFuture(null);
 
-        Stream(ServerCallStreamObserver<WatchResponse> out, boolean requireLeader) {
+        Stream(ServerCallStreamObserver<WatchResponse> out, boolean requireLeader, String token) {
             this.out = out;
             this.requireLeader = requireLeader;
+            this.token = token;
         }
 
+        /** Requests are handled in order; a create goes on once its caller's permission is known. */
         @Override
         public void onNext(WatchRequest r) {
+            synchronized (this) {
+                pending = pending.isDone() ? handle(r) : pending.thenCompose(v -> handle(r));
+            }
+        }
+
+        private CompletableFuture<Void> handle(WatchRequest r) {
+            if (r.getRequestUnionCase() != WatchRequest.RequestUnionCase.CREATE_REQUEST) {
+                handleNow(r);
+                return CompletableFuture.completedFuture(null);
+            }
+            WatchCreateRequest c = r.getCreateRequest();
+            return backend.watchRefusal(c, token).handle((refusal, error) -> {
+                try {
+                    if (error != null || refusal != null) {
+                        refuse(refusal != null ? refusal : io.cairn.kv.mvcc.KvErrors.permissionDenied());
+                    } else {
+                        create(c);
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("a watch create failed", e);
+                }
+                return null;
+            });
+        }
+
+        /**
+         * etcd's answer to a create the caller may not make: created and canceled at once, watch id -1, the reason
+         * being the whole text of etcd's gRPC error as Go prints it ({@code rpctypes.ErrGRPCPermissionDenied.Error()}:
+         * "rpc error: code = PermissionDenied desc = etcdserver: permission denied"), for an invalid token, an old auth
+         * revision or no user that error, else "permission denied". etcdctl prints the reason as it is.
+         */
+        private void refuse(io.cairn.kv.mvcc.KvException e) {
+            String m = e.getMessage();
+            io.cairn.kv.mvcc.KvException why = m.equals(io.cairn.kv.mvcc.KvErrors.INVALID_AUTH_TOKEN)
+                    || m.equals(io.cairn.kv.mvcc.KvErrors.AUTH_OLD_REVISION)
+                    || m.equals(io.cairn.kv.mvcc.KvErrors.USER_EMPTY) ? e
+                    : io.cairn.kv.mvcc.KvErrors.permissionDenied();
+            send(WatchResponse.newBuilder().setHeader(backend.header(backend.revision())).setWatchId(-1)
+                    .setCreated(true).setCanceled(true).setCancelReason(goErrorText(why)).build());
+        }
+
+        private void handleNow(WatchRequest r) {
             switch (r.getRequestUnionCase()) {
                 case CREATE_REQUEST -> create(r.getCreateRequest());
                 case CANCEL_REQUEST -> cancel(r.getCancelRequest());

@@ -19,4 +19,13 @@ public interface WatchBackend {
 
     /** The member's election timeout: how often a watch server checks for a leader. */
     long electionTimeoutMillis();
+
+    /**
+     * Whether the caller an etcd auth token names (null: none) may create {@code request}: completes with null, or with
+     * the refusal the watch is canceled with (decision 0024). A backend without auth allows every watch.
+     */
+    default java.util.concurrent.CompletableFuture<io.cairn.kv.mvcc.KvException> watchRefusal(
+            io.cairn.kv.proto.etcd.WatchCreateRequest request, String token) {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
 }

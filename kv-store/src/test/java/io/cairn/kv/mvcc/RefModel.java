@@ -88,6 +88,7 @@ final class RefModel {
                         .setHeader(header(revision)).setID(c.getLeaseKeepAlive().getID())
                         .setTTL(leases.getOrDefault(c.getLeaseKeepAlive().getID(), 0L)).build();
                 case ALARM -> alarm(c.getAlarm());
+                case AUTH -> throw new UnsupportedOperationException("the reference model has no auth");
                 case MEMBER -> throw new UnsupportedOperationException(
                         "the model holds no membership (MemberRecordsTest)");
                 case OP_NOT_SET -> throw new AssertionError();

@@ -128,7 +128,7 @@ class ReplicatedModelTest {
                     .setID(command.getLeaseRevoke().getID()).build());
             case LEASE_KEEP_ALIVE -> via.leaseKeepAlive(command.getLeaseKeepAlive());
             case ALARM -> via.alarm(command.getAlarm());
-            case MEMBER, OP_NOT_SET -> throw new AssertionError("not generated: " + command.getOpCase());
+            case MEMBER, AUTH, OP_NOT_SET -> throw new AssertionError("not generated: " + command.getOpCase());
         };
         Object actual = outcome(f);
         if (actual instanceof KvException e && e.code() == KvException.Code.UNAVAILABLE) {

@@ -23,10 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The real etcdctl 3.4 runs one committed scenario ({@code etcdctl/scenario.txt}: puts, gets with their flags, deletes,
  * txns, errors, compaction, sorting, a lock, leases, watches, member list / add / promote / remove, endpoint status /
- * health / hashkv, alarms, snapshot save) against three {@code cairn kv} processes, and everything it prints must
- * equal what it printed against three etcd 3.4.23 processes ({@code etcdctl/etcd-3.4.23.out}), once what legitimately
- * differs is masked: member, cluster and lease ids, the Raft term, endpoint addresses, timings, the store's size,
- * version and indexes in Status, and HashKV values (Cairn's own, decision 0022).
+ * health / hashkv, alarms, snapshot save, then users, roles and permissions with auth enabled and disabled again)
+ * against three {@code cairn kv} processes, and everything it prints must equal what it printed against three etcd
+ * 3.4.23 processes ({@code etcdctl/etcd-3.4.23.out}), once what legitimately differs is masked: member, cluster and
+ * lease ids, the Raft term, endpoint addresses, timings, the store's size, version and indexes in Status, and HashKV
+ * values (Cairn's own, decision 0022).
  *
  * <p>To record the etcd side again: {@code mvn test -pl kv-store -Dtest=EtcdctlDifferentialTest
  * -Dcairn.etcdctl.record=/usr/bin/etcd}; the file is rewritten from the real etcd and the test then compares Cairn
