@@ -26,6 +26,15 @@ class BenchCompareTest {
     private static final String ETCD = "/usr/bin/etcd";
     private static final String ETCDCTL = "/usr/bin/etcdctl";
 
+    /** The members run with what a user's {@code bin/cairn kv} runs with, not with options of the benchmark's own. */
+    @Test
+    void cairnMembersGetTheJvmOptionsBinCairnGivesCairnKv() throws Exception {
+        String script = Files.readString(Path.of("../bin/cairn"));
+        Matcher m = Pattern.compile("(?m)^KV_OPTS=\"([^\"]*)\"$").matcher(script);
+        assertThat(m.find()).as("bin/cairn sets KV_OPTS").isTrue();
+        assertThat(String.join(" ", BenchCompare.CAIRN_DEFAULT_JVM_OPTIONS)).isEqualTo(m.group(1));
+    }
+
     @Test
     void anUnknownWorkloadIsRefusedWithTheListOfWorkloads() {
         assertThatThrownBy(() -> new BenchCompare.Options(1, 1, 0, List.of("put", "get"), List.of(1), Path.of("x"),

@@ -83,8 +83,9 @@ final class ConcurrencyGrpcService {
         return ServerServiceDefinition.builder(EtcdConcurrencyGrpc.LOCK_SERVICE)
                 .addMethod(EtcdConcurrencyGrpc.LOCK, ServerCalls.asyncUnaryCall(this::lock))
                 .addMethod(EtcdConcurrencyGrpc.UNLOCK, ServerCalls.asyncUnaryCall((request, out) -> GrpcCalls.answer(
-                        () -> store.deleteRange(DeleteRangeRequest.newBuilder().setKey(request.getKey()).build())
-                                .thenApply(d -> UnlockResponse.newBuilder().setHeader(d.getHeader()).build()), out, log)))
+                        () -> caller().deleteRange(DeleteRangeRequest.newBuilder().setKey(request.getKey()).build())
+                                .thenApply(d -> UnlockResponse.newBuilder().setHeader(d.getHeader()).build()),
+                        out, log)))
                 .build();
     }
 
@@ -92,13 +93,13 @@ final class ConcurrencyGrpcService {
         return ServerServiceDefinition.builder(EtcdConcurrencyGrpc.ELECTION_SERVICE)
                 .addMethod(EtcdConcurrencyGrpc.CAMPAIGN, ServerCalls.asyncUnaryCall(this::campaign))
                 .addMethod(EtcdConcurrencyGrpc.PROCLAIM, ServerCalls.asyncUnaryCall(
-                        (request, out) -> GrpcCalls.answer(() -> proclaim(request), out, log)))
+                        (request, out) -> GrpcCalls.answer(() -> proclaim(caller(), request), out, log)))
                 .addMethod(EtcdConcurrencyGrpc.RESIGN, ServerCalls.asyncUnaryCall(
-                        (request, out) -> GrpcCalls.answer(() -> resign(request), out, log)))
+                        (request, out) -> GrpcCalls.answer(() -> resign(caller(), request), out, log)))
                 .addMethod(EtcdConcurrencyGrpc.LEADER, ServerCalls.asyncUnaryCall(
-                        (request, out) -> GrpcCalls.answer(() -> leader(request), out, log)))
+                        (request, out) -> GrpcCalls.answer(() -> leader(caller(), request), out, log)))
                 .addMethod(EtcdConcurrencyGrpc.OBSERVE, ServerCalls.asyncServerStreamingCall(
-                        (request, out) -> new Observer(request.getName(),
+                        (request, out) -> new Observer(caller(), request.getName(),
                                 (ServerCallStreamObserver<LeaderResponse>) out).start()))
                 .build();
     }
@@ -107,19 +108,20 @@ final class ConcurrencyGrpcService {
     // Lock
 
     private void lock(LockRequest request, StreamObserver<LockResponse> out) {
+        Caller c = caller();
         Waiter w = waiter((ServerCallStreamObserver<?>) out);
         if (w == null) {
             return;
         }
         ByteString prefix = request.getName().concat(ByteString.copyFromUtf8("/"));
-        CompletableFuture<LockResponse> done = session(request.getLease()).thenCompose(lease -> {
+        CompletableFuture<LockResponse> done = session(c, request.getLease()).thenCompose(lease -> {
             ByteString key = prefix.concat(hex(lease));
             w.key = key;
             TxnRequest txn = TxnRequest.newBuilder()
                     .addCompare(createRevision(key, 0))
                     .addSuccess(put(key, ByteString.EMPTY, lease)).addSuccess(firstCreated(prefix))
                     .addFailure(get(key)).addFailure(firstCreated(prefix)).build();
-            return store.txn(txn).thenCompose(t -> {
+            return c.txn(txn).thenCompose(t -> {
                 long myRev = t.getSucceeded() ? t.getHeader().getRevision()
                         : t.getResponses(0).getResponseRange().getKvs(0).getCreateRevision();
                 w.rev = myRev;
@@ -127,52 +129,54 @@ final class ConcurrencyGrpcService {
                 if (owner.getKvsCount() == 0 || owner.getKvs(0).getCreateRevision() == myRev) {
                     return CompletableFuture.completedFuture(t.getHeader());
                 }
-                return waitDeletes(w, prefix, myRev - 1);
+                return waitDeletes(c, w, prefix, myRev - 1);
             }).thenApply(header -> LockResponse.newBuilder().setHeader(header).setKey(key).build());
         });
         finish(w, done, out, () -> w.key == null ? CompletableFuture.completedFuture(null)
-                : store.deleteRange(DeleteRangeRequest.newBuilder().setKey(w.key).build()));
+                : c.deleteRange(DeleteRangeRequest.newBuilder().setKey(w.key).build()));
     }
 
     // ---------------------------------------------------------------------------------------------------------
     // Election
 
     private void campaign(CampaignRequest request, StreamObserver<CampaignResponse> out) {
+        Caller c = caller();
         Waiter w = waiter((ServerCallStreamObserver<?>) out);
         if (w == null) {
             return;
         }
         ByteString prefix = request.getName().concat(ByteString.copyFromUtf8("/"));
-        CompletableFuture<CampaignResponse> done = session(request.getLease()).thenCompose(lease -> {
+        CompletableFuture<CampaignResponse> done = session(c, request.getLease()).thenCompose(lease -> {
             ByteString key = prefix.concat(hex(lease));
             w.key = key;
             TxnRequest txn = TxnRequest.newBuilder().addCompare(createRevision(key, 0))
                     .addSuccess(put(key, request.getValue(), lease)).addFailure(get(key)).build();
-            return store.txn(txn).thenCompose(t -> {
+            return c.txn(txn).thenCompose(t -> {
                 long rev = t.getHeader().getRevision();
                 CompletableFuture<Void> proclaimed = CompletableFuture.completedFuture(null);
                 if (!t.getSucceeded()) {
                     KeyValue kv = t.getResponses(0).getResponseRange().getKvs(0);
                     rev = kv.getCreateRevision();
                     if (!kv.getValue().equals(request.getValue())) {
-                        proclaimed = proclaim(ProclaimRequest.newBuilder().setLeader(LeaderKey.newBuilder()
+                        proclaimed = proclaim(c, ProclaimRequest.newBuilder().setLeader(LeaderKey.newBuilder()
                                 .setName(request.getName()).setKey(key).setRev(rev).setLease(lease))
                                 .setValue(request.getValue()).build()).thenApply(p -> null);
                     }
                 }
                 long leaderRev = rev;
                 w.rev = leaderRev;
-                return proclaimed.thenCompose(x -> waitDeletes(w, prefix, leaderRev - 1)).thenApply(h -> CampaignResponse
-                        .newBuilder().setHeader(t.getHeader()).setLeader(LeaderKey.newBuilder().setName(request.getName())
-                                .setKey(key).setRev(leaderRev).setLease(lease)).build());
+                return proclaimed.thenCompose(x -> waitDeletes(c, w, prefix, leaderRev - 1))
+                        .thenApply(h -> CampaignResponse.newBuilder().setHeader(t.getHeader()).setLeader(LeaderKey
+                                .newBuilder().setName(request.getName()).setKey(key).setRev(leaderRev).setLease(lease))
+                                .build());
             });
         });
         finish(w, done, out, () -> w.key == null ? CompletableFuture.completedFuture(null)
-                : resign(ResignRequest.newBuilder().setLeader(LeaderKey.newBuilder().setKey(w.key).setRev(w.rev))
+                : resign(c, ResignRequest.newBuilder().setLeader(LeaderKey.newBuilder().setKey(w.key).setRev(w.rev))
                         .build()));
     }
 
-    private CompletableFuture<ProclaimResponse> proclaim(ProclaimRequest request) {
+    private CompletableFuture<ProclaimResponse> proclaim(Caller c, ProclaimRequest request) {
         if (!request.hasLeader()) {
             return CompletableFuture.failedFuture(Status.UNKNOWN.withDescription(MISSING_LEADER_KEY)
                     .asRuntimeException());
@@ -180,7 +184,7 @@ final class ConcurrencyGrpcService {
         LeaderKey l = request.getLeader();
         TxnRequest txn = TxnRequest.newBuilder().addCompare(createRevision(l.getKey(), l.getRev()))
                 .addSuccess(put(l.getKey(), request.getValue(), l.getLease())).build();
-        return store.txn(txn).thenApply(t -> {
+        return c.txn(txn).thenApply(t -> {
             if (!t.getSucceeded()) {
                 throw Status.UNKNOWN.withDescription(NOT_LEADER).asRuntimeException();
             }
@@ -188,7 +192,7 @@ final class ConcurrencyGrpcService {
         });
     }
 
-    private CompletableFuture<ResignResponse> resign(ResignRequest request) {
+    private CompletableFuture<ResignResponse> resign(Caller c, ResignRequest request) {
         if (!request.hasLeader()) {
             return CompletableFuture.failedFuture(Status.UNKNOWN.withDescription(MISSING_LEADER_KEY)
                     .asRuntimeException());
@@ -197,12 +201,12 @@ final class ConcurrencyGrpcService {
         TxnRequest txn = TxnRequest.newBuilder().addCompare(createRevision(l.getKey(), l.getRev()))
                 .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder()
                         .setKey(l.getKey()))).build();
-        return store.txn(txn).thenApply(t -> ResignResponse.newBuilder().setHeader(t.getHeader()).build());
+        return c.txn(txn).thenApply(t -> ResignResponse.newBuilder().setHeader(t.getHeader()).build());
     }
 
-    private CompletableFuture<LeaderResponse> leader(LeaderRequest request) {
+    private CompletableFuture<LeaderResponse> leader(Caller c, LeaderRequest request) {
         ByteString prefix = request.getName().concat(ByteString.copyFromUtf8("/"));
-        return store.range(firstCreated(prefix).getRequestRange()).thenApply(r -> {
+        return c.range(firstCreated(prefix).getRequestRange()).thenApply(r -> {
             if (r.getKvsCount() == 0) {
                 throw Status.UNKNOWN.withDescription(NO_LEADER).asRuntimeException();
             }
@@ -215,13 +219,15 @@ final class ConcurrencyGrpcService {
      * the next leader (waiting for a first one when there is none). A slow reader gets the newest response only.
      */
     private final class Observer {
+        private final Caller caller;
         private final ByteString prefix;
         private final ServerCallStreamObserver<LeaderResponse> out;
         private LeaderResponse unsent;
         private Flow.Subscription watch;
         private boolean done;
 
-        Observer(ByteString name, ServerCallStreamObserver<LeaderResponse> out) {
+        Observer(Caller caller, ByteString name, ServerCallStreamObserver<LeaderResponse> out) {
+            this.caller = caller;
             this.prefix = name.concat(ByteString.copyFromUtf8("/"));
             this.out = out;
         }
@@ -239,7 +245,7 @@ final class ConcurrencyGrpcService {
 
         /** Reads the oldest key of the election and follows it, or waits for the first one. */
         private void next() {
-            store.range(firstCreated(prefix).getRequestRange()).whenComplete((r, e) -> {
+            caller.range(firstCreated(prefix).getRequestRange()).whenComplete((r, e) -> {
                 if (e != null) {
                     fail(e);
                 } else if (r.getKvsCount() == 0) {
@@ -444,7 +450,8 @@ final class ConcurrencyGrpcService {
      * Waits until no key of {@code prefix} created at or below {@code maxCreateRevision} is left (etcd's
      * waitDeletes): reads the newest such key and watches it until deleted, then reads again.
      */
-    private CompletableFuture<ResponseHeader> waitDeletes(Waiter w, ByteString prefix, long maxCreateRevision) {
+    private CompletableFuture<ResponseHeader> waitDeletes(Caller c, Waiter w, ByteString prefix,
+            long maxCreateRevision) {
         if (w.ended()) {
             return CompletableFuture.failedFuture(Status.CANCELLED.withDescription("the call was cancelled")
                     .asRuntimeException());
@@ -452,12 +459,12 @@ final class ConcurrencyGrpcService {
         RangeRequest newestOlder = RangeRequest.newBuilder().setKey(prefix).setRangeEnd(prefixEnd(prefix))
                 .setSortTarget(RangeRequest.SortTarget.CREATE).setSortOrder(RangeRequest.SortOrder.DESCEND)
                 .setLimit(1).setMaxCreateRevision(maxCreateRevision).build();
-        return store.range(newestOlder).thenCompose(r -> {
+        return c.range(newestOlder).thenCompose(r -> {
             if (r.getKvsCount() == 0) {
                 return CompletableFuture.completedFuture(r.getHeader());
             }
             return waitDelete(w, r.getKvs(0).getKey(), r.getHeader().getRevision())
-                    .thenCompose(x -> waitDeletes(w, prefix, maxCreateRevision));
+                    .thenCompose(x -> waitDeletes(c, w, prefix, maxCreateRevision));
         });
     }
 
@@ -513,12 +520,47 @@ final class ConcurrencyGrpcService {
     // ---------------------------------------------------------------------------------------------------------
     // Pieces
 
+    /** The current call's caller: its auth token, taken on the transport thread when the call arrives. */
+    private Caller caller() {
+        return new Caller(AuthMetadata.token());
+    }
+
+    /**
+     * The store as one caller sees it: every read and write of a Lock or Election call is made with the caller's
+     * token, so that with auth enabled it needs the permissions the same requests through KV would need (etcd's
+     * lock and election servers call its KV API with the caller's credentials). The watches that wait for deletes
+     * follow keys under the prefix the caller has just read, so they need no check of their own.
+     */
+    private final class Caller {
+        private final String token;
+
+        Caller(String token) {
+            this.token = token;
+        }
+
+        CompletableFuture<RangeResponse> range(RangeRequest r) {
+            return store.range(r, token);
+        }
+
+        CompletableFuture<TxnResponse> txn(TxnRequest t) {
+            return store.txn(t, token);
+        }
+
+        CompletableFuture<io.cairn.kv.proto.etcd.DeleteRangeResponse> deleteRange(DeleteRangeRequest d) {
+            return store.deleteRange(d, token);
+        }
+
+        CompletableFuture<io.cairn.kv.proto.etcd.LeaseGrantResponse> leaseGrant(LeaseGrantRequest g) {
+            return store.leaseGrant(g, token);
+        }
+    }
+
     /** The lease a request names, or a new one of {@link #SESSION_TTL_SECONDS} for lease 0. */
-    private CompletableFuture<Long> session(long lease) {
+    private CompletableFuture<Long> session(Caller c, long lease) {
         if (lease != 0) {
             return CompletableFuture.completedFuture(lease);
         }
-        return store.leaseGrant(LeaseGrantRequest.newBuilder().setTTL(SESSION_TTL_SECONDS).build())
+        return c.leaseGrant(LeaseGrantRequest.newBuilder().setTTL(SESSION_TTL_SECONDS).build())
                 .thenApply(g -> g.getID());
     }
 

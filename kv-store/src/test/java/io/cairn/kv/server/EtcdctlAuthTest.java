@@ -103,6 +103,18 @@ class EtcdctlAuthTest {
                     refused::complete)) {
                 assertThat(refused.get(20, TimeUnit.SECONDS)).hasMessageContaining("etcdserver: permission denied");
             }
+            // the Lock and Election services act for the caller: allowed under /app/, refused elsewhere
+            long lease = alice.getLeaseClient().grant(30).get(20, TimeUnit.SECONDS).getID();
+            ByteSequence held = alice.getLockClient().lock(bs("/app/lock"), lease).get(20, TimeUnit.SECONDS).getKey();
+            assertThat(held.toString(StandardCharsets.UTF_8)).startsWith("/app/lock/");
+            alice.getLockClient().unlock(held).get(20, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> alice.getLockClient().lock(bs("/nolock"), lease).get(20, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).hasMessageContaining("etcdserver: permission denied");
+            alice.getElectionClient().campaign(bs("/app/election"), lease, bs("alice")).get(20, TimeUnit.SECONDS);
+            assertThat(alice.getElectionClient().leader(bs("/app/election")).get(20, TimeUnit.SECONDS).getKv()
+                    .getValue()).isEqualTo(bs("alice"));
+            assertThatThrownBy(() -> alice.getElectionClient().leader(bs("/noelection")).get(20, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).hasMessageContaining("etcdserver: permission denied");
         }
         try (Client root = b.user(bs("root")).password(bs("rootpw")).build()) {
             root.getKVClient().put(bs("/other"), bs("root was here")).get(20, TimeUnit.SECONDS);
