@@ -271,7 +271,11 @@ final class Nemesis {
     private void restart(int node) {
         if (crashed[node]) {
             crashed[node] = false;
-            if (!sim.node(node).removed()) {
+            if (sim.node(node).up()) {
+                // It came back meanwhile on its own (restarted on its repaired disk after a fail-stop): a second start
+                // would be a second process on the same data directory (robustness 81).
+                sim.trace("nemesis: n" + node + " is up again already, no restart");
+            } else if (!sim.node(node).removed()) {
                 sim.trace("nemesis: restart n" + node);
                 sim.node(node).start();
             }

@@ -76,6 +76,19 @@ class SimulationTest {
     }
 
     /**
+     * Regression (robustness row 81): the nemesis crashed n2 right after it had stopped itself on a failing disk
+     * (nothing to crash), the disk was repaired and n2 came back on its own, and when the crash's restart came it
+     * started n2 a second time: a second member on the same data directory, whose KV store found RocksDB's lock held
+     * (seed 7350411). A member that is up is not started again.
+     */
+    @Test
+    void aMemberBackOnItsRepairedDiskIsNotStartedTwice() {
+        SimResult r = new Simulation(7350411L, Set.of(), null).run();
+        assertThat(r.violation()).isNull();
+        assertThat(r.counters().get("fail-stop-after-io-error")).isPositive();
+    }
+
+    /**
      * The real runtime and log over the simulated disk pass under faults, and crashes during a write batch leave
      * torn tails that recovery cuts. Seed 146 pins a harness bug: a snapshot stream lost on the simulated network
      * never ended, so the leader waited for it forever (robustness row 18). Seed 1123582335 pins a false positive of
