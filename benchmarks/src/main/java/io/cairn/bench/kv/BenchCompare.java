@@ -50,8 +50,7 @@ public final class BenchCompare {
     /** The prefix of the summary line; nothing else printed starts with it. */
     public static final String SUMMARY_PREFIX = "bench compare:";
     /** What {@code bin/cairn} gives the JVM of {@code cairn kv} when {@code CAIRN_JAVA_OPTS} is unset (its KV_OPTS). */
-    static final List<String> CAIRN_DEFAULT_JVM_OPTIONS = List.of("-Xss8m", "-XX:+UseSerialGC", "-Xms16m",
-            "-XX:MinHeapFreeRatio=20", "-XX:MaxHeapFreeRatio=40");
+    static final List<String> CAIRN_DEFAULT_JVM_OPTIONS = List.of("-Xss8m", "-XX:+UseSerialGC", "-Xms16m");
 
     /** What Cairn's member JVMs get: what {@code bin/cairn} would give them ({@code CAIRN_JAVA_OPTS} or its default). */
     static List<String> cairnJvmOptions() {
