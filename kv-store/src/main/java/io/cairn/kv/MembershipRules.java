@@ -4,10 +4,7 @@ import io.cairn.kv.mvcc.MemberRecords;
 import io.cairn.kv.proto.etcd.Member;
 import io.cairn.raft.core.confchange.ConfigChange;
 import io.cairn.raft.core.confchange.Configuration;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
 /**
@@ -143,22 +140,10 @@ final class MembershipRules {
             StringBuilder b = new StringBuilder();
             sortedPeerUrls.forEach(b::append);
             b.append(nanos).append('/').append(attempt);
-            long id = first8(sha1(b.toString().getBytes(StandardCharsets.UTF_8)));
+            long id = EtcdIds.of(b.toString().getBytes(StandardCharsets.UTF_8));
             if (id != 0 && records.member(id) == null && !records.isRemoved(id)) {
                 return id;
             }
         }
-    }
-
-    private static byte[] sha1(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-1").digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static long first8(byte[] digest) {
-        return ByteBuffer.wrap(digest, 0, 8).getLong();
     }
 }

@@ -5,7 +5,6 @@ import io.cairn.kv.proto.etcd.AlarmType;
 import io.cairn.raft.core.Invariants;
 import java.util.ArrayList;
 import java.util.List;
-import org.rocksdb.RocksIterator;
 
 /**
  * The raised alarms in the meta column family: {@code alarm/<member id><type>} (both big-endian, empty value) for
@@ -33,30 +32,19 @@ final class AlarmTable {
     List<AlarmMember> all() {
         List<AlarmMember> alarms = new ArrayList<>();
         byte[] prefix = Keys.META_ALARM_PREFIX;
-        try (RocksIterator it = source.iterator(columns.meta)) {
-            for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
-                byte[] k = it.key();
-                Invariants.check(k.length == prefix.length + 16, "alarm key of %s bytes", k.length);
-                AlarmType type = AlarmType.forNumber((int) Keys.getLong(k, prefix.length + 8));
-                Invariants.check(type != null, "alarm key of an unknown type");
-                alarms.add(AlarmMember.newBuilder().setMemberID(Keys.getLong(k, prefix.length)).setAlarm(type)
-                        .build());
-            }
-            Scanner.checkStatus(it);
-        }
+        source.forEachWithPrefix(columns.meta, prefix, (k, value) -> {
+            Invariants.check(k.length == prefix.length + 16, "alarm key of %s bytes", k.length);
+            AlarmType type = AlarmType.forNumber((int) Keys.getLong(k, prefix.length + 8));
+            Invariants.check(type != null, "alarm key of an unknown type");
+            alarms.add(AlarmMember.newBuilder().setMemberID(Keys.getLong(k, prefix.length)).setAlarm(type).build());
+        });
         return alarms;
     }
 
     /** Deletes every raised alarm of the store into {@code batch} (a restore's new cluster). */
     static void clearInto(org.rocksdb.WriteBatchWithIndex batch, Columns columns)
             throws org.rocksdb.RocksDBException {
-        try (RocksIterator it = columns.db.newIterator(columns.meta)) {
-            for (it.seek(Keys.META_ALARM_PREFIX); it.isValid() && Keys.startsWith(it.key(), Keys.META_ALARM_PREFIX);
-                    it.next()) {
-                batch.delete(columns.meta, it.key());
-            }
-            Scanner.checkStatus(it);
-        }
+        columns.deletePrefixInto(batch, columns.meta, Keys.META_ALARM_PREFIX);
     }
 
     /** Whether any member raised {@code type}. */

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import org.rocksdb.RocksIterator;
 
 /**
  * The auth records in the meta column family (decision 0024; key layout in {@link Keys}): read whole into an
@@ -61,22 +60,9 @@ final class AuthTable {
         w.removeAuth(Keys.authRoleKey(name));
     }
 
-    private interface Visitor {
-        void visit(String name, byte[] value);
-    }
-
-    private void scan(byte[] prefix, Visitor visitor) {
-        try (RocksIterator it = source.iterator(columns.meta)) {
-            for (it.seek(prefix); it.isValid(); it.next()) {
-                byte[] k = it.key();
-                if (!Keys.startsWith(k, prefix)) {
-                    break;
-                }
-                visitor.visit(new String(Arrays.copyOfRange(k, prefix.length, k.length), StandardCharsets.UTF_8),
-                        it.value());
-            }
-            Scanner.checkStatus(it);
-        }
+    private void scan(byte[] prefix, java.util.function.BiConsumer<String, byte[]> visitor) {
+        source.forEachWithPrefix(columns.meta, prefix, (k, value) -> visitor.accept(
+                new String(Arrays.copyOfRange(k, prefix.length, k.length), StandardCharsets.UTF_8), value));
     }
 
     private static User parseUser(String name, byte[] value) {

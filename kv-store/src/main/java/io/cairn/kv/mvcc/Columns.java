@@ -141,6 +141,17 @@ final class Columns implements AutoCloseable {
                 backgroundCompactions);
     }
 
+    /** Deletes, into {@code batch}, every committed key of {@code cf} that starts with {@code prefix}. */
+    void deletePrefixInto(org.rocksdb.WriteBatchWithIndex batch, ColumnFamilyHandle cf, byte[] prefix)
+            throws RocksDBException {
+        try (org.rocksdb.RocksIterator it = db.newIterator(cf)) {
+            for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+                batch.delete(cf, it.key());
+            }
+            Scanner.checkStatus(it);
+        }
+    }
+
     /** Persists every column family's memtable at one point (atomic flush) and waits for it. */
     void flushAll() throws RocksDBException {
         try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {

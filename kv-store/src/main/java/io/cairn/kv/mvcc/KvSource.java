@@ -26,6 +26,17 @@ interface KvSource {
 
     RocksIterator iterator(ColumnFamilyHandle cf);
 
+    /** Visits every key of {@code cf} that starts with {@code prefix}, in order, with its value. */
+    default void forEachWithPrefix(ColumnFamilyHandle cf, byte[] prefix, java.util.function.BiConsumer<byte[], byte[]>
+            visitor) {
+        try (RocksIterator it = iterator(cf)) {
+            for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+                visitor.accept(it.key(), it.value());
+            }
+            Scanner.checkStatus(it);
+        }
+    }
+
     /**
      * Counts what one operation touches, for tests of how much a read costs: iterator seeks, steps and point
      * lookups ({@link #count()}), and apart from those the history records read for their values

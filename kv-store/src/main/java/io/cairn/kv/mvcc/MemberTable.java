@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.rocksdb.RocksIterator;
 
 /**
  * The membership records in the meta column family (decision 0023): {@code member/<id>} holds a member's etcd
@@ -48,32 +47,15 @@ final class MemberTable {
 
     /** Deletes every membership record and removal mark of the store into {@code batch} (a restore's new cluster). */
     static void clearInto(org.rocksdb.WriteBatchWithIndex batch, Columns columns) throws org.rocksdb.RocksDBException {
-        for (byte[] prefix : List.of(Keys.META_MEMBER_PREFIX, Keys.META_MEMBER_REMOVED_PREFIX)) {
-            try (RocksIterator it = columns.db.newIterator(columns.meta)) {
-                for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
-                    batch.delete(columns.meta, it.key());
-                }
-                Scanner.checkStatus(it);
-            }
-        }
+        columns.deletePrefixInto(batch, columns.meta, Keys.META_MEMBER_PREFIX);
+        columns.deletePrefixInto(batch, columns.meta, Keys.META_MEMBER_REMOVED_PREFIX);
     }
 
-    private interface Visitor {
-        void visit(long id, byte[] value);
-    }
-
-    private void scan(byte[] prefix, Visitor visitor) {
-        try (RocksIterator it = source.iterator(columns.meta)) {
-            for (it.seek(prefix); it.isValid(); it.next()) {
-                byte[] k = it.key();
-                if (!Keys.startsWith(k, prefix)) {
-                    break;
-                }
-                Invariants.check(k.length == prefix.length + 8, "membership key of %s bytes", k.length);
-                visitor.visit(Keys.getLong(k, prefix.length), it.value());
-            }
-            Scanner.checkStatus(it);
-        }
+    private void scan(byte[] prefix, java.util.function.BiConsumer<Long, byte[]> visitor) {
+        source.forEachWithPrefix(columns.meta, prefix, (k, value) -> {
+            Invariants.check(k.length == prefix.length + 8, "membership key of %s bytes", k.length);
+            visitor.accept(Keys.getLong(k, prefix.length), value);
+        });
     }
 
     private static Member decode(long id, byte[] value) {

@@ -1,5 +1,6 @@
 package io.cairn.kv.server;
 
+import io.cairn.kv.EtcdIds;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
@@ -11,8 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -134,26 +133,14 @@ record MemberIdentity(String name, long memberId, long clusterId, Map<Long, Memb
         for (String u : sortedStrings(peerUrls)) {
             b.append(u);
         }
-        long id = first8(sha1(b.append(token).toString().getBytes(StandardCharsets.UTF_8)));
+        long id = EtcdIds.of(b.append(token).toString().getBytes(StandardCharsets.UTF_8));
         return id == 0 ? 1 : id; // Raft reserves 0 for "nobody"
     }
 
     static long clusterId(Collection<Long> memberIds) {
         ByteBuffer b = ByteBuffer.allocate(8 * memberIds.size());
         memberIds.stream().sorted(Long::compareUnsigned).forEach(b::putLong);
-        return first8(sha1(b.array()));
-    }
-
-    private static byte[] sha1(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-1").digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static long first8(byte[] digest) {
-        return ByteBuffer.wrap(digest, 0, 8).getLong();
+        return EtcdIds.of(b.array());
     }
 
     private static List<String> sortedStrings(List<URI> urls) {
