@@ -904,6 +904,10 @@ public final class KvStore implements KvService, LeaseService, WatchBackend, Aut
     }
 
     private void raiseNoSpace() {
+        if (alarms().stream().anyMatch(a -> a.getMemberID() == options.memberId()
+                && a.getAlarm() == AlarmType.NOSPACE)) {
+            return; // raised already: every member refuses the writes, and another entry would change nothing
+        }
         this.<AlarmResponse>write(KvCommand.newBuilder().setAlarm(AlarmRequest.newBuilder()
                 .setAction(AlarmRequest.AlarmAction.ACTIVATE).setMemberID(options.memberId())
                 .setAlarm(AlarmType.NOSPACE)).build()).whenComplete((r, e) -> {

@@ -1,8 +1,12 @@
 package io.cairn.kv.server;
 
+import com.google.protobuf.Message;
 import io.cairn.kv.KvAuth;
+import io.grpc.ServerCallHandler;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCalls;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,72 +27,36 @@ final class AuthGrpcService {
         this.auth = auth;
     }
 
+    /**
+     * A unary call answered by {@code call} with the call's token, which is read here, on the transport thread, where
+     * the call's context is current.
+     */
+    private static <Q, R extends Message> ServerCallHandler<Q, R> asCaller(
+            BiFunction<Q, String, CompletableFuture<R>> call) {
+        return ServerCalls.asyncUnaryCall((request, out) -> {
+            String token = AuthMetadata.token();
+            GrpcCalls.answer(() -> call.apply(request, token), out, log);
+        });
+    }
+
     ServerServiceDefinition definition() {
         return ServerServiceDefinition.builder(EtcdAuthGrpc.SERVICE)
-                .addMethod(EtcdAuthGrpc.AUTH_ENABLE, ServerCalls.asyncUnaryCall((request, out) -> {
-                    String token = AuthMetadata.token();
-                    GrpcCalls.answer(() -> auth.enable(token), out, log);
-                }))
-                .addMethod(EtcdAuthGrpc.AUTH_DISABLE, ServerCalls.asyncUnaryCall((request, out) -> {
-                    String token = AuthMetadata.token();
-                    GrpcCalls.answer(() -> auth.disable(token), out, log);
-                }))
-                .addMethod(EtcdAuthGrpc.AUTHENTICATE, ServerCalls.asyncUnaryCall((request, out) -> {
-                    String token = AuthMetadata.token();
-                    GrpcCalls.answer(() -> auth.authenticate(request), out, log);
-                }))
-                .addMethod(EtcdAuthGrpc.USER_ADD, ServerCalls.asyncUnaryCall((request, out) -> {
-                    String token = AuthMetadata.token();
-                    GrpcCalls.answer(() -> auth.userAdd(request, token), out, log);
-                }))
-                .addMethod(EtcdAuthGrpc.USER_GET, ServerCalls.asyncUnaryCall((request, out) -> {
-                    String token = AuthMetadata.token();
-                    GrpcCalls.answer(() -> auth.userGet(request, token), out, log);
-                }))
-                .addMethod(EtcdAuthGrpc.USER_LIST, ServerCalls.asyncUnaryCall((request, out) -> {
-                    String token = AuthMetadata.token();
-                    GrpcCalls.answer(() -> auth.userList(token), out, log);
-                }))
-                .addMethod(EtcdAuthGrpc.USER_DELETE, ServerCalls.asyncUnaryCall((request, out) -> {
-                    String token = AuthMetadata.token();
-                    GrpcCalls.answer(() -> auth.userDelete(request, token), out, log);
-                }))
-                .addMethod(EtcdAuthGrpc.USER_CHANGE_PASSWORD, ServerCalls.asyncUnaryCall((request, out) -> {
-                    String token = AuthMetadata.token();
-                    GrpcCalls.answer(() -> auth.userChangePassword(request, token), out, log);
-                }))
-                .addMethod(EtcdAuthGrpc.USER_GRANT_ROLE, ServerCalls.asyncUnaryCall((request, out) -> {
-                    String token = AuthMetadata.token();
-                    GrpcCalls.answer(() -> auth.userGrantRole(request, token), out, log);
-                }))
-                .addMethod(EtcdAuthGrpc.USER_REVOKE_ROLE, ServerCalls.asyncUnaryCall((request, out) -> {
-                    String token = AuthMetadata.token();
-                    GrpcCalls.answer(() -> auth.userRevokeRole(request, token), out, log);
-                }))
-                .addMethod(EtcdAuthGrpc.ROLE_ADD, ServerCalls.asyncUnaryCall((request, out) -> {
-                    String token = AuthMetadata.token();
-                    GrpcCalls.answer(() -> auth.roleAdd(request, token), out, log);
-                }))
-                .addMethod(EtcdAuthGrpc.ROLE_GET, ServerCalls.asyncUnaryCall((request, out) -> {
-                    String token = AuthMetadata.token();
-                    GrpcCalls.answer(() -> auth.roleGet(request, token), out, log);
-                }))
-                .addMethod(EtcdAuthGrpc.ROLE_LIST, ServerCalls.asyncUnaryCall((request, out) -> {
-                    String token = AuthMetadata.token();
-                    GrpcCalls.answer(() -> auth.roleList(token), out, log);
-                }))
-                .addMethod(EtcdAuthGrpc.ROLE_DELETE, ServerCalls.asyncUnaryCall((request, out) -> {
-                    String token = AuthMetadata.token();
-                    GrpcCalls.answer(() -> auth.roleDelete(request, token), out, log);
-                }))
-                .addMethod(EtcdAuthGrpc.ROLE_GRANT_PERMISSION, ServerCalls.asyncUnaryCall((request, out) -> {
-                    String token = AuthMetadata.token();
-                    GrpcCalls.answer(() -> auth.roleGrantPermission(request, token), out, log);
-                }))
-                .addMethod(EtcdAuthGrpc.ROLE_REVOKE_PERMISSION, ServerCalls.asyncUnaryCall((request, out) -> {
-                    String token = AuthMetadata.token();
-                    GrpcCalls.answer(() -> auth.roleRevokePermission(request, token), out, log);
-                }))
+                .addMethod(EtcdAuthGrpc.AUTH_ENABLE, asCaller((request, token) -> auth.enable(token)))
+                .addMethod(EtcdAuthGrpc.AUTH_DISABLE, asCaller((request, token) -> auth.disable(token)))
+                .addMethod(EtcdAuthGrpc.AUTHENTICATE, asCaller((request, token) -> auth.authenticate(request)))
+                .addMethod(EtcdAuthGrpc.USER_ADD, asCaller(auth::userAdd))
+                .addMethod(EtcdAuthGrpc.USER_GET, asCaller(auth::userGet))
+                .addMethod(EtcdAuthGrpc.USER_LIST, asCaller((request, token) -> auth.userList(token)))
+                .addMethod(EtcdAuthGrpc.USER_DELETE, asCaller(auth::userDelete))
+                .addMethod(EtcdAuthGrpc.USER_CHANGE_PASSWORD, asCaller(auth::userChangePassword))
+                .addMethod(EtcdAuthGrpc.USER_GRANT_ROLE, asCaller(auth::userGrantRole))
+                .addMethod(EtcdAuthGrpc.USER_REVOKE_ROLE, asCaller(auth::userRevokeRole))
+                .addMethod(EtcdAuthGrpc.ROLE_ADD, asCaller(auth::roleAdd))
+                .addMethod(EtcdAuthGrpc.ROLE_GET, asCaller(auth::roleGet))
+                .addMethod(EtcdAuthGrpc.ROLE_LIST, asCaller((request, token) -> auth.roleList(token)))
+                .addMethod(EtcdAuthGrpc.ROLE_DELETE, asCaller(auth::roleDelete))
+                .addMethod(EtcdAuthGrpc.ROLE_GRANT_PERMISSION, asCaller(auth::roleGrantPermission))
+                .addMethod(EtcdAuthGrpc.ROLE_REVOKE_PERMISSION, asCaller(auth::roleRevokePermission))
                 .build();
     }
 }
