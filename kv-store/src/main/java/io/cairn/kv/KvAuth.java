@@ -163,8 +163,11 @@ public final class KvAuth {
                         .setAuth(AuthCommand.newBuilder().setAuthenticate(AuthenticateCommand.newBuilder()
                                 .setName(r.getName()).setTokenPrefix(SimpleTokens.newPrefix()))).build())
                         .thenCompose(resp -> state().revision() == checkedRevision
-                                || attempt >= AUTHENTICATE_ATTEMPTS_MAX ? CompletableFuture.completedFuture(resp)
-                                : authenticate(r, attempt + 1)));
+                                ? CompletableFuture.completedFuture(resp)
+                                // the users or roles changed between the check and the token: check again, as
+                                // etcd does; a token for a password that may be stale is never handed out
+                                : attempt < AUTHENTICATE_ATTEMPTS_MAX ? authenticate(r, attempt + 1)
+                                : CompletableFuture.failedFuture(KvErrors.authOldRevision())));
     }
 
     /** etcd's {@code CheckPassword}: the auth revision the password was found right at. */
